@@ -1,0 +1,492 @@
+"""Validate parsed AIS reports, column-wise, counting every rejection by reason.
+
+Pure: no Django, no ORM. Conventions for everything downstream:
+
+- ``mmsi`` is int64; show it zero-padded to nine digits (``f"{mmsi:09d}"``).
+- ``timestamp`` is int64 **microseconds since the Unix epoch, UTC** (``timestamp_us``).
+- lat/lon are float64 degrees; sog (knots), cog (degrees) and heading (degrees) are
+  float64 with NaN where absent or "not available".
+
+Rules, applied in this order; a row is rejected for the first rule it fails and each
+rejected row is counted once, so ``rows_read == rows_kept + sum(rejected.values())``:
+
+``bad_mmsi``        MMSI not nine digits (or zero).
+``no_timestamp``    no time at all (blank, or an NMEA line without time).
+``bad_timestamp``   a time that does not parse.
+``no_position``     latitude or longitude missing or "not available" (91 / 181).
+``bad_position``    latitude outside [-90, 90], longitude outside [-180, 180], or text
+                    that is not a number.
+``duplicate``       same MMSI, time and position as a report already kept.
+``impossible_jump`` the vessel would have had to move faster than ``max_jump_knots``
+                    (default 50 kn) from its previous kept report. Such rows are
+                    rejected, not just flagged, so gaps and port calls are not drawn
+                    through bad fixes. An allowance of ``JUMP_ALLOWANCE_KM`` covers GPS
+                    noise and whole-second timestamps.
+
+Parse-stage reasons (NMEA): ``bad_checksum``, ``unparseable``, ``incomplete``
+(fragments of a multi-sentence message missing); CSV: ``malformed`` (wrong number of
+fields). A bad IMO check digit does not reject the row: the IMO is set to missing and
+counted in ``cleared["bad_imo"]``. "Not available" SOG (102.3), COG (360) and heading
+(511) become NaN; the row is kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from evidence.ais.parse import (
+    TS_BAD,
+    TS_MISSING,
+    Progress,
+    RawReports,
+    VesselInfo,
+    parse,
+)
+
+DEFAULT_MAX_JUMP_KNOTS = 50.0
+JUMP_ALLOWANCE_KM = 1.0
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_NM = 1.852
+# After this many vectorised passes, any vessel still showing impossible jumps is
+# finished by a plain sequential walk (pathological tracks only).
+_JUMP_ROUNDS = 16
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+REASONS = (
+    "malformed",
+    "unparseable",
+    "bad_checksum",
+    "incomplete",
+    "bad_mmsi",
+    "no_timestamp",
+    "bad_timestamp",
+    "no_position",
+    "bad_position",
+    "duplicate",
+    "impossible_jump",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Positions:
+    """Kept position reports as columns, sorted by mmsi then timestamp."""
+
+    mmsi: np.ndarray  # int64
+    timestamp_us: np.ndarray  # int64, microseconds since epoch, UTC
+    lat: np.ndarray  # float64
+    lon: np.ndarray  # float64
+    sog: np.ndarray  # float64, NaN = missing
+    cog: np.ndarray  # float64, NaN = missing
+    heading: np.ndarray  # float64, NaN = missing
+
+    def __len__(self) -> int:
+        return len(self.mmsi)
+
+    @classmethod
+    def empty(cls) -> Positions:
+        f, i = np.empty(0, np.float64), np.empty(0, np.int64)
+        return cls(i, i, f, f, f, f, f)
+
+    def take(self, index: np.ndarray | slice) -> Positions:
+        return Positions(
+            *(getattr(self, name)[index] for name in _POSITION_COLUMNS)  # type: ignore[arg-type]
+        )
+
+    def vessel_slices(self) -> dict[int, slice]:
+        """mmsi -> slice of this vessel's rows (rows are grouped by mmsi)."""
+        if not len(self):
+            return {}
+        starts = np.flatnonzero(np.r_[True, self.mmsi[1:] != self.mmsi[:-1]])
+        ends = np.r_[starts[1:], len(self)]
+        return {
+            int(self.mmsi[s]): slice(int(s), int(e))
+            for s, e in zip(starts, ends, strict=True)
+        }
+
+    def for_vessel(self, mmsi: int) -> Positions:
+        lo, hi = np.searchsorted(self.mmsi, [mmsi, mmsi + 1])
+        return self.take(slice(int(lo), int(hi)))
+
+    def to_table(self) -> pa.Table:
+        """Arrow table; timestamp as timestamp[us, UTC], NaN as null."""
+        return pa.table(
+            {
+                "mmsi": self.mmsi,
+                "timestamp": pa.array(self.timestamp_us).cast(
+                    pa.timestamp("us", tz="UTC")
+                ),
+                "lat": self.lat,
+                "lon": self.lon,
+                "sog": pa.array(self.sog, from_pandas=True),
+                "cog": pa.array(self.cog, from_pandas=True),
+                "heading": pa.array(self.heading, from_pandas=True),
+            }
+        )
+
+
+_POSITION_COLUMNS = ("mmsi", "timestamp_us", "lat", "lon", "sog", "cog", "heading")
+
+
+@dataclass(frozen=True, eq=False)
+class ExtractResult:
+    """Outcome of parse + validate for one file."""
+
+    format: str
+    rows_read: int
+    rows_kept: int
+    rejected: dict[str, int]
+    cleared: dict[str, int]
+    vessels: dict[int, VesselInfo]
+    positions: Positions
+    other_messages: int = 0
+    max_jump_knots: float = DEFAULT_MAX_JUMP_KNOTS
+
+    def summary(self) -> dict[str, object]:
+        """JSON-ready counts (not the positions), to store beside the extract."""
+        return {
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rejected": dict(sorted(self.rejected.items())),
+            "cleared": dict(sorted(self.cleared.items())),
+            "other_messages": self.other_messages,
+            "max_jump_knots": self.max_jump_knots,
+            "vessels": [v.to_dict() for _, v in sorted(self.vessels.items())],
+        }
+
+
+def parse_and_validate(
+    source: bytes | str | Path,
+    *,
+    max_jump_knots: float = DEFAULT_MAX_JUMP_KNOTS,
+    progress: Progress | None = None,
+) -> ExtractResult:
+    """Read, detect, parse and validate an AIS extract. Raises only UnknownFormat.
+
+    ``progress(done, total)`` is called as work advances (rows for NMEA, stages for
+    CSV, which is processed in whole columns).
+    """
+    raw = parse(source, progress=progress)
+    return validate(raw, max_jump_knots=max_jump_knots, progress=progress)
+
+
+def validate(
+    raw: RawReports,
+    *,
+    max_jump_knots: float = DEFAULT_MAX_JUMP_KNOTS,
+    progress: Progress | None = None,
+) -> ExtractResult:
+    """Apply the rules in the module docstring to RawReports."""
+    n = len(raw.mmsi)
+    total = raw.rows_read
+    rejected: Counter[str] = Counter(raw.rejected)
+    if progress is not None:
+        progress(0, total)
+
+    lat, lon = raw.lat.copy(), raw.lon.copy()
+    # "Not available" markers are absence, not data.
+    lat[lat == 91.0] = np.nan
+    lon[lon == 181.0] = np.nan
+    sog = np.where((raw.sog >= 0) & (raw.sog < 102.3), raw.sog, np.nan)
+    cog = np.where((raw.cog >= 0) & (raw.cog < 360.0), raw.cog, np.nan)
+    heading = np.where((raw.heading >= 0) & (raw.heading < 360), raw.heading, np.nan)
+
+    alive = np.ones(n, dtype=bool)
+
+    def reject(reason: str, mask: np.ndarray) -> None:
+        hit = alive & mask
+        count = int(hit.sum())
+        if count:
+            rejected[reason] += count
+            alive[hit] = False
+
+    reject("bad_mmsi", ~raw.mmsi_ok)
+    reject("no_timestamp", raw.timestamp_state == TS_MISSING)
+    reject("bad_timestamp", raw.timestamp_state == TS_BAD)
+    missing = np.isnan(lat) | np.isnan(lon)
+    reject("no_position", missing & ~raw.position_unparseable)
+    with np.errstate(invalid="ignore"):
+        outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+    reject("bad_position", raw.position_unparseable | outside | missing)
+
+    index = np.flatnonzero(alive)
+    order = np.lexsort(
+        (lon[index], lat[index], raw.timestamp_us[index], raw.mmsi[index])
+    )
+    index = index[order]
+    positions = Positions(
+        raw.mmsi[index],
+        raw.timestamp_us[index],
+        lat[index],
+        lon[index],
+        sog[index],
+        cog[index],
+        heading[index],
+    )
+    if progress is not None:
+        progress(total // 2, total)
+
+    p = positions
+    dup = np.r_[
+        False,
+        (p.mmsi[1:] == p.mmsi[:-1])
+        & (p.timestamp_us[1:] == p.timestamp_us[:-1])
+        & (p.lat[1:] == p.lat[:-1])
+        & (p.lon[1:] == p.lon[:-1]),
+    ]
+    if dup.any():
+        rejected["duplicate"] += int(dup.sum())
+        positions = positions.take(~dup)
+
+    keep = _jump_filter(positions, max_jump_knots)
+    jumps = int((~keep).sum())
+    if jumps:
+        rejected["impossible_jump"] += jumps
+        positions = positions.take(keep)
+
+    cleared: Counter[str] = Counter()
+    vessels = _vessels(raw.static, cleared)
+    if progress is not None:
+        progress(total, total)
+    return ExtractResult(
+        format=raw.format,
+        rows_read=raw.rows_read,
+        rows_kept=len(positions),
+        rejected=dict(+rejected),
+        cleared=dict(+cleared),
+        vessels=vessels,
+        positions=positions,
+        other_messages=raw.other_messages,
+        max_jump_knots=max_jump_knots,
+    )
+
+
+# --- geometry --------------------------------------------------------------------
+
+
+def haversine_km(
+    lat1: np.ndarray | float,
+    lon1: np.ndarray | float,
+    lat2: np.ndarray | float,
+    lon2: np.ndarray | float,
+) -> np.ndarray:
+    """Great-circle distance in km (mean Earth radius), element-wise."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _impossible(
+    p: Positions, a: np.ndarray, b: np.ndarray, max_knots: float
+) -> np.ndarray:
+    """Would going from row a to row b need more than max_knots (plus allowance)?"""
+    hours = np.abs(p.timestamp_us[b] - p.timestamp_us[a]) / 3.6e9
+    km = haversine_km(p.lat[a], p.lon[a], p.lat[b], p.lon[b])
+    return km > max_knots * KM_PER_NM * hours + JUMP_ALLOWANCE_KM
+
+
+def _jump_filter(positions: Positions, max_knots: float) -> np.ndarray:
+    """Boolean mask of rows to keep after removing impossible jumps.
+
+    For a jump between consecutive reports X -> Y, Y is dropped, unless X is the odd
+    one out: X is the vessel's first report (or skipping X makes the track possible)
+    and Y agrees with the report after it. Only the first bad jump per vessel is
+    resolved per pass, so one bad fix never condemns its good neighbours.
+    """
+    n = len(positions)
+    keep = np.ones(n, dtype=bool)
+    if n < 2:
+        return keep
+    for _ in range(_JUMP_ROUNDS):
+        idx = np.flatnonzero(keep)
+        m = positions.mmsi[idx]
+        same = m[1:] == m[:-1]
+        bad = same & _impossible(positions, idx[:-1], idx[1:], max_knots)
+        k = np.flatnonzero(bad)  # jump between idx[k] and idx[k+1]
+        if not len(k):
+            return keep
+        _, first = np.unique(m[k], return_index=True)
+        k = k[first]
+        has_prev = np.r_[False, same][k]
+        prev_i = idx[np.maximum(k - 1, 0)]
+        skip_ok = ~_impossible(positions, prev_i, idx[k + 1], max_knots)
+        earlier_odd = ~has_prev | skip_ok
+        has_next = np.r_[same, False][k + 1]
+        next_bad = np.r_[bad, False][k + 1]
+        later_ok = has_next & ~next_bad
+        drop = np.where(earlier_odd & later_ok, idx[k], idx[k + 1])
+        keep[drop] = False
+    _sequential_jump_filter(positions, keep, max_knots)
+    return keep
+
+
+def _sequential_jump_filter(
+    positions: Positions, keep: np.ndarray, max_knots: float
+) -> None:
+    """Fallback for vessels still jumping: compare each row to the last kept one."""
+    idx = np.flatnonzero(keep)
+    m = positions.mmsi[idx]
+    same = m[1:] == m[:-1]
+    bad = same & _impossible(positions, idx[:-1], idx[1:], max_knots)
+    for mmsi in np.unique(m[1:][bad]):
+        lo, hi = np.searchsorted(positions.mmsi, [mmsi, mmsi + 1])
+        last = None
+        for i in range(int(lo), int(hi)):
+            if not keep[i]:
+                continue
+            if last is not None and _impossible(
+                positions, np.array([last]), np.array([i]), max_knots
+            )[0]:
+                keep[i] = False
+            else:
+                last = i
+
+
+# --- vessels and IMO -------------------------------------------------------------
+
+
+def imo_is_valid(imo: int) -> bool:
+    """IMO ship number check digit: weights 7..2 on the first six digits, mod 10."""
+    return bool(_imo_check(np.array([imo], dtype=np.int64))[0])
+
+
+def _imo_check(imo: np.ndarray) -> np.ndarray:
+    digits = (imo[:, None] // 10 ** np.arange(6, -1, -1)) % 10
+    weighted = (digits[:, :6] * np.arange(7, 1, -1)).sum(axis=1)
+    return (imo >= 1_000_000) & (imo <= 9_999_999) & (weighted % 10 == digits[:, 6])
+
+
+def _vessels(static: pa.Table, cleared: Counter[str]) -> dict[int, VesselInfo]:
+    """Last reported static data per MMSI; IMOs failing the check digit dropped."""
+    if static.num_rows == 0:
+        return {}
+    imo_text = pc.utf8_trim_whitespace(static.column("imo"))
+    digits = pc.struct_field(
+        pc.extract_regex(imo_text, r"^(?:IMO)?\s*(?P<n>\d{1,10})$"), "n"
+    )
+    digits = pc.if_else(pc.is_valid(imo_text), digits, pa.scalar(None, pa.string()))
+    number = pc.cast(digits, pa.int64())
+    number_np = np.asarray(
+        pc.fill_null(number, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+    )
+    present = np.asarray(pc.is_valid(imo_text).to_numpy(zero_copy_only=False))
+    # 0 is how AIS says "no IMO"; anything else must pass the check digit.
+    absent = ~present | (number_np == 0)
+    ok = _imo_check(np.maximum(number_np, 0))
+    bad = ~absent & ~ok
+    if bad.any():
+        cleared["bad_imo"] += int(bad.sum())
+    imo = pa.array(np.where(ok & ~absent, number_np, 0), pa.int64())
+    imo = pc.if_else(pa.array(ok & ~absent), imo, pa.scalar(None, pa.int64()))
+    table = static.set_column(1, "imo", imo)
+    grouped = table.group_by("mmsi", use_threads=False).aggregate(
+        [(name, "last") for name in ("imo", "name", "call_sign", "ship_type")]
+    )
+    rows = grouped.to_pylist()
+    return {
+        int(r["mmsi"]): VesselInfo(
+            mmsi=int(r["mmsi"]),
+            imo=r["imo_last"],
+            name=r["name_last"],
+            call_sign=r["call_sign_last"],
+            ship_type=r["ship_type_last"],
+        )
+        for r in sorted(rows, key=lambda r: r["mmsi"])
+    }
+
+
+# --- output for the database ------------------------------------------------------
+
+COPY_COLUMNS = ("mmsi", "timestamp", "lat", "lon", "sog", "cog", "heading")
+
+
+def iter_rows(
+    positions: Positions,
+) -> Iterator[
+    tuple[int, datetime, float, float, float | None, float | None, int | None]
+]:
+    """(mmsi, aware UTC datetime, lat, lon, sog, cog, heading) with None for missing.
+
+    For ``bulk_create`` or psycopg ``copy.write_row``; COPY text from
+    ``positions_to_copy_csv`` is much faster for large extracts.
+    """
+    columns = (
+        positions.mmsi.tolist(),
+        positions.timestamp_us.tolist(),
+        positions.lat.tolist(),
+        positions.lon.tolist(),
+        positions.sog.tolist(),
+        positions.cog.tolist(),
+        positions.heading.tolist(),
+    )
+    for mmsi, ts, lat, lon, sog, cog, heading in zip(*columns, strict=True):
+        yield (
+            mmsi,
+            _EPOCH + timedelta(microseconds=ts),
+            lat,
+            lon,
+            None if sog != sog else sog,  # NaN != NaN
+            None if cog != cog else cog,
+            None if heading != heading else int(heading),
+        )
+
+
+def positions_to_copy_csv(
+    positions: Positions, *, leading: Sequence[tuple[str, int | str]] = ()
+) -> bytes:
+    """CSV bytes (no header) for ``COPY t (...) FROM STDIN WITH (FORMAT csv)``.
+
+    Columns: each ``leading`` constant (e.g. ``[("extract_id", 7)]``) then
+    ``COPY_COLUMNS``. MMSI is written zero-padded to nine digits (loads into text or
+    integer columns), timestamps as ``YYYY-MM-DD HH:MM:SS.ffffffZ``, heading as an
+    integer, missing values as empty fields (NULL in CSV COPY).
+    """
+    n = len(positions)
+    data: dict[str, pa.Array] = {}
+    for name, value in leading:
+        if isinstance(value, int):
+            data[name] = pa.array(np.full(n, value, dtype=np.int64))
+        else:
+            data[name] = pa.array([value] * n, pa.string())
+    data["mmsi"] = pc.utf8_lpad(
+        pc.cast(pa.array(positions.mmsi), pa.string()), 9, "0"
+    )
+    data["timestamp"] = pa.array(positions.timestamp_us).cast(
+        pa.timestamp("us", tz="UTC")
+    )
+    data["lat"] = pa.array(positions.lat)
+    data["lon"] = pa.array(positions.lon)
+    data["sog"] = pa.array(positions.sog, from_pandas=True)
+    data["cog"] = pa.array(positions.cog, from_pandas=True)
+    data["heading"] = pc.cast(pa.array(positions.heading, from_pandas=True), "int16")
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(
+        pa.table(data),
+        sink,
+        pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
+    return sink.getvalue().to_pybytes()
+
+
+def timestamp_to_datetime(timestamp_us: int) -> datetime:
+    """Epoch microseconds -> aware UTC datetime."""
+    return _EPOCH + timedelta(microseconds=int(timestamp_us))
+
+
+def datetime_to_timestamp(when: datetime) -> int:
+    """Aware datetime -> epoch microseconds."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime: AIS times must be timezone-aware")
+    delta = when - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -1,0 +1,397 @@
+"""The evidence domain: items of evidence, their typed details and custody log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+def _generated_name(folder: str, filename: str) -> str:
+    # Stored under a generated name: the uploader's file name is kept as data only.
+    suffix = PurePath(filename).suffix.lower()[:10]
+    now = timezone.now()
+    return f"{folder}/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def original_upload_to(instance: EvidenceItem, filename: str) -> str:
+    return _generated_name("originals", filename)
+
+
+def derivative_upload_to(instance: models.Model, filename: str) -> str:
+    return _generated_name("derivatives", filename)
+
+
+class EvidenceKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    AIS = "ais", "AIS extract"
+    STATEMENT = "statement", "Statement"
+    DOCUMENT = "document", "Document"
+    LINK = "link", "Link"
+
+
+class ProcessingState(models.TextChoices):
+    NOT_NEEDED = "not_needed", "Not needed"
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SourceReliability(models.TextChoices):
+    A = "A", "A — Completely reliable"
+    B = "B", "B — Usually reliable"
+    C = "C", "C — Fairly reliable"
+    D = "D", "D — Not usually reliable"
+    E = "E", "E — Unreliable"
+    F = "F", "F — Reliability cannot be judged"
+
+
+class InformationCredibility(models.TextChoices):
+    CONFIRMED = "1", "1 — Confirmed by other sources"
+    PROBABLY_TRUE = "2", "2 — Probably true"
+    POSSIBLY_TRUE = "3", "3 — Possibly true"
+    DOUBTFUL = "4", "4 — Doubtful"
+    IMPROBABLE = "5", "5 — Improbable"
+    UNKNOWN = "6", "6 — Truth cannot be judged"
+
+
+class EvidenceItemQuerySet(models.QuerySet):
+    def for_team(self, team: models.Model) -> EvidenceItemQuerySet:
+        return self.filter(team=team)
+
+    def exportable(self) -> EvidenceItemQuerySet:
+        """Restricted items protect a source: they never leave the team."""
+        return self.filter(is_restricted=False)
+
+    def of_kind(self, kind: str) -> EvidenceItemQuerySet:
+        return self.filter(kind=kind)
+
+    def search(self, text: str) -> EvidenceItemQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(source__icontains=text)
+            | Q(sha256=text.lower())
+        )
+
+
+class EvidenceItem(models.Model):
+    team = models.ForeignKey(
+        "provenance.Team", on_delete=models.CASCADE, related_name="evidence_items"
+    )
+    kind = models.CharField(max_length=12, choices=EvidenceKind.choices)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    source = models.CharField(
+        "source / provider", max_length=300, blank=True, help_text="e.g. Maxar, AP"
+    )
+    credit = models.CharField(max_length=300, blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+    url = models.URLField("URL", max_length=1000, blank=True)
+    archived_url = models.URLField("archived copy URL", max_length=1000, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    observed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the thing happened, was said, or the image was taken.",
+    )
+    obtained_at = models.DateTimeField(null=True, blank=True)
+    obtained_from = models.CharField(max_length=300, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The original, never altered; display and analysis use derivatives.
+    file = models.FileField(upload_to=original_upload_to, blank=True, max_length=300)
+    original_filename = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    mime_type = models.CharField(max_length=100, blank=True)
+    has_extension_mismatch = models.BooleanField(default=False)
+    source_reliability = models.CharField(
+        max_length=1, choices=SourceReliability.choices, default=SourceReliability.F
+    )
+    information_credibility = models.CharField(
+        max_length=1,
+        choices=InformationCredibility.choices,
+        default=InformationCredibility.UNKNOWN,
+    )
+    is_synthetic = models.BooleanField(
+        default=False, help_text="Generated data, e.g. demo stand-ins."
+    )
+    is_restricted = models.BooleanField(
+        default=False, help_text="Source protection: never exported."
+    )
+    processing_state = models.CharField(
+        max_length=12,
+        choices=ProcessingState.choices,
+        default=ProcessingState.NOT_NEEDED,
+    )
+    processing_error = models.TextField(blank=True)
+    progress_done = models.PositiveBigIntegerField(default=0)
+    progress_total = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvidenceItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "sha256"],
+                condition=~Q(sha256=""),
+                name="evidence_sha256_unique_per_team",
+            )
+        ]
+        indexes = [models.Index(fields=["team", "kind"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence:item-detail", args=[self.pk])
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty code, e.g. B2."""
+        return f"{self.source_reliability}{self.information_credibility}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.processing_state in (
+            ProcessingState.PENDING,
+            ProcessingState.RUNNING,
+        )
+
+
+class CustodyEvent(models.Model):
+    class Action(models.TextChoices):
+        OBTAINED = "obtained", "Obtained"
+        UPLOADED = "uploaded", "Uploaded"
+        PROCESSED = "processed", "Processed"
+        DOWNLOADED = "downloaded", "Original downloaded"
+        RESTRICTED = "restricted", "Restriction changed"
+        EDITED = "edited", "Metadata edited"
+
+    item = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="custody_events"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    party = models.CharField(max_length=300, blank=True, help_text="Obtained from.")
+    tool = models.CharField(max_length=100, blank=True)
+    tool_version = models.CharField(max_length=100, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImageDetail(models.Model):
+    item = models.OneToOneField(
+        EvidenceItem, on_delete=models.CASCADE, related_name="image"
+    )
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    exif = models.JSONField(default=dict, blank=True)
+    gps_latitude = models.FloatField(null=True, blank=True)
+    gps_longitude = models.FloatField(null=True, blank=True)
+    gps_altitude = models.FloatField(null=True, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    phash = models.CharField(max_length=16, blank=True, db_index=True)
+    thumbnail = models.FileField(upload_to=derivative_upload_to, blank=True)
+    display = models.FileField(upload_to=derivative_upload_to, blank=True)
+    content_credentials = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Image of {self.item}"
+
+    @property
+    def has_gps(self) -> bool:
+        return self.gps_latitude is not None and self.gps_longitude is not None
+
+
+class NearDuplicate(models.Model):
+    """A candidate for review, not proof: two images whose pHash distance is small."""
+
+    item = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="near_duplicates"
+    )
+    other = models.ForeignKey(EvidenceItem, on_delete=models.CASCADE, related_name="+")
+    distance = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["distance", "other_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "other"], name="near_dup_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} ~ {self.other_id} ({self.distance})"
+
+
+class Statement(models.Model):
+    item = models.OneToOneField(
+        EvidenceItem, on_delete=models.CASCADE, related_name="statement"
+    )
+    speaker = models.ForeignKey(
+        "provenance.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statements",
+    )
+    on_behalf_of = models.ForeignKey(
+        "provenance.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statements_on_behalf",
+    )
+    stated_at = models.DateTimeField()
+    venue = models.CharField("venue or medium", max_length=300, blank=True)
+    quote = models.TextField()
+    original_text = models.TextField(blank=True)
+    original_language = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["-stated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.speaker or self.on_behalf_of}: {self.quote[:60]}"
+
+
+class AISExtract(models.Model):
+    class Format(models.TextChoices):
+        MARINECADASTRE = "marinecadastre", "MarineCadastre CSV"
+        MARINECADASTRE_V2 = "marinecadastre_v2", "MarineCadastre CSV (2024 layout)"
+        DMA = "dma", "Danish Maritime Authority CSV"
+        NMEA = "nmea", "NMEA 0183 (!AIVDM)"
+
+    item = models.OneToOneField(
+        EvidenceItem, on_delete=models.CASCADE, related_name="ais"
+    )
+    source_format = models.CharField(max_length=20, choices=Format.choices, blank=True)
+    rows_read = models.PositiveBigIntegerField(default=0)
+    rows_kept = models.PositiveBigIntegerField(default=0)
+    rejected = models.JSONField(default=dict, blank=True)
+    vessels = models.ManyToManyField(
+        "provenance.Entity", blank=True, related_name="ais_extracts"
+    )
+    first_at = models.DateTimeField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)
+    # Analysis parameters are kept beside the results so they can be re-run.
+    analysis_params = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    track_svg = models.TextField(blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"AIS extract {self.item}"
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(self.rejected.values())
+
+
+class AISPosition(models.Model):
+    extract = models.ForeignKey(
+        AISExtract, on_delete=models.CASCADE, related_name="positions"
+    )
+    mmsi = models.CharField(max_length=9)
+    timestamp = models.DateTimeField()
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    sog = models.FloatField(null=True)
+    cog = models.FloatField(null=True)
+    heading = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["extract", "mmsi", "timestamp"])]
+
+    def __str__(self) -> str:
+        return f"{self.mmsi} {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class AISGap(models.Model):
+    """A transponder dark period: no report for longer than the threshold."""
+
+    extract = models.ForeignKey(
+        AISExtract, on_delete=models.CASCADE, related_name="gaps"
+    )
+    vessel = models.ForeignKey(
+        "provenance.Entity",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="ais_gaps",
+    )
+    mmsi = models.CharField(max_length=9)
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    start_latitude = models.FloatField()
+    start_longitude = models.FloatField()
+    end_latitude = models.FloatField()
+    end_longitude = models.FloatField()
+    distance_km = models.FloatField()
+    implied_speed_knots = models.FloatField()
+    near_port = models.ForeignKey(
+        "provenance.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["start_at"]
+
+    def __str__(self) -> str:
+        return f"{self.mmsi} dark {self.start_at:%Y-%m-%d %H:%M} → {self.end_at:%H:%M}"
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end_at - self.start_at
+
+
+class PortCall(models.Model):
+    extract = models.ForeignKey(
+        AISExtract, on_delete=models.CASCADE, related_name="port_calls"
+    )
+    vessel = models.ForeignKey(
+        "provenance.Entity",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="port_calls",
+    )
+    mmsi = models.CharField(max_length=9)
+    port = models.ForeignKey(
+        "provenance.Entity", on_delete=models.PROTECT, related_name="calls_here"
+    )
+    arrival_at = models.DateTimeField()
+    departure_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["arrival_at"]
+
+    def __str__(self) -> str:
+        return f"{self.mmsi} at {self.port} {self.arrival_at:%Y-%m-%d}"

@@ -1,0 +1,228 @@
+"""Web forms: validate and shape input for the services; no business rules here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .confidence import ConfidenceLevel
+from .models import Claim, ClaimStatus, Entity, EntityKind, Team
+
+
+class ClaimForm(forms.ModelForm):
+    tag_names = forms.CharField(
+        label="Tags",
+        required=False,
+        help_text="Comma-separated, e.g. sanctions, shipping",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(
+        label="Reason for this edit",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when editing a published claim; kept in the audit trail.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "text",
+            "summary",
+            "subjects",
+            "quantity_bound",
+            "quantity_amount",
+            "quantity_unit",
+            "first_appearance_source",
+            "first_appearance_entity",
+            "first_appearance_url",
+            "first_appearance_at",
+        ]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "subjects": forms.SelectMultiple(attrs={"size": 8}),
+            "first_appearance_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+        labels = {
+            "quantity_bound": "Quantity",
+            "quantity_amount": "Amount",
+            "quantity_unit": "Unit",
+            "first_appearance_source": "First appeared: who and where",
+            "first_appearance_entity": "First appeared: actor",
+            "first_appearance_url": "First appeared: URL",
+            "first_appearance_at": "First appeared: when (UTC)",
+        }
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        entities = Entity.objects.for_team(team).order_by("kind", "name")
+        self.fields["subjects"].queryset = entities
+        self.fields["first_appearance_entity"].queryset = entities
+        self.fields["text"].required = True
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            self.fields["tag_names"].initial = ", ".join(
+                tag.name for tag in self.instance.tags.all()
+            )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("A claim needs its text.")
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        amount = data.get("quantity_amount")
+        if amount is not None:
+            if not data.get("quantity_bound"):
+                self.add_error(
+                    "quantity_bound", "Say whether the figure is exact, at least, …"
+                )
+            if not data.get("quantity_unit"):
+                self.add_error("quantity_unit", "Give the unit, e.g. containers.")
+        elif data.get("quantity_bound") or data.get("quantity_unit"):
+            self.add_error("quantity_amount", "Give the amount, or clear the quantity.")
+        if (
+            self.instance.pk
+            and self.instance.status == ClaimStatus.PUBLISHED
+            and not data.get("reason", "").strip()
+        ):
+            self.add_error("reason", "Editing a published claim needs a reason.")
+        return data
+
+    def tag_list(self) -> list[str]:
+        raw = self.cleaned_data.get("tag_names", "")
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+    def service_fields(self) -> dict[str, Any]:
+        return {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name != "subjects"
+        }
+
+
+class ClaimFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *ClaimStatus.choices], required=False
+    )
+    subject = forms.SlugField(required=False)
+    tag = forms.SlugField(required=False)
+    confidence = forms.ChoiceField(
+        choices=[("", "Any confidence"), *ConfidenceLevel.choices], required=False
+    )
+    denials = forms.ChoiceField(
+        choices=[("", "Denied or not"), ("yes", "Denied"), ("no", "No denial")],
+        required=False,
+    )
+    sort = forms.ChoiceField(
+        choices=[
+            ("", "Recently updated"),
+            ("oldest", "Least recently updated"),
+            ("confidence", "Highest confidence"),
+            ("denials", "Most denials"),
+        ],
+        required=False,
+    )
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        denials = data.get("denials", "")
+        return {
+            "text": data.get("q", ""),
+            "status": data.get("status", ""),
+            "subject": data.get("subject", ""),
+            "tag": data.get("tag", ""),
+            "confidence": data.get("confidence", ""),
+            "has_denials": {"yes": True, "no": False}.get(denials),
+            "sort": data.get("sort", ""),
+        }
+
+
+class EntityForm(forms.ModelForm):
+    aliases_input = forms.CharField(
+        label="Aliases",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One per line.",
+    )
+
+    class Meta:
+        model = Entity
+        fields = [
+            "kind",
+            "name",
+            "description",
+            "country",
+            "website",
+            "imo",
+            "mmsi",
+            "call_sign",
+            "flag",
+            "vessel_type",
+            "locode",
+            "latitude",
+            "longitude",
+            "radius_km",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "imo": "Vessels: seven digits with check digit; stays with the hull.",
+            "mmsi": "Vessels: nine digits; changes with the flag.",
+            "locode": "Ports: e.g. KPRJN for Rajin.",
+            "radius_km": "Ports: how close counts as in port (default 3 km).",
+        }
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+        if self.instance.pk:
+            self.fields["aliases_input"].initial = "\n".join(self.instance.aliases)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        vessel_only = ("imo", "mmsi", "call_sign", "flag", "vessel_type")
+        for name in vessel_only:
+            if data.get(name) and kind != EntityKind.VESSEL:
+                self.add_error(name, "Only vessels have this field.")
+        if data.get("locode") and kind != EntityKind.PORT:
+            self.add_error("locode", "Only ports have a UN/LOCODE.")
+        has_lat = data.get("latitude") is not None
+        if has_lat != (data.get("longitude") is not None):
+            self.add_error("longitude", "Give both latitude and longitude, or neither.")
+        imo = data.get("imo")
+        if imo and not self.errors.get("imo"):
+            clash = Entity.objects.for_team(self.team).filter(imo=imo)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "imo", "Another vessel in your team has this IMO number."
+                )
+        return data
+
+    def _post_clean(self) -> None:
+        # The team is set by the service; validate the instance as it will be saved.
+        self.instance.team = self.team
+        super()._post_clean()
+
+    def service_fields(self) -> dict[str, Any]:
+        fields = {k: v for k, v in self.cleaned_data.items() if k in self.Meta.fields}
+        fields.pop("kind", None)
+        fields.pop("name", None)
+        fields["aliases"] = [
+            line.strip()
+            for line in self.cleaned_data.get("aliases_input", "").splitlines()
+            if line.strip()
+        ]
+        return fields
+
+
+class TeamSwitchForm(forms.Form):
+    team = forms.IntegerField()

@@ -1,0 +1,695 @@
+"""The claims domain: teams, entities, claims and what the team records about them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .confidence import SCALE, ConfidenceLevel
+from .validators import validate_imo, validate_locode, validate_mmsi
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", "Reporter"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def editors(self) -> MembershipQuerySet:
+        return self.filter(role__in=[Role.EDITOR, Role.ADMIN])
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REPORTER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.team} ({self.role})"
+
+    @property
+    def is_editor(self) -> bool:
+        return self.role in (Role.EDITOR, Role.ADMIN)
+
+
+# --- Entities -------------------------------------------------------------------------
+
+
+class EntityKind(models.TextChoices):
+    GOVERNMENT = "government", "Government"
+    PERSON = "person", "Person"
+    ORGANIZATION = "organization", "Organization"
+    VESSEL = "vessel", "Vessel"
+    PORT = "port", "Port"
+    FACILITY = "facility", "Facility"
+
+
+class EntityQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> EntityQuerySet:
+        return self.filter(team=team)
+
+    def of_kind(self, kind: str) -> EntityQuerySet:
+        return self.filter(kind=kind)
+
+    def places(self) -> EntityQuerySet:
+        return self.filter(
+            kind__in=[EntityKind.PORT, EntityKind.FACILITY],
+            latitude__isnull=False,
+            longitude__isnull=False,
+        )
+
+    def search(self, text: str) -> EntityQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(aliases_text__icontains=text)
+            | Q(imo=text)
+            | Q(mmsi=text)
+            | Q(locode__iexact=text)
+        )
+
+
+class Entity(models.Model):
+    """A typed actor or place. Vessel fields follow FollowTheMoney's Vessel schema."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="entities")
+    kind = models.CharField(max_length=16, choices=EntityKind.choices)
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120)
+    description = models.TextField(blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    # Aliases joined by newlines, so search works the same on SQLite and PostgreSQL.
+    aliases_text = models.TextField(blank=True, editable=False)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    website = models.URLField(blank=True)
+    # Vessel: the IMO number stays with the hull; an MMSI changes with the flag.
+    imo = models.CharField(
+        "IMO number", max_length=7, blank=True, validators=[validate_imo]
+    )
+    mmsi = models.CharField(
+        "MMSI", max_length=9, blank=True, validators=[validate_mmsi]
+    )
+    call_sign = models.CharField(max_length=20, blank=True)
+    flag = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    vessel_type = models.CharField(max_length=80, blank=True)
+    # Port / facility.
+    locode = models.CharField(
+        "UN/LOCODE", max_length=5, blank=True, validators=[validate_locode]
+    )
+    latitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    radius_km = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.1)]
+    )
+    is_synthetic = models.BooleanField(default=False)
+    is_auto_created = models.BooleanField(
+        default=False, help_text="Created by an import (e.g. an AIS extract)."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = EntityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+        constraints = [
+            models.UniqueConstraint(fields=["team", "slug"], name="entity_slug_unique"),
+            models.UniqueConstraint(
+                fields=["team", "imo"],
+                condition=~Q(imo=""),
+                name="entity_imo_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "kind"]), models.Index(fields=["mmsi"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("provenance:entity-detail", args=[self.slug])
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class PastIdentity(models.Model):
+    """A vessel's earlier name, flag, MMSI or call sign, with the dates it held."""
+
+    class Field(models.TextChoices):
+        NAME = "name", "Name"
+        FLAG = "flag", "Flag"
+        MMSI = "mmsi", "MMSI"
+        CALL_SIGN = "call_sign", "Call sign"
+
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="past_identities"
+    )
+    field = models.CharField(max_length=16, choices=Field.choices)
+    value = models.CharField(max_length=200)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    source_url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["field", "start_date"]
+        verbose_name_plural = "past identities"
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()}: {self.value}"
+
+
+class SanctionsDesignation(models.Model):
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="sanctions"
+    )
+    authority = models.CharField(max_length=200, help_text="e.g. US Treasury (OFAC)")
+    programme = models.CharField(max_length=200, blank=True)
+    listed_on = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    source_url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["listed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.programme}".strip()
+
+
+# --- Claims ---------------------------------------------------------------------------
+
+
+class Tag(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=60)
+    slug = models.SlugField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "slug"], name="tag_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class QuantityBound(models.TextChoices):
+    EXACT = "exact", "exactly"
+    AT_LEAST = "at_least", "at least"
+    AT_MOST = "at_most", "at most"
+    ABOUT = "about", "about"
+
+
+class ClaimQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> ClaimQuerySet:
+        return self.filter(team=team)
+
+    def published(self) -> ClaimQuerySet:
+        return self.filter(status__in=[ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED])
+
+    def in_review(self) -> ClaimQuerySet:
+        return self.filter(status=ClaimStatus.IN_REVIEW)
+
+    def search(self, text: str) -> ClaimQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(text__icontains=text) | Q(summary__icontains=text) | Q(slug=text)
+        )
+
+    def with_subject(self, entity_slug: str) -> ClaimQuerySet:
+        return self.filter(subjects__slug=entity_slug)
+
+    def with_tag(self, tag_slug: str) -> ClaimQuerySet:
+        return self.filter(tags__slug=tag_slug)
+
+    def with_current_confidence(self) -> ClaimQuerySet:
+        latest = ConfidenceAssessment.objects.filter(claim=OuterRef("pk")).order_by(
+            "-effective_at", "-recorded_at", "-pk"
+        )
+        rank = Case(
+            *[
+                When(current_confidence=band.key, then=Value(band.rank))
+                for band in SCALE
+            ],
+            default=Value(0),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(
+            current_confidence=Subquery(latest.values("level")[:1])
+        ).annotate(current_confidence_rank=rank)
+
+    def with_denial_count(self) -> ClaimQuerySet:
+        return self.annotate(
+            denial_count=Count(
+                "evidence_links",
+                filter=Q(evidence_links__stance=Stance.DENIES),
+                distinct=True,
+            )
+        )
+
+    def with_evidence_count(self) -> ClaimQuerySet:
+        return self.annotate(evidence_count=Count("evidence_links", distinct=True))
+
+    def updated_since(self, when: datetime) -> ClaimQuerySet:
+        return self.filter(updated_at__gte=when)
+
+
+class Claim(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="claims")
+    text = models.TextField(help_text="The claim as a single checkable statement.")
+    slug = models.SlugField(max_length=120)
+    summary = models.TextField(blank=True)
+    subjects = models.ManyToManyField(Entity, blank=True, related_name="claims")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    quantity_amount = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    quantity_unit = models.CharField(max_length=60, blank=True)
+    quantity_bound = models.CharField(
+        max_length=10, choices=QuantityBound.choices, blank=True
+    )
+    first_appearance_source = models.CharField(
+        max_length=300, blank=True, help_text="Who first made the claim, and where."
+    )
+    first_appearance_entity = models.ForeignKey(
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="first_appearances",
+    )
+    first_appearance_url = models.URLField(max_length=500, blank=True)
+    first_appearance_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Optimistic concurrency: every save is UPDATE ... WHERE version = v.
+    version = models.PositiveIntegerField(default=1)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="Embargo: publish automatically at this time."
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    correction_note = models.TextField(blank=True)
+    retraction_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    history = HistoricalRecords(m2m_fields=[subjects, tags])
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "slug"], name="claim_slug_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity_amount__isnull=True)
+                | ~Q(quantity_bound="") & ~Q(quantity_unit=""),
+                name="claim_quantity_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "status"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("provenance:claim-detail", args=[self.pk])
+
+    @property
+    def has_quantity(self) -> bool:
+        return self.quantity_amount is not None
+
+    @property
+    def quantity_display(self) -> str:
+        return format_quantity(
+            self.quantity_amount, self.quantity_unit, self.quantity_bound
+        )
+
+
+def format_quantity(amount: Decimal | None, unit: str, bound: str) -> str:
+    """'at least 1,000 containers': the bound's words, the amount, the unit."""
+    if amount is None:
+        return ""
+    amount = amount.normalize()
+    text = f"{int(amount):,}" if amount == amount.to_integral() else f"{amount:,f}"
+    words = QuantityBound(bound).label if bound else ""
+    return f"{words} {text} {unit}".strip()
+
+
+class QuantityEstimate(models.Model):
+    """One source's figure for a claim's quantity; the team marks the one it uses."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="quantity_estimates"
+    )
+    amount = models.DecimalField(max_digits=20, decimal_places=4)
+    unit = models.CharField(max_length=60)
+    bound = models.CharField(max_length=10, choices=QuantityBound.choices)
+    source_label = models.CharField(max_length=300)
+    source_entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_url = models.URLField(max_length=500, blank=True)
+    stated_at = models.DateTimeField(null=True, blank=True)
+    is_current = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bound} {self.amount} {self.unit} ({self.source_label})"
+
+
+class ConfidenceAssessmentQuerySet(models.QuerySet):
+    def recorded_by(self, when: datetime) -> ConfidenceAssessmentQuerySet:
+        return self.filter(recorded_at__lte=when)
+
+    def effective_by(self, when: datetime) -> ConfidenceAssessmentQuerySet:
+        return self.filter(effective_at__lte=when)
+
+    def latest_first(self) -> ConfidenceAssessmentQuerySet:
+        return self.order_by("-effective_at", "-recorded_at", "-pk")
+
+
+class ConfidenceAssessment(models.Model):
+    """Append-only: a mistaken assessment is superseded by a new one, never edited."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="assessments"
+    )
+    level = models.CharField(max_length=24, choices=ConfidenceLevel.choices)
+    rationale = models.TextField()
+    evidence = models.ManyToManyField(
+        "evidence.EvidenceItem", blank=True, related_name="cited_by_assessments"
+    )
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    effective_at = models.DateTimeField(
+        default=timezone.now, help_text="The date this assessment speaks for."
+    )
+
+    objects = ConfidenceAssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["effective_at", "recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} ({self.effective_at:%Y-%m-%d})"
+
+
+class Relation(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"
+    CONTEXT = "context", "Context"
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts", "Asserts"
+    CONFIRMS = "confirms", "Confirms"
+    DENIES = "denies", "Denies"
+    DECLINES = "declines_to_comment", "Declines to comment"
+
+
+class ClaimEvidenceQuerySet(models.QuerySet):
+    def denials(self) -> ClaimEvidenceQuerySet:
+        return self.filter(stance=Stance.DENIES)
+
+    def linked_by(self, when: datetime) -> ClaimEvidenceQuerySet:
+        return self.filter(linked_at__lte=when)
+
+
+class ClaimEvidence(models.Model):
+    """A claim ↔ evidence link with its relation; a stance when it is a statement."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="evidence_links"
+    )
+    item = models.ForeignKey(
+        "evidence.EvidenceItem", on_delete=models.PROTECT, related_name="claim_links"
+    )
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    stance = models.CharField(max_length=24, choices=Stance.choices, blank=True)
+    note = models.TextField(blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClaimEvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["linked_at", "pk"]
+        verbose_name_plural = "claim evidence links"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "item"], name="claim_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.relation} {self.claim}"
+
+
+class Decision(models.TextChoices):
+    SUBMIT = "submit", "Submit for review"
+    APPROVE = "approve", "Approve"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    PUBLISH = "publish", "Publish"
+    CORRECT = "correct", "Correct"
+    RETRACT = "retract", "Retract"
+    EDIT = "edit", "Edit (sent back to review)"
+
+
+class Review(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    from_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    to_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    comment = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.by} at {self.at:%Y-%m-%d}"
+
+
+# --- Audit trail ----------------------------------------------------------------------
+
+
+class AuditChainHead(models.Model):
+    """One row per team; appends lock it so the chain is written one event at a time."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.team} #{self.seq}"
+
+
+class AuditEvent(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    at = models.DateTimeField(default=timezone.now)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+    # The exact RFC 8785 bytes that were hashed (jsonb would reorder keys).
+    canonical = models.BinaryField()
+
+    class Meta:
+        ordering = ["team", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "seq"], name="audit_seq_unique")
+        ]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+# --- Publishers -----------------------------------------------------------------------
+
+
+class PublisherQuerySet(models.QuerySet):
+    def usable(self) -> PublisherQuerySet:
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class Publisher(models.Model):
+    name = models.CharField(max_length=200)
+    teams = models.ManyToManyField(Team, related_name="publishers", blank=True)
+    key_prefix = models.CharField(max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(max_length=128, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    webhook_url = models.URLField(max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=128, blank=True)
+    is_webhook_enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PublisherQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_authenticated(self) -> bool:
+        # Lets DRF treat an authenticated publisher like a user for throttling.
+        return True
+
+
+class OutboxEvent(models.Model):
+    """Written in the publishing transaction; delivered to webhooks from here."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} claim {self.claim_id}"
+
+
+class WebhookDelivery(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (gave up)"
+
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    publisher = models.ForeignKey(
+        Publisher, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default="pending")
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "publisher"], name="delivery_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.publisher} ({self.state})"
+
+
+def user_label(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user is not None else "system"

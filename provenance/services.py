@@ -1,0 +1,369 @@
+"""Every state change of the claims domain. Each service is one transaction that checks
+permission, saves named fields, and writes history and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Model
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .audit import audit_record
+from .models import (
+    Claim,
+    ClaimStatus,
+    Decision,
+    Entity,
+    EntityKind,
+    PastIdentity,
+    Review,
+    SanctionsDesignation,
+    Tag,
+    Team,
+)
+from .rules import EditConflict, ensure_member
+from .validators import normalise_imo
+
+CLAIM_FIELDS = (
+    "text",
+    "summary",
+    "quantity_amount",
+    "quantity_unit",
+    "quantity_bound",
+    "first_appearance_source",
+    "first_appearance_entity",
+    "first_appearance_url",
+    "first_appearance_at",
+)
+ENTITY_FIELDS = (
+    "name",
+    "description",
+    "aliases",
+    "country",
+    "website",
+    "imo",
+    "mmsi",
+    "call_sign",
+    "flag",
+    "vessel_type",
+    "locode",
+    "latitude",
+    "longitude",
+    "radius_km",
+    "is_synthetic",
+)
+
+
+def unique_slug(model: type[Model], *, team: Team, text: str, max_length: int) -> str:
+    base = slugify(text)[: max_length - 8].strip("-") or "item"
+    taken = set(
+        model.objects.filter(team=team, slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _audit_value(value: Any) -> Any:
+    """JSON-safe form of a field value for the audit payload."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    if isinstance(value, list | tuple):
+        return [_audit_value(v) for v in value]
+    return value
+
+
+def tags_from_names(*, team: Team, names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        slug = slugify(name)[:60] or "tag"
+        tag, _ = Tag.objects.get_or_create(
+            team=team, slug=slug, defaults={"name": name}
+        )
+        tags.append(tag)
+    return tags
+
+
+def _check_same_team(team: Team, entities: Iterable[Entity]) -> None:
+    for entity in entities:
+        if entity.team_id != team.pk:
+            raise ValueError("Subjects must belong to the claim's team.")
+
+
+# --- Entities -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entity_create(
+    *,
+    team: Team,
+    actor: Any,
+    kind: str,
+    name: str,
+    at: datetime | None = None,
+    is_auto_created: bool = False,
+    **fields: Any,
+) -> Entity:
+    """Create an entity in the actor's team; validated, audited."""
+    if actor is not None:
+        ensure_member(user=actor, team=team)
+    unknown = set(fields) - set(ENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown entity fields: {sorted(unknown)}")
+    at = at or timezone.now()
+    if fields.get("imo"):
+        fields["imo"] = normalise_imo(fields["imo"])
+    entity = Entity(
+        team=team,
+        kind=kind,
+        name=name.strip(),
+        slug=unique_slug(Entity, team=team, text=name, max_length=120),
+        created_by=actor,
+        created_at=at,
+        updated_at=at,
+        is_auto_created=is_auto_created,
+        **fields,
+    )
+    entity.aliases_text = "\n".join(entity.aliases or [])
+    entity.full_clean()
+    entity._history_date = at
+    entity.save()
+    audit_record(
+        team=team,
+        actor=actor,
+        action="entity.create",
+        obj=entity,
+        payload={"kind": kind, "name": entity.name},
+        at=at,
+    )
+    return entity
+
+
+@transaction.atomic
+def entity_update(*, entity_id: int, actor: Any, **fields: Any) -> Entity:
+    """Edit named fields of an entity. Locks the row; audits the changed fields."""
+    entity = Entity.objects.select_for_update().get(pk=entity_id)
+    ensure_member(user=actor, team=entity.team)
+    unknown = set(fields) - set(ENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown entity fields: {sorted(unknown)}")
+    if fields.get("imo"):
+        fields["imo"] = normalise_imo(fields["imo"])
+    changed = [name for name, value in fields.items() if getattr(entity, name) != value]
+    for name in changed:
+        setattr(entity, name, fields[name])
+    if not changed:
+        return entity
+    entity.aliases_text = "\n".join(entity.aliases or [])
+    entity.updated_at = timezone.now()
+    entity.full_clean()
+    entity._history_user = actor
+    entity.save(update_fields=[*changed, "aliases_text", "updated_at"])
+    audit_record(
+        team=entity.team,
+        actor=actor,
+        action="entity.update",
+        obj=entity,
+        payload={name: _audit_value(fields[name]) for name in changed},
+    )
+    return entity
+
+
+@transaction.atomic
+def sanctions_designation_add(
+    *, entity: Entity, actor: Any, authority: str, **fields: Any
+) -> SanctionsDesignation:
+    ensure_member(user=actor, team=entity.team)
+    designation = SanctionsDesignation(entity=entity, authority=authority, **fields)
+    designation.full_clean()
+    designation.save()
+    audit_record(
+        team=entity.team,
+        actor=actor,
+        action="entity.sanction_add",
+        obj=entity,
+        payload={
+            "authority": authority,
+            **{k: _audit_value(v) for k, v in fields.items()},
+        },
+    )
+    return designation
+
+
+@transaction.atomic
+def past_identity_add(
+    *, entity: Entity, actor: Any, field: str, value: str, **dates: Any
+) -> PastIdentity:
+    ensure_member(user=actor, team=entity.team)
+    if entity.kind != EntityKind.VESSEL:
+        raise ValueError("Past names and flags are recorded for vessels only.")
+    record = PastIdentity(entity=entity, field=field, value=value, **dates)
+    record.full_clean()
+    record.save()
+    audit_record(
+        team=entity.team,
+        actor=actor,
+        action="entity.past_identity_add",
+        obj=entity,
+        payload={"field": field, "value": value},
+    )
+    return record
+
+
+# --- Claims ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    team: Team,
+    actor: Any,
+    text: str,
+    subjects: Sequence[Entity] = (),
+    tag_names: Sequence[str] = (),
+    at: datetime | None = None,
+    **fields: Any,
+) -> Claim:
+    """Create a draft claim authored by the actor. `at` back-dates the record (demo)."""
+    ensure_member(user=actor, team=team)
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
+    _check_same_team(team, subjects)
+    at = at or timezone.now()
+    claim = Claim(
+        team=team,
+        text=text.strip(),
+        slug=unique_slug(Claim, team=team, text=text, max_length=120),
+        author=actor,
+        last_edited_by=actor,
+        created_at=at,
+        updated_at=at,
+        **fields,
+    )
+    claim.full_clean()
+    claim._history_user = actor
+    claim._history_date = at
+    claim.save()
+    claim.subjects.set(subjects)
+    claim.tags.set(tags_from_names(team=team, names=tag_names))
+    audit_record(
+        team=team,
+        actor=actor,
+        action="claim.create",
+        obj=claim,
+        payload={
+            "text": claim.text,
+            **{k: _audit_value(v) for k, v in fields.items()},
+            "subjects": [s.pk for s in subjects],
+        },
+        at=at,
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim_id: int,
+    actor: Any,
+    expected_version: int,
+    reason: str = "",
+    subjects: Sequence[Entity] | None = None,
+    tag_names: Sequence[str] | None = None,
+    at: datetime | None = None,
+    **fields: Any,
+) -> Claim:
+    """Edit a claim's named fields.
+
+    Compare-and-swap on `version` (UPDATE ... WHERE version = v): a stale form raises
+    EditConflict instead of overwriting. Editing an approved claim sends it back to
+    review; editing a published one requires a reason, which the audit trail keeps.
+    """
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
+    claim = Claim.objects.select_related("team").get(pk=claim_id)
+    ensure_member(user=actor, team=claim.team)
+    swapped = Claim.objects.filter(pk=claim_id, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not swapped:
+        raise EditConflict(
+            "This claim was changed by someone else since you opened it. Reload it to "
+            "see their changes, then make yours again."
+        )
+    claim.refresh_from_db()
+    if claim.status == ClaimStatus.PUBLISHED and not reason.strip():
+        raise ValueError("Editing a published claim needs a reason for the record.")
+    if claim.status == ClaimStatus.RETRACTED:
+        raise ValueError("A retracted claim can no longer be edited.")
+    if subjects is not None:
+        _check_same_team(claim.team, subjects)
+    at = at or timezone.now()
+    changed = [name for name, value in fields.items() if getattr(claim, name) != value]
+    for name in changed:
+        setattr(claim, name, fields[name])
+    old_subjects = set(claim.subjects.values_list("pk", flat=True))
+    old_tags = set(claim.tags.values_list("name", flat=True))
+    subjects_changed = subjects is not None and {s.pk for s in subjects} != old_subjects
+    tags_changed = (
+        tag_names is not None
+        and {n.strip() for n in tag_names if n.strip()} != old_tags
+    )
+    update_fields = [*changed, "version", "updated_at", "last_edited_by"]
+    status_before = claim.status
+    if claim.status == ClaimStatus.APPROVED and (
+        changed or subjects_changed or tags_changed
+    ):
+        claim.status = ClaimStatus.IN_REVIEW
+        claim.publish_at = None
+        update_fields += ["status", "publish_at"]
+        Review.objects.create(
+            claim=claim,
+            decision=Decision.EDIT,
+            from_status=status_before,
+            to_status=claim.status,
+            comment=reason or "Edited after approval; needs review again.",
+            by=actor,
+            at=at,
+        )
+    claim.last_edited_by = actor
+    claim.updated_at = at
+    claim.full_clean()
+    claim._history_user = actor
+    claim._history_date = at
+    claim._change_reason = reason[:100]
+    claim.save(update_fields=update_fields)
+    if subjects_changed:
+        claim.subjects.set(subjects)
+    if tags_changed:
+        claim.tags.set(tags_from_names(team=claim.team, names=tag_names))
+    payload: dict[str, Any] = {k: _audit_value(fields[k]) for k in changed}
+    if subjects_changed:
+        payload["subjects"] = [s.pk for s in subjects]
+    if tags_changed:
+        payload["tags"] = sorted(tag_names)
+    if reason:
+        payload["reason"] = reason
+    if claim.status != status_before:
+        payload["status"] = [status_before, claim.status]
+    audit_record(
+        team=claim.team, actor=actor, action="claim.update", obj=claim, payload=payload
+    )
+    return claim

@@ -1,0 +1,17 @@
+from django import template
+
+from provenance.confidence import BANDS
+
+register = template.Library()
+
+
+@register.filter
+def band_label(level: str) -> str:
+    band = BANDS.get(level)
+    return band.label if band else ""
+
+
+@register.filter
+def band_range(level: str) -> str:
+    band = BANDS.get(level)
+    return f"{band.low}–{band.high} %" if band else ""

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+app_name = "provenance"
+
+claim_patterns = [
+    path("", views.claim_list, name="claim-list"),
+    path("claims/new/", views.claim_create, name="claim-create"),
+    path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
+    path("claims/<int:pk>/edit/", views.claim_edit, name="claim-edit"),
+    path("entities/", views.entity_list, name="entity-list"),
+    path("entities/new/", views.entity_create, name="entity-create"),
+    path("entities/<slug:slug>/", views.entity_detail, name="entity-detail"),
+    path("entities/<slug:slug>/edit/", views.entity_edit, name="entity-edit"),
+    path("team/", views.team_switch, name="team-switch"),
+]
+
+urlpatterns = [
+    path("", include((claim_patterns, "provenance"))),
+    path("evidence/", include("evidence.urls")),
+    path("api/v1/", include(("provenance.api.urls", "api"))),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
