@@ -140,7 +140,9 @@ class ProcessedImage:
     # would put a wrong instant on the timeline.
     captured_at: datetime | None
     captured_at_local: str | None
-    phash: str  # 64-bit pHash as 16 hex chars
+    # 64-bit pHash (16 hex chars) of the oriented thumbnail: keep thumb_size the
+    # same across a deployment so stored hashes stay comparable.
+    phash: str
     thumbnail: Derivative
     display: Derivative
     notes: tuple[str, ...]  # things worth showing that did not stop processing
@@ -421,6 +423,8 @@ def exif_to_json(exif: Image.Exif) -> dict[str, Any]:
             continue  # IFD pointers: their contents are read below
         result[_tag_name(tag, ExifTags.TAGS)] = _json_safe(value)
     for tag, value in exif.get_ifd(ExifTags.IFD.Exif).items():
+        if tag == ExifTags.Base.UserComment and isinstance(value, bytes):
+            value = _user_comment(value)
         result[_tag_name(tag, ExifTags.TAGS)] = _json_safe(value)
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     if gps:
@@ -429,6 +433,18 @@ def exif_to_json(exif: Image.Exif) -> dict[str, Any]:
             for tag, value in gps.items()
         }
     return result
+
+
+def _user_comment(value: bytes) -> str | bytes:
+    """UserComment opens with an 8-byte charset code; decode the text after it."""
+    codecs = {b"ASCII\0\0\0": "ascii", b"UNICODE\0": "utf-16", b"\0" * 8: "utf-8"}
+    codec = codecs.get(value[:8])
+    if codec is None:
+        return value  # JIS or unknown: left to the generic bytes rule
+    try:
+        return value[8:].decode(codec).replace("\x00", "").strip()
+    except UnicodeDecodeError:
+        return value
 
 
 def _tag_name(tag: int, names: dict[int, str]) -> str:

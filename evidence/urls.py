@@ -6,5 +6,15 @@ app_name = "evidence"
 
 urlpatterns = [
     path("", views.item_list, name="item-list"),
+    path("add/image/", views.image_add, name="add-image"),
+    path("add/statement/", views.statement_add, name="add-statement"),
+    path("add/document/", views.document_add, name="add-document"),
+    path("add/link/", views.link_add, name="add-link"),
     path("<int:pk>/", views.item_detail, name="item-detail"),
+    path("<int:pk>/status/", views.item_status, name="item-status"),
+    path("<int:pk>/restrict/", views.item_restrict, name="item-restrict"),
+    path("<int:pk>/reprocess/", views.item_reprocess, name="item-reprocess"),
+    path("<int:pk>/original/", views.item_original, name="item-original"),
+    path("<int:pk>/thumbnail/", views.item_thumbnail, name="item-thumbnail"),
+    path("<int:pk>/display/", views.item_display, name="item-display"),
 ]

@@ -1,16 +1,285 @@
-"""Evidence pages. Placeholder list/detail until the evidence issue fills them in."""
+"""Evidence pages: parse the request, call one selector or service, render.
+
+Team and role come from ``request.membership`` (set by the project's middleware);
+this app never imports provenance.
+"""
 
 from __future__ import annotations
 
+from pathlib import PurePath
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services
+from .forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
+from .images import ImageRejected
+from .models import EvidenceItem, EvidenceKind
+from .uploads import limited_upload
+
+PAGE_SIZE = 25
+ADDABLE_KINDS = (
+    EvidenceKind.IMAGE,
+    EvidenceKind.STATEMENT,
+    EvidenceKind.DOCUMENT,
+    EvidenceKind.LINK,
+)
+
+
+# --- list and detail ------------------------------------------------------------------
 
 
 @login_required
 def item_list(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    team = selectors.current_team(request)
+    filters = EvidenceFilterForm(request.GET or None)
+    items = selectors.evidence_list(team=team, **filters.selector_kwargs())
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "evidence/item_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "kinds": ADDABLE_KINDS,
+        },
+    )
 
 
 @login_required
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    team = selectors.current_team(request)
+    item = selectors.evidence_for_page(team=team, item_id=pk)
+    return render(
+        request,
+        "evidence/item_detail.html",
+        {"item": item, "links": list(item.claim_links.all())},
+    )
+
+
+@login_required
+@require_GET
+def item_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Processing state for the page's poller, with the refreshed facts as HTML."""
+    team = selectors.current_team(request)
+    item = selectors.evidence_for_status(team=team, item_id=pk)
+    html = render_to_string(
+        "evidence/_processing.html", {"item": item}, request=request
+    )
+    response = JsonResponse(
+        {
+            "id": item.pk,
+            "state": item.processing_state,
+            "label": item.get_processing_state_display(),
+            "error": item.processing_error,
+            "is_pending": item.is_pending,
+            "html": html,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- changes --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def item_restrict(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.current_team(request)
+    item = selectors.evidence_for_status(team=team, item_id=pk)
+    restrict = request.POST.get("is_restricted") == "1"
+    services.evidence_set_restricted(
+        item_id=item.pk,
+        actor=request.user,
+        is_restricted=restrict,
+        reason=request.POST.get("reason", "")[:500],
+    )
+    messages.success(
+        request,
+        "Marked restricted: it will never leave the team."
+        if restrict
+        else "Restriction lifted.",
+    )
+    return redirect(item)
+
+
+@login_required
+@require_POST
+def item_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.current_team(request)
+    item = selectors.evidence_for_status(team=team, item_id=pk)
+    try:
+        services.image_reprocess(item_id=item.pk, actor=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Queued for processing again.")
+    return redirect(item)
+
+
+# --- adding ---------------------------------------------------------------------------
+
+
+def add_from_form(*, form: EvidenceForm, team: Any, actor: Any) -> EvidenceItem | None:
+    """Call the service for the form's kind. Refusals become form errors; a
+    duplicate sets ``form.duplicate`` to the existing item. Used by the claim-side
+    pages too, so every path adds evidence the same way."""
+    fields = form.service_fields()
+    try:
+        if form.kind == EvidenceKind.IMAGE:
+            upload = form.cleaned_data["file"]
+            return services.evidence_add_image(
+                team=team, actor=actor, upload=upload, filename=upload.name, **fields
+            )
+        if form.kind == EvidenceKind.DOCUMENT:
+            upload = form.cleaned_data["file"]
+            return services.evidence_add_document(
+                team=team, actor=actor, upload=upload, filename=upload.name, **fields
+            )
+        if form.kind == EvidenceKind.STATEMENT:
+            return services.evidence_add_statement(
+                team=team, actor=actor, **form.statement_kwargs(), **fields
+            )
+        return services.evidence_add_link(team=team, actor=actor, **fields)
+    except (ImageRejected, services.FileRefused) as exc:
+        form.add_error("file", exc.message)
+    except services.DuplicateEvidence as exc:
+        form.duplicate = exc.existing
+        form.add_error(None, "These exact bytes are already stored in your team.")
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
+def _add(request: HttpRequest, kind: str) -> HttpResponse:
+    team = selectors.current_team(request)
+    form_class = FORMS_BY_KIND[kind]
+    form = form_class(request.POST or None, request.FILES or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        item = add_from_form(form=form, team=team, actor=request.user)
+        if item is not None:
+            messages.success(request, f"{item.get_kind_display()} added.")
+            return redirect(item)
+    return render(
+        request,
+        "evidence/item_form.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": EvidenceKind(kind).label,
+            "duplicate": getattr(form, "duplicate", None),
+            "cancel_url": reverse("evidence:item-list"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@limited_upload("image")
+@login_required
+def image_add(request: HttpRequest) -> HttpResponse:
+    return _add(request, EvidenceKind.IMAGE)
+
+
+@limited_upload("document")
+@login_required
+def document_add(request: HttpRequest) -> HttpResponse:
+    return _add(request, EvidenceKind.DOCUMENT)
+
+
+@login_required
+def statement_add(request: HttpRequest) -> HttpResponse:
+    return _add(request, EvidenceKind.STATEMENT)
+
+
+@login_required
+def link_add(request: HttpRequest) -> HttpResponse:
+    return _add(request, EvidenceKind.LINK)
+
+
+# --- media: only through here, only for the owning team -------------------------------
+
+
+def _file_response(
+    field: FieldFile, *, content_type: str, filename: str, as_attachment: bool
+) -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage.") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=as_attachment,
+        filename=filename,
+        content_type=content_type,
+    )
+    if not as_attachment:
+        response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@login_required
+@require_GET
+def item_original(request: HttpRequest, pk: int) -> FileResponse:
+    """The original, byte-for-byte, always as an attachment; each download is
+    written to the custody log."""
+    item = selectors.evidence_for_media(user=request.user, item_id=pk)
+    if not item.file:
+        raise Http404("This evidence has no file.")
+    services.evidence_original_download(item_id=item.pk, actor=request.user)
+    stem = PurePath(item.original_filename).stem or f"evidence-{item.pk}"
+    filename = f"{stem}{PurePath(item.file.name).suffix}"
+    return _file_response(
+        item.file,
+        content_type=item.mime_type or "application/octet-stream",
+        filename=filename,
+        as_attachment=True,
+    )
+
+
+def _derivative(request: HttpRequest, pk: int, which: str) -> FileResponse:
+    item = selectors.evidence_for_media(user=request.user, item_id=pk)
+    detail = getattr(item, "image", None)
+    field = getattr(detail, which, None) if detail else None
+    if not field:
+        raise Http404("No such derivative yet.")
+    suffix = PurePath(field.name).suffix.lower()
+    content_type = {".jpg": "image/jpeg", ".webp": "image/webp"}.get(suffix)
+    if content_type is None:
+        raise Http404
+    return _file_response(
+        field,
+        content_type=content_type,
+        filename=f"evidence-{item.pk}-{which}{suffix}",
+        as_attachment=False,
+    )
+
+
+@login_required
+@require_GET
+def item_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    return _derivative(request, pk, "thumbnail")
+
+
+@login_required
+@require_GET
+def item_display(request: HttpRequest, pk: int) -> FileResponse:
+    return _derivative(request, pk, "display")

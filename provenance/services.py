@@ -8,14 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.text import slugify
 
+from evidence.models import EvidenceItem, EvidenceKind
+
 from .audit import audit_record
 from .models import (
     Claim,
+    ClaimEvidence,
     ClaimStatus,
     Decision,
     Entity,
@@ -367,3 +371,59 @@ def claim_update(
         team=claim.team, actor=actor, action="claim.update", obj=claim, payload=payload
     )
     return claim
+
+
+# --- Evidence links -------------------------------------------------------------------
+
+
+@transaction.atomic
+def evidence_attach(
+    *,
+    claim_id: int,
+    item_id: int,
+    actor: Any,
+    relation: str,
+    stance: str = "",
+    note: str = "",
+    at: datetime | None = None,
+) -> ClaimEvidence:
+    """Link an evidence item of the claim's team to the claim, with a relation and,
+    for statements, a stance. Locks the claim; bumps its updated_at; audited."""
+    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    ensure_member(user=actor, team=claim.team)
+    item = EvidenceItem.objects.get(pk=item_id)
+    if item.team_id != claim.team_id:
+        raise PermissionDenied("Evidence and claim belong to different teams.")
+    if claim.status == ClaimStatus.RETRACTED:
+        raise ValueError("A retracted claim takes no new evidence.")
+    if stance and item.kind != EvidenceKind.STATEMENT:
+        raise ValidationError({"stance": "Only statements take a stance."})
+    if ClaimEvidence.objects.filter(claim=claim, item=item).exists():
+        raise ValidationError({"item": "This evidence is already linked to the claim."})
+    at = at or timezone.now()
+    link = ClaimEvidence(
+        claim=claim,
+        item=item,
+        relation=relation,
+        stance=stance,
+        note=note,
+        linked_by=actor,
+        linked_at=at,
+    )
+    link.full_clean()
+    link.save()
+    Claim.objects.filter(pk=claim.pk).update(updated_at=max(at, claim.updated_at))
+    audit_record(
+        team=claim.team,
+        actor=actor,
+        action="claim.evidence_attach",
+        obj=claim,
+        payload={
+            "item": item.pk,
+            "relation": relation,
+            "stance": stance,
+            "note": note,
+        },
+        at=at,
+    )
+    return link

@@ -21,10 +21,15 @@ Definitions, after Global Fishing Watch (GFW) where GFW has one:
   ``port_gap_hours`` (GFW "port gap"; default 4 h) - so a vessel that was seen
   entering and seen leaving but not in between still makes a call - and which lasted
   at least ``min_dwell_hours`` (default 1 h). Passing through the circle at speed is
-  not a call. ``arrival`` is the entry report's time (the first report if the track
-  begins in port) and ``departure`` the exit report's time, or None if the track
-  ends in port (no minimum dwell applies then: the stay has not ended). Where SOG is
-  missing, the speed implied by the previous report is used.
+  not a call. ``arrival`` is the entry report's time; ``arrival_seen`` is False when
+  the vessel was not heard in the ``gap_hours`` before it (track start, or it came in
+  dark). ``departure`` is the exit report's time when that report came within
+  ``gap_hours`` of the previous one or lies within ``near_port_km`` of the port (the
+  vessel was seen leaving); otherwise it left unseen (``departure_seen`` False) and
+  ``departure`` is the last time it was heard in port - the earliest it can have
+  left. ``departure`` is None if the track ends in port (no minimum dwell applies
+  then: the stay has not ended). Where SOG is missing, the speed implied by the
+  previous report is used.
 - **Voyage**: two consecutive port calls of one vessel, departure from the first to
   arrival at the second. **Runs** count voyages between two different ports, both per
   direction and per unordered pair.
@@ -36,6 +41,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from itertools import pairwise
 
 import numpy as np
 
@@ -142,6 +148,8 @@ class PortCall:
     departure: datetime | None
     stopped: bool
     dark_in_port: bool
+    arrival_seen: bool = True
+    departure_seen: bool = True
 
     @property
     def duration_hours(self) -> float | None:
@@ -158,6 +166,8 @@ class PortCall:
             "duration_hours": self.duration_hours,
             "stopped": self.stopped,
             "dark_in_port": self.dark_in_port,
+            "arrival_seen": self.arrival_seen,
+            "departure_seen": self.departure_seen,
         }
 
 
@@ -304,7 +314,9 @@ def _nearest_port(
     if not ports or not len(lat):
         return best
     dist = np.stack([haversine_km(lat, lon, port.lat, port.lon) for port in ports])
-    limit = np.array([max(params.near_port_km, port.radius_km or 0.0) for port in ports])
+    limit = np.array(
+        [max(params.near_port_km, port.radius_km or 0.0) for port in ports]
+    )
     dist = np.where(dist <= limit[:, None], dist, np.inf)
     nearest = dist.argmin(axis=0)
     for i, n in enumerate(nearest):
@@ -330,9 +342,13 @@ def find_port_calls(
     speed = _speed_knots(p, first)
     # Interval before each row (0 at a vessel's first row).
     dt_before = np.where(first, 0, np.r_[0, np.diff(p.timestamp_us)])
+    gap_us = params.gap_hours * _US_PER_HOUR
+    port_gap_us = params.port_gap_hours * _US_PER_HOUR
+    min_dwell_us = params.min_dwell_hours * _US_PER_HOUR
     calls: list[PortCall] = []
     for port in ports:
         entry_km, exit_km = params.entry_exit_km(port)
+        near_km = max(params.near_port_km, exit_km)
         d = haversine_km(p.lat, p.lon, port.lat, port.lon)
         label = np.where(d <= entry_km, 1, np.where(d > exit_km, -1, 0))
         # A track starting between the two circles starts outside.
@@ -346,20 +362,24 @@ def find_port_calls(
         ends = np.flatnonzero(inside & ~next_inside)
         for i, j in zip(starts, ends, strict=True):
             exit_row = None if last[j] else j + 1
-            stop = slice(i, j + 1)
-            stopped = bool((speed[stop] < params.stop_start_knots).any())
-            silent = dt_before[i + 1 : (exit_row if exit_row is not None else j) + 1]
-            dark = bool(
-                len(silent) and silent.max() >= params.port_gap_hours * _US_PER_HOUR
-            )
+            stopped = bool((speed[i : j + 1] < params.stop_start_knots).any())
+            silent = dt_before[i + 1 : (j if exit_row is None else exit_row) + 1]
+            dark = bool(len(silent)) and silent.max() >= port_gap_us
+            arrival_seen = not first[i] and dt_before[i] < gap_us
+            departure_us = None
+            departure_seen = False
+            if exit_row is not None:
+                # The exit report dates the departure only if it came soon after
+                # the vessel was last heard, or right outside the port; otherwise
+                # it left unseen and we keep the time it was last seen in port.
+                departure_seen = bool(
+                    dt_before[exit_row] < gap_us or d[exit_row] <= near_km
+                )
+                departure_us = int(p.timestamp_us[exit_row if departure_seen else j])
             arrival_us = int(p.timestamp_us[i])
-            departure_us = None if exit_row is None else int(p.timestamp_us[exit_row])
             if not (stopped or dark):
-                continue
-            if (
-                departure_us is not None
-                and departure_us - arrival_us < params.min_dwell_hours * _US_PER_HOUR
-            ):
+                continue  # passed through without stopping
+            if departure_us is not None and departure_us - arrival_us < min_dwell_us:
                 continue
             calls.append(
                 PortCall(
@@ -373,6 +393,8 @@ def find_port_calls(
                     ),
                     stopped=stopped,
                     dark_in_port=dark,
+                    arrival_seen=bool(arrival_seen),
+                    departure_seen=departure_seen,
                 )
             )
     calls.sort(key=lambda c: (c.mmsi, c.arrival, c.port))
@@ -399,7 +421,7 @@ def find_voyages(port_calls: Sequence[PortCall]) -> list[Voyage]:
     voyages = []
     for mmsi in sorted(by_vessel):
         calls = sorted(by_vessel[mmsi], key=lambda c: c.arrival)
-        for here, there in zip(calls, calls[1:], strict=False):
+        for here, there in pairwise(calls):
             if here.departure is None or there.arrival < here.departure:
                 continue  # overlapping visits of ports close together
             voyages.append(
@@ -425,6 +447,8 @@ def count_runs(voyages: Sequence[Voyage]) -> RunCounts:
         a, b = sorted((v.from_port, v.to_port))
         between[(a, b)] += 1
     return RunCounts(
-        directional=tuple(RouteCount(a, b, c) for (a, b), c in sorted(directional.items())),
+        directional=tuple(
+            RouteCount(a, b, c) for (a, b), c in sorted(directional.items())
+        ),
         between=tuple(RouteCount(a, b, c) for (a, b), c in sorted(between.items())),
     )

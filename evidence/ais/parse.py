@@ -162,7 +162,9 @@ _UNIX_RE = re.compile(r"^\d{9,13}(\.\d+)?$")
 
 def read_source(source: bytes | str | Path) -> bytes:
     """Return the decompressed content of a path or bytes (gzip/zstd by magic bytes)."""
-    data = Path(source).read_bytes() if isinstance(source, str | Path) else bytes(source)
+    data = (
+        Path(source).read_bytes() if isinstance(source, str | Path) else bytes(source)
+    )
     try:
         if data.startswith(GZIP_MAGIC):
             return gzip.decompress(data)
@@ -203,14 +205,18 @@ def detect_format(data: bytes) -> str:
 
 
 def _header(data: bytes) -> list[str]:
-    first = data.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else 4096].decode("utf-8", "replace")
+    first = first.lstrip("\ufeff")
     try:
         return next(csv.reader([first.rstrip("\r")]), [])
     except csv.Error:
         return []
 
 
-def parse(source: bytes | str | Path, *, progress: Progress | None = None) -> RawReports:
+def parse(
+    source: bytes | str | Path, *, progress: Progress | None = None
+) -> RawReports:
     """Read an AIS extract (path or bytes) into RawReports. Raises UnknownFormat."""
     data = read_source(source)
     fmt = detect_format(data)
@@ -239,17 +245,17 @@ def parse_csv(data: bytes, fmt: str) -> RawReports:
         return "skip"
 
     include = [c for c in dict.fromkeys(columns.values()) if c is not None]
+    # Bad UTF-8 is replaced up front: pyarrow would otherwise fail on the whole file
+    # (or inside the bad-row callback). isascii() makes the common case ~free.
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("utf-8", "replace").encode("utf-8")
     try:
         table = _read_table(data, header, include, skip_bad_row)
-    except (pa.ArrowInvalid, UnicodeError):
-        # Undecodable bytes: replace them and try once more, so one bad row
-        # cannot stop an import.
-        malformed = 0
-        cleaned = data.decode("utf-8", "replace").encode("utf-8")
-        try:
-            table = _read_table(cleaned, header, include, skip_bad_row)
-        except pa.ArrowInvalid as exc:
-            raise UnknownFormat(f"the CSV could not be read: {exc}") from exc
+    except pa.ArrowInvalid as exc:
+        raise UnknownFormat(f"the CSV could not be read: {exc}") from exc
 
     n = table.num_rows
 
@@ -325,7 +331,8 @@ def _read_table(
 
 
 def _np(array: pa.Array | pa.ChunkedArray, dtype: type) -> np.ndarray:
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=dtype)
+    # A writable copy: Arrow-backed views are read-only.
+    return np.array(array.to_numpy(zero_copy_only=False), dtype=dtype)
 
 
 def _parse_numbers(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -535,7 +542,7 @@ def _decode_into(
     out: _Reports, rejected: Counter[str], fragments: list[tuple[NMEAMessage, int, int]]
 ) -> int:
     """Decode one complete message into `out`; return 1 if it was not a position."""
-    first, when, state = fragments[0]
+    _, when, state = fragments[0]
     for _, w, s in fragments[1:]:
         if state != TS_OK and s == TS_OK:
             when, state = w, s

@@ -22,7 +22,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from evidence.ais.analyse import Port
-from evidence.ais.validate import KM_PER_NM, datetime_to_timestamp, haversine_km
+from evidence.ais.validate import (
+    KM_PER_NM,
+    datetime_to_timestamp,
+    format_timestamps,
+    haversine_km,
+)
 
 MARINECADASTRE_COLUMNS = (
     "MMSI",
@@ -88,7 +93,9 @@ def synthetic_track(
     any ``dark`` window (start, end) are left out: the transponder was off.
     """
     rng = np.random.default_rng(seed)
-    leg_km = float(haversine_km(origin.lat, origin.lon, destination.lat, destination.lon))
+    leg_km = float(
+        haversine_km(origin.lat, origin.lon, destination.lat, destination.lon)
+    )
     leg_us = int(leg_km / KM_PER_NM / speed_knots * 3600 * _US)
     dwell_us = int(dwell.total_seconds() * _US)
     # Segments alternate dwell, leg, dwell, leg ... dwell.
@@ -137,21 +144,24 @@ def synthetic_track(
         rng.uniform(0.0, 0.1, len(times)),
     )
     cog = np.where(is_moving, (bearing + rng.normal(0, 2, len(times))) % 360, 0.0)
-    heading = np.where(is_moving, np.round(bearing) % 360, np.round(rng.uniform(0, 359)))
+    heading = np.where(
+        is_moving, np.round(bearing) % 360, np.round(rng.uniform(0, 359))
+    )
 
     n = len(times)
 
     def const(value: object) -> pa.Array:
-        return pa.array([None if value is None else str(value)] * n, pa.string())
+        if value is None:
+            return pa.nulls(n, pa.string())
+        return pa.repeat(pa.scalar(str(value)), n)
 
     def number(values: np.ndarray, decimals: int) -> pa.Array:
         return pc.cast(pa.array(np.round(values, decimals)), pa.string())
 
-    stamps = pa.array(times).cast(pa.timestamp("us"))
     return pa.table(
         {
             "MMSI": const(vessel.mmsi),
-            "BaseDateTime": pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S"),
+            "BaseDateTime": format_timestamps(times, sep="T", zone=""),
             "LAT": number(lat, 5),
             "LON": number(lon, 5),
             "SOG": number(np.maximum(sog, 0), 1),
@@ -161,7 +171,7 @@ def synthetic_track(
             "IMO": const(f"IMO{vessel.imo}" if vessel.imo else None),
             "CallSign": const(vessel.call_sign or None),
             "VesselType": const(vessel.ship_type),
-            "Status": pa.array(np.where(is_moving, "0", "5")),
+            "Status": pc.if_else(pa.array(is_moving), "0", "5"),
             "Length": const(vessel.length_m),
             "Width": const(vessel.width_m),
             "Draft": const(None),

@@ -17,6 +17,7 @@ class ClaimViewSet(TeamScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Claims of the caller's team."""
 
     serializer_class = ClaimSerializer
+    queryset = Claim.objects.none()  # for schema generation; real rows are scoped below
 
     def get_queryset(self):
         return (
@@ -30,6 +31,7 @@ class EntityViewSet(TeamScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Entities of the caller's team."""
 
     serializer_class = EntitySerializer
+    queryset = Entity.objects.none()
 
     def get_queryset(self):
         return Entity.objects.for_team(self.team()).order_by("-updated_at", "-id")

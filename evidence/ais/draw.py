@@ -1,0 +1,237 @@
+"""Draw AIS tracks, ports and dark periods as a standalone SVG map (no JavaScript).
+
+Pure: no Django. Equirectangular projection (x scaled by cos of the mid latitude so
+shapes look right at the extract's latitude), fit to the data with a margin. Tracks
+are thinned to ``MAX_POINTS_PER_VESSEL`` points each, so a million-row extract still
+makes a small page. Tracks crossing the antimeridian are not split (rare in our use).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from evidence.ais.analyse import Gap, Port
+from evidence.ais.validate import Positions
+
+MAX_POINTS_PER_VESSEL = 2000
+# Colour-blind-friendly qualitative palette (Okabe-Ito, minus yellow on white).
+PALETTE = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#E69F00",
+    "#000000",
+)
+_MARGIN = 40
+_LEGEND_ROW = 16
+
+Track = tuple[Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]
+
+
+def tracks_from_positions(
+    positions: Positions, *, labels: Mapping[int, str] | None = None
+) -> dict[str, Track]:
+    """Positions -> {label: (lats, lons)}; label is the vessel name or MMSI."""
+    labels = labels or {}
+    return {
+        labels.get(mmsi) or f"{mmsi:09d}": (positions.lat[s], positions.lon[s])
+        for mmsi, s in positions.vessel_slices().items()
+    }
+
+
+def downsample(lats: np.ndarray, lons: np.ndarray, limit: int) -> np.ndarray:
+    """Indices of at most `limit` evenly spaced points, first and last kept."""
+    n = len(lats)
+    if n <= limit:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+
+
+def _attr(value: str) -> str:
+    return escape(value, {'"': "&quot;"})
+
+
+def _nice_step(span: float) -> float:
+    """A round graticule spacing giving about 4-8 lines over span degrees."""
+    raw = max(span, 1e-6) / 5
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def _label(value: float, step: float, positive: str, negative: str) -> str:
+    # As many decimals as the step needs: 0.5 -> "42.5°N", 2 -> "130°E".
+    step_text = f"{step:.4f}".rstrip("0").rstrip(".")
+    decimals = len(step_text.partition(".")[2])
+    hemi = positive if value >= 0 else negative
+    return f"{abs(value):.{decimals}f}°{hemi}"
+
+
+def draw_track_svg(
+    positions_by_vessel: Mapping[str, Track],
+    *,
+    ports: Sequence[Port] = (),
+    gaps: Sequence[Gap] = (),
+    width: int = 800,
+    height: int = 500,
+    title: str = "AIS tracks",
+    gap_labels: Mapping[int, str] | None = None,
+) -> str:
+    """SVG text: one coloured polyline per vessel, ports, dashed dark periods.
+
+    ``positions_by_vessel`` maps a label (vessel name or MMSI) to (lats, lons) in time
+    order (see ``tracks_from_positions``). Gaps are drawn as dashed lines between
+    where the vessel went dark and where it reappeared, in the colour of the track
+    whose label ``gap_labels[gap.mmsi]`` (default: the zero-padded MMSI) names.
+    """
+    tracks = {
+        str(label): (np.asarray(lats, dtype=float), np.asarray(lons, dtype=float))
+        for label, (lats, lons) in positions_by_vessel.items()
+    }
+    all_lat = [t[0] for t in tracks.values()] + [np.array([p.lat for p in ports])]
+    all_lon = [t[1] for t in tracks.values()] + [np.array([p.lon for p in ports])]
+    for g in gaps:
+        all_lat.append(np.array([g.start_lat, g.end_lat]))
+        all_lon.append(np.array([g.start_lon, g.end_lon]))
+    lat = np.concatenate(all_lat) if all_lat else np.empty(0)
+    lon = np.concatenate(all_lon) if all_lon else np.empty(0)
+    finite = np.isfinite(lat) & np.isfinite(lon)
+    lat, lon = lat[finite], lon[finite]
+    if len(lat):
+        lat_min, lat_max = float(lat.min()), float(lat.max())
+        lon_min, lon_max = float(lon.min()), float(lon.max())
+    else:
+        lat_min, lat_max, lon_min, lon_max = -1.0, 1.0, -1.0, 1.0
+    # Pad so a single point or a straight line still has an area to fit.
+    pad = max(lat_max - lat_min, lon_max - lon_min, 0.02) * 0.05
+    lat_min, lat_max = max(lat_min - pad, -90.0), min(lat_max + pad, 90.0)
+    lon_min, lon_max = max(lon_min - pad, -180.0), min(lon_max + pad, 180.0)
+
+    kx = math.cos(math.radians((lat_min + lat_max) / 2))
+    legend_h = _LEGEND_ROW * (len(tracks) + (1 if gaps else 0)) + 8
+    plot_w = width - 2 * _MARGIN
+    plot_h = height - 2 * _MARGIN - legend_h
+    scale = min(
+        plot_w / max((lon_max - lon_min) * kx, 1e-9), plot_h / (lat_max - lat_min)
+    )
+    off_x = _MARGIN + (plot_w - (lon_max - lon_min) * kx * scale) / 2
+    off_y = _MARGIN + (plot_h - (lat_max - lat_min) * scale) / 2
+
+    def x(lo: np.ndarray | float) -> np.ndarray | float:
+        return off_x + (np.asarray(lo) - lon_min) * kx * scale
+
+    def y(la: np.ndarray | float) -> np.ndarray | float:
+        return off_y + (lat_max - np.asarray(la)) * scale
+
+    label = (
+        f"{title}: {len(tracks)} vessel(s), {len(ports)} port(s), "
+        f"{len(gaps)} dark period(s)"
+    )
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{_attr(label)}" '
+        'font-family="sans-serif" font-size="11">',
+        f"<title>{escape(label)}</title>",
+        f'<rect width="{width}" height="{height}" fill="#f4f8fb"/>',
+    ]
+
+    # Graticule with labels, clipped to the map area.
+    out.append('<g class="graticule" stroke="#c8d3dc" stroke-width="0.5">')
+    labels = []
+    step = _nice_step(max(lat_max - lat_min, lon_max - lon_min))
+    x0, x1 = x(lon_min), x(lon_max)
+    y0, y1 = y(lat_max), y(lat_min)
+    for v in np.arange(math.ceil(lat_min / step) * step, lat_max, step):
+        yy = float(y(v))
+        out.append(f'<line x1="{x0:.1f}" y1="{yy:.1f}" x2="{x1:.1f}" y2="{yy:.1f}"/>')
+        labels.append(
+            f'<text x="{x0 - 3:.1f}" y="{yy + 3:.1f}" text-anchor="end">'
+            f"{_label(float(v), step, 'N', 'S')}</text>"
+        )
+    for v in np.arange(math.ceil(lon_min / step) * step, lon_max, step):
+        xx = float(x(v))
+        out.append(f'<line x1="{xx:.1f}" y1="{y0:.1f}" x2="{xx:.1f}" y2="{y1:.1f}"/>')
+        labels.append(
+            f'<text x="{xx:.1f}" y="{y1 + 12:.1f}" text-anchor="middle">'
+            f"{_label(float(v), step, 'E', 'W')}</text>"
+        )
+    out.append("</g>")
+    out.append('<g class="graticule-labels" fill="#5a6b78">' + "".join(labels) + "</g>")
+
+    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(tracks)}
+    for name, (lats, lons) in tracks.items():
+        ok = np.isfinite(lats) & np.isfinite(lons)
+        lats, lons = lats[ok], lons[ok]
+        keep = downsample(lats, lons, MAX_POINTS_PER_VESSEL)
+        xs, ys = x(lons[keep]), y(lats[keep])
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True))
+        out.append(
+            f'<polyline class="track" fill="none" stroke="{colours[name]}" '
+            f'stroke-width="1.5" stroke-linejoin="round" points="{points}">'
+            f"<title>Track of {escape(name)} ({len(ok.nonzero()[0])} reports)</title>"
+            "</polyline>"
+        )
+
+    gap_labels = gap_labels or {}
+    for g in gaps:
+        name = gap_labels.get(g.mmsi) or f"{g.mmsi:09d}"
+        colour = colours.get(name, "#444444")
+        text = (
+            f"Dark period of {name}: {g.duration_hours:.1f} h, "
+            f"{g.distance_nm:.1f} nm, from {g.start:%Y-%m-%d %H:%M} "
+            f"to {g.end:%Y-%m-%d %H:%M} UTC"
+        )
+        out.append(
+            f'<line class="gap" x1="{x(g.start_lon):.1f}" y1="{y(g.start_lat):.1f}" '
+            f'x2="{x(g.end_lon):.1f}" y2="{y(g.end_lat):.1f}" stroke="{colour}" '
+            f'stroke-width="1.5" stroke-dasharray="6 4"><title>{escape(text)}</title>'
+            "</line>"
+        )
+
+    for port in ports:
+        px, py = x(port.lon), y(port.lat)
+        out.append(
+            f'<g class="port"><circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="#fff" '
+            f'stroke="#222" stroke-width="1.5"><title>Port: {escape(port.name)}'
+            f"</title></circle>"
+            f'<text x="{px + 6:.1f}" y="{py - 6:.1f}" fill="#222">'
+            f"{escape(port.name)}</text></g>"
+        )
+
+    # Scale bar: a round number of km near a quarter of the map width.
+    km_per_px = 111.32 * kx / scale if scale else 0
+    if km_per_px > 0:
+        target = km_per_px * plot_w / 4
+        power = 10 ** math.floor(math.log10(target))
+        bar_km = next(m * power for m in (5, 2, 1) if m * power <= target)
+        bar_px = bar_km / km_per_px
+        sx, sy = _MARGIN, height - legend_h - 12
+        out.append(
+            f'<g class="scale"><line x1="{sx}" y1="{sy}" x2="{sx + bar_px:.1f}" '
+            f'y2="{sy}" stroke="#222" stroke-width="2"/>'
+            f'<text x="{sx}" y="{sy - 4}">{bar_km:g} km</text></g>'
+        )
+
+    ly = height - legend_h + 10
+    out.append('<g class="legend">')
+    for name, colour in colours.items():
+        out.append(
+            f'<line x1="{_MARGIN}" y1="{ly}" x2="{_MARGIN + 20}" y2="{ly}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+            f'<text x="{_MARGIN + 26}" y="{ly + 4}">{escape(name)}</text>'
+        )
+        ly += _LEGEND_ROW
+    if gaps:
+        out.append(
+            f'<line x1="{_MARGIN}" y1="{ly}" x2="{_MARGIN + 20}" y2="{ly}" '
+            'stroke="#444" stroke-width="1.5" stroke-dasharray="6 4"/>'
+            f'<text x="{_MARGIN + 26}" y="{ly + 4}">Dark period (AIS off or '
+            "not received)</text>"
+        )
+    out.append("</g></svg>")
+    return "\n".join(out)

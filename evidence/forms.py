@@ -1,0 +1,242 @@
+"""Web forms for evidence: validate and shape input for the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .models import (
+    EvidenceItem,
+    EvidenceKind,
+    InformationCredibility,
+    ProcessingState,
+    SourceReliability,
+    Statement,
+)
+
+DATETIME_WIDGET = forms.DateTimeInput(
+    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+)
+IMAGE_ACCEPT = (
+    "image/jpeg,image/png,image/webp,image/tiff,.jpg,.jpeg,.png,.webp,.tif,.tiff"
+)
+
+
+class EvidenceForm(forms.ModelForm):
+    """The fields every kind shares; the services set kind, team and files."""
+
+    class Meta:
+        model = EvidenceItem
+        fields = [
+            "title",
+            "description",
+            "source",
+            "credit",
+            "licence",
+            "url",
+            "observed_at",
+            "obtained_at",
+            "obtained_from",
+            "source_reliability",
+            "information_credibility",
+            "is_synthetic",
+            "is_restricted",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "observed_at": DATETIME_WIDGET,
+            "obtained_at": DATETIME_WIDGET,
+        }
+        labels = {
+            "observed_at": "Observed at (UTC)",
+            "obtained_at": "Obtained at (UTC)",
+            "source_reliability": "Source reliability (Admiralty A–F)",
+            "information_credibility": "Information credibility (Admiralty 1–6)",
+            "is_restricted": "Restricted (source protection: never exported)",
+        }
+
+    kind: str = ""
+    has_file = False
+
+    def __init__(self, *args: Any, team: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+
+    def _post_clean(self) -> None:
+        # The services validate the model with its team and kind; nothing to do here.
+        return None
+
+    def service_fields(self) -> dict[str, Any]:
+        data = {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name in self.cleaned_data
+        }
+        if not data.get("title"):
+            data.pop("title", None)  # the service derives one
+        return data
+
+
+class ImageEvidenceForm(EvidenceForm):
+    kind = EvidenceKind.IMAGE
+    has_file = True
+    file = forms.FileField(
+        label="Image file",
+        help_text="JPEG, PNG, WebP or TIFF. The type is checked from the bytes; "
+        "SVG is refused.",
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Defaults to the file name."
+
+
+class DocumentEvidenceForm(EvidenceForm):
+    kind = EvidenceKind.DOCUMENT
+    has_file = True
+    file = forms.FileField(
+        label="Document file",
+        help_text="PDF or another file, kept byte-for-byte. SVG and HTML are refused.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Defaults to the file name."
+
+
+class LinkEvidenceForm(EvidenceForm):
+    kind = EvidenceKind.LINK
+
+    class Meta(EvidenceForm.Meta):
+        fields = [*EvidenceForm.Meta.fields, "archived_url", "archived_at"]
+        widgets = {**EvidenceForm.Meta.widgets, "archived_at": DATETIME_WIDGET}
+        labels = {**EvidenceForm.Meta.labels, "archived_at": "Archived at (UTC)"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["url"].required = True
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Defaults to the URL."
+
+
+class StatementEvidenceForm(EvidenceForm):
+    kind = EvidenceKind.STATEMENT
+    speaker = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="A person entity."
+    )
+    on_behalf_of = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        help_text="The organization or government the speaker spoke for.",
+    )
+    stated_at = forms.DateTimeField(label="Stated at (UTC)", widget=DATETIME_WIDGET)
+    venue = forms.CharField(label="Venue or medium", required=False, max_length=300)
+    quote = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    original_text = forms.CharField(
+        label="Original-language text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    original_language = forms.CharField(
+        required=False, max_length=12, help_text="e.g. ru, ko"
+    )
+
+    statement_fields = ("venue", "original_text", "original_language")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The Entity model, reached through the FK: evidence never imports provenance.
+        entities = Statement._meta.get_field("speaker").related_model.objects.filter(
+            team=self.team
+        )
+        self.fields["speaker"].queryset = entities.filter(kind="person").order_by(
+            "name"
+        )
+        self.fields["on_behalf_of"].queryset = entities.filter(
+            kind__in=["organization", "government"]
+        ).order_by("name")
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Defaults to speaker and quote."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("speaker") and not data.get("on_behalf_of"):
+            self.add_error(
+                "speaker", "Give the speaker, or whom the statement was made for."
+            )
+        return data
+
+    def statement_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "speaker": data.get("speaker"),
+            "on_behalf_of": data.get("on_behalf_of"),
+            "stated_at": data["stated_at"],
+            "quote": data["quote"],
+            **{name: data.get(name, "") for name in self.statement_fields},
+        }
+
+
+FORMS_BY_KIND: dict[str, type[EvidenceForm]] = {
+    EvidenceKind.IMAGE: ImageEvidenceForm,
+    EvidenceKind.DOCUMENT: DocumentEvidenceForm,
+    EvidenceKind.STATEMENT: StatementEvidenceForm,
+    EvidenceKind.LINK: LinkEvidenceForm,
+}
+
+
+class EvidenceFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False)
+    kind = forms.ChoiceField(
+        choices=[("", "Any kind"), *EvidenceKind.choices], required=False
+    )
+    state = forms.ChoiceField(
+        label="Processing",
+        choices=[("", "Any state"), *ProcessingState.choices],
+        required=False,
+    )
+    reliability = forms.ChoiceField(
+        label="Source",
+        choices=[("", "Any source grade"), *SourceReliability.choices],
+        required=False,
+    )
+    credibility = forms.ChoiceField(
+        label="Information",
+        choices=[("", "Any information grade"), *InformationCredibility.choices],
+        required=False,
+    )
+    synthetic = forms.ChoiceField(
+        choices=[("", "Real or synthetic"), ("no", "Real"), ("yes", "Synthetic")],
+        required=False,
+    )
+    restricted = forms.ChoiceField(
+        choices=[("", "Any access"), ("no", "Exportable"), ("yes", "Restricted")],
+        required=False,
+    )
+    sort = forms.ChoiceField(
+        choices=[
+            ("", "Newest first"),
+            ("oldest", "Oldest first"),
+            ("observed", "Most recently observed"),
+            ("title", "Title"),
+        ],
+        required=False,
+    )
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        flags = {"yes": True, "no": False}
+        return {
+            "text": data.get("q", ""),
+            "kind": data.get("kind", ""),
+            "state": data.get("state", ""),
+            "reliability": data.get("reliability", ""),
+            "credibility": data.get("credibility", ""),
+            "is_synthetic": flags.get(data.get("synthetic", "")),
+            "is_restricted": flags.get(data.get("restricted", "")),
+            "sort": data.get("sort", ""),
+        }

@@ -1,0 +1,136 @@
+"""Reads composed for one use case each; they own select_related/prefetch_related."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404, HttpRequest
+
+from .models import CustodyEvent, EvidenceItem, NearDuplicate
+
+
+def current_team(request: HttpRequest) -> Any:
+    """The team the user works in (set by the project's TeamMiddleware), or 404."""
+    membership = getattr(request, "membership", None)
+    if not membership:
+        raise Http404("You are not a member of any team.")
+    return membership.team
+
+
+EVIDENCE_SORTS: dict[str, tuple[str, ...]] = {
+    "": ("-created_at", "-pk"),
+    "oldest": ("created_at", "pk"),
+    "observed": ("-observed_at", "-pk"),
+    "title": ("title", "pk"),
+}
+
+
+def evidence_list(
+    *,
+    team: Any,
+    text: str = "",
+    kind: str = "",
+    state: str = "",
+    reliability: str = "",
+    credibility: str = "",
+    is_synthetic: bool | None = None,
+    is_restricted: bool | None = None,
+    sort: str = "",
+) -> QuerySet[EvidenceItem]:
+    items = (
+        EvidenceItem.objects.for_team(team)
+        .search(text)
+        .select_related("added_by", "image", "statement__speaker")
+        .annotate(claim_count=Count("claim_links", distinct=True))
+    )
+    if kind:
+        items = items.of_kind(kind)
+    if state:
+        items = items.filter(processing_state=state)
+    if reliability:
+        items = items.filter(source_reliability=reliability)
+    if credibility:
+        items = items.filter(information_credibility=credibility)
+    if is_synthetic is not None:
+        items = items.filter(is_synthetic=is_synthetic)
+    if is_restricted is not None:
+        items = items.filter(is_restricted=is_restricted)
+    return items.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[""]))
+
+
+def evidence_for_page(*, team: Any, item_id: int) -> EvidenceItem:
+    """One item of the team with everything its page shows; 404 outside the team."""
+    duplicates = NearDuplicate.objects.select_related("other", "other__image")
+    custody = CustodyEvent.objects.select_related("actor")
+    links = (
+        EvidenceItem._meta.get_field("claim_links")
+        .related_model.objects.select_related("claim", "linked_by")
+        .order_by("linked_at", "pk")
+    )
+    try:
+        return (
+            EvidenceItem.objects.for_team(team)
+            .select_related(
+                "added_by",
+                "image",
+                "statement__speaker",
+                "statement__on_behalf_of",
+            )
+            .prefetch_related(
+                Prefetch("near_duplicates", queryset=duplicates),
+                Prefetch("custody_events", queryset=custody),
+                Prefetch("claim_links", queryset=links),
+            )
+            .get(pk=item_id)
+        )
+    except EvidenceItem.DoesNotExist as exc:
+        raise Http404("No such evidence in your team.") from exc
+
+
+def evidence_for_status(*, team: Any, item_id: int) -> EvidenceItem:
+    try:
+        return (
+            EvidenceItem.objects.for_team(team)
+            .select_related("image")
+            .prefetch_related(
+                Prefetch(
+                    "near_duplicates",
+                    queryset=NearDuplicate.objects.select_related("other"),
+                )
+            )
+            .get(pk=item_id)
+        )
+    except EvidenceItem.DoesNotExist as exc:
+        raise Http404("No such evidence in your team.") from exc
+
+
+def evidence_for_media(*, user: Any, item_id: int) -> EvidenceItem:
+    """An item whose files the user may fetch: a member of its team, else 404.
+
+    Any of the user's teams counts (not only the current one): the answer for
+    everyone else is the same 404 as for an id that does not exist.
+    """
+    if user is None or not user.is_authenticated:
+        raise Http404
+    try:
+        return (
+            EvidenceItem.objects.select_related("image")
+            .filter(team__memberships__user=user)
+            .get(pk=item_id)
+        )
+    except EvidenceItem.DoesNotExist as exc:
+        raise Http404("No such evidence.") from exc
+
+
+def evidence_by_sha256(*, team: Any, sha256: str) -> EvidenceItem | None:
+    return EvidenceItem.objects.for_team(team).filter(sha256=sha256).first()
+
+
+def evidence_to_link(*, team: Any, exclude_ids: Any = ()) -> QuerySet[EvidenceItem]:
+    """The team's evidence that can still be linked to a claim."""
+    return (
+        EvidenceItem.objects.for_team(team)
+        .exclude(pk__in=list(exclude_ids))
+        .order_by("-created_at", "-pk")
+    )

@@ -1,0 +1,85 @@
+import pytest
+from django.test import Client
+
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_and_static(settings, tmp_path):
+    """Uploads go to a temp dir; static files need no collectstatic in tests."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    settings.SIGNING_KEY_PATH = tmp_path / "signing_key.pem"
+    # Fast hashing: the tests are about behaviour, not key stretching.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_axes_lockouts_between_tests(settings):
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Team A", slug="team-a")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Team B", slug="team-b")
+
+
+@pytest.fixture
+def reporter(team):
+    return MembershipFactory(team=team, role="reporter").user
+
+
+@pytest.fixture
+def editor(team):
+    return MembershipFactory(team=team, role="editor").user
+
+
+@pytest.fixture
+def second_editor(team):
+    return MembershipFactory(team=team, role="editor").user
+
+
+@pytest.fixture
+def outsider(other_team):
+    return MembershipFactory(team=other_team, role="reporter").user
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def reporter_client(reporter):
+    return _client_for(reporter)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return _client_for(editor)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def login_as():
+    return _client_for
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory

@@ -1,0 +1,59 @@
+from django.core.management import call_command
+from django.urls import reverse
+
+from provenance.audit import chain_head, verify_chain
+from provenance.models import AuditEvent, Claim, Entity, Team
+
+
+def test_load_demo_loads_seven_claims_and_the_places(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    team = Team.objects.get(slug="demo")
+    assert Claim.objects.filter(team=team).count() == 7
+    rajin = Entity.objects.get(team=team, name="Rajin")
+    assert (rajin.locode, rajin.latitude, rajin.longitude) == (
+        "KPRJN",
+        42.2167,
+        130.2833,
+    )
+    dunai = Entity.objects.get(team=team, name="Dunai")
+    assert (dunai.locode, dunai.latitude, dunai.longitude) == ("", 42.8803, 132.3375)
+    depot = Entity.objects.get(team=team, name="Tikhoretsk ammunition depot")
+    assert (depot.kind, depot.latitude, depot.longitude) == ("facility", 45.855, 40.125)
+
+
+def test_load_demo_twice_changes_nothing(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    team = Team.objects.get(slug="demo")
+    before = (chain_head(team), Claim.objects.count(), AuditEvent.objects.count())
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    after = (chain_head(team), Claim.objects.count(), AuditEvent.objects.count())
+    assert after == before
+    assert list(verify_chain(team)) == []
+
+
+def test_demo_claim_one_is_quantified_with_the_white_house_as_source(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    claim = Claim.objects.get(slug="north-korea-is-supplying-munitions-to-russia")
+    assert claim.quantity_display == "at least 1,000 containers"
+    assert claim.first_appearance_entity.name == "United States"
+    assert claim.first_appearance_at.date().isoformat() == "2023-10-13"
+
+
+def test_demo_vessels_carry_labelled_synthetic_identifiers(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    angara = Entity.objects.get(name="Angara")
+    assert angara.is_synthetic is True
+    assert angara.imo.startswith("00000")
+    assert "synthetic" in angara.description
+
+
+def test_demo_reporter_sees_the_seven_claims(client, db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    response = client.post(
+        reverse("login"),
+        {"username": "demo-reporter", "password": "demo-reporter-pass"},
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("provenance:claim-list"))
+    assert page.context["page"].paginator.count == 7
+    assert b"more than 1,000 containers" in page.content
