@@ -1,10 +1,138 @@
-from django.contrib import admin
+"""Admin for evidence: browse and filter; edits go through the services.
 
-from .models import EvidenceItem
+Files, hashes, processing results and the custody log are read-only: the original
+is never altered, and the custody log is written only by the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+
+from . import services
+from .models import CustodyEvent, EvidenceItem, ImageDetail, NearDuplicate, Statement
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CustodyEventInline(ReadOnlyInline):
+    model = CustodyEvent
+    fields = ["at", "action", "actor", "party", "tool", "tool_version", "detail"]
+    readonly_fields = fields
+
+
+class ImageDetailInline(ReadOnlyInline):
+    model = ImageDetail
+    fields = [
+        "width",
+        "height",
+        "phash",
+        "captured_at",
+        "gps_latitude",
+        "gps_longitude",
+    ]
+    readonly_fields = fields
+
+
+class StatementInline(ReadOnlyInline):
+    model = Statement
+    fields = ["speaker", "on_behalf_of", "stated_at", "venue", "quote"]
+    readonly_fields = fields
+
+
+class NearDuplicateInline(ReadOnlyInline):
+    model = NearDuplicate
+    fk_name = "item"
+    fields = ["other", "distance"]
+    readonly_fields = fields
 
 
 @admin.register(EvidenceItem)
 class EvidenceItemAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "team", "processing_state", "is_synthetic"]
-    list_filter = ["kind", "team", "processing_state", "source_reliability"]
-    search_fields = ["title", "description", "sha256"]
+    list_display = [
+        "title",
+        "kind",
+        "team",
+        "grade",
+        "processing_state",
+        "is_synthetic",
+        "is_restricted",
+        "created_at",
+    ]
+    list_filter = [
+        "kind",
+        "source_reliability",
+        "information_credibility",
+        "processing_state",
+        "is_synthetic",
+        "is_restricted",
+        "team",
+    ]
+    search_fields = ["title", "description", "source", "sha256", "original_filename"]
+    list_select_related = ["team"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "team",
+        "kind",
+        "added_by",
+        "file",
+        "original_filename",
+        "sha256",
+        "size_bytes",
+        "mime_type",
+        "has_extension_mismatch",
+        "is_restricted",
+        "processing_state",
+        "processing_error",
+        "progress_done",
+        "progress_total",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [
+        StatementInline,
+        ImageDetailInline,
+        NearDuplicateInline,
+        CustodyEventInline,
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Adding needs the upload checks: use the evidence pages or add_image.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Grade")
+    def grade(self, obj: EvidenceItem) -> str:
+        return obj.grade
+
+    def save_model(
+        self, request: HttpRequest, obj: EvidenceItem, form: Any, change: bool
+    ) -> None:
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.ITEM_FIELDS
+        }
+        try:
+            services.evidence_update(item_id=obj.pk, actor=request.user, **fields)
+        except (PermissionDenied, ValidationError) as exc:
+            self.message_user(request, f"Not saved: {exc}", level=messages.ERROR)
+
+    def save_related(
+        self, request: HttpRequest, form: Any, formsets: Any, change: bool
+    ) -> None:
+        return None

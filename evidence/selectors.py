@@ -134,3 +134,49 @@ def evidence_to_link(*, team: Any, exclude_ids: Any = ()) -> QuerySet[EvidenceIt
         .exclude(pk__in=list(exclude_ids))
         .order_by("-created_at", "-pk")
     )
+
+
+def image_summary(item: EvidenceItem) -> dict[str, Any]:
+    """An image item as one JSON-safe dict (the add_image command's --json output)."""
+    image = getattr(item, "image", None)
+    exif = image.exif if image else {}
+    duplicates = (
+        NearDuplicate.objects.filter(item=item).order_by("distance", "other_id")
+        if item.pk
+        else []
+    )
+    return {
+        "id": item.pk,
+        "team": item.team.slug,
+        "title": item.title,
+        "sha256": item.sha256,
+        "size_bytes": item.size_bytes,
+        "mime_type": item.mime_type,
+        "original_filename": item.original_filename,
+        "has_extension_mismatch": item.has_extension_mismatch,
+        "width": image.width if image else None,
+        "height": image.height if image else None,
+        "exif": exif,
+        "gps": (
+            {
+                "latitude": image.gps_latitude,
+                "longitude": image.gps_longitude,
+                "altitude_m": image.gps_altitude,
+            }
+            if image and image.has_gps
+            else None
+        ),
+        "captured_at": (
+            image.captured_at.isoformat() if image and image.captured_at else None
+        ),
+        "captured_at_local": exif.get("DateTimeOriginal"),
+        "phash": (image.phash or None) if image else None,
+        "near_duplicates": [
+            {"id": d.other_id, "distance": d.distance} for d in duplicates
+        ],
+        "content_credentials": image.content_credentials if image else None,
+        "processing_state": item.processing_state,
+        "processing_error": item.processing_error,
+        "is_restricted": item.is_restricted,
+        "is_synthetic": item.is_synthetic,
+    }

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
-from .confidence import ConfidenceLevel
-from .models import Claim, ClaimStatus, Entity, EntityKind, Team
+from .confidence import SCALE, ConfidenceLevel
+from .models import Claim, ClaimStatus, Entity, EntityKind, QuantityBound, Team
 
 
 class ClaimForm(forms.ModelForm):
@@ -226,3 +226,85 @@ class EntityForm(forms.ModelForm):
 
 class TeamSwitchForm(forms.Form):
     team = forms.IntegerField()
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(
+        label="As of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Show the claim as the team knew it by the end of this day (UTC).",
+    )
+    axis = forms.ChoiceField(
+        label="Count by",
+        required=False,
+        choices=[
+            ("recorded", "when we recorded it"),
+            ("happened", "when it happened"),
+        ],
+    )
+
+
+class AssessmentForm(forms.Form):
+    level = forms.ChoiceField(
+        label="Confidence",
+        widget=forms.RadioSelect,
+        choices=[
+            (band.key, f"{band.label} ({band.low}–{band.high} %)") for band in SCALE
+        ],
+    )
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why this level: what the evidence shows, and what it does not.",
+    )
+    evidence = forms.MultipleChoiceField(
+        label="Evidence cited",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only evidence linked to this claim can be cited.",
+    )
+    effective_at = forms.DateTimeField(
+        label="Speaks for (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty for now; set a past date to back-fill.",
+    )
+    supersedes = forms.TypedChoiceField(
+        label="Supersedes",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="If this corrects a mistaken assessment, say which.",
+    )
+
+    def __init__(self, *args: Any, claim: Claim, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].choices = [
+            (link.item_id, link.item.title) for link in claim.evidence_links.all()
+        ]
+        self.fields["supersedes"].choices = [("", "—")] + [
+            (a.pk, f"{a.effective_at:%Y-%m-%d} {a.get_level_display()}")
+            for a in claim.assessments.all()
+        ]
+
+    def clean_evidence(self) -> list[int]:
+        return [int(value) for value in self.cleaned_data["evidence"]]
+
+
+class QuantityEstimateForm(forms.Form):
+    bound = forms.ChoiceField(choices=QuantityBound.choices)
+    amount = forms.DecimalField(max_digits=20, decimal_places=4, min_value=0)
+    unit = forms.CharField(max_length=60)
+    source_label = forms.CharField(label="Who gave this figure", max_length=300)
+    source_url = forms.URLField(
+        label="Source URL", required=False, assume_scheme="https"
+    )
+    stated_at = forms.DateTimeField(
+        label="Stated at (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    make_current = forms.BooleanField(
+        label="Use this figure for the claim (revise its quantity)", required=False
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

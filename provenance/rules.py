@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Claim, ClaimStatus, Decision, Membership, Role, Team
+from .models import Claim, ClaimStatus, Decision, Membership, Relation, Role, Team
 
 # The review workflow as a table: decision -> (allowed from-states, to-state).
 ALLOWED_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -31,6 +32,12 @@ EDITOR_DECISIONS = frozenset(
 )
 # Four eyes: whoever wrote or last edited the claim cannot also pass it.
 FOUR_EYES_DECISIONS = frozenset({Decision.APPROVE, Decision.PUBLISH})
+# Decisions whose comment is the record (for the reporter, or public): not optional.
+COMMENT_REQUIRED: dict[str, str] = {
+    Decision.REQUEST_CHANGES: "Say what needs to change.",
+    Decision.CORRECT: "A correction needs its public correction note.",
+    Decision.RETRACT: "A retraction needs its reason.",
+}
 
 
 class InvalidTransition(Exception):
@@ -97,3 +104,62 @@ def target_status(*, claim: Claim, decision: str) -> str:
             f"the decision '{Decision(decision).label.lower()}'."
         )
     return to
+
+
+def is_own_work(*, user: Any, claim: Claim) -> bool:
+    """True when the user wrote or last edited the claim (four eyes)."""
+    return getattr(user, "pk", None) in {claim.author_id, claim.last_edited_by_id}
+
+
+def approval_blockers(claim: Claim) -> list[str]:
+    """What the claim still lacks before it can be approved; empty when ready.
+
+    Uses `has_supporting_evidence` / `has_assessment` annotations when the queryset
+    has them (the review queue), otherwise asks the database.
+    """
+    has_support = getattr(claim, "has_supporting_evidence", None)
+    if has_support is None:
+        has_support = claim.evidence_links.filter(relation=Relation.SUPPORTS).exists()
+    has_assessment = getattr(claim, "has_assessment", None)
+    if has_assessment is None:
+        has_assessment = claim.assessments.exists()
+    blockers = []
+    if not has_support:
+        blockers.append("it needs at least one supporting evidence link")
+    if not has_assessment:
+        blockers.append("it needs a confidence assessment")
+    return blockers
+
+
+def ensure_can_approve(*, claim: Claim) -> None:
+    blockers = approval_blockers(claim)
+    if blockers:
+        raise InvalidTransition(
+            "This claim cannot be approved yet: " + "; ".join(blockers) + "."
+        )
+
+
+def ensure_not_embargoed(*, claim: Claim, now: datetime) -> None:
+    """Publishing before `publish_at` is refused everywhere, by people and code."""
+    if claim.publish_at is not None and claim.publish_at > now:
+        raise InvalidTransition(
+            f"This claim is embargoed until {claim.publish_at:%Y-%m-%d %H:%M:%S} UTC "
+            "and publishes itself then."
+        )
+
+
+def allowed_decisions(*, user: Any, claim: Claim) -> list[str]:
+    """The decisions the user may take on the claim in its current state (for buttons).
+
+    State and role only; the decision's own conditions (evidence, embargo) are
+    checked when it is taken.
+    """
+    allowed = []
+    for decision in ALLOWED_TRANSITIONS:
+        try:
+            target_status(claim=claim, decision=decision)
+            ensure_can_review(user=user, claim=claim, decision=decision)
+        except (InvalidTransition, PermissionDenied):
+            continue
+        allowed.append(decision)
+    return allowed

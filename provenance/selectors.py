@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
+from .confidence import BANDS
 from .models import (
+    AuditEvent,
     Claim,
     ClaimEvidence,
+    ClaimStatus,
+    ConfidenceAssessment,
+    Decision,
     Entity,
     Membership,
+    QuantityEstimate,
+    Relation,
+    Review,
     Stance,
     Team,
+    format_quantity,
 )
+from .timeline import TimelineEvent
 
 TEAM_SESSION_KEY = "team_id"
 
@@ -101,7 +115,10 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
             Claim.objects.for_team(team)
             .select_related("author", "last_edited_by", "first_appearance_entity")
             .prefetch_related(
-                "subjects", "tags", Prefetch("evidence_links", queryset=links)
+                "subjects",
+                "tags",
+                "quantity_estimates",
+                Prefetch("evidence_links", queryset=links),
             )
             .get(pk=claim_id)
         )
@@ -127,6 +144,203 @@ def entity_for_page(*, team: Team, slug: str) -> Entity:
         raise Http404("No such entity in your team.") from exc
 
 
+AXES = ("recorded", "happened")
+
+
+@dataclass(frozen=True)
+class ClaimAsOf:
+    """The claim as the team knew it at `when`, rebuilt from recorded history."""
+
+    when: datetime
+    axis: str
+    existed: bool
+    text: str
+    summary: str
+    status: str
+    quantity_display: str
+    confidence: ConfidenceAssessment | None
+    assessments: list[ConfidenceAssessment]
+    links: list[ClaimEvidence]
+    denials: list[ClaimEvidence]
+    estimates: list[QuantityEstimate]
+
+    @property
+    def status_label(self) -> str:
+        return ClaimStatus(self.status).label if self.status else ""
+
+
+def end_of_day(day: date) -> datetime:
+    """An as-of date means 'by the end of that day', UTC."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def happened_at(link: ClaimEvidence) -> datetime | None:
+    """When the thing a link points to happened: a statement's time, else observed."""
+    statement = getattr(link.item, "statement", None)
+    return statement.stated_at if statement else link.item.observed_at
+
+
+def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> ClaimAsOf:
+    """What the team knew at `when`.
+
+    axis="recorded" (default) counts what had been recorded by then: the claim's text,
+    quantity and status from its history, links by linked_at, assessments by
+    recorded_at. axis="happened" counts evidence by when it happened (stated_at /
+    observed_at) and assessments by effective_at, with the text as recorded.
+    Uses claim.evidence_links prefetched by claim_for_page.
+    """
+    if axis not in AXES:
+        raise ValueError(f"axis must be one of {AXES}")
+    version = (
+        claim.history.filter(history_date__lte=when)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if axis == "recorded":
+        links = [link for link in claim.evidence_links.all() if link.linked_at <= when]
+        assessments = list(
+            claim.assessments.recorded_by(when)
+            .effective_by(when)
+            .select_related("assessed_by")
+            .prefetch_related("evidence")
+        )
+        estimates = [e for e in claim.quantity_estimates.all() if e.recorded_at <= when]
+    else:
+        links = [
+            link
+            for link in claim.evidence_links.all()
+            if (happened_at(link) or link.linked_at) <= when
+        ]
+        assessments = list(
+            claim.assessments.effective_by(when)
+            .select_related("assessed_by")
+            .prefetch_related("evidence")
+        )
+        estimates = [
+            e
+            for e in claim.quantity_estimates.all()
+            if (e.stated_at or e.recorded_at) <= when
+        ]
+    assessments.sort(key=lambda a: (a.effective_at, a.recorded_at, a.pk))
+    denials = sorted(
+        (link for link in links if link.stance == Stance.DENIES),
+        key=lambda link: happened_at(link) or link.linked_at,
+        reverse=True,
+    )
+    if version is None:
+        return ClaimAsOf(when, axis, False, "", "", "", "", None, [], [], [], [])
+    return ClaimAsOf(
+        when=when,
+        axis=axis,
+        existed=True,
+        text=version.text,
+        summary=version.summary,
+        status=version.status,
+        quantity_display=format_quantity(
+            version.quantity_amount, version.quantity_unit, version.quantity_bound
+        ),
+        confidence=assessments[-1] if assessments else None,
+        assessments=assessments,
+        links=links,
+        denials=denials,
+        estimates=estimates,
+    )
+
+
+def current_assessment(claim: Claim) -> ConfidenceAssessment | None:
+    return claim.assessments.latest_first().select_related("assessed_by").first()
+
+
+def claim_timeline(*, claim: Claim, state: ClaimAsOf) -> list[TimelineEvent]:
+    """Every dated event of a claim known in `state`, for the chart and the list."""
+    events: list[TimelineEvent] = []
+    for assessment in state.assessments:
+        band = BANDS[assessment.level]
+        events.append(
+            TimelineEvent(
+                lane="confidence",
+                at=assessment.effective_at,
+                label=f"Confidence: {band.label}",
+                detail=assessment.rationale,
+                level=assessment.level,
+            )
+        )
+    for link in state.links:
+        moment = happened_at(link) or link.linked_at
+        statement = getattr(link.item, "statement", None)
+        if statement is not None:
+            who = statement.speaker or statement.on_behalf_of or link.item.source
+            verb = link.get_stance_display() if link.stance else "Statement"
+            events.append(
+                TimelineEvent(
+                    lane="statement",
+                    at=moment,
+                    label=f"{who}: {verb.lower()}",
+                    detail=statement.quote[:200],
+                    marker=link.stance,
+                )
+            )
+        else:
+            events.append(
+                TimelineEvent(
+                    lane="evidence",
+                    at=moment,
+                    label=f"{link.item.get_kind_display()}: {link.item.title}",
+                    detail=link.get_relation_display(),
+                )
+            )
+    previous = None
+    versions = claim.history.filter(history_date__lte=state.when).order_by(
+        "history_date", "history_id"
+    )
+    for version in versions.only(
+        "history_date",
+        "history_change_reason",
+        "quantity_amount",
+        "quantity_unit",
+        "quantity_bound",
+    ):
+        quantity = (
+            version.quantity_amount,
+            version.quantity_unit,
+            version.quantity_bound,
+        )
+        if quantity != previous and (previous is not None or quantity[0] is not None):
+            shown = format_quantity(*quantity) or "no figure"
+            events.append(
+                TimelineEvent(
+                    lane="quantity",
+                    at=version.history_date,
+                    label=f"Quantity: {shown}",
+                    detail=version.history_change_reason or "",
+                )
+            )
+        previous = quantity
+    for estimate in state.estimates:
+        if not estimate.is_current:
+            events.append(
+                TimelineEvent(
+                    lane="quantity",
+                    at=estimate.stated_at or estimate.recorded_at,
+                    label="Estimate: "
+                    + format_quantity(estimate.amount, estimate.unit, estimate.bound),
+                    detail=estimate.source_label,
+                    marker="estimate",
+                )
+            )
+    for review in claim.reviews.filter(at__lte=state.when).select_related("by"):
+        events.append(
+            TimelineEvent(
+                lane="review",
+                at=review.at,
+                label=review.get_decision_display(),
+                detail=f"{review.from_status} → {review.to_status}",
+            )
+        )
+    events.sort(key=lambda event: event.at)
+    return events
+
+
 def denials_for(claim: Claim) -> list[ClaimEvidence]:
     """Denials of a claim, newest statement first (uses the prefetched links)."""
     denials = [
@@ -138,3 +352,113 @@ def denials_for(claim: Claim) -> list[ClaimEvidence]:
 def _stated_at(link: ClaimEvidence) -> Any:
     statement = getattr(link.item, "statement", None)
     return statement.stated_at if statement else link.item.observed_at or link.linked_at
+
+
+# --- Review workflow ------------------------------------------------------------------
+
+
+def _last_submitted_at() -> Subquery:
+    return Subquery(
+        Review.objects.filter(claim=OuterRef("pk"), to_status=ClaimStatus.IN_REVIEW)
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+
+
+def _latest_approver_id() -> Subquery:
+    return Subquery(
+        Review.objects.filter(claim=OuterRef("pk"), decision=Decision.APPROVE)
+        .order_by("-at", "-pk")
+        .values("by")[:1]
+    )
+
+
+def review_queue(team: Team) -> QuerySet[Claim]:
+    """Claims waiting for an editor, longest waiting first, with the queue's columns
+    (author, evidence and denial counts, current confidence, approval readiness)."""
+    return (
+        Claim.objects.for_team(team)
+        .in_review()
+        .with_current_confidence()
+        .with_denial_count()
+        .with_evidence_count()
+        .annotate(
+            submitted_at=Coalesce(_last_submitted_at(), F("updated_at")),
+            has_supporting_evidence=Exists(
+                ClaimEvidence.objects.filter(
+                    claim=OuterRef("pk"), relation=Relation.SUPPORTS
+                )
+            ),
+            has_assessment=Exists(
+                ConfidenceAssessment.objects.filter(claim=OuterRef("pk"))
+            ),
+        )
+        .select_related("author", "last_edited_by")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def awaiting_publication(team: Team) -> QuerySet[Claim]:
+    """Approved claims, embargoed ones by the time they publish themselves."""
+    return (
+        Claim.objects.for_team(team)
+        .filter(status=ClaimStatus.APPROVED)
+        .with_current_confidence()
+        .select_related("author", "last_edited_by")
+        .order_by(F("publish_at").asc(nulls_last=True), "updated_at", "pk")
+    )
+
+
+def claims_in_workflow_by(*, team: Team, author: Any) -> QuerySet[Claim]:
+    """A reporter's own unpublished claims with their review comments."""
+    return (
+        Claim.objects.for_team(team)
+        .filter(author=author)
+        .exclude(status__in=[ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED])
+        .prefetch_related(
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.select_related("by").order_by("-at", "-pk"),
+            )
+        )
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def claim_for_review(*, team: Team, claim_id: int) -> Claim:
+    try:
+        return Claim.objects.for_team(team).get(pk=claim_id)
+    except Claim.DoesNotExist as exc:
+        raise Http404("No such claim in your team.") from exc
+
+
+def review_history_for(claim: Claim) -> QuerySet[Review]:
+    return claim.reviews.select_related("by").order_by("at", "pk")
+
+
+def audit_trail_for(claim: Claim) -> QuerySet[AuditEvent]:
+    """The claim's audit events, including those recorded on its evidence links and
+    assessments, in chain order."""
+    object_id = str(claim.pk)
+    link_ids = [str(pk) for pk in claim.evidence_links.values_list("pk", flat=True)]
+    assessment_ids = [str(pk) for pk in claim.assessments.values_list("pk", flat=True)]
+    return AuditEvent.objects.filter(
+        Q(object_type="provenance.claim", object_id=object_id)
+        | Q(object_type="provenance.claimevidence", object_id__in=link_ids)
+        | Q(
+            object_type="provenance.confidenceassessment", object_id__in=assessment_ids
+        ),
+        team_id=claim.team_id,
+    ).order_by("seq")
+
+
+def embargoes_due(now: datetime) -> list[tuple[int, Any]]:
+    """(claim id, approving editor) for approved claims whose embargo has ended."""
+    due = list(
+        Claim.objects.filter(status=ClaimStatus.APPROVED, publish_at__lte=now)
+        .annotate(approver_id=_latest_approver_id())
+        .order_by("publish_at", "pk")
+        .values_list("pk", "approver_id")
+    )
+    users = get_user_model().objects.in_bulk({uid for _, uid in due if uid})
+    return [(claim_id, users.get(uid)) for claim_id, uid in due]

@@ -3,9 +3,11 @@ permission, saves named fields, and writes history and the audit trail."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,16 +23,26 @@ from .models import (
     Claim,
     ClaimEvidence,
     ClaimStatus,
+    ConfidenceAssessment,
     Decision,
     Entity,
     EntityKind,
     PastIdentity,
+    QuantityEstimate,
     Review,
     SanctionsDesignation,
     Tag,
     Team,
 )
-from .rules import EditConflict, ensure_member
+from .rules import (
+    COMMENT_REQUIRED,
+    EditConflict,
+    ensure_can_approve,
+    ensure_can_review,
+    ensure_member,
+    ensure_not_embargoed,
+    target_status,
+)
 from .validators import normalise_imo
 
 CLAIM_FIELDS = (
@@ -373,6 +385,150 @@ def claim_update(
     return claim
 
 
+# --- Confidence and quantities ------------------------------------------------------
+
+
+@transaction.atomic
+def confidence_assess(
+    *,
+    claim_id: int,
+    actor: Any,
+    level: str,
+    rationale: str,
+    evidence_ids: Sequence[int] = (),
+    effective_at: datetime | None = None,
+    supersedes_id: int | None = None,
+    at: datetime | None = None,
+) -> ConfidenceAssessment:
+    """Append a confidence assessment. Assessments are never edited or deleted: a
+    mistaken one is superseded by a new one that names it. Locks the claim; cited
+    evidence must already be linked to the claim; audited."""
+    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    ensure_member(user=actor, team=claim.team)
+    if claim.status == ClaimStatus.RETRACTED:
+        raise ValueError("A retracted claim is no longer assessed.")
+    if not rationale.strip():
+        raise ValidationError({"rationale": "Say why: a rationale is required."})
+    linked = set(
+        claim.evidence_links.filter(item_id__in=evidence_ids).values_list(
+            "item_id", flat=True
+        )
+    )
+    unlinked = sorted(set(evidence_ids) - linked)
+    if unlinked:
+        raise ValidationError(
+            {"evidence": f"Evidence {unlinked} is not linked to this claim."}
+        )
+    supersedes = None
+    if supersedes_id is not None:
+        supersedes = claim.assessments.filter(pk=supersedes_id).first()
+        if supersedes is None:
+            raise ValidationError(
+                {"supersedes": "Only an assessment of this claim can be superseded."}
+            )
+    at = at or timezone.now()
+    assessment = ConfidenceAssessment(
+        claim=claim,
+        level=level,
+        rationale=rationale.strip(),
+        supersedes=supersedes,
+        assessed_by=actor,
+        recorded_at=at,
+        effective_at=effective_at or at,
+    )
+    assessment.full_clean()
+    assessment.save()
+    assessment.evidence.set(sorted(linked))
+    Claim.objects.filter(pk=claim.pk).update(updated_at=max(at, claim.updated_at))
+    audit_record(
+        team=claim.team,
+        actor=actor,
+        action="claim.assess",
+        obj=claim,
+        payload={
+            "assessment": assessment.pk,
+            "level": level,
+            "rationale": assessment.rationale,
+            "evidence": sorted(linked),
+            "effective_at": assessment.effective_at.isoformat(),
+            "supersedes": supersedes_id,
+        },
+        at=at,
+    )
+    return assessment
+
+
+@transaction.atomic
+def quantity_estimate_add(
+    *,
+    claim_id: int,
+    actor: Any,
+    amount: Decimal,
+    unit: str,
+    bound: str,
+    source_label: str,
+    source_entity: Entity | None = None,
+    source_url: str = "",
+    stated_at: datetime | None = None,
+    note: str = "",
+    make_current: bool = False,
+    at: datetime | None = None,
+) -> QuantityEstimate:
+    """Record one source's figure for the claim's quantity. With make_current, the
+    claim's quantity is revised to it (the old value stays in the claim's history and
+    in earlier estimates). Locks the claim; audited."""
+    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    ensure_member(user=actor, team=claim.team)
+    if source_entity is not None:
+        _check_same_team(claim.team, [source_entity])
+    at = at or timezone.now()
+    estimate = QuantityEstimate(
+        claim=claim,
+        amount=amount,
+        unit=unit.strip(),
+        bound=bound,
+        source_label=source_label.strip(),
+        source_entity=source_entity,
+        source_url=source_url,
+        stated_at=stated_at,
+        note=note,
+        is_current=make_current,
+        recorded_by=actor,
+        recorded_at=at,
+    )
+    estimate.full_clean()
+    if make_current:
+        claim.quantity_estimates.filter(is_current=True).update(is_current=False)
+    estimate.save()
+    if make_current:
+        claim_update(
+            claim_id=claim.pk,
+            actor=actor,
+            expected_version=claim.version,
+            reason=f"Quantity revised from {source_label}",
+            at=at,
+            quantity_amount=amount,
+            quantity_unit=estimate.unit,
+            quantity_bound=bound,
+        )
+    audit_record(
+        team=claim.team,
+        actor=actor,
+        action="claim.quantity_estimate",
+        obj=claim,
+        payload={
+            "estimate": estimate.pk,
+            "amount": _audit_value(amount),
+            "unit": estimate.unit,
+            "bound": bound,
+            "source": estimate.source_label,
+            "is_current": make_current,
+        },
+        at=at,
+    )
+    return estimate
+
+
 # --- Evidence links -------------------------------------------------------------------
 
 
@@ -427,3 +583,199 @@ def evidence_attach(
         at=at,
     )
     return link
+
+
+# --- Review workflow ------------------------------------------------------------------
+
+# What publishers are told, by decision (the outbox of issue 7).
+OUTBOX_EVENTS: dict[str, str] = {
+    Decision.PUBLISH: "claim.published",
+    Decision.CORRECT: "claim.corrected",
+    Decision.RETRACT: "claim.retracted",
+}
+
+
+@transaction.atomic
+def claim_transition(
+    *,
+    claim_id: int,
+    decision: str,
+    actor: Any,
+    comment: str = "",
+    publish_at: datetime | None = None,
+    at: datetime | None = None,
+) -> Claim:
+    """Move a claim one step along the review workflow (`rules.ALLOWED_TRANSITIONS`).
+
+    Locks the claim row, then refuses with InvalidTransition (state, missing evidence
+    or assessment, embargo), PermissionDenied (role, four eyes) or ValidationError
+    (missing comment, embargo in the past). Writes one Review row, a history record
+    and an audit event, bumps `version` (a form opened before the decision then gets
+    EditConflict), writes the publishers' outbox event for publish/correct/retract
+    in the same transaction, and notifies people only on commit.
+
+    `publish_at` (approve only) is the embargo: the claim stays approved until
+    `tasks.publish_due_claims` publishes it. The embargo is checked against the real
+    clock, never against `at`, which only back-dates the record.
+    """
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    to_status = target_status(claim=claim, decision=decision)
+    ensure_can_review(user=actor, claim=claim, decision=decision)
+    comment = comment.strip()
+    if decision in COMMENT_REQUIRED and not comment:
+        raise ValidationError({"comment": COMMENT_REQUIRED[decision]})
+    now = timezone.now()
+    update_fields = ["status", "version", "updated_at"]
+    if decision == Decision.APPROVE:
+        ensure_can_approve(claim=claim)
+        if publish_at is not None and publish_at <= now:
+            raise ValidationError({"publish_at": "An embargo must end in the future."})
+        claim.publish_at = publish_at
+        update_fields.append("publish_at")
+    elif publish_at is not None:
+        raise ValidationError({"publish_at": "Only an approval sets an embargo."})
+    if decision == Decision.REQUEST_CHANGES:
+        claim.publish_at = None
+        update_fields.append("publish_at")
+    if decision == Decision.PUBLISH:
+        ensure_not_embargoed(claim=claim, now=now)
+    at = at or now
+    if decision == Decision.PUBLISH:
+        claim.published_at = at
+        update_fields.append("published_at")
+    elif decision == Decision.CORRECT:
+        claim.correction_note = comment
+        update_fields.append("correction_note")
+    elif decision == Decision.RETRACT:
+        claim.retraction_reason = comment
+        update_fields.append("retraction_reason")
+    from_status = claim.status
+    review = Review.objects.create(
+        claim=claim,
+        decision=decision,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        by=actor,
+        at=at,
+    )
+    claim.status = to_status
+    claim.version += 1
+    claim.updated_at = max(at, claim.updated_at)
+    claim.full_clean()
+    claim._history_user = actor
+    claim._history_date = at
+    claim._change_reason = f"{Decision(decision).label}: {comment}"[:100]
+    claim.save(update_fields=update_fields)
+    payload: dict[str, Any] = {
+        "review": review.pk,
+        "decision": decision,
+        "status": [from_status, to_status],
+        "comment": comment,
+        "version": claim.version,
+    }
+    if claim.publish_at is not None and decision == Decision.APPROVE:
+        payload["publish_at"] = _audit_value(claim.publish_at)
+    audit_record(
+        team=claim.team,
+        actor=actor,
+        action=f"claim.{decision}",
+        obj=claim,
+        payload=payload,
+        at=at,
+    )
+    if decision in OUTBOX_EVENTS:
+        _outbox_enqueue(claim=claim, event_type=OUTBOX_EVENTS[decision])
+    transaction.on_commit(partial(_notify_review, review.pk))
+    return claim
+
+
+def _outbox_enqueue(*, claim: Claim, event_type: str) -> None:
+    # TODO(issue 7): provenance/webhooks.py (outbox_enqueue) is being written; drop
+    # this guard once it lands. Only a missing module is tolerated, never an error
+    # raised inside it, so the outbox row is written in this transaction or not at all.
+    if importlib.util.find_spec("provenance.webhooks") is None:
+        return
+    from . import webhooks
+
+    webhooks.outbox_enqueue(claim=claim, event_type=event_type)
+
+
+def _notify_review(review_id: int) -> None:
+    from . import tasks
+
+    tasks.notify_review_decision.delay(review_id)
+
+
+def claim_submit(
+    *, claim_id: int, actor: Any, comment: str = "", at: datetime | None = None
+) -> Claim:
+    return claim_transition(
+        claim_id=claim_id, decision=Decision.SUBMIT, actor=actor, comment=comment, at=at
+    )
+
+
+def claim_approve(
+    *,
+    claim_id: int,
+    actor: Any,
+    comment: str = "",
+    publish_at: datetime | None = None,
+    at: datetime | None = None,
+) -> Claim:
+    """Approve; with `publish_at`, approve under embargo (publishes itself then)."""
+    return claim_transition(
+        claim_id=claim_id,
+        decision=Decision.APPROVE,
+        actor=actor,
+        comment=comment,
+        publish_at=publish_at,
+        at=at,
+    )
+
+
+def claim_request_changes(
+    *, claim_id: int, actor: Any, comment: str, at: datetime | None = None
+) -> Claim:
+    return claim_transition(
+        claim_id=claim_id,
+        decision=Decision.REQUEST_CHANGES,
+        actor=actor,
+        comment=comment,
+        at=at,
+    )
+
+
+def claim_publish(
+    *, claim_id: int, actor: Any, comment: str = "", at: datetime | None = None
+) -> Claim:
+    return claim_transition(
+        claim_id=claim_id,
+        decision=Decision.PUBLISH,
+        actor=actor,
+        comment=comment,
+        at=at,
+    )
+
+
+def claim_correct(
+    *, claim_id: int, actor: Any, correction_note: str, at: datetime | None = None
+) -> Claim:
+    """Publish a correction note; the claim stays published, its history keeps the old
+    text (edit the text itself with claim_update, which needs a reason)."""
+    return claim_transition(
+        claim_id=claim_id,
+        decision=Decision.CORRECT,
+        actor=actor,
+        comment=correction_note,
+        at=at,
+    )
+
+
+def claim_retract(
+    *, claim_id: int, actor: Any, reason: str, at: datetime | None = None
+) -> Claim:
+    """Retract a published claim: it stays visible, marked retracted, with a reason."""
+    return claim_transition(
+        claim_id=claim_id, decision=Decision.RETRACT, actor=actor, comment=reason, at=at
+    )

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import views, views_evidence
 
 app_name = "provenance"
 
@@ -11,6 +11,13 @@ claim_patterns = [
     path("claims/new/", views.claim_create, name="claim-create"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("claims/<int:pk>/edit/", views.claim_edit, name="claim-edit"),
+    path("claims/<int:pk>/assess/", views.claim_assess, name="claim-assess"),
+    path(
+        "claims/<int:pk>/quantity/",
+        views.claim_quantity_estimate,
+        name="claim-quantity-estimate",
+    ),
+    path("claims/<int:pk>/evidence/", include(views_evidence.urlpatterns)),
     path("entities/", views.entity_list, name="entity-list"),
     path("entities/new/", views.entity_create, name="entity-create"),
     path("entities/<slug:slug>/", views.entity_detail, name="entity-detail"),

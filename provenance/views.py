@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import ClaimFilterForm, ClaimForm, EntityForm, TeamSwitchForm
-from .models import EntityKind
+from .forms import (
+    AsOfForm,
+    AssessmentForm,
+    ClaimFilterForm,
+    ClaimForm,
+    EntityForm,
+    QuantityEstimateForm,
+    TeamSwitchForm,
+)
+from .models import Claim, EntityKind
 from .rules import EditConflict
+from .timeline import render_timeline_svg
 
 PAGE_SIZE = 25
 
@@ -38,14 +51,86 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     return render(
-        request,
-        "provenance/claim_detail.html",
-        {
-            "claim": claim,
-            "links": list(claim.evidence_links.all()),
-            "denials": selectors.denials_for(claim),
-        },
+        request, "provenance/claim_detail.html", claim_page_context(request, claim)
     )
+
+
+def claim_page_context(
+    request: HttpRequest, claim: Claim, **forms_in_use: Any
+) -> dict[str, Any]:
+    """The claim page: current, or as of a date (?as_of=YYYY-MM-DD&axis=...)."""
+    as_of_form = AsOfForm(request.GET or None)
+    as_of = axis = None
+    if as_of_form.is_valid() and as_of_form.cleaned_data["as_of"]:
+        as_of = selectors.end_of_day(as_of_form.cleaned_data["as_of"])
+        axis = as_of_form.cleaned_data["axis"] or "recorded"
+    state = selectors.claim_as_of(
+        claim=claim, when=as_of or timezone.now(), axis=axis or "recorded"
+    )
+    events = selectors.claim_timeline(claim=claim, state=state)
+    return {
+        "claim": claim,
+        "shown": state,
+        "as_of": as_of,
+        "as_of_form": as_of_form,
+        "links": state.links,
+        "denials": state.denials,
+        "timeline_svg": mark_safe(render_timeline_svg(events, as_of=as_of)),  # noqa: S308
+        "timeline_events": events,
+        "assessment_form": forms_in_use.get("assessment_form")
+        or AssessmentForm(claim=claim),
+        "estimate_form": forms_in_use.get("estimate_form") or QuantityEstimateForm(),
+    }
+
+
+@login_required
+@require_POST
+def claim_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    form = AssessmentForm(request.POST, claim=claim)
+    if form.is_valid():
+        try:
+            services.confidence_assess(
+                claim_id=claim.pk,
+                actor=request.user,
+                level=form.cleaned_data["level"],
+                rationale=form.cleaned_data["rationale"],
+                evidence_ids=form.cleaned_data["evidence"],
+                effective_at=form.cleaned_data["effective_at"],
+                supersedes_id=form.cleaned_data["supersedes"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Assessment recorded.")
+            return redirect(claim)
+    context = claim_page_context(request, claim, assessment_form=form)
+    return render(request, "provenance/claim_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    form = QuantityEstimateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.quantity_estimate_add(
+                claim_id=claim.pk, actor=request.user, **form.cleaned_data
+            )
+        except (ValidationError, EditConflict) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Estimate recorded.")
+            return redirect(claim)
+    context = claim_page_context(request, claim, estimate_form=form)
+    return render(request, "provenance/claim_detail.html", context, status=400)
 
 
 @login_required

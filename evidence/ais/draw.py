@@ -204,7 +204,8 @@ def draw_track_svg(
         )
 
     # Scale bar: a round number of km near a quarter of the map width.
-    km_per_px = 111.32 * kx / scale if scale else 0
+    # x already carries cos(lat), so one pixel is the same distance either way.
+    km_per_px = 111.32 / scale if scale else 0
     if km_per_px > 0:
         target = km_per_px * plot_w / 4
         power = 10 ** math.floor(math.log10(target))

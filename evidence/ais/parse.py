@@ -67,7 +67,8 @@ class VesselInfo:
     def to_dict(self) -> dict[str, object]:
         return {
             "mmsi": f"{self.mmsi:09d}",
-            "imo": self.imo,
+            # Zero-padded like the MMSI: 0000012 is a valid (synthetic) IMO.
+            "imo": None if self.imo is None else f"{self.imo:07d}",
             "name": self.name,
             "call_sign": self.call_sign,
             "ship_type": self.ship_type,

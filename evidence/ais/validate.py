@@ -368,10 +368,14 @@ def _sequential_jump_filter(
 
 
 def imo_is_valid(imo: int) -> bool:
-    """IMO ship number check digit: weights 7..2 on the first six digits, mod 10."""
-    if not 1_000_000 <= imo <= 9_999_999:
+    """IMO ship number check digit: weights 7..2 on the first six digits, mod 10.
+
+    Checked on the zero-padded seven digits, as ``provenance.validators`` does, so
+    synthetic demo numbers such as 0000012 (no real ship's IMO starts 00000) pass.
+    """
+    if not 0 < imo <= 9_999_999:
         return False
-    digits = [int(c) for c in str(imo)]
+    digits = [int(c) for c in f"{imo:07d}"]
     weighted = sum(d * w for d, w in zip(digits[:6], range(7, 1, -1), strict=True))
     return weighted % 10 == digits[6]
 

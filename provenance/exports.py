@@ -1,0 +1,828 @@
+"""What leaves the team: claims as frozen dataclasses, then native JSON, schema.org
+ClaimReview JSON-LD, W3C PROV-JSON and the payload of a signed bundle.
+
+Two audiences read the same shape. Publishers see only what the team publishes:
+published (or retracted) claims, evidence that is not restricted, no internal notes,
+no reviewer comments and no names of team members. Team members get the same claim
+plus an ``internal`` block. Everything a publisher must not see is left out here, at
+the query (restricted items are filtered in the prefetch) and in the builder, so no
+renderer can leak it by accident.
+
+The native JSON is ``orjson.dumps`` of the dataclasses: field order is the key order,
+and every key is always present (``null`` or ``[]`` when empty). Bump
+``SCHEMA_VERSION`` (and docs/api.md) on any change a consumer could notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from evidence.models import AISGap, EvidenceItem, PortCall
+
+from .audit import chain_head
+from .confidence import BANDS
+from .models import (
+    Claim,
+    ClaimEvidence,
+    ConfidenceAssessment,
+    Decision,
+    Entity,
+    EntityKind,
+    Publisher,
+    QuantityEstimate,
+    Review,
+    Stance,
+    Team,
+    format_quantity,
+)
+
+SCHEMA_VERSION = "1.0"
+BUNDLE_SCHEMA_VERSION = "1.0"
+JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
+# --- The export shape -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    id: int
+    slug: str
+    name: str
+    kind: str
+    country: str
+    imo: str
+    mmsi: str
+    locode: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    amount: str
+    unit: str
+    bound: str
+    display: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityEstimateOut:
+    amount: str
+    unit: str
+    bound: str
+    display: str
+    source_label: str
+    source_url: str
+    source_entity: EntityRef | None
+    stated_at: datetime | None
+    is_current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FirstAppearance:
+    source: str
+    entity: EntityRef | None
+    url: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    id: int
+    level: str
+    label: str
+    rank: int
+    probability_low: int
+    probability_high: int
+    rationale: str
+    effective_at: datetime
+    recorded_at: datetime
+    evidence_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementOut:
+    speaker: EntityRef | None
+    on_behalf_of: EntityRef | None
+    stated_at: datetime
+    venue: str
+    quote: str
+    original_text: str
+    original_language: str
+
+
+@dataclass(frozen=True, slots=True)
+class PortCallOut:
+    mmsi: str
+    vessel: str | None
+    port: str
+    port_locode: str
+    arrival_at: datetime
+    departure_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DarkPeriod:
+    mmsi: str
+    vessel: str | None
+    start_at: datetime
+    end_at: datetime
+    duration_hours: float
+    distance_km: float
+    implied_speed_knots: float
+    near_port: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AISSummary:
+    source_format: str
+    rows_read: int
+    rows_kept: int
+    first_at: datetime | None
+    last_at: datetime | None
+    analysis_params: dict[str, Any]
+    port_calls: tuple[PortCallOut, ...]
+    voyages: tuple[dict[str, Any], ...]
+    dark_periods: tuple[DarkPeriod, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    code: str
+    source_reliability: str
+    information_credibility: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceOut:
+    id: int
+    kind: str
+    title: str
+    description: str
+    source: str
+    credit: str
+    licence: str
+    url: str
+    archived_url: str
+    observed_at: datetime | None
+    sha256: str
+    size_bytes: int | None
+    mime_type: str
+    grade: Grade
+    is_synthetic: bool
+    is_restricted: bool
+    thumbnail_url: str | None
+    statement: StatementOut | None
+    ais: AISSummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLink:
+    relation: str
+    stance: str
+    linked_at: datetime
+    evidence: EvidenceOut
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    corrected_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewState:
+    status: str
+    published_at: datetime | None
+    correction_note: str
+    corrections: tuple[Correction, ...]
+    retraction_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InternalReview:
+    decision: str
+    from_status: str
+    to_status: str
+    comment: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InternalLinkNote:
+    evidence_id: int
+    note: str
+    linked_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InternalDetail:
+    version: int
+    author: str
+    last_edited_by: str | None
+    assessed_by: tuple[str, ...]
+    link_notes: tuple[InternalLinkNote, ...]
+    reviews: tuple[InternalReview, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimExport:
+    schema_version: str
+    id: int
+    url: str
+    team: str
+    team_name: str
+    slug: str
+    text: str
+    summary: str
+    subjects: tuple[EntityRef, ...]
+    tags: tuple[str, ...]
+    quantity: Quantity | None
+    quantity_estimates: tuple[QuantityEstimateOut, ...]
+    first_appearance: FirstAppearance
+    confidence: Assessment | None
+    confidence_history: tuple[Assessment, ...]
+    evidence: tuple[EvidenceLink, ...]
+    denials: tuple[int, ...]
+    review: ReviewState
+    created_at: datetime
+    updated_at: datetime
+    as_of: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberClaimExport(ClaimExport):
+    """A claim as a team member reads it: the public shape plus ``internal``."""
+
+    internal: InternalDetail
+
+
+# --- Export selectors -----------------------------------------------------------------
+
+
+def readable_claims(
+    *, publisher: Publisher | None = None, team: Team | None = None
+) -> QuerySet[Claim]:
+    """The claims a caller may read: a publisher's granted teams' published (and
+    retracted) claims, or every claim of a member's team."""
+    if publisher is not None:
+        return Claim.objects.published().filter(
+            team__in=publisher.teams.values("pk")
+        )
+    if team is not None:
+        return Claim.objects.for_team(team)
+    return Claim.objects.none()
+
+
+def with_export_relations(claims: QuerySet[Claim], *, public: bool) -> QuerySet[Claim]:
+    """Everything the export reads, in a fixed number of queries per batch.
+
+    `public` filters restricted evidence out in the database, so it never reaches
+    Python for a publisher.
+    """
+    links = ClaimEvidence.objects.select_related(
+        "item",
+        "item__image",
+        "item__ais",
+        "item__statement__speaker",
+        "item__statement__on_behalf_of",
+    ).prefetch_related(
+        Prefetch(
+            "item__ais__port_calls",
+            queryset=PortCall.objects.select_related("port", "vessel").order_by(
+                "arrival_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "item__ais__gaps",
+            queryset=AISGap.objects.select_related("vessel", "near_port").order_by(
+                "start_at", "pk"
+            ),
+        ),
+    )
+    cited = EvidenceItem.objects.only("pk", "is_restricted")
+    assessments = ConfidenceAssessment.objects.order_by(
+        "effective_at", "recorded_at", "pk"
+    )
+    reviews = Review.objects.order_by("at", "pk")
+    if public:
+        links = links.filter(item__is_restricted=False)
+        cited = cited.filter(is_restricted=False)
+        reviews = reviews.filter(decision=Decision.CORRECT).only(
+            "pk", "claim_id", "at", "decision"
+        )
+    else:
+        links = links.select_related("linked_by")
+        assessments = assessments.select_related("assessed_by")
+        reviews = reviews.select_related("by")
+    claims = claims.select_related("team", "first_appearance_entity").prefetch_related(
+        "subjects",
+        "tags",
+        Prefetch(
+            "quantity_estimates",
+            queryset=QuantityEstimate.objects.select_related("source_entity"),
+        ),
+        Prefetch(
+            "assessments",
+            queryset=assessments.prefetch_related(
+                Prefetch("evidence", queryset=cited.order_by("pk"))
+            ),
+        ),
+        Prefetch("evidence_links", queryset=links.order_by("linked_at", "pk")),
+        Prefetch("reviews", queryset=reviews),
+    )
+    if not public:
+        claims = claims.select_related("author", "last_edited_by")
+    return claims
+
+
+# --- Building the dataclasses ---------------------------------------------------------
+
+
+def _amount(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _entity(entity: Entity | None) -> EntityRef | None:
+    if entity is None:
+        return None
+    return EntityRef(
+        id=entity.pk,
+        slug=entity.slug,
+        name=entity.name,
+        kind=entity.kind,
+        country=entity.country,
+        imo=entity.imo,
+        mmsi=entity.mmsi,
+        locode=entity.locode,
+    )
+
+
+def _assessment(assessment: ConfidenceAssessment) -> Assessment:
+    band = BANDS[assessment.level]
+    return Assessment(
+        id=assessment.pk,
+        level=assessment.level,
+        label=band.label,
+        rank=band.rank,
+        probability_low=band.low,
+        probability_high=band.high,
+        rationale=assessment.rationale,
+        effective_at=assessment.effective_at,
+        recorded_at=assessment.recorded_at,
+        evidence_ids=tuple(item.pk for item in assessment.evidence.all()),
+    )
+
+
+def _ais(item: EvidenceItem) -> AISSummary | None:
+    extract = getattr(item, "ais", None)
+    if extract is None:
+        return None
+    summary = extract.summary if isinstance(extract.summary, dict) else {}
+    voyages = summary.get("voyages") or []
+    return AISSummary(
+        source_format=extract.source_format,
+        rows_read=extract.rows_read,
+        rows_kept=extract.rows_kept,
+        first_at=extract.first_at,
+        last_at=extract.last_at,
+        analysis_params=dict(extract.analysis_params or {}),
+        port_calls=tuple(
+            PortCallOut(
+                mmsi=call.mmsi,
+                vessel=call.vessel.slug if call.vessel else None,
+                port=call.port.name,
+                port_locode=call.port.locode,
+                arrival_at=call.arrival_at,
+                departure_at=call.departure_at,
+            )
+            for call in extract.port_calls.all()
+        ),
+        voyages=tuple(v for v in voyages if isinstance(v, dict)),
+        dark_periods=tuple(
+            DarkPeriod(
+                mmsi=gap.mmsi,
+                vessel=gap.vessel.slug if gap.vessel else None,
+                start_at=gap.start_at,
+                end_at=gap.end_at,
+                duration_hours=round(gap.duration.total_seconds() / 3600, 3),
+                distance_km=gap.distance_km,
+                implied_speed_knots=gap.implied_speed_knots,
+                near_port=gap.near_port.name if gap.near_port else None,
+            )
+            for gap in extract.gaps.all()
+        ),
+    )
+
+
+def _statement(item: EvidenceItem) -> StatementOut | None:
+    statement = getattr(item, "statement", None)
+    if statement is None:
+        return None
+    return StatementOut(
+        speaker=_entity(statement.speaker),
+        on_behalf_of=_entity(statement.on_behalf_of),
+        stated_at=statement.stated_at,
+        venue=statement.venue,
+        quote=statement.quote,
+        original_text=statement.original_text,
+        original_language=statement.original_language,
+    )
+
+
+def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
+    image = getattr(item, "image", None)
+    return EvidenceOut(
+        id=item.pk,
+        kind=item.kind,
+        title=item.title,
+        description=item.description,
+        source=item.source,
+        credit=item.credit,
+        licence=item.licence,
+        url=item.url,
+        archived_url=item.archived_url,
+        observed_at=item.observed_at,
+        sha256=item.sha256,
+        size_bytes=item.size_bytes,
+        mime_type=item.mime_type,
+        grade=Grade(
+            code=item.grade,
+            source_reliability=item.source_reliability,
+            information_credibility=item.information_credibility,
+        ),
+        is_synthetic=item.is_synthetic,
+        is_restricted=item.is_restricted,
+        thumbnail_url=urls.thumbnail(item.pk) if image and image.thumbnail else None,
+        statement=_statement(item),
+        ais=_ais(item),
+    )
+
+
+class ExportUrls:
+    """Absolute (or site-relative, without a base) API URLs, reversed once."""
+
+    def __init__(self, base_url: str = "") -> None:
+        self.base_url = base_url.rstrip("/")
+        self._claims = self.base_url + reverse("api:claim-list")
+        self._evidence = self.base_url + reverse("api:evidence-list")
+
+    def claim(self, claim_id: int) -> str:
+        return f"{self._claims}{claim_id}/"
+
+    def thumbnail(self, item_id: int) -> str:
+        return f"{self._evidence}{item_id}/thumbnail/"
+
+    @property
+    def namespace(self) -> str:
+        return (self.base_url or "urn:provenance:") + (
+            reverse("api:root") if self.base_url else ""
+        )
+
+
+def _stated_at_key(link: ClaimEvidence) -> datetime:
+    statement = getattr(link.item, "statement", None)
+    if statement is not None:
+        return statement.stated_at
+    return link.item.observed_at or link.linked_at
+
+
+def claim_export(
+    claim: Claim, *, public: bool, urls: ExportUrls, as_of: datetime | None = None
+) -> ClaimExport:
+    """Build the export of one claim loaded through `with_export_relations`."""
+    history = tuple(_assessment(a) for a in claim.assessments.all())
+    links = list(claim.evidence_links.all())
+    if public:
+        # Defence in depth: the prefetch already filtered these out.
+        links = [link for link in links if not link.item.is_restricted]
+    denials = sorted(
+        (link for link in links if link.stance == Stance.DENIES),
+        key=_stated_at_key,
+        reverse=True,
+    )
+    reviews = list(claim.reviews.all())
+    quantity = None
+    if claim.quantity_amount is not None:
+        quantity = Quantity(
+            amount=_amount(claim.quantity_amount),
+            unit=claim.quantity_unit,
+            bound=claim.quantity_bound,
+            display=claim.quantity_display,
+        )
+    fields: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "id": claim.pk,
+        "url": urls.claim(claim.pk),
+        "team": claim.team.slug,
+        "team_name": claim.team.name,
+        "slug": claim.slug,
+        "text": claim.text,
+        "summary": claim.summary,
+        "subjects": tuple(_entity(s) for s in claim.subjects.all()),
+        "tags": tuple(tag.slug for tag in claim.tags.all()),
+        "quantity": quantity,
+        "quantity_estimates": tuple(
+            QuantityEstimateOut(
+                amount=_amount(e.amount),
+                unit=e.unit,
+                bound=e.bound,
+                display=format_quantity(e.amount, e.unit, e.bound),
+                source_label=e.source_label,
+                source_url=e.source_url,
+                source_entity=_entity(e.source_entity),
+                stated_at=e.stated_at,
+                is_current=e.is_current,
+            )
+            for e in claim.quantity_estimates.all()
+        ),
+        "first_appearance": FirstAppearance(
+            source=claim.first_appearance_source,
+            entity=_entity(claim.first_appearance_entity),
+            url=claim.first_appearance_url,
+            at=claim.first_appearance_at,
+        ),
+        # The latest by (effective_at, recorded_at, pk): history is in that order.
+        "confidence": history[-1] if history else None,
+        "confidence_history": history,
+        "evidence": tuple(
+            EvidenceLink(
+                relation=link.relation,
+                stance=link.stance,
+                linked_at=link.linked_at,
+                evidence=evidence_out(link.item, urls=urls),
+            )
+            for link in links
+        ),
+        "denials": tuple(link.item_id for link in denials),
+        "review": ReviewState(
+            status=claim.status,
+            published_at=claim.published_at,
+            correction_note=claim.correction_note,
+            corrections=tuple(
+                Correction(corrected_at=r.at)
+                for r in reviews
+                if r.decision == Decision.CORRECT
+            ),
+            retraction_reason=claim.retraction_reason,
+        ),
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+        "as_of": as_of,
+    }
+    if public:
+        return ClaimExport(**fields)
+    return MemberClaimExport(
+        **fields,
+        internal=InternalDetail(
+            version=claim.version,
+            author=claim.author.get_username(),
+            last_edited_by=(
+                claim.last_edited_by.get_username() if claim.last_edited_by else None
+            ),
+            assessed_by=tuple(
+                a.assessed_by.get_username() for a in claim.assessments.all()
+            ),
+            link_notes=tuple(
+                InternalLinkNote(
+                    evidence_id=link.item_id,
+                    note=link.note,
+                    linked_by=link.linked_by.get_username() if link.linked_by else None,
+                )
+                for link in links
+            ),
+            reviews=tuple(
+                InternalReview(
+                    decision=r.decision,
+                    from_status=r.from_status,
+                    to_status=r.to_status,
+                    comment=r.comment,
+                    by=r.by.get_username(),
+                    at=r.at,
+                )
+                for r in reviews
+            ),
+        ),
+    )
+
+
+def iter_claim_exports(
+    claims: QuerySet[Claim], *, public: bool, urls: ExportUrls, chunk_size: int = 500
+) -> Iterator[ClaimExport]:
+    """Constant memory: a server-side cursor, prefetches batched per chunk."""
+    loaded = with_export_relations(claims, public=public).order_by("pk")
+    for claim in loaded.iterator(chunk_size=chunk_size):
+        yield claim_export(claim, public=public, urls=urls)
+
+
+# --- Native JSON ----------------------------------------------------------------------
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _amount(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def native_bytes(value: Any) -> bytes:
+    """Dataclasses (and dicts/lists of them) as JSON; datetimes ISO 8601 with Z."""
+    return orjson.dumps(value, default=_default, option=JSON_OPTIONS)
+
+
+def native_dict(export: ClaimExport) -> dict[str, Any]:
+    return orjson.loads(native_bytes(export))
+
+
+def jsonl_lines(exports: Iterable[ClaimExport]) -> Iterator[bytes]:
+    option = JSON_OPTIONS | orjson.OPT_APPEND_NEWLINE
+    for export in exports:
+        yield orjson.dumps(export, default=_default, option=option)
+
+
+# --- schema.org ClaimReview -----------------------------------------------------------
+
+
+def _date(value: datetime | None) -> str | None:
+    return value.astimezone(timezone.UTC).date().isoformat() if value else None
+
+
+def _schema_agent(entity: EntityRef | None, name: str) -> dict[str, Any]:
+    kind = "Person" if entity and entity.kind == EntityKind.PERSON else "Organization"
+    agent: dict[str, Any] = {"@type": kind, "name": entity.name if entity else name}
+    return agent
+
+
+def claim_review(export: ClaimExport) -> dict[str, Any]:
+    """schema.org ClaimReview JSON-LD; the rating is the ICD-203 current confidence."""
+    first = export.first_appearance
+    item: dict[str, Any] = {"@type": "Claim"}
+    if first.entity or first.source:
+        item["author"] = _schema_agent(first.entity, first.source)
+    if first.at:
+        item["datePublished"] = _date(first.at)
+    if first.url:
+        work = {"@type": "CreativeWork", "url": first.url}
+        item["firstAppearance"] = work
+        item["appearance"] = [work]
+    confidence = export.confidence
+    if confidence is not None:
+        rating = {
+            "@type": "Rating",
+            "ratingValue": confidence.rank,
+            "worstRating": 1,
+            "bestRating": 7,
+            "alternateName": confidence.label,
+            "ratingExplanation": (
+                f"ICD-203 likelihood: {confidence.label.lower()} "
+                f"({confidence.probability_low}–{confidence.probability_high}%)."
+            ),
+        }
+    else:
+        rating = {"@type": "Rating", "alternateName": "Not assessed"}
+    review: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": export.url,
+        "claimReviewed": export.text,
+        "author": {"@type": "Organization", "name": export.team_name},
+        "datePublished": _date(export.review.published_at),
+        "reviewRating": rating,
+        "itemReviewed": item,
+    }
+    if export.review.status == "retracted":
+        review["reviewBody"] = f"Retracted: {export.review.retraction_reason}".strip()
+    elif export.review.correction_note:
+        review["reviewBody"] = f"Correction: {export.review.correction_note}"
+    return review
+
+
+# --- W3C PROV-JSON --------------------------------------------------------------------
+
+
+def claim_prov(export: ClaimExport, *, urls: ExportUrls) -> Any:
+    """A PROV document: the claim, its evidence and assessments (entities), the
+    assessing and publishing (activities), and the team and speakers (agents).
+
+    Individual team members are never named: the team is the agent.
+    """
+    from prov.model import ProvDocument  # heavy import, only when asked
+
+    doc = ProvDocument()
+    ns = doc.add_namespace("pv", urls.namespace)
+    doc.add_namespace("schema", "https://schema.org/")
+    team = doc.agent(
+        ns[f"team/{export.team}"],
+        {"prov:type": "prov:Organization", "prov:label": export.team_name},
+    )
+    claim = doc.entity(
+        ns[f"claim/{export.id}"],
+        {
+            "prov:type": "schema:Claim",
+            "prov:label": export.text,
+            "pv:status": export.review.status,
+            "pv:schemaVersion": export.schema_version,
+        },
+    )
+    doc.wasAttributedTo(claim, team)
+    agents: dict[str, Any] = {}
+
+    def agent_for(entity: EntityRef) -> Any:
+        if entity.slug not in agents:
+            kind = (
+                "prov:Person" if entity.kind == EntityKind.PERSON else "prov:Organization"
+            )
+            agents[entity.slug] = doc.agent(
+                ns[f"entity/{entity.slug}"], {"prov:type": kind, "prov:label": entity.name}
+            )
+        return agents[entity.slug]
+
+    for link in export.evidence:
+        item = link.evidence
+        attributes: dict[str, Any] = {
+            "prov:type": f"pv:{item.kind}",
+            "prov:label": item.title,
+        }
+        if item.sha256:
+            attributes["pv:sha256"] = item.sha256
+        if item.url:
+            attributes["prov:location"] = item.url
+        evidence = doc.entity(ns[f"evidence/{item.id}"], attributes)
+        relation = {"pv:relation": link.relation}
+        if link.stance:
+            relation["pv:stance"] = link.stance
+        if link.relation == "supports":
+            doc.wasDerivedFrom(claim, evidence, other_attributes=relation)
+        else:
+            doc.wasInfluencedBy(claim, evidence, other_attributes=relation)
+        statement = item.statement
+        if statement is not None and statement.speaker is not None:
+            speaker = agent_for(statement.speaker)
+            doc.wasAttributedTo(evidence, speaker)
+            if statement.on_behalf_of is not None:
+                doc.actedOnBehalfOf(speaker, agent_for(statement.on_behalf_of))
+    exported = {link.evidence.id for link in export.evidence}
+    for assessment in export.confidence_history:
+        entity = doc.entity(
+            ns[f"assessment/{assessment.id}"],
+            {
+                "prov:type": "pv:ConfidenceAssessment",
+                "prov:value": assessment.level,
+                "prov:label": assessment.label,
+                "pv:effectiveAt": assessment.effective_at,
+            },
+        )
+        activity = doc.activity(
+            ns[f"assessing/{assessment.id}"],
+            assessment.recorded_at,
+            assessment.recorded_at,
+        )
+        doc.wasAssociatedWith(activity, team)
+        doc.wasGeneratedBy(entity, activity, assessment.recorded_at)
+        doc.used(activity, claim)
+        for item_id in assessment.evidence_ids:
+            if item_id in exported:
+                doc.used(activity, ns[f"evidence/{item_id}"])
+    if export.review.published_at is not None:
+        publishing = doc.activity(
+            ns[f"publishing/{export.id}"],
+            export.review.published_at,
+            export.review.published_at,
+        )
+        doc.wasAssociatedWith(publishing, team)
+        doc.wasGeneratedBy(claim, publishing, export.review.published_at)
+    return doc
+
+
+def prov_json(export: ClaimExport, *, urls: ExportUrls) -> str:
+    return claim_prov(export, urls=urls).serialize(format="json")
+
+
+# --- Signed bundles -------------------------------------------------------------------
+
+
+def bundle_payload(
+    *, claims: QuerySet[Claim], public: bool, urls: ExportUrls, teams: Iterable[Team]
+) -> dict[str, Any]:
+    """The claims, each team's audit-chain head and a timestamp, ready to sign."""
+    heads = []
+    for team in sorted(teams, key=lambda t: t.slug):
+        seq, digest = chain_head(team)
+        heads.append({"team": team.slug, "seq": seq, "hash": digest})
+    return {
+        "schema_version": BUNDLE_SCHEMA_VERSION,
+        "kind": "provenance.bundle",
+        "created_at": timezone.now(),
+        "audit_heads": heads,
+        "claims": [
+            native_dict(e)
+            for e in iter_claim_exports(claims, public=public, urls=urls)
+        ],
+    }

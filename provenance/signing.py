@@ -1,0 +1,208 @@
+"""Ed25519 signatures over RFC 8785 canonical JSON: signed export bundles.
+
+A bundle is ``{"payload": {...}, "signature": {"alg", "key_id", "value"}}``. The
+signature covers ``rfc8785.dumps(payload)``, so any JSON serializer can rebuild the
+signed bytes; the bundle file itself is written in canonical form too, so that a
+change to any byte of the file, inside or outside the payload, is detected.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from django.conf import settings
+
+ALGORITHM = "Ed25519"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def load_private_key(path: Path | None = None) -> Ed25519PrivateKey:
+    """The site's signing key, generated on first use (PKCS#8 PEM, mode 0600)."""
+    path = Path(path or settings.SIGNING_KEY_PATH)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        # O_EXCL: two processes starting at once must not both write a key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(pem)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return key
+
+
+def raw_public_bytes(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """First 16 hex digits of SHA-256 over the raw public key."""
+    return hashlib.sha256(raw_public_bytes(public_key)).hexdigest()[:16]
+
+
+def public_key_document(public_key: Ed25519PublicKey | None = None) -> dict[str, Any]:
+    """What the well-known URL serves: the key as a JWK (RFC 8037) and as PEM."""
+    public_key = public_key or load_private_key().public_key()
+    pem = public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+    return {
+        "keys": [
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": "EdDSA",
+                "use": "sig",
+                "kid": key_id(public_key),
+                "x": _b64url(raw_public_bytes(public_key)),
+            }
+        ],
+        "pem": pem,
+        "signature_format": (
+            "Ed25519 over the RFC 8785 canonical JSON of the bundle's payload"
+        ),
+    }
+
+
+def load_public_key(data: bytes) -> Ed25519PublicKey:
+    """A public key from PEM, or from the well-known JSON document / a JWK."""
+    text = data.strip()
+    if text.startswith(b"-----BEGIN"):
+        if b"PRIVATE KEY" in text:
+            return load_private_key_bytes(text).public_key()
+        key = serialization.load_pem_public_key(text)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("not an Ed25519 public key")
+        return key
+    document = orjson.loads(text)
+    jwk = document["keys"][0] if "keys" in document else document
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+        raise ValueError("not an Ed25519 JWK")
+    return Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk["x"]))
+
+
+def load_private_key_bytes(pem: bytes) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("not an Ed25519 private key")
+    return key
+
+
+def sign_bundle(
+    payload: dict[str, Any], *, private_key: Ed25519PrivateKey | None = None
+) -> dict[str, Any]:
+    private_key = private_key or load_private_key()
+    signature = private_key.sign(rfc8785.dumps(payload))
+    return {
+        "payload": payload,
+        "signature": {
+            "alg": ALGORITHM,
+            "key_id": key_id(private_key.public_key()),
+            "value": _b64url(signature),
+        },
+    }
+
+
+def bundle_bytes(bundle: dict[str, Any]) -> bytes:
+    """The file form of a bundle: canonical JSON, so every byte is accounted for."""
+    return rfc8785.dumps(bundle)
+
+
+@dataclass(frozen=True)
+class Verification:
+    is_valid: bool
+    reason: str
+    key_id: str = ""
+    claim_count: int = 0
+
+
+def verify_bundle(
+    data: bytes, *, public_key: Ed25519PublicKey, strict: bool = True
+) -> Verification:
+    """Check a bundle file. Says why it fails: the first problem found.
+
+    `strict` also requires the file to be byte-identical to its canonical form, so a
+    change outside the signed payload (or a reformatting) is reported too.
+    """
+    try:
+        bundle = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return Verification(False, f"the file is not valid JSON ({exc})")
+    if not isinstance(bundle, dict) or set(bundle) != {"payload", "signature"}:
+        return Verification(
+            False, "the file is not a bundle: expected exactly 'payload' and 'signature'"
+        )
+    payload, signature = bundle["payload"], bundle["signature"]
+    if not isinstance(signature, dict) or not isinstance(payload, dict):
+        return Verification(False, "'payload' and 'signature' must be objects")
+    if signature.get("alg") != ALGORITHM:
+        return Verification(
+            False, f"unsupported signature algorithm {signature.get('alg')!r}"
+        )
+    expected_kid = key_id(public_key)
+    if signature.get("key_id") != expected_kid:
+        return Verification(
+            False,
+            f"signed with key {signature.get('key_id')!r}, but the public key given "
+            f"is {expected_kid!r}",
+        )
+    try:
+        value = _b64url_decode(str(signature.get("value", "")))
+    except ValueError:
+        return Verification(False, "the signature value is not valid base64url")
+    try:
+        public_key.verify(value, rfc8785.dumps(payload))
+    except InvalidSignature:
+        return Verification(
+            False,
+            "the signature does not match the payload: the signed content was "
+            "changed after signing (or the signature itself was altered)",
+            expected_kid,
+        )
+    if strict and bundle_bytes(bundle) != data:
+        return Verification(
+            False,
+            "the signature matches, but the file is not byte-identical to its "
+            "canonical form: bytes outside the signed content were changed or the "
+            "file was reformatted (use --lenient to accept reformatted files)",
+            expected_kid,
+        )
+    claims = payload.get("claims")
+    return Verification(
+        True,
+        "signature valid",
+        expected_kid,
+        len(claims) if isinstance(claims, list) else 0,
+    )

@@ -1,0 +1,91 @@
+"""Background work for the claims domain. Tasks take ids and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+# --- Review workflow: embargo and notifications ---------------------------------------
+
+
+@shared_task(name="provenance.tasks.publish_due_claims", ignore_result=True)
+def publish_due_claims() -> int:
+    """Publish every approved claim whose embargo (`publish_at`) has ended.
+
+    Runs every 30 s from the beat schedule. Each claim goes through the same
+    `services.claim_publish` as a person's click, on the authority of the editor
+    who approved it under embargo (the latest approval), so every rule is checked
+    again at publication: role (an approver who has since lost the editor role
+    publishes nothing), four eyes (approval already needed someone other than the
+    author and last editor, and any later edit sends the claim back to review and
+    clears the embargo) and the embargo itself against the real clock. Idempotent:
+    a claim published by an overlapping run is no longer `approved`, and the row
+    lock in the service makes the second attempt a refused transition.
+    """
+    from . import selectors, services
+    from .rules import InvalidTransition
+
+    published = 0
+    for claim_id, approver in selectors.embargoes_due(timezone.now()):
+        if approver is None:
+            logger.warning("Embargoed claim %s has no approval on record", claim_id)
+            continue
+        try:
+            services.claim_publish(
+                claim_id=claim_id,
+                actor=approver,
+                comment=(
+                    "Embargo ended: published automatically on the authority of "
+                    f"{approver.get_username()}, who approved it."
+                ),
+            )
+        except (InvalidTransition, PermissionDenied) as exc:
+            logger.warning("Embargoed claim %s not published: %s", claim_id, exc)
+        else:
+            published += 1
+    return published
+
+
+@shared_task(name="provenance.tasks.notify_review_decision", ignore_result=True)
+def notify_review_decision(review_id: int) -> int:
+    """E-mail the people a review decision concerns: the team's editors when a claim
+    is submitted, the claim's author for every other decision (not their own).
+    Best effort: mail failures are logged, never raised."""
+    from .models import Decision, Membership, Review
+
+    review = (
+        Review.objects.select_related("claim", "claim__author", "by")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None:
+        return 0
+    claim = review.claim
+    if review.decision == Decision.SUBMIT:
+        recipients = [
+            m.user.email
+            for m in Membership.objects.editors()
+            .filter(team_id=claim.team_id)
+            .exclude(user=review.by)
+            .select_related("user")
+        ]
+    elif claim.author_id != review.by_id:
+        recipients = [claim.author.email]
+    else:
+        recipients = []
+    recipients = sorted({address for address in recipients if address})
+    if not recipients:
+        return 0
+    subject = f"{review.get_decision_display()}: {claim.text[:60]}"
+    body = (
+        f"{review.by.get_username()} — {review.get_decision_display()} "
+        f"({review.from_status} → {review.to_status})\n\n{review.comment}\n"
+    )
+    return send_mail(subject, body, None, recipients, fail_silently=True)

@@ -1,0 +1,204 @@
+"""Claim-side evidence pages: add evidence of each kind to a claim, or link an item
+the team already holds. The evidence is added by the evidence services (the same
+path as everywhere else), then linked with ``services.evidence_attach``, in one
+transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from evidence import selectors as evidence_selectors
+from evidence.forms import FORMS_BY_KIND
+from evidence.models import EvidenceKind
+from evidence.uploads import limited_upload
+from evidence.views import ADDABLE_KINDS, add_from_form
+
+from . import selectors, services
+from .models import ClaimStatus, Relation, Stance
+
+
+class ClaimLinkForm(forms.Form):
+    relation = forms.ChoiceField(
+        choices=Relation.choices,
+        help_text="Does this evidence support the claim, contradict it, or give "
+        "context?",
+    )
+    stance = forms.ChoiceField(
+        choices=[("", "—"), *Stance.choices],
+        required=False,
+        help_text="Statements only: what the speaker says about the claim.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kind is not None and kind != EvidenceKind.STATEMENT:
+            del self.fields["stance"]
+        elif kind == EvidenceKind.STATEMENT:
+            self.fields["stance"].required = True
+            self.fields["stance"].choices = Stance.choices
+
+    def attach_kwargs(self) -> dict[str, Any]:
+        return {
+            "relation": self.cleaned_data["relation"],
+            "stance": self.cleaned_data.get("stance", ""),
+            "note": self.cleaned_data.get("note", ""),
+        }
+
+
+class LinkExistingForm(ClaimLinkForm):
+    item = forms.ModelChoiceField(queryset=None, label="Evidence item")
+
+    def __init__(self, *args: Any, team: Any, exclude_ids: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = evidence_selectors.evidence_to_link(
+            team=team, exclude_ids=exclude_ids
+        )
+        self.order_fields(["item", "relation", "stance", "note"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        item = data.get("item")
+        if item and data.get("stance") and item.kind != EvidenceKind.STATEMENT:
+            self.add_error("stance", "Only statements take a stance.")
+        return data
+
+
+def _kinds() -> list[tuple[str, str]]:
+    return [(kind, EvidenceKind(kind).label) for kind in ADDABLE_KINDS]
+
+
+def _claim_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    data = request.POST or None
+    form = FORMS_BY_KIND[kind](data, request.FILES or None, team=team)
+    link_form = ClaimLinkForm(data, kind=kind)
+    if claim.status == ClaimStatus.RETRACTED:
+        messages.error(request, "A retracted claim takes no new evidence.")
+        return redirect(claim)
+    if request.method == "POST" and form.is_valid() and link_form.is_valid():
+        try:
+            with transaction.atomic():
+                item = add_from_form(form=form, team=team, actor=request.user)
+                if item is not None:
+                    services.evidence_attach(
+                        claim_id=claim.pk,
+                        item_id=item.pk,
+                        actor=request.user,
+                        **link_form.attach_kwargs(),
+                    )
+        except (ValidationError, PermissionDenied, ValueError) as exc:
+            link_form.add_error(
+                None, exc if isinstance(exc, ValidationError) else str(exc)
+            )
+        else:
+            if item is not None:
+                messages.success(
+                    request, f"{item.get_kind_display()} added and linked."
+                )
+                return redirect(claim)
+    return render(
+        request,
+        "evidence/item_form.html",
+        {
+            "form": form,
+            "link_form": link_form,
+            "claim": claim,
+            "kind": kind,
+            "kinds": _kinds(),
+            "kind_label": EvidenceKind(kind).label,
+            "duplicate": getattr(form, "duplicate", None),
+            "link_existing_url": reverse(
+                "provenance:claim-evidence-link", args=[claim.pk]
+            ),
+            "cancel_url": claim.get_absolute_url(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@limited_upload("image")
+@login_required
+def claim_add_image(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_add(request, pk, EvidenceKind.IMAGE)
+
+
+@limited_upload("document")
+@login_required
+def claim_add_document(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_add(request, pk, EvidenceKind.DOCUMENT)
+
+
+@login_required
+def claim_add_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_add(request, pk, EvidenceKind.STATEMENT)
+
+
+@login_required
+def claim_add_link(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_add(request, pk, EvidenceKind.LINK)
+
+
+@login_required
+def claim_evidence_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pick a kind to add, or link an item the team already holds."""
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    linked = [link.item_id for link in claim.evidence_links.all()]
+    form = LinkExistingForm(team=team, exclude_ids=linked)
+    return render(
+        request,
+        "evidence/claim_evidence_choose.html",
+        {"claim": claim, "kinds": _kinds(), "form": form},
+    )
+
+
+@login_required
+@require_POST
+def claim_evidence_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link an existing item of the team (e.g. the one a duplicate upload found)."""
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    linked = [link.item_id for link in claim.evidence_links.all()]
+    form = LinkExistingForm(request.POST, team=team, exclude_ids=linked)
+    if form.is_valid():
+        try:
+            services.evidence_attach(
+                claim_id=claim.pk,
+                item_id=form.cleaned_data["item"].pk,
+                actor=request.user,
+                **form.attach_kwargs(),
+            )
+        except (ValidationError, PermissionDenied, ValueError) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, "Evidence linked.")
+            return redirect(claim)
+    return render(
+        request,
+        "evidence/claim_evidence_choose.html",
+        {"claim": claim, "kinds": _kinds(), "form": form},
+        status=400,
+    )
+
+
+# Included under claims/<int:pk>/evidence/ by provenance/urls.py.
+urlpatterns = [
+    path("", claim_evidence_choose, name="claim-evidence-add"),
+    path("link/", claim_evidence_link, name="claim-evidence-link"),
+    path("add/image/", claim_add_image, name="claim-evidence-add-image"),
+    path("add/statement/", claim_add_statement, name="claim-evidence-add-statement"),
+    path("add/document/", claim_add_document, name="claim-evidence-add-document"),
+    path("add/link/", claim_add_link, name="claim-evidence-add-link"),
+]

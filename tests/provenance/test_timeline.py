@@ -1,0 +1,73 @@
+from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
+
+from provenance.timeline import TimelineEvent, render_timeline_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _events(count: int) -> list[TimelineEvent]:
+    start = datetime(2023, 8, 1, tzinfo=UTC)
+    lanes = ["confidence", "statement", "evidence", "quantity", "review"]
+    levels = ["roughly_even_chance", "likely", "very_likely"]
+    return [
+        TimelineEvent(
+            lane=lanes[n % 5],
+            at=start + timedelta(hours=n * 7),
+            label=f"Event <{n}> & co",
+            level=levels[n % 3],
+            marker="denies" if n % 2 else "asserts",
+        )
+        for n in range(count)
+    ]
+
+
+def test_timeline_is_valid_xml_from_one_to_five_hundred_events():
+    for count in (0, 1, 2, 50, 500):
+        root = ElementTree.fromstring(render_timeline_svg(_events(count)))
+        assert root.tag == f"{SVG}svg"
+        assert root.get("role") == "img"
+
+
+def test_every_marker_has_a_title_with_escaped_text():
+    svg = render_timeline_svg(_events(10))
+    root = ElementTree.fromstring(svg)
+    titles = [t.text for t in root.iter(f"{SVG}title")]
+    assert any("Event <1> & co" in (t or "") for t in titles)
+    assert "<1>" not in svg
+
+
+def test_denials_are_drawn_apart_from_assertions():
+    start = datetime(2023, 10, 1, tzinfo=UTC)
+    events = [
+        TimelineEvent("statement", start, "White House", marker="asserts"),
+        TimelineEvent(
+            "statement", start + timedelta(days=2), "Russia", marker="denies"
+        ),
+    ]
+    root = ElementTree.fromstring(render_timeline_svg(events))
+    kinds = [p.get("data-kind") for p in root.iter(f"{SVG}polygon")]
+    assert kinds == ["assertion", "denial"]
+
+
+def test_confidence_step_line_has_two_points_per_assessment_plus_joins():
+    start = datetime(2023, 9, 5, tzinfo=UTC)
+    events = [
+        TimelineEvent("confidence", start, "a", level="roughly_even_chance"),
+        TimelineEvent("confidence", start + timedelta(days=38), "b", level="likely"),
+        TimelineEvent(
+            "confidence", start + timedelta(days=41), "c", level="very_likely"
+        ),
+    ]
+    root = ElementTree.fromstring(render_timeline_svg(events))
+    (line,) = root.iter(f"{SVG}polyline")
+    points = line.get("points").split()
+    assert len(points) == 3 * 2 + 2
+    heights = [float(p.split(",")[1]) for p in points]
+    assert heights[0] > heights[-1]  # rises from even chance to very likely
+
+
+def test_as_of_date_is_marked():
+    as_of = datetime(2023, 10, 12, 23, 59, tzinfo=UTC)
+    svg = render_timeline_svg(_events(5), as_of=as_of)
+    assert "as of 12 Oct 2023" in svg
