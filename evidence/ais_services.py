@@ -194,6 +194,7 @@ def evidence_add_ais(
     filename: str,
     is_restricted: bool = False,
     params: AnalysisParams | None = None,
+    enqueue: bool = True,
     **fields: Any,
 ) -> EvidenceItem:
     """Store an AIS extract as pending evidence and enqueue its processing.
@@ -202,7 +203,8 @@ def evidence_add_ais(
     (DuplicateEvidence) happen before anything is written. The original is kept
     byte-for-byte (compressed if it came compressed). One transaction writes the
     item, an empty AISExtract holding the analysis parameters, custody (obtained,
-    uploaded) and the audit event; ``process_ais`` is enqueued on commit.
+    uploaded) and the audit event; ``process_ais`` is enqueued on commit (batch
+    callers pass ``enqueue=False`` and call ``ais_process`` themselves).
     """
     ensure_member(user=actor, team=team)
     _check_fields(fields)
@@ -248,7 +250,8 @@ def evidence_add_ais(
             actor=actor,
             extra={"format": sniffed.format, "size_bytes": stored_size},
         )
-        _enqueue_processing(item.pk)
+        if enqueue:
+            _enqueue_processing(item.pk)
     return item
 
 
@@ -257,6 +260,26 @@ def _enqueue_processing(item_id: int) -> None:
 
     # robust: a broker outage must not turn a committed upload into an error page.
     transaction.on_commit(partial(process_ais.delay, item_id), robust=True)
+
+
+@transaction.atomic
+def ais_reprocess(*, item_id: int, actor: Any) -> EvidenceItem:
+    """Queue an extract for processing again (after a failure or a lost task)."""
+    item = (
+        EvidenceItem.objects.select_for_update().select_related("team").get(pk=item_id)
+    )
+    ensure_member(user=actor, team=item.team)
+    if item.kind != EvidenceKind.AIS:
+        raise ValueError("Only AIS extracts are processed here.")
+    item.processing_state = ProcessingState.PENDING
+    item.processing_error = ""
+    item.updated_at = timezone.now()
+    item.save(update_fields=["processing_state", "processing_error", "updated_at"])
+    _audit(
+        team=item.team, actor=actor, action="evidence.reprocess", obj=item, payload={}
+    )
+    _enqueue_processing(item.pk)
+    return item
 
 
 # --- progress -------------------------------------------------------------------------
@@ -835,20 +858,65 @@ def _record_steps(
 # --- re-analysis ----------------------------------------------------------------------
 
 
+@transaction.atomic
+def ais_reanalyse_request(
+    *, item_id: int, actor: Any, params: AnalysisParams
+) -> EvidenceItem:
+    """Queue a re-analysis (the web path): checks, marks the item pending, and
+    enqueues ``reanalyse_ais`` on commit. Locks the item row."""
+    item = (
+        EvidenceItem.objects.select_for_update().select_related("team").get(pk=item_id)
+    )
+    ensure_member(user=actor, team=item.team)
+    _ensure_analysable(item)
+    item.processing_state = ProcessingState.PENDING
+    item.processing_error = ""
+    item.updated_at = timezone.now()
+    item.save(update_fields=["processing_state", "processing_error", "updated_at"])
+    from .tasks import reanalyse_ais
+
+    transaction.on_commit(
+        partial(reanalyse_ais.delay, item.pk, actor.pk, params.to_dict()),
+        robust=True,
+    )
+    return item
+
+
+def ais_reanalyse_task(*, item_id: int, actor_id: int, params: dict[str, float]) -> str:
+    """The task's body: resolve the actor, re-analyse, record a failure on the item."""
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    try:
+        item = ais_reanalyse(
+            item_id=item_id, actor=actor, params=AnalysisParams.from_dict(params)
+        )
+    except Exception as exc:
+        logger.exception("Re-analysing AIS evidence #%s failed", item_id)
+        item = EvidenceItem.objects.select_related("team").get(pk=item_id)
+        item = _processing_failed(item, f"Re-analysis failed: {exc}")
+    return item.processing_state
+
+
+def _ensure_analysable(item: EvidenceItem) -> None:
+    if item.kind != EvidenceKind.AIS:
+        raise ValueError("Only AIS extracts can be re-analysed.")
+    if item.ais.analysed_at is None:
+        raise ValueError("The extract must be processed before it is re-analysed.")
+
+
 def ais_reanalyse(*, item_id: int, actor: Any, params: AnalysisParams) -> EvidenceItem:
     """Re-run the analysis of a processed extract with other parameters.
 
     Reads the stored positions (the original is not parsed again) and, in one
     transaction that locks the AISExtract row, replaces dark periods, port calls,
-    voyages, run counts, the track and the stored parameters; audited with the
-    actor. Ports are the team's current port entities.
+    voyages, run counts, the track and the stored parameters, and marks the item
+    done; audited with the actor. Ports are the team's current port entities.
     """
-    item = EvidenceItem.objects.select_related("team").get(pk=item_id)
+    item = EvidenceItem.objects.select_related("team", "ais").get(pk=item_id)
     ensure_member(user=actor, team=item.team)
-    if item.kind != EvidenceKind.AIS:
-        raise ValueError("Only AIS extracts can be re-analysed.")
-    if item.processing_state != ProcessingState.DONE:
-        raise ValueError("The extract must be processed before it is re-analysed.")
+    _ensure_analysable(item)
+    _mark(item_id, ProcessingState.RUNNING)
     positions = load_positions(item.ais.pk)
     with transaction.atomic():
         extract = AISExtract.objects.select_for_update().get(item_id=item_id)
@@ -856,8 +924,7 @@ def ais_reanalyse(*, item_id: int, actor: Any, params: AnalysisParams) -> Eviden
         old = extract.analysis_params
         _delete_derived(extract)
         vessels = {
-            int(mmsi): entity
-            for mmsi, entity in _vessels_by_mmsi(extract, positions).items()
+            int(mmsi): entity for mmsi, entity in _vessels_by_mmsi(extract).items()
         }
         analysis, ports = _analyse_and_save(
             item=item,
@@ -881,8 +948,10 @@ def ais_reanalyse(*, item_id: int, actor: Any, params: AnalysisParams) -> Eviden
             {"analyse": f"numpy {np.__version__}"},
             {"analyse": {"params": params.to_dict()}},
         )
+        item.processing_state = ProcessingState.DONE
+        item.processing_error = ""
         item.updated_at = timezone.now()
-        item.save(update_fields=["updated_at"])
+        item.save(update_fields=["processing_state", "processing_error", "updated_at"])
         _audit(
             team=item.team,
             actor=actor,
@@ -898,7 +967,7 @@ def ais_reanalyse(*, item_id: int, actor: Any, params: AnalysisParams) -> Eviden
     return item
 
 
-def _vessels_by_mmsi(extract: AISExtract, positions: Positions) -> dict[str, Any]:
+def _vessels_by_mmsi(extract: AISExtract) -> dict[str, Any]:
     """The linked vessel for each MMSI, as the processing step recorded it."""
     recorded = extract.summary.get("entities") or {}
     ids = {mmsi: v["id"] for mmsi, v in recorded.items()}

@@ -179,10 +179,16 @@ def process_image(
     max_bytes: int = DEFAULT_MAX_BYTES,
     thumb_size: tuple[int, int] = (320, 320),
     display_max: int = 2048,
+    display_min: int = 1000,
     derivative_format: DerivativeFormat = "JPEG",
     quality: int = 85,
 ) -> ProcessedImage:
     """Validate and derive everything the evidence page needs, decoding once.
+
+    JPEGs decode at the coarsest DCT scale whose long side still reaches
+    ``display_min`` (a 2000 px photo decodes at 1000 px, a 6000 px one at 1500 px):
+    the display derivative is for reading on a page, the original stays available
+    for full-resolution work, and a full-size decode would double the cost.
 
     The original is only read. Derivatives are re-encoded from pixels, oriented
     per EXIF, in sRGB, with no EXIF/XMP/ICC and nothing past the image's end.
@@ -193,7 +199,7 @@ def process_image(
     with _opened(data, facts.mime, max_pixels=max_pixels) as img:
         facts = replace(facts, width=img.width, height=img.height)
         # The display box is square, so EXIF rotation does not change this target.
-        _decode(img, draft_to=_fit(img.size, (display_max, display_max)))
+        _decode(img, draft_to=_fit(img.size, (display_min, display_min)))
         if getattr(img, "n_frames", 1) > 1:
             notes.append(f"{img.n_frames} frames: the first is shown")
         # PNG can carry eXIf after the pixels, so read EXIF after the decode.

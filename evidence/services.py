@@ -9,6 +9,7 @@ import cycle exists between the two apps.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -650,6 +651,12 @@ def image_analyse(path: str | os.PathLike[str], *, filename: str) -> ImageAnalys
             "hashlib": f"Python {platform.python_version()}",
         },
     )
+
+
+@functools.cache
+def _tool_versions() -> dict[str, str]:
+    # Installed versions do not change while a process runs: look them up once.
+    return {**images.tool_versions(), "hashlib": f"Python {platform.python_version()}"}
 
 
 @contextmanager

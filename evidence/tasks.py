@@ -4,11 +4,30 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import ais_services, services
+from .models import EvidenceItem
 
 
 @shared_task(name="evidence.tasks.process_image", ignore_result=True)
 def process_image(item_id: int) -> str:
     """Derive an image's facts and derivatives; records running/done/failed on it."""
-    item = services.image_process(item_id=item_id)
+    try:
+        item = services.image_process(item_id=item_id)
+    except EvidenceItem.DoesNotExist:
+        return "missing"  # deleted before the task ran: nothing left to do
     return item.processing_state
+
+
+@shared_task(name="evidence.tasks.process_ais", ignore_result=True)
+def process_ais(item_id: int) -> str:
+    """Parse, validate, store and analyse an AIS extract; progress and errors on it."""
+    item = ais_services.ais_process(item_id=item_id)
+    return item.processing_state
+
+
+@shared_task(name="evidence.tasks.reanalyse_ais", ignore_result=True)
+def reanalyse_ais(item_id: int, actor_id: int, params: dict[str, float]) -> str:
+    """Re-run an AIS extract's analysis with other parameters (stored positions)."""
+    return ais_services.ais_reanalyse_task(
+        item_id=item_id, actor_id=actor_id, params=params
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_ais
 
 app_name = "evidence"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("add/statement/", views.statement_add, name="add-statement"),
     path("add/document/", views.document_add, name="add-document"),
     path("add/link/", views.link_add, name="add-link"),
+    path("add/ais/", views_ais.ais_add, name="add-ais"),
     path("<int:pk>/", views.item_detail, name="item-detail"),
     path("<int:pk>/status/", views.item_status, name="item-status"),
     path("<int:pk>/restrict/", views.item_restrict, name="item-restrict"),
@@ -17,4 +18,8 @@ urlpatterns = [
     path("<int:pk>/original/", views.item_original, name="item-original"),
     path("<int:pk>/thumbnail/", views.item_thumbnail, name="item-thumbnail"),
     path("<int:pk>/display/", views.item_display, name="item-display"),
+    path("<int:pk>/ais/", views_ais.ais_detail, name="ais-detail"),
+    path("<int:pk>/ais/status/", views_ais.ais_status, name="ais-status"),
+    path("<int:pk>/ais/reanalyse/", views_ais.ais_reanalyse, name="ais-reanalyse"),
+    path("<int:pk>/ais/reprocess/", views_ais.ais_reprocess, name="ais-reprocess"),
 ]

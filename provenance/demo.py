@@ -7,6 +7,7 @@ when a team following the story live would have recorded them.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -322,7 +323,7 @@ CLAIM_1_SHARPENED = {
     "quantity_amount": Decimal(1000),
     "quantity_unit": "containers",
     "quantity_bound": "at_least",
-    "first_appearance_source": "The White House, 13 October 2023",
+    "first_appearance_source": "The White House",
     "first_appearance_at": WHITE_HOUSE_DAY,
 }
 
@@ -373,7 +374,7 @@ def ensure_entities(demo: Demo) -> None:
             demo.created += 1
         demo.entities[existing.name] = existing
     shoigu = demo.entities["Sergei K. Shoigu"]
-    if "Ukraine" in shoigu.description:
+    if shoigu.description.startswith("Defence Minister of Ukraine"):
         services.entity_update(
             entity_id=shoigu.pk,
             actor=demo.editor,
@@ -432,10 +433,389 @@ def sharpen_claim_1(demo: Demo) -> None:
     demo.created += 1
 
 
+# --- Evidence ------------------------------------------------------------------------
+
+PARAPHRASE = (
+    "Paraphrased from public reporting of the statement; see the original source for "
+    "the exact wording."
+)
+SYNTHETIC_IMAGE_NOTE = (
+    "SYNTHETIC DEMO DATA: a drawn stand-in for the commercial satellite imagery RUSI "
+    "analysed; it shows no real place and proves nothing."
+)
+
+STATEMENTS: list[dict[str, Any]] = [
+    {
+        "key": "nk-denial",
+        "on_behalf_of": "Democratic People's Republic of Korea",
+        "speaker": None,
+        "stated_at": when("2022-09-22"),
+        "venue": "Korean Central News Agency (state media)",
+        "quote": "North Korea has never exported weapons or ammunition to Russia.",
+        "title": "North Korea denies sending weapons to Russia",
+        "description": PARAPHRASE
+        + " North Korea had denied the accusation before the story broke; the date "
+        "is approximate.",
+    },
+    {
+        "key": "white-house",
+        "on_behalf_of": "United States",
+        "speaker": None,
+        "stated_at": WHITE_HOUSE_DAY,
+        "venue": "White House press briefing",
+        "quote": (
+            "North Korea has shipped more than 1,000 containers of military equipment "
+            "and munitions to Russia, in violation of UN sanctions."
+        ),
+        "title": "White House: more than 1,000 containers shipped to Russia",
+        "description": PARAPHRASE,
+    },
+    {
+        "key": "burmistrov",
+        "speaker": "Oleg Burmistrov",
+        "on_behalf_of": "Russian Federation",
+        "stated_at": when("2023-10-15"),
+        "venue": "Russian state media",
+        "quote": "Moscow has not violated UN sanctions on North Korea.",
+        "title": "Burmistrov denies that Russia violated UN sanctions",
+        "description": PARAPHRASE,
+    },
+    {
+        "key": "byrne",
+        "speaker": "James Byrne",
+        "on_behalf_of": "Royal United Services Institute",
+        "stated_at": RUSI_DAY,
+        "venue": "Remarks to the press on the RUSI analysis",
+        "quote": (
+            "Stopping the shipments would be hard without escalatory 'kinetic action'; "
+            "Russia may have sent empty containers to Rajin to be filled."
+        ),
+        "title": "James Byrne (RUSI) on stopping the shipments",
+        "description": PARAPHRASE,
+    },
+]
+
+IMAGES: list[dict[str, Any]] = [
+    {
+        "key": "rajin-aug",
+        "site": "rajin",
+        "variant": 1,
+        "captured_at": when("2023-08-24", 2),
+        "title": "Rajin harbour, late August 2023 (synthetic stand-in)",
+    },
+    {
+        "key": "rajin-oct",
+        "site": "rajin",
+        "variant": 2,
+        "captured_at": when("2023-10-14", 2),
+        "title": "Rajin harbour, 14 October 2023 (synthetic stand-in)",
+    },
+    {
+        "key": "dunai-oct",
+        "site": "dunai",
+        "variant": 1,
+        "captured_at": when("2023-10-07", 2),
+        "title": "Dunai port with rail wagons, October 2023 (synthetic stand-in)",
+    },
+    {
+        "key": "tikhoretsk-aug",
+        "site": "tikhoretsk",
+        "variant": 1,
+        "count": 24,
+        "captured_at": when("2023-08-10", 8),
+        "title": "Tikhoretsk depot, August 2023 (synthetic stand-in)",
+    },
+    {
+        "key": "tikhoretsk-sep",
+        "site": "tikhoretsk",
+        "variant": 2,
+        "count": 110,
+        "captured_at": when("2023-09-28", 8),
+        "title": "Tikhoretsk depot, late September 2023 (synthetic stand-in)",
+    },
+]
+
+DOCUMENTS: list[dict[str, Any]] = [
+    {
+        "key": "rusi",
+        "title": "RUSI analysis of satellite imagery: Rajin, Dunai, Tikhoretsk",
+        "url": "https://www.rusi.org/",
+        "source": "Royal United Services Institute",
+        "observed_at": RUSI_DAY,
+        "description": (
+            "RUSI's October 2023 analysis: hundreds of containers loaded at Rajin onto "
+            "the Angara and the Maria; containers of the same size and colour loaded "
+            "onto trains at Dunai and seen arriving at Tikhoretsk. The link goes to "
+            "the "
+            "publisher's site; the demo does not reproduce the report."
+        ),
+        "source_reliability": "B",
+        "information_credibility": "2",
+    },
+    {
+        "key": "rand",
+        "title": "RAND (2020): North Korea's Soviet-era artillery",
+        "url": "https://www.rand.org/",
+        "source": "RAND Corporation",
+        "observed_at": when("2020-06-01"),
+        "description": (
+            "Background: a 2020 RAND study of North Korea's Soviet-era artillery, "
+            "whose "
+            "munitions fit Russian guns. The link goes to the publisher's site."
+        ),
+        "source_reliability": "B",
+        "information_credibility": "3",
+    },
+    {
+        "key": "angara-sanctions",
+        "title": "Sanctions on the Angara and its owners (2022)",
+        "url": "https://home.treasury.gov/",
+        "source": "US government",
+        "observed_at": when("2022-05-08"),
+        "description": (
+            "The Angara and its owners were sanctioned the year before the story; the "
+            "ship was earlier alleged to have delivered arms to Syria, South Sudan and "
+            "Iraq. The listing date here is approximate; check the authority's list."
+        ),
+        "source_reliability": "A",
+        "information_credibility": "2",
+    },
+    {
+        "key": "maria-ownership",
+        "title": "The Maria: Cyprus ownership and a Moscow logistics link",
+        "url": "https://www.rusi.org/",
+        "source": "Royal United Services Institute",
+        "observed_at": RUSI_DAY,
+        "description": (
+            "The Maria is owned by Azia Shipping Holdings of Cyprus, linked, RUSI "
+            "says, to a Moscow firm that handles logistics for Russia's Ministry of "
+            "Defence."
+        ),
+        "source_reliability": "B",
+        "information_credibility": "3",
+    },
+]
+
+# (claim, item, relation, stance, linked at)
+LINKS: list[tuple[str, str, str, str, datetime]] = [
+    ("claim-1", "nk-denial", "contradicts", "denies", SEPT),
+    ("claim-1", "rand", "context", "", SEPT),
+    ("claim-1", "white-house", "supports", "asserts", WHITE_HOUSE_DAY),
+    ("claim-1", "burmistrov", "contradicts", "denies", when("2023-10-15", 14)),
+    ("claim-1", "rusi", "supports", "", RUSI_DAY),
+    ("claim-1", "rajin-oct", "supports", "", RUSI_DAY),
+    ("claim-1", "tikhoretsk-sep", "supports", "", RUSI_DAY),
+    ("claim-2", "rusi", "supports", "", RUSI_DAY),
+    ("claim-2", "rajin-aug", "supports", "", RUSI_DAY),
+    ("claim-2", "rajin-oct", "supports", "", RUSI_DAY),
+    ("claim-2", "dunai-oct", "supports", "", RUSI_DAY),
+    ("claim-2", "maria-ownership", "context", "", RUSI_DAY),
+    ("claim-2", "angara-sanctions", "context", "", RUSI_DAY),
+    ("claim-3", "rusi", "supports", "", RUSI_DAY),
+    ("claim-3", "dunai-oct", "supports", "", RUSI_DAY),
+    ("claim-3", "tikhoretsk-sep", "supports", "", RUSI_DAY),
+    ("claim-4", "rusi", "supports", "", RUSI_DAY),
+    ("claim-5", "tikhoretsk-aug", "context", "", RUSI_DAY),
+    ("claim-5", "tikhoretsk-sep", "supports", "", RUSI_DAY),
+    ("claim-5", "rusi", "supports", "", RUSI_DAY),
+    ("claim-6", "byrne", "supports", "asserts", RUSI_DAY),
+    ("claim-7", "white-house", "supports", "asserts", WHITE_HOUSE_DAY),
+    ("claim-7", "burmistrov", "contradicts", "denies", when("2023-10-15", 14)),
+    ("claim-7", "nk-denial", "contradicts", "denies", WHITE_HOUSE_DAY),
+]
+
+# (claim, level, rationale, cited items, at)
+ASSESSMENTS: list[tuple[str, str, str, list[str], datetime]] = [
+    (
+        "claim-1",
+        "roughly_even_chance",
+        "US officials have accused Russia for over a year of buying North Korean "
+        "weapons, and Shoigu visited an arms exhibition with Kim Jong-un in July; "
+        "North Korea denies it. No direct evidence of shipments yet.",
+        ["nk-denial"],
+        SEPT,
+    ),
+    (
+        "claim-1",
+        "likely",
+        "The White House gives a figure (more than 1,000 containers) and says US "
+        "intelligence backs it; the evidence itself is not public.",
+        ["white-house"],
+        WHITE_HOUSE_DAY,
+    ),
+    (
+        "claim-1",
+        "very_likely",
+        "RUSI's imagery shows containers loaded at Rajin onto the Angara and the "
+        "Maria and containers of the same size and colour reaching Tikhoretsk by rail; "
+        "independent of the US account. Russia and North Korea deny it.",
+        ["rusi", "rajin-oct", "tikhoretsk-sep"],
+        RUSI_DAY,
+    ),
+    ("claim-2", "likely", "RUSI imagery of both ports.", ["rusi"], RUSI_DAY),
+    ("claim-3", "likely", "RUSI imagery, Dunai and Tikhoretsk.", ["rusi"], RUSI_DAY),
+    (
+        "claim-4",
+        "likely",
+        "RUSI's count of runs from imagery and AIS.",
+        ["rusi"],
+        RUSI_DAY,
+    ),
+    (
+        "claim-5",
+        "very_likely",
+        "Imagery shows the pit count rising from a modest number to over 100.",
+        ["tikhoretsk-sep"],
+        RUSI_DAY,
+    ),
+    (
+        "claim-6",
+        "roughly_even_chance",
+        "A suspicion voiced by one analyst; no direct evidence.",
+        ["byrne"],
+        RUSI_DAY,
+    ),
+    (
+        "claim-7",
+        "likely",
+        "UN resolutions ban arms trade with North Korea; the shipments, if real, "
+        "breach them. Russia denies any violation.",
+        ["white-house"],
+        WHITE_HOUSE_DAY,
+    ),
+]
+
+
+def _evidence() -> tuple[Any, Any]:
+    from evidence import services as evidence_services
+    from evidence.models import EvidenceItem
+
+    return evidence_services, EvidenceItem
+
+
+def ensure_evidence(demo: Demo) -> dict[str, Any]:
+    evidence_services, EvidenceItem = _evidence()
+    items: dict[str, Any] = {}
+
+    def existing(title: str) -> Any:
+        return EvidenceItem.objects.filter(team=demo.team, title=title).first()
+
+    for spec in STATEMENTS:
+        spec = dict(spec)
+        key = spec.pop("key")
+        item = existing(spec["title"])
+        if item is None:
+            speaker = spec.pop("speaker")
+            item = evidence_services.evidence_add_statement(
+                team=demo.team,
+                actor=demo.reporter,
+                speaker=demo.entities[speaker] if speaker else None,
+                on_behalf_of=demo.entities[spec.pop("on_behalf_of")],
+                source="Public reporting",
+                source_reliability="B",
+                information_credibility="2",
+                **spec,
+            )
+            demo.created += 1
+        items[key] = item
+    from evidence.demo_images import synthetic_site_image
+
+    for spec in IMAGES:
+        item = existing(spec["title"])
+        if item is None:
+            data = synthetic_site_image(
+                spec["site"],
+                captured_at=spec["captured_at"],
+                variant=spec["variant"],
+                count=spec.get("count"),
+            )
+            item = evidence_services.evidence_add_image(
+                team=demo.team,
+                actor=demo.reporter,
+                upload=io.BytesIO(data),
+                filename=f"{spec['key']}.jpg",
+                title=spec["title"],
+                description=SYNTHETIC_IMAGE_NOTE,
+                source="Synthetic demo imagery (stand-in for commercial satellite "
+                "imagery)",
+                credit="Provenance demo — synthetic image",
+                licence="CC0 (synthetic)",
+                observed_at=spec["captured_at"],
+                is_synthetic=True,
+                source_reliability="F",
+                information_credibility="6",
+            )
+            demo.created += 1
+        items[spec["key"]] = item
+    for spec in DOCUMENTS:
+        spec = dict(spec)
+        key = spec.pop("key")
+        item = existing(spec["title"])
+        if item is None:
+            item = evidence_services.evidence_add_link(
+                team=demo.team, actor=demo.reporter, **spec
+            )
+            demo.created += 1
+        items[key] = item
+    return items
+
+
+def ensure_links_and_assessments(demo: Demo, items: dict[str, Any]) -> None:
+    from .models import ClaimEvidence
+
+    for claim_key, item_key, relation, stance, at in LINKS:
+        claim = demo.claims[claim_key]
+        item = items[item_key]
+        if not ClaimEvidence.objects.filter(claim=claim, item=item).exists():
+            services.evidence_attach(
+                claim_id=claim.pk,
+                item_id=item.pk,
+                actor=demo.reporter,
+                relation=relation,
+                stance=stance,
+                at=at,
+            )
+            demo.created += 1
+    for claim_key, level, rationale, cited, at in ASSESSMENTS:
+        claim = demo.claims[claim_key]
+        if claim.assessments.filter(effective_at=at, level=level).exists():
+            continue
+        services.confidence_assess(
+            claim_id=claim.pk,
+            actor=demo.editor if level == "very_likely" else demo.reporter,
+            level=level,
+            rationale=rationale,
+            evidence_ids=[items[key].pk for key in cited],
+            effective_at=at,
+            at=at,
+        )
+        demo.created += 1
+
+
+def ensure_sanctions(demo: Demo) -> None:
+    angara = demo.entities["Angara"]
+    if not angara.sanctions.exists():
+        services.sanctions_designation_add(
+            entity=angara,
+            actor=demo.reporter,
+            authority="United States",
+            programme="Russia-related sanctions",
+            reason=(
+                "Sanctioned with its owners the year before the story (2022); "
+                "earlier alleged arms deliveries to Syria, South Sudan and Iraq."
+            ),
+        )
+        demo.created += 1
+
+
 @transaction.atomic
 def load_demo() -> Demo:
     demo = ensure_users_and_team()
     ensure_entities(demo)
+    ensure_sanctions(demo)
     ensure_claims(demo)
+    # Claim 1's history in order: opened in September, sharpened on 13 October.
+    items = ensure_evidence(demo)
     sharpen_claim_1(demo)
+    ensure_links_and_assessments(demo, items)
     return demo

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -185,6 +185,16 @@ class EvidenceOut:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceItemExport(EvidenceOut):
+    """An evidence item as a team member reads it from /api/v1/evidence/."""
+
+    team: str
+    obtained_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceLink:
     relation: str
     stance: str
@@ -274,9 +284,7 @@ def readable_claims(
     """The claims a caller may read: a publisher's granted teams' published (and
     retracted) claims, or every claim of a member's team."""
     if publisher is not None:
-        return Claim.objects.published().filter(
-            team__in=publisher.teams.values("pk")
-        )
+        return Claim.objects.published().filter(team__in=publisher.teams.values("pk"))
     if team is not None:
         return Claim.objects.for_team(team)
     return Claim.objects.none()
@@ -467,6 +475,17 @@ def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
     )
 
 
+def evidence_item_export(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceItemExport:
+    public = evidence_out(item, urls=urls)
+    return EvidenceItemExport(
+        **{name: getattr(public, name) for name in EvidenceOut.__dataclass_fields__},
+        team=item.team.slug,
+        obtained_at=item.obtained_at,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
 class ExportUrls:
     """Absolute (or site-relative, without a base) API URLs, reversed once."""
 
@@ -483,9 +502,10 @@ class ExportUrls:
 
     @property
     def namespace(self) -> str:
-        return (self.base_url or "urn:provenance:") + (
-            reverse("api:root") if self.base_url else ""
-        )
+        """The PROV namespace: the API root, or a URN when there is no base URL."""
+        if not self.base_url:
+            return "urn:provenance:"
+        return self.base_url + reverse("api:claim-list").removesuffix("claims/")
 
 
 def _stated_at_key(link: ClaimEvidence) -> datetime:
@@ -651,7 +671,7 @@ def jsonl_lines(exports: Iterable[ClaimExport]) -> Iterator[bytes]:
 
 
 def _date(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.UTC).date().isoformat() if value else None
+    return value.astimezone(UTC).date().isoformat() if value else None
 
 
 def _schema_agent(entity: EntityRef | None, name: str) -> dict[str, Any]:
@@ -737,10 +757,13 @@ def claim_prov(export: ClaimExport, *, urls: ExportUrls) -> Any:
     def agent_for(entity: EntityRef) -> Any:
         if entity.slug not in agents:
             kind = (
-                "prov:Person" if entity.kind == EntityKind.PERSON else "prov:Organization"
+                "prov:Person"
+                if entity.kind == EntityKind.PERSON
+                else "prov:Organization"
             )
             agents[entity.slug] = doc.agent(
-                ns[f"entity/{entity.slug}"], {"prov:type": kind, "prov:label": entity.name}
+                ns[f"entity/{entity.slug}"],
+                {"prov:type": kind, "prov:label": entity.name},
             )
         return agents[entity.slug]
 
@@ -816,13 +839,15 @@ def bundle_payload(
     for team in sorted(teams, key=lambda t: t.slug):
         seq, digest = chain_head(team)
         heads.append({"team": team.slug, "seq": seq, "hash": digest})
-    return {
+    lines = b",".join(
+        native_bytes(e) for e in iter_claim_exports(claims, public=public, urls=urls)
+    )
+    payload = {
         "schema_version": BUNDLE_SCHEMA_VERSION,
         "kind": "provenance.bundle",
         "created_at": timezone.now(),
         "audit_heads": heads,
-        "claims": [
-            native_dict(e)
-            for e in iter_claim_exports(claims, public=public, urls=urls)
-        ],
+        "claims": orjson.Fragment(b"[" + lines + b"]"),
     }
+    # Plain JSON types only: RFC 8785 canonicalization takes no datetimes.
+    return orjson.loads(native_bytes(payload))

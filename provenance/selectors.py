@@ -163,6 +163,9 @@ class ClaimAsOf:
     links: list[ClaimEvidence]
     denials: list[ClaimEvidence]
     estimates: list[QuantityEstimate]
+    first_appearance_source: str = ""
+    first_appearance_at: datetime | None = None
+    recorded_at: datetime | None = None
 
     @property
     def status_label(self) -> str:
@@ -244,6 +247,9 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
         links=links,
         denials=denials,
         estimates=estimates,
+        first_appearance_source=version.first_appearance_source,
+        first_appearance_at=version.first_appearance_at,
+        recorded_at=version.history_date,
     )
 
 

@@ -3,7 +3,6 @@ permission, saves named fields, and writes history and the audit trail."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -691,11 +690,7 @@ def claim_transition(
 
 
 def _outbox_enqueue(*, claim: Claim, event_type: str) -> None:
-    # TODO(issue 7): provenance/webhooks.py (outbox_enqueue) is being written; drop
-    # this guard once it lands. Only a missing module is tolerated, never an error
-    # raised inside it, so the outbox row is written in this transaction or not at all.
-    if importlib.util.find_spec("provenance.webhooks") is None:
-        return
+    # Imported here: webhooks builds its payloads from the claims domain.
     from . import webhooks
 
     webhooks.outbox_enqueue(claim=claim, event_type=event_type)

@@ -162,7 +162,8 @@ def verify_bundle(
         return Verification(False, f"the file is not valid JSON ({exc})")
     if not isinstance(bundle, dict) or set(bundle) != {"payload", "signature"}:
         return Verification(
-            False, "the file is not a bundle: expected exactly 'payload' and 'signature'"
+            False,
+            "the file is not a bundle: expected exactly 'payload' and 'signature'",
         )
     payload, signature = bundle["payload"], bundle["signature"]
     if not isinstance(signature, dict) or not isinstance(payload, dict):

@@ -73,9 +73,12 @@ class Layout:
 
 
 def _span(
-    events: list[TimelineEvent], as_of: datetime | None
+    events: list[TimelineEvent], as_of: datetime | None, since: datetime | None
 ) -> tuple[datetime, datetime]:
     times = [e.at for e in events] + ([as_of] if as_of else [])
+    if since is not None:
+        # Old background (a 2020 study) must not squash the story into a sliver.
+        times = [t for t in times if t >= since] + [since]
     if not times:
         now = datetime.now(UTC)
         return now - timedelta(days=30), now
@@ -122,16 +125,19 @@ def render_timeline_svg(
     events: list[TimelineEvent],
     *,
     as_of: datetime | None = None,
+    since: datetime | None = None,
     title: str = "Confidence and events over time",
     layout: Layout | None = None,
 ) -> str:
     """Draw the timeline. Reads well from 1 to 500 events: markers shrink as they grow
-    in number and overlapping ones are nudged apart within their lane."""
+    in number and overlapping ones are nudged apart within their lane. Events before
+    `since` are pinned to the left edge (their titles say so)."""
     lay = layout or Layout()
-    start, end = _span(events, as_of)
+    start, end = _span(events, as_of, since)
     total = (end - start).total_seconds() or 1.0
 
     def x(moment: datetime) -> float:
+        moment = max(moment, start)
         return lay.left + (moment - start).total_seconds() / total * lay.plot_width
 
     def band_y(rank: int) -> float:

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views, views_evidence
+from .api import views as api_views
 
 app_name = "provenance"
 
@@ -23,12 +24,19 @@ claim_patterns = [
     path("entities/<slug:slug>/", views.entity_detail, name="entity-detail"),
     path("entities/<slug:slug>/edit/", views.entity_edit, name="entity-edit"),
     path("team/", views.team_switch, name="team-switch"),
+    path("review/", views.review_queue, name="review-queue"),
+    path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),
 ]
 
 urlpatterns = [
     path("", include((claim_patterns, "provenance"))),
     path("evidence/", include("evidence.urls")),
     path("api/v1/", include(("provenance.api.urls", "api"))),
+    path(
+        ".well-known/provenance-signing-key",
+        api_views.signing_public_key,
+        name="signing-key",
+    ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

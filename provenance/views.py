@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -24,8 +27,14 @@ from .forms import (
     QuantityEstimateForm,
     TeamSwitchForm,
 )
-from .models import Claim, EntityKind
-from .rules import EditConflict
+from .models import Claim, Decision, EntityKind
+from .rules import (
+    ALLOWED_TRANSITIONS,
+    EditConflict,
+    InvalidTransition,
+    approval_blockers,
+    is_own_work,
+)
 from .timeline import render_timeline_svg
 
 PAGE_SIZE = 25
@@ -75,7 +84,11 @@ def claim_page_context(
         "as_of_form": as_of_form,
         "links": state.links,
         "denials": state.denials,
-        "timeline_svg": mark_safe(render_timeline_svg(events, as_of=as_of)),  # noqa: S308
+        "timeline_svg": mark_safe(  # noqa: S308 - the renderer escapes every text
+            render_timeline_svg(
+                events, as_of=as_of, since=claim.created_at - timedelta(days=21)
+            )
+        ),
         "timeline_events": events,
         "assessment_form": forms_in_use.get("assessment_form")
         or AssessmentForm(claim=claim),
@@ -265,3 +278,81 @@ def team_switch(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     request.session[selectors.TEAM_SESSION_KEY] = form.cleaned_data["team"]
     return redirect("provenance:claim-list")
+
+
+# --- Review workflow ------------------------------------------------------------------
+
+
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(d, Decision(d).label) for d in ALLOWED_TRANSITIONS]
+    )
+    comment = forms.CharField(required=False, max_length=5000)
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Embargo until (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Editors: claims in review, oldest first, and approved ones waiting to publish.
+    Reporters: their own claims in the workflow, with the editors' comments."""
+    team = selectors.require_team(request)
+    membership = selectors.current_membership(request)
+    if not membership.is_editor:
+        claims = selectors.claims_in_workflow_by(team=team, author=request.user)
+        return render(
+            request, "provenance/review_queue.html", {"own_claims": list(claims)}
+        )
+    queue = list(selectors.review_queue(team))
+    for claim in queue:
+        claim.blockers = approval_blockers(claim)
+        claim.is_own_work = is_own_work(user=request.user, claim=claim)
+    awaiting = list(selectors.awaiting_publication(team))
+    for claim in awaiting:
+        claim.is_own_work = is_own_work(user=request.user, claim=claim)
+    return render(
+        request,
+        "provenance/review_queue.html",
+        {
+            "queue": queue,
+            "awaiting": awaiting,
+            "form": ReviewDecisionForm(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take one review decision on a claim of the current team via the service;
+    a refusal comes back as a message, never a silent no-op."""
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_review(team=team, claim_id=pk)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = claim.get_absolute_url()
+    form = ReviewDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That review decision could not be read.")
+        return redirect(next_url)
+    decision = form.cleaned_data["decision"]
+    try:
+        services.claim_transition(
+            claim_id=claim.pk,
+            decision=decision,
+            actor=request.user,
+            comment=form.cleaned_data["comment"],
+            publish_at=form.cleaned_data["publish_at"],
+        )
+    except (InvalidTransition, PermissionDenied, ValidationError, ValueError) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else exc
+        messages.error(request, f"Not done: {text}")
+    else:
+        messages.success(request, f"{Decision(decision).label}: done.")
+    return redirect(next_url)

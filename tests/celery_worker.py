@@ -108,7 +108,7 @@ def _app_sending_to(broker_url: str, queue: str) -> Iterator[None]:
     app.conf.update(
         broker_url=broker_url, task_always_eager=False, task_default_queue=queue
     )
-    app._pool = None  # the producer pool is bound to the broker it was made for
+    _forget_connections(app)
     try:
         yield
     finally:
@@ -116,8 +116,15 @@ def _app_sending_to(broker_url: str, queue: str) -> Iterator[None]:
             if app._pool is not None:
                 app._pool.force_close_all()
         finally:
-            app._pool = None
             app.conf.update(saved)
+            _forget_connections(app)
+
+
+def _forget_connections(app) -> None:
+    # The connection pool is bound to the broker it was made for, and app.amqp
+    # caches the default queue and router: drop both so they follow the new conf.
+    app._pool = None
+    app.__dict__.pop("amqp", None)
 
 
 @contextmanager

@@ -364,7 +364,7 @@ def find_port_calls(
             exit_row = None if last[j] else j + 1
             stopped = bool((speed[i : j + 1] < params.stop_start_knots).any())
             silent = dt_before[i + 1 : (j if exit_row is None else exit_row) + 1]
-            dark = bool(len(silent)) and silent.max() >= port_gap_us
+            dark = bool(len(silent)) and bool(silent.max() >= port_gap_us)
             arrival_seen = not first[i] and dt_before[i] < gap_us
             departure_us = None
             departure_seen = False

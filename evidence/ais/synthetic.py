@@ -168,7 +168,7 @@ def synthetic_track(
             "COG": number(cog, 1),
             "Heading": number(heading, 0),
             "VesselName": const(vessel.name),
-            "IMO": const(f"IMO{vessel.imo}" if vessel.imo else None),
+            "IMO": const(f"IMO{vessel.imo:07d}" if vessel.imo else None),
             "CallSign": const(vessel.call_sign or None),
             "VesselType": const(vessel.ship_type),
             "Status": pc.if_else(pa.array(is_moving), "0", "5"),

@@ -1,18 +1,25 @@
 from django.urls import include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-)
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from .views import ClaimViewSet, EntityViewSet
+from .views import (
+    ApiDocsView,
+    BundleExportView,
+    ClaimsExportView,
+    ClaimViewSet,
+    EntityViewSet,
+    EvidenceViewSet,
+)
 
 router = DefaultRouter()
 router.register("claims", ClaimViewSet, basename="claim")
+router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("entities", EntityViewSet, basename="entity")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("export/claims.jsonl", ClaimsExportView.as_view(), name="export-claims"),
+    path("export/bundle.json", BundleExportView.as_view(), name="export-bundle"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -1,37 +1,429 @@
-from rest_framework import viewsets
+"""The /api/v1/ endpoints. Views parse, call one service or export selector, render.
+
+Who reads what:
+- team members (session or token): their team's claims, evidence and entities, and
+  they write claims through the same services as the web forms;
+- publishers (``Authorization: Api-Key``): published and retracted claims of the
+  teams they are granted, nothing else; any write is 403.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from ..models import Claim, Entity
-from ..selectors import require_team
-from .serializers import ClaimSerializer, EntitySerializer
+from evidence.models import AISGap, EvidenceItem, PortCall
+
+from .. import exports, selectors, services, signing
+from ..models import Claim, Entity, Team
+from .authentication import ApiKeyAuthentication, is_publisher
+from .etags import ETagMixin
+from .pagination import UpdatedCursorPagination
+from .permissions import IsMemberOrReadingPublisher, IsTeamMember
+from .renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
+from .serializers import (
+    BundleOut,
+    ClaimOut,
+    ClaimUpdateIn,
+    ClaimWriteIn,
+    EntityOut,
+    EvidenceItemOut,
+)
+from .throttling import MemberThrottle, PublisherKeyThrottle
+
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since",
+    OpenApiTypes.DATETIME,
+    description=(
+        "Only objects changed at or after this time (ISO 8601; a date means its "
+        "midnight UTC). For incremental sync: note the time you start, page through "
+        "with the cursor, and pass that time next run."
+    ),
+)
+AS_OF = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description="Show the claim as the team's record stood at the end of this date.",
+)
 
 
-class TeamScopedMixin:
+def parse_when(raw: str, *, name: str) -> datetime:
+    """An ISO 8601 datetime, or a date meaning its midnight (UTC); aware."""
+    when = parse_datetime(raw)
+    if when is None:
+        day = parse_date(raw)
+        if day is None:
+            raise ValidationError({name: "Expected an ISO 8601 date or datetime."})
+        when = datetime.combine(day, time.min)
+    if timezone.is_naive(when):
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class ApiView:
+    """Shared auth, throttling and rendering for our endpoints."""
+
+    authentication_classes = [
+        ApiKeyAuthentication,
+        SessionAuthentication,
+        TokenAuthentication,
+    ]
+    throttle_classes = [PublisherKeyThrottle, MemberThrottle]
+    renderer_classes = [ORJSONRenderer]
     request: Request
 
-    def team(self):
-        return require_team(self.request)
+    def team(self) -> Team:
+        return selectors.require_team(self.request)
+
+    def claim_scope(self) -> tuple[QuerySet[Claim], bool]:
+        """(claims the caller may read, whether the caller is the public)."""
+        if is_publisher(self.request):
+            return exports.readable_claims(publisher=self.request.auth), True
+        return exports.readable_claims(team=self.team()), False
+
+    def updated_since(self, queryset: QuerySet) -> QuerySet:
+        raw = self.request.query_params.get("updated_since")
+        if raw:
+            when = parse_when(raw, name="updated_since")
+            queryset = queryset.filter(updated_at__gte=when)
+        return queryset
 
 
-class ClaimViewSet(TeamScopedMixin, viewsets.ReadOnlyModelViewSet):
-    """Claims of the caller's team."""
+@extend_schema_view(
+    list=extend_schema(
+        summary="List claims",
+        description=(
+            "Publishers: published and retracted claims of granted teams. Members: "
+            "every claim of their team. Cursor-paginated, newest change first."
+        ),
+        parameters=[UPDATED_SINCE],
+    ),
+    retrieve=extend_schema(summary="One claim", parameters=[AS_OF]),
+    create=extend_schema(
+        summary="Create a draft claim (team members)",
+        request=ClaimWriteIn,
+        responses={201: ClaimOut},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a claim (team members)",
+        description="Optimistic concurrency: a stale `version` answers 409.",
+        request=ClaimUpdateIn,
+        responses={200: ClaimOut, 409: OpenApiResponse(description="Edit conflict")},
+    ),
+)
+class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
+    """Claims with quantity, confidence history, evidence, statements and denials."""
 
-    serializer_class = ClaimSerializer
-    queryset = Claim.objects.none()  # for schema generation; real rows are scoped below
+    permission_classes = [IsMemberOrReadingPublisher]
+    pagination_class = UpdatedCursorPagination
+    serializer_class = ClaimOut
+    queryset = Claim.objects.none()  # for the schema; real rows come from claim_scope
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
-        return (
-            Claim.objects.for_team(self.team())
-            .prefetch_related("subjects", "tags")
-            .order_by("-updated_at", "-id")
+    def get_queryset(self) -> QuerySet[Claim]:
+        claims, public = self.claim_scope()
+        return exports.with_export_relations(self.updated_since(claims), public=public)
+
+    def _export(self, claim: Claim, **kwargs: Any) -> exports.ClaimExport:
+        return exports.claim_export(
+            claim,
+            public=is_publisher(self.request),
+            urls=exports.ExportUrls(base_url(self.request)),
+            **kwargs,
         )
 
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        urls = exports.ExportUrls(base_url(request))
+        public = is_publisher(request)
+        data = [exports.claim_export(c, public=public, urls=urls) for c in page]
+        return self.get_paginated_response(data)
 
-class EntityViewSet(TeamScopedMixin, viewsets.ReadOnlyModelViewSet):
+    def retrieve(self, request: Request, pk: str) -> Response:
+        claim = get_object_or_404(self.get_queryset(), pk=pk)
+        if request.query_params.get("as_of"):
+            parse_when(request.query_params["as_of"], name="as_of")
+            raise ValidationError(
+                {"as_of": "Not available yet: the as-of view is not implemented."}
+            )
+        return Response(self._export(claim))
+
+    def create(self, request: Request) -> Response:
+        team = self.team()
+        serializer = ClaimWriteIn(data=request.data, context={"team": team})
+        serializer.is_valid(raise_exception=True)
+        try:
+            claim = services.claim_create(
+                team=team, actor=request.user, **serializer.service_fields()
+            )
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        fresh = exports.with_export_relations(
+            exports.readable_claims(team=team), public=False
+        ).get(pk=claim.pk)
+        return Response(self._export(fresh), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        team = self.team()
+        claim = get_object_or_404(Claim.objects.for_team(team), pk=pk)
+        serializer = ClaimUpdateIn(
+            data=request.data, context={"team": team}, partial=True
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.claim_update(
+                claim_id=claim.pk,
+                actor=request.user,
+                expected_version=serializer.validated_data["version"],
+                reason=serializer.validated_data.get("reason", ""),
+                **serializer.service_fields(),
+            )
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        fresh = exports.with_export_relations(
+            exports.readable_claims(team=team), public=False
+        ).get(pk=claim.pk)
+        return Response(self._export(fresh))
+
+    @extend_schema(
+        summary="The claim as schema.org ClaimReview (JSON-LD)",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+    )
+    @action(
+        detail=True,
+        url_path="claimreview",
+        renderer_classes=[JSONLDRenderer, ORJSONRenderer],
+    )
+    def claimreview(self, request: Request, pk: str) -> Response:
+        claim = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response(
+            exports.claim_review(self._export(claim)),
+            content_type="application/ld+json",
+        )
+
+    @extend_schema(
+        summary="The claim's provenance as W3C PROV-JSON",
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, url_path="prov")
+    def prov(self, request: Request, pk: str) -> HttpResponse:
+        claim = get_object_or_404(self.get_queryset(), pk=pk)
+        urls = exports.ExportUrls(base_url(request))
+        document = exports.prov_json(self._export(claim), urls=urls)
+        return HttpResponse(document, content_type="application/json")
+
+
+def _evidence_relations(items: QuerySet[EvidenceItem]) -> QuerySet[EvidenceItem]:
+    return items.select_related(
+        "team",
+        "image",
+        "ais",
+        "statement__speaker",
+        "statement__on_behalf_of",
+    ).prefetch_related(
+        Prefetch(
+            "ais__port_calls",
+            queryset=PortCall.objects.select_related("port", "vessel").order_by(
+                "arrival_at", "pk"
+            ),
+        ),
+        Prefetch(
+            "ais__gaps",
+            queryset=AISGap.objects.select_related("vessel", "near_port").order_by(
+                "start_at", "pk"
+            ),
+        ),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List evidence items (team members)"),
+    retrieve=extend_schema(summary="One evidence item (team members)"),
+)
+class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
+    """Evidence items: metadata, hashes, grade, thumbnail URL, statement details and
+    AIS summaries (port calls, voyages, dark periods)."""
+
+    permission_classes = [IsTeamMember]
+    pagination_class = UpdatedCursorPagination
+    serializer_class = EvidenceItemOut
+    queryset = EvidenceItem.objects.none()
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "thumbnail":
+            return [IsMemberOrReadingPublisher()]
+        return super().get_permissions()
+
+    def get_queryset(self) -> QuerySet[EvidenceItem]:
+        items = EvidenceItem.objects.for_team(self.team())
+        return _evidence_relations(self.updated_since(items))
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        urls = exports.ExportUrls(base_url(request))
+        return self.get_paginated_response(
+            [exports.evidence_item_export(item, urls=urls) for item in page]
+        )
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        item = get_object_or_404(self.get_queryset(), pk=pk)
+        urls = exports.ExportUrls(base_url(request))
+        return Response(exports.evidence_item_export(item, urls=urls))
+
+    @extend_schema(
+        summary="Thumbnail of an image (members; publishers for published evidence)",
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=True, url_path="thumbnail")
+    def thumbnail(self, request: Request, pk: str) -> FileResponse:
+        if is_publisher(request):
+            claims, _ = self.claim_scope()
+            items = EvidenceItem.objects.exportable().filter(
+                claim_links__claim__in=claims.values("pk")
+            )
+        else:
+            items = EvidenceItem.objects.for_team(self.team())
+        item = get_object_or_404(items.select_related("image").distinct(), pk=pk)
+        image = getattr(item, "image", None)
+        if image is None or not image.thumbnail:
+            raise Http404("No thumbnail for this item.")
+        name = image.thumbnail.name.lower()
+        content_type = "image/webp" if name.endswith(".webp") else "image/jpeg"
+        return FileResponse(image.thumbnail.open("rb"), content_type=content_type)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List entities (team members)"),
+    retrieve=extend_schema(summary="One entity (team members)"),
+)
+class EntityViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
     """Entities of the caller's team."""
 
-    serializer_class = EntitySerializer
+    permission_classes = [IsTeamMember]
+    pagination_class = UpdatedCursorPagination
+    serializer_class = EntityOut
     queryset = Entity.objects.none()
 
-    def get_queryset(self):
-        return Entity.objects.for_team(self.team()).order_by("-updated_at", "-id")
+    def get_queryset(self) -> QuerySet[Entity]:
+        return self.updated_since(Entity.objects.for_team(self.team()))
+
+
+class ClaimsExportView(ApiView, APIView):
+    """Every claim the caller may read, one JSON object per line, streamed."""
+
+    permission_classes = [IsMemberOrReadingPublisher]
+    renderer_classes = [ORJSONRenderer, JSONLinesRenderer]
+    chunk_size = 500
+
+    @extend_schema(
+        summary="Bulk export as JSON Lines (streamed)",
+        description=(
+            "One claim (the same object as GET /claims/{id}/) per line, in id order, "
+            "in constant server memory. Supports `updated_since`."
+        ),
+        parameters=[UPDATED_SINCE],
+        responses={(200, "application/x-ndjson"): ClaimOut},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        claims, public = self.claim_scope()
+        lines = exports.jsonl_lines(
+            exports.iter_claim_exports(
+                self.updated_since(claims),
+                public=public,
+                urls=exports.ExportUrls(base_url(request)),
+                chunk_size=self.chunk_size,
+            )
+        )
+        response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
+        response["Content-Disposition"] = 'attachment; filename="claims.jsonl"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class BundleExportView(ApiView, APIView):
+    """The readable claims in one Ed25519-signed bundle, with audit-chain heads."""
+
+    permission_classes = [IsMemberOrReadingPublisher]
+
+    @extend_schema(
+        summary="Signed export bundle",
+        description=(
+            "Ed25519 over the RFC 8785 canonical JSON of `payload`; the file is "
+            "itself canonical JSON. Verify offline with the key from "
+            "/.well-known/provenance-signing-key (`manage.py verify_bundle`)."
+        ),
+        parameters=[UPDATED_SINCE],
+        responses={200: BundleOut},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        claims, public = self.claim_scope()
+        if is_publisher(request):
+            teams = list(request.auth.teams.all())
+        else:
+            teams = [self.team()]
+        payload = exports.bundle_payload(
+            claims=self.updated_since(claims),
+            public=public,
+            urls=exports.ExportUrls(base_url(request)),
+            teams=teams,
+        )
+        body = signing.bundle_bytes(signing.sign_bundle(payload))
+        response = HttpResponse(body, content_type="application/json")
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response["Content-Disposition"] = (
+            f'attachment; filename="provenance-bundle-{stamp}.json"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from the sidecar's static files; the init script is a separate
+    same-origin request, so the page runs under our CSP with no inline script."""
+
+    template_name = "provenance/api_docs.html"
+
+
+@require_GET
+def signing_public_key(request: HttpRequest) -> JsonResponse:
+    """The public half of the bundle signing key (JWK set and PEM). Public."""
+    response = JsonResponse(signing.public_key_document())
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

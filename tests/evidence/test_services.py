@@ -365,3 +365,24 @@ def test_update_refuses_the_file_and_hash(add_image, editor):
 
     with pytest.raises(TypeError):
         services.evidence_update(item_id=item.pk, actor=editor, sha256="0" * 64)
+
+
+def test_task_for_a_deleted_item_does_nothing():
+    from evidence.tasks import process_image
+
+    assert process_image.apply(args=[987654]).get() == "missing"
+
+
+def test_failed_item_can_be_queued_again_and_reaches_done(
+    add_image, editor, django_capture_on_commit_callbacks
+):
+    item = add_image("plain.jpg")
+    EvidenceItem.objects.filter(pk=item.pk).update(
+        processing_state="failed", processing_error="worker lost"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.image_reprocess(item_id=item.pk, actor=editor)
+
+    item.refresh_from_db()
+    assert (item.processing_state, item.processing_error) == ("done", "")

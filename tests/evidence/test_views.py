@@ -556,3 +556,17 @@ def test_claim_side_pages_are_404_for_another_team(outsider_client, team, editor
     )
 
     assert response.status_code == 404
+
+
+def test_upload_views_still_check_csrf(editor, image_path):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor, backend="django.contrib.auth.backends.ModelBackend")
+
+    response = client.post(
+        reverse("evidence:add-image"), {"file": upload(image_path, "plain.jpg")}
+    )
+
+    assert response.status_code == 403
+    assert EvidenceItem.objects.count() == 0

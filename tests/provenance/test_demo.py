@@ -57,3 +57,46 @@ def test_demo_reporter_sees_the_seven_claims(client, db):
     page = client.get(reverse("provenance:claim-list"))
     assert page.context["page"].paginator.count == 7
     assert b"more than 1,000 containers" in page.content
+
+
+def _claim_one_page(client, as_of: str):
+    claim = Claim.objects.get(slug="north-korea-is-supplying-munitions-to-russia")
+    return client.get(
+        reverse("provenance:claim-detail", args=[claim.pk]), {"as_of": as_of}
+    )
+
+
+def test_demo_claim_one_as_of_12_october(client, db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    client.post(
+        reverse("login"),
+        {"username": "demo-reporter", "password": "demo-reporter-pass"},
+    )
+    shown = _claim_one_page(client, "2023-10-12").context["shown"]
+    assert shown.text == "North Korea is supplying munitions to Russia."
+    assert shown.quantity_display == ""
+    assert shown.confidence.level == "roughly_even_chance"
+    assert [d.item.title for d in shown.denials] == [
+        "North Korea denies sending weapons to Russia"
+    ]
+
+
+def test_demo_claim_one_as_of_17_october(client, db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    client.post(
+        reverse("login"),
+        {"username": "demo-reporter", "password": "demo-reporter-pass"},
+    )
+    response = _claim_one_page(client, "2023-10-17")
+    shown = response.context["shown"]
+    assert shown.text.startswith("North Korea has shipped more than 1,000 containers")
+    assert shown.quantity_display == "at least 1,000 containers"
+    assert shown.confidence.level == "very_likely"
+    assert b'data-confidence="very_likely"' in response.content
+    assert [d.item.title for d in shown.denials] == [
+        "Burmistrov denies that Russia violated UN sanctions",
+        "North Korea denies sending weapons to Russia",
+    ]
+    imagery = [link.item for link in shown.links if link.item.kind == "image"]
+    assert imagery
+    assert all(item.is_synthetic for item in imagery)

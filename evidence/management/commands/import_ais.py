@@ -1,0 +1,153 @@
+"""Import one AIS extract as evidence, through the same service and checks as the
+upload form, and process it in this process (no broker needed for batch work).
+
+Exit status: 0 imported; 1 refused or failed (reason on stderr); 3 the same bytes
+are already stored in the team (with --json, the existing extract is printed).
+
+--claim links the extract to a claim with relation "supports" through
+provenance.services.evidence_attach, resolved by name at run time: this app never
+imports provenance.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from evidence import ais_selectors, ais_services, services
+from evidence.ais.analyse import AnalysisParams
+from evidence.models import EvidenceItem, ProcessingState
+
+EVIDENCE_ATTACH = "provenance.services.evidence_attach"
+EDITOR_ROLES = ("editor", "admin")
+
+
+class Command(BaseCommand):
+    help = "Import an AIS extract (CSV, .gz, .zst or NMEA) as evidence of a team."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--team", required=True, help="Team slug.")
+        parser.add_argument(
+            "--user",
+            help="Acting username (default: the team's first editor or admin).",
+        )
+        parser.add_argument(
+            "--claim", type=int, help="Claim id the extract supports (linked)."
+        )
+        parser.add_argument("--title", default="")
+        parser.add_argument("--source", default="")
+        parser.add_argument("--description", default="")
+        parser.add_argument("--synthetic", action="store_true")
+        parser.add_argument("--restricted", action="store_true")
+        parser.add_argument(
+            "--gap-hours",
+            type=float,
+            default=AnalysisParams().gap_hours,
+            help="Dark period threshold in hours (default 12).",
+        )
+        parser.add_argument(
+            "--min-dwell-hours",
+            type=float,
+            default=AnalysisParams().min_dwell_hours,
+            help="Minimum port-call dwell in hours (default 1).",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="Print the result as one JSON object."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        team_model = EvidenceItem._meta.get_field("team").related_model
+        try:
+            team = team_model.objects.get(slug=options["team"])
+        except team_model.DoesNotExist as exc:
+            raise CommandError(f"No team with slug {options['team']!r}") from exc
+        actor = self._actor(team, options["user"])
+        fields = {
+            name: options[name]
+            for name in ("title", "source", "description")
+            if options[name]
+        }
+        params = AnalysisParams(
+            gap_hours=options["gap_hours"], min_dwell_hours=options["min_dwell_hours"]
+        )
+        try:
+            with transaction.atomic(), path.open("rb") as upload:
+                item = ais_services.evidence_add_ais(
+                    team=team,
+                    actor=actor,
+                    upload=upload,
+                    filename=path.name,
+                    params=params,
+                    enqueue=False,
+                    is_synthetic=options["synthetic"],
+                    is_restricted=options["restricted"],
+                    **fields,
+                )
+                if options["claim"]:
+                    import_string(EVIDENCE_ATTACH)(
+                        claim_id=options["claim"],
+                        item_id=item.pk,
+                        actor=actor,
+                        relation="supports",
+                    )
+        except services.FileRefused as exc:
+            raise CommandError(f"{path.name}: refused: {exc.message}") from exc
+        except services.DuplicateEvidence as exc:
+            if options["json"]:
+                self._print(exc.existing)
+            raise CommandError(
+                f"{path.name}: already stored as evidence #{exc.existing.pk} "
+                f"({exc.existing.title})",
+                returncode=3,
+            ) from exc
+        except (PermissionDenied, ValidationError, ValueError) as exc:
+            raise CommandError(f"{path.name}: {exc}") from exc
+        except ObjectDoesNotExist as exc:
+            raise CommandError(f"No claim #{options['claim']}") from exc
+        item = ais_services.ais_process(item_id=item.pk)
+        if options["json"]:
+            self._print(item)
+        if item.processing_state == ProcessingState.FAILED:
+            raise CommandError(f"{path.name}: {item.processing_error}")
+        if not options["json"]:
+            extract = item.ais
+            self.stdout.write(
+                f"Imported evidence #{item.pk} "
+                f"({extract.get_source_format_display()}): "
+                f"{extract.rows_read} rows read, {extract.rows_kept} kept, "
+                f"{extract.rows_rejected} rejected; "
+                f"{extract.gaps.count()} dark period(s), "
+                f"{extract.port_calls.count()} port call(s)."
+            )
+
+    def _actor(self, team: Any, username: str | None) -> Any:
+        users = get_user_model().objects
+        if username:
+            try:
+                return users.get(username=username)
+            except users.model.DoesNotExist as exc:
+                raise CommandError(f"No user {username!r}") from exc
+        membership = (
+            team.memberships.filter(role__in=EDITOR_ROLES)
+            .select_related("user")
+            .order_by("created_at", "pk")
+            .first()
+        )
+        if membership is None:
+            raise CommandError(f"Team {team.slug} has no editor; pass --user.")
+        return membership.user
+
+    def _print(self, item: EvidenceItem) -> None:
+        data = ais_selectors.ais_extract_json(item)
+        self.stdout.write(json.dumps(data, sort_keys=True))

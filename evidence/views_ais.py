@@ -1,0 +1,223 @@
+"""AIS extract pages: upload, the extract page (track map and tables), its status
+poll, and re-analysis with other parameters. Parse the request, call one selector
+or service, render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from . import ais_selectors, ais_services, selectors, services
+from .ais.analyse import AnalysisParams
+from .ais_forms import AISEvidenceForm, AnalysisParamsForm
+from .models import EvidenceItem, EvidenceKind
+from .uploads import limited_upload
+
+# What each rejection reason means, in the order validation applies them.
+REJECTION_REASONS = {
+    "malformed": "CSV row with the wrong number of fields",
+    "unparseable": "line that is not a decodable AIS message",
+    "bad_checksum": "NMEA checksum (or tag block checksum) wrong",
+    "incomplete": "part of a multi-sentence message missing",
+    "bad_mmsi": "MMSI not nine digits",
+    "no_timestamp": "no time given",
+    "bad_timestamp": "time that does not parse",
+    "no_position": "latitude or longitude missing or “not available”",
+    "bad_position": "latitude or longitude out of range or not a number",
+    "duplicate": "same vessel, time and position as a row already kept",
+    "impossible_jump": "faster than the maximum plausible speed from the previous "
+    "report",
+}
+
+
+def add_ais_from_form(
+    *, form: AISEvidenceForm, team: Any, actor: Any
+) -> EvidenceItem | None:
+    """Call the AIS service for a valid form. Refusals become form errors; a
+    duplicate sets ``form.duplicate`` (same contract as ``views.add_from_form``,
+    so the claim-side page can use either)."""
+    upload = form.cleaned_data["file"]
+    try:
+        return ais_services.evidence_add_ais(
+            team=team,
+            actor=actor,
+            upload=upload,
+            filename=upload.name,
+            params=form.analysis_params(),
+            **form.service_fields(),
+        )
+    except services.FileRefused as exc:
+        form.add_error("file", exc.message)
+    except services.DuplicateEvidence as exc:
+        form.duplicate = exc.existing
+        form.add_error(None, "These exact bytes are already stored in your team.")
+    except ValidationError as exc:
+        form.add_error(None, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
+@limited_upload("ais")
+@login_required
+def ais_add(request: HttpRequest) -> HttpResponse:
+    team = selectors.current_team(request)
+    form = AISEvidenceForm(request.POST or None, request.FILES or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        item = add_ais_from_form(form=form, team=team, actor=request.user)
+        if item is not None:
+            messages.success(request, "AIS extract added; it is being processed.")
+            return redirect("evidence:ais-detail", pk=item.pk)
+    return render(
+        request,
+        "evidence/item_form.html",
+        {
+            "form": form,
+            "kind": EvidenceKind.AIS,
+            "kind_label": EvidenceKind.AIS.label,
+            "duplicate": getattr(form, "duplicate", None),
+            "cancel_url": reverse("evidence:item-list"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def results_context(item: EvidenceItem) -> dict[str, Any]:
+    """What the results part of the page shows (shared by page and status poll)."""
+    extract = item.ais
+    summary = extract.summary or {}
+    rejected = [
+        (code, REJECTION_REASONS.get(code, code), count)
+        for code, count in sorted(
+            extract.rejected.items(), key=lambda kv: (-kv[1], kv[0])
+        )
+    ]
+    gaps = [
+        {
+            "gap": g,
+            "hours": g.duration.total_seconds() / 3600,
+            "distance_nm": g.distance_km / 1.852,
+        }
+        for g in extract.gaps.all()
+    ]
+    calls = [
+        {
+            "call": c,
+            "hours": (
+                (c.departure_at - c.arrival_at).total_seconds() / 3600
+                if c.departure_at
+                else None
+            ),
+        }
+        for c in extract.port_calls.all()
+    ]
+    names = {mmsi: e.get("name") for mmsi, e in (summary.get("entities") or {}).items()}
+    voyages = [
+        {
+            **v,
+            "vessel": names.get(v["mmsi"]) or v["mmsi"],
+            "departure": datetime.fromisoformat(v["departure"]),
+            "arrival": datetime.fromisoformat(v["arrival"]),
+        }
+        for v in summary.get("voyages", [])
+    ]
+    return {
+        "item": item,
+        "extract": extract,
+        "summary": summary,
+        "rejected": rejected,
+        "gaps": gaps,
+        "calls": calls,
+        "voyages": voyages,
+        "runs": (summary.get("runs") or {}).get("between", []),
+        "vessels": list(extract.vessels.all()),
+        "params": AnalysisParams.from_dict(extract.analysis_params or {}),
+    }
+
+
+@login_required
+def ais_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.current_team(request)
+    item = ais_selectors.ais_extract_for_page(team=team, item_id=pk)
+    params = AnalysisParams.from_dict(item.ais.analysis_params or {})
+    return render(
+        request,
+        "evidence/ais_detail.html",
+        {
+            **results_context(item),
+            "links": list(item.claim_links.all()),
+            "params_form": AnalysisParamsForm(
+                initial=AnalysisParamsForm.initial_from(params)
+            ),
+        },
+    )
+
+
+@login_required
+@require_GET
+def ais_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """State and progress for the page's poller, with the results part as HTML
+    (the same JSON shape as ``views.item_status``, plus rows done / total)."""
+    team = selectors.current_team(request)
+    item = ais_selectors.ais_extract_for_status(team=team, item_id=pk)
+    html = render_to_string(
+        "evidence/ais_results.html", results_context(item), request=request
+    )
+    response = JsonResponse(
+        {
+            "id": item.pk,
+            "state": item.processing_state,
+            "label": item.get_processing_state_display(),
+            "error": item.processing_error,
+            "is_pending": item.is_pending,
+            "progress_done": item.progress_done,
+            "progress_total": item.progress_total,
+            "html": html,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def ais_reanalyse(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.current_team(request)
+    item = ais_selectors.ais_extract_for_status(team=team, item_id=pk)
+    form = AnalysisParamsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not re-analysed: {form.errors.as_text()}")
+        return redirect("evidence:ais-detail", pk=item.pk)
+    base = AnalysisParams.from_dict(item.ais.analysis_params or {})
+    try:
+        ais_services.ais_reanalyse_request(
+            item_id=item.pk, actor=request.user, params=form.params(base)
+        )
+    except (ValueError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Re-analysis queued with the new parameters.")
+    return redirect("evidence:ais-detail", pk=item.pk)
+
+
+@login_required
+@require_POST
+def ais_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.current_team(request)
+    item = ais_selectors.ais_extract_for_status(team=team, item_id=pk)
+    try:
+        ais_services.ais_reprocess(item_id=item.pk, actor=request.user)
+    except (ValueError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Queued for processing again.")
+    return redirect("evidence:ais-detail", pk=item.pk)

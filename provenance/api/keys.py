@@ -1,0 +1,102 @@
+"""Publisher API keys: ``prefix.secret``, shown once, stored as SHA-256 of the secret.
+
+A fast hash is right here: the secret is 256 bits from `secrets`, so there is nothing
+to brute-force and no dictionary to stretch against; a slow password hash (PBKDF2,
+Argon2) would only add latency to every API request. The prefix is not secret: it
+finds the row (and names the throttle bucket), the secret's hash is compared with
+`hmac.compare_digest`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Publisher, Team
+from ..webhooks import check_webhook_url
+
+PREFIX_BYTES = 4  # 8 hex characters
+SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    publisher: Publisher
+    key: str  # prefix.secret: shown once, never stored
+    webhook_secret: str  # stored (it signs every delivery); shown once as well
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def split_key(key: str) -> tuple[str, str] | None:
+    prefix, dot, secret = key.strip().partition(".")
+    if not dot or not prefix or not secret:
+        return None
+    return prefix, secret
+
+
+def secret_matches(publisher: Publisher, secret: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), publisher.key_hash)
+
+
+def _new_key() -> tuple[str, str]:
+    while True:
+        prefix = secrets.token_hex(PREFIX_BYTES)
+        if not Publisher.objects.filter(key_prefix=prefix).exists():
+            return prefix, secrets.token_urlsafe(SECRET_BYTES)
+
+
+def assign_new_key(publisher: Publisher) -> str:
+    """Set a fresh key on an (unsaved or saved) publisher; returns it for display."""
+    prefix, secret = _new_key()
+    publisher.key_prefix = prefix
+    publisher.key_hash = hash_secret(secret)
+    return f"{prefix}.{secret}"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def publisher_create(
+    *,
+    name: str,
+    teams: Iterable[Team],
+    webhook_url: str = "",
+    expires_at: datetime | None = None,
+) -> IssuedKey:
+    """Create a publisher with a new key (and a webhook secret when it has a URL)."""
+    if webhook_url:
+        check_webhook_url(webhook_url, resolve=False)
+    publisher = Publisher(name=name, webhook_url=webhook_url, expires_at=expires_at)
+    key = assign_new_key(publisher)
+    publisher.webhook_secret = new_webhook_secret()
+    publisher.full_clean()
+    publisher.save()
+    publisher.teams.set(teams)
+    return IssuedKey(publisher, key, publisher.webhook_secret)
+
+
+@transaction.atomic
+def publisher_rotate_key(*, publisher_id: int) -> IssuedKey:
+    publisher = Publisher.objects.select_for_update().get(pk=publisher_id)
+    key = assign_new_key(publisher)
+    publisher.save(update_fields=["key_prefix", "key_hash"])
+    return IssuedKey(publisher, key, "")
+
+
+def publisher_revoke(*, publisher_ids: Iterable[int]) -> int:
+    """Revoke keys now; already revoked ones keep their first revocation time."""
+    return Publisher.objects.filter(
+        pk__in=list(publisher_ids), revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())

@@ -1,0 +1,48 @@
+"""The claim page's review controls and review/audit section, as inclusion tags, so
+the claim view itself needs no review-specific context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from provenance import rules, selectors
+from provenance.models import Claim, Decision
+
+register = template.Library()
+
+# Decisions shown as buttons, and whether they take a comment the service requires.
+_COMMENTED = set(rules.COMMENT_REQUIRED)
+
+
+@register.inclusion_tag("provenance/_review_actions.html", takes_context=True)
+def review_actions(context: template.Context, claim: Claim) -> dict[str, Any]:
+    request = context["request"]
+    decisions = rules.allowed_decisions(user=request.user, claim=claim)
+    return {
+        "claim": claim,
+        "decisions": [
+            {
+                "value": decision,
+                "label": Decision(decision).label,
+                "needs_comment": decision in _COMMENTED,
+            }
+            for decision in decisions
+        ],
+    }
+
+
+@register.inclusion_tag("provenance/_review_history.html", takes_context=True)
+def review_history(context: template.Context, claim: Claim) -> dict[str, Any]:
+    """Review comments for every member (reporters see the comments on their
+    claims); the audit trail for editors only."""
+    request = context["request"]
+    membership = rules.membership_for(request.user, claim.team)
+    is_editor = bool(membership and membership.is_editor)
+    return {
+        "claim": claim,
+        "reviews": list(selectors.review_history_for(claim)),
+        "is_editor": is_editor,
+        "audit_events": list(selectors.audit_trail_for(claim)) if is_editor else [],
+    }
