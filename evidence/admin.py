@@ -13,7 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from . import services
-from .models import CustodyEvent, EvidenceItem, ImageDetail, NearDuplicate, Statement
+from .models import (
+    AISExtract,
+    CustodyEvent,
+    EvidenceItem,
+    ImageDetail,
+    NearDuplicate,
+    Statement,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -132,7 +139,43 @@ class EvidenceItemAdmin(admin.ModelAdmin):
         except (PermissionDenied, ValidationError) as exc:
             self.message_user(request, f"Not saved: {exc}", level=messages.ERROR)
 
-    def save_related(
-        self, request: HttpRequest, form: Any, formsets: Any, change: bool
-    ) -> None:
-        return None
+
+@admin.register(AISExtract)
+class AISExtractAdmin(admin.ModelAdmin):
+    """Read-only: extracts are written by the AIS services (upload, processing)."""
+
+    list_display = [
+        "item",
+        "source_format",
+        "rows_read",
+        "rows_kept",
+        "first_at",
+        "last_at",
+        "analysed_at",
+    ]
+    list_filter = ["source_format", "item__team"]
+    search_fields = ["item__title", "item__sha256", "vessels__name", "vessels__mmsi"]
+    list_select_related = ["item"]
+    exclude = ["track_svg"]
+    readonly_fields = [
+        "item",
+        "source_format",
+        "rows_read",
+        "rows_kept",
+        "rejected",
+        "vessels",
+        "first_at",
+        "last_at",
+        "analysis_params",
+        "summary",
+        "analysed_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

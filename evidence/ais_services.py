@@ -16,8 +16,9 @@ Invariants:
   fate is settled: rejected rows once validated, kept rows once stored.
 - Errors are recorded on the item (``processing_state=failed`` and the reason).
 
-Positions are bulk-loaded with PostgreSQL ``COPY ... FROM STDIN`` through psycopg 3
-(CSV made column-wise by ``positions_to_copy_csv``); on SQLite, batched inserts.
+Positions are bulk-loaded with PostgreSQL ``COPY ... FROM STDIN (FORMAT binary)``
+through psycopg 3 (tuples built column-wise with numpy); on SQLite, batched
+inserts.
 
 The provenance app (entities, audit) is reached by dotted path at call time only:
 evidence must not import provenance.
@@ -65,7 +66,6 @@ from .ais.validate import (
     datetime_to_timestamp,
     format_timestamps,
     parse_and_validate,
-    positions_to_copy_csv,
     timestamp_to_datetime,
 )
 from .models import (
@@ -504,7 +504,7 @@ def _store_positions(
     """Bulk-load positions; returns the tool used, for the custody log."""
     if connection.vendor == "postgresql":
         copy_positions(extract_id, positions, progress=progress)
-        return "PostgreSQL COPY (psycopg " + _psycopg_version() + ")"
+        return "PostgreSQL COPY (binary, psycopg " + _psycopg_version() + ")"
     _insert_positions(extract_id, positions, progress=progress)
     return f"{connection.display_name} batched INSERT"
 
@@ -521,26 +521,98 @@ def copy_positions(
     *,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> None:
-    """``COPY ... FROM STDIN (FORMAT csv)`` on the current connection/transaction.
+    """``COPY ... FROM STDIN (FORMAT binary)`` on the current connection/transaction.
 
-    The CSV is produced column-wise in chunks, so memory stays bounded and the
-    page sees progress between chunks.
+    Binary COPY spares PostgreSQL parsing a million floats and timestamps from
+    text (about half the cost of a text COPY). The rows are built column-wise with
+    numpy in chunks, so memory stays bounded, the server works on one chunk while
+    the next is built, and the page sees progress between chunks.
     """
     qn = connection.ops.quote_name
     table = qn(AISPosition._meta.db_table)
     columns = ", ".join(qn(c) for c in _position_columns())
-    sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)"
     connection.ensure_connection()
     n = len(positions)
     with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write(PGCOPY_HEADER)
         for start in range(0, n, COPY_CHUNK_ROWS):
             chunk = positions.take(slice(start, start + COPY_CHUNK_ROWS))
-            copy.write(_copy_csv(chunk, extract_id))
+            for block in pgcopy_rows(chunk, extract_id):
+                copy.write(block)
             progress(min(start + COPY_CHUNK_ROWS, n))
+        copy.write(PGCOPY_TRAILER)
 
 
-def _copy_csv(positions: Positions, extract_id: int) -> bytes:
-    return positions_to_copy_csv(positions, leading=[("extract_id", extract_id)])
+# PostgreSQL binary COPY: signature, flags, header extension length; -1 ends it.
+PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
+PGCOPY_TRAILER = b"\xff\xff"
+_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01T00:00:00Z in Unix microseconds
+_NULLABLE = ("sog", "cog", "heading")
+_DIGIT_POWERS = 10 ** np.arange(8, -1, -1, dtype=np.int64)
+
+
+def pgcopy_rows(positions: Positions, extract_id: int) -> Iterator[bytes]:
+    """Binary COPY tuples (no header/trailer) for ``_position_columns()``.
+
+    Rows are variable-length only through NULLs, so they are grouped by which of
+    sog/cog/heading are missing (at most eight groups, each keeping its order)
+    and each group is one fixed-layout numpy record array. Row order in a table
+    carries no meaning; readers ORDER BY.
+    """
+    n = len(positions)
+    if not n:
+        return
+    missing = {name: np.isnan(getattr(positions, name)) for name in _NULLABLE}
+    pattern = (
+        missing["sog"].astype(np.int8)
+        | (missing["cog"].astype(np.int8) << 1)
+        | (missing["heading"].astype(np.int8) << 2)
+    )
+    # MMSI as nine ASCII digits, zero-padded, without per-row Python.
+    digits = (positions.mmsi[:, None] // _DIGIT_POWERS % 10 + 48).astype(np.uint8)
+    mmsi = digits.view("S9").ravel()
+    codes = np.unique(pattern).tolist()
+    for code in codes:
+        # One group (the usual case): take the columns as they are, no gather.
+        rows = None if len(codes) == 1 else np.flatnonzero(pattern == code)
+        nulls = {name: bool(code >> bit & 1) for bit, name in enumerate(_NULLABLE)}
+        fields = [
+            ("count", ">i2"),
+            ("len_extract", ">i4"),
+            ("extract", ">i8"),
+            ("len_mmsi", ">i4"),
+            ("mmsi", "S9"),
+            ("len_timestamp", ">i4"),
+            ("timestamp", ">i8"),
+            ("len_lat", ">i4"),
+            ("lat", ">f8"),
+            ("len_lon", ">i4"),
+            ("lon", ">f8"),
+        ]
+        for name in _NULLABLE:
+            fields.append((f"len_{name}", ">i4"))
+            if not nulls[name]:
+                fields.append((name, ">f8"))
+        size = n if rows is None else len(rows)
+
+        def pick(values: np.ndarray, rows: np.ndarray | None = rows) -> np.ndarray:
+            return values if rows is None else values[rows]
+
+        out = np.empty(size, dtype=np.dtype(fields))
+        out["count"] = 8
+        out["len_extract"], out["extract"] = 8, extract_id
+        out["len_mmsi"], out["mmsi"] = 9, pick(mmsi)
+        out["len_timestamp"] = 8
+        out["timestamp"] = pick(positions.timestamp_us) - _PG_EPOCH_US
+        out["len_lat"], out["lat"] = 8, pick(positions.lat)
+        out["len_lon"], out["lon"] = 8, pick(positions.lon)
+        for name in _NULLABLE:
+            if nulls[name]:
+                out[f"len_{name}"] = -1
+            else:
+                out[f"len_{name}"], out[name] = 8, pick(getattr(positions, name))
+        yield out.tobytes()
 
 
 def _insert_positions(

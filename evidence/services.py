@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path, PurePath
 from typing import IO, Any
 
@@ -300,9 +299,13 @@ def evidence_add_image(
 def _enqueue_processing(item_id: int) -> None:
     from .tasks import process_image  # the task module imports this one
 
+    def enqueue() -> None:
+        process_image.delay(item_id)
+
     # robust: a broker outage must not turn a committed upload into an error page;
-    # the item stays pending and can be re-queued from its page.
-    transaction.on_commit(partial(process_image.delay, item_id), robust=True)
+    # the item stays pending and can be re-queued from its page. (A named function,
+    # not a partial: Django logs a failing robust callback by its __qualname__.)
+    transaction.on_commit(enqueue, robust=True)
 
 
 _DOCUMENT_SIGNATURES = (
@@ -797,7 +800,11 @@ def _processing_done(item_id: int, analysis: ImageAnalysis) -> EvidenceItem:
         )
         storage = ImageDetail._meta.get_field("thumbnail").storage
         stale = [n for n in old_names if n not in new_names]
-        transaction.on_commit(partial(_delete_files, storage, stale), robust=True)
+
+        def delete_stale() -> None:
+            _delete_files(storage, stale)
+
+        transaction.on_commit(delete_stale, robust=True)
     return item
 
 

@@ -194,7 +194,13 @@ class ClaimAdmin(TeamScopedAdmin, SimpleHistoryAdmin):
         "publish_at",
         "updated_at",
     ]
-    list_filter = ["status", "team", "author", ConfidenceFilter]
+    # RelatedOnly: the choices come from the (team-scoped) rows, not every team/user.
+    list_filter = [
+        "status",
+        ("team", admin.RelatedOnlyFieldListFilter),
+        ("author", admin.RelatedOnlyFieldListFilter),
+        ConfidenceFilter,
+    ]
     search_fields = ["text", "summary", "slug"]
     date_hierarchy = "updated_at"
     list_select_related = ["team", "author"]
@@ -367,3 +373,7 @@ class AuditEventAdmin(TeamScopedAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Publishers, the webhook outbox and its delivery log (issue 7): registered there.
+from .api import admin as _publisher_admin  # noqa: E402, F401

@@ -16,7 +16,7 @@ and every key is always present (``null`` or ``[]`` when empty). Bump
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ from .confidence import BANDS
 from .models import (
     Claim,
     ClaimEvidence,
+    ClaimStatus,
     ConfidenceAssessment,
     Decision,
     Entity,
@@ -44,10 +45,12 @@ from .models import (
     Team,
     format_quantity,
 )
+from .selectors import ClaimAsOf
 
 SCHEMA_VERSION = "1.0"
 BUNDLE_SCHEMA_VERSION = "1.0"
-JSON_OPTIONS = orjson.OPT_UTC_Z
+# Non-str keys: DRF reports list-item errors keyed by index.
+JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
 
 # --- The export shape -----------------------------------------------------------------
@@ -374,7 +377,7 @@ def _entity(entity: Entity | None) -> EntityRef | None:
     )
 
 
-def _assessment(assessment: ConfidenceAssessment) -> Assessment:
+def _assessment(assessment: ConfidenceAssessment, *, public: bool) -> Assessment:
     band = BANDS[assessment.level]
     return Assessment(
         id=assessment.pk,
@@ -386,7 +389,11 @@ def _assessment(assessment: ConfidenceAssessment) -> Assessment:
         rationale=assessment.rationale,
         effective_at=assessment.effective_at,
         recorded_at=assessment.recorded_at,
-        evidence_ids=tuple(item.pk for item in assessment.evidence.all()),
+        evidence_ids=tuple(
+            item.pk
+            for item in assessment.evidence.all()
+            if not (public and item.is_restricted)
+        ),
     )
 
 
@@ -519,7 +526,7 @@ def claim_export(
     claim: Claim, *, public: bool, urls: ExportUrls, as_of: datetime | None = None
 ) -> ClaimExport:
     """Build the export of one claim loaded through `with_export_relations`."""
-    history = tuple(_assessment(a) for a in claim.assessments.all())
+    history = tuple(_assessment(a, public=public) for a in claim.assessments.all())
     links = list(claim.evidence_links.all())
     if public:
         # Defence in depth: the prefetch already filtered these out.
@@ -641,6 +648,86 @@ def iter_claim_exports(
     loaded = with_export_relations(claims, public=public).order_by("pk")
     for claim in loaded.iterator(chunk_size=chunk_size):
         yield claim_export(claim, public=public, urls=urls)
+
+
+def claim_export_as_of(
+    claim: Claim, *, state: ClaimAsOf, public: bool, urls: ExportUrls
+) -> ClaimExport | None:
+    """The export of a claim as the team's record stood at `state.when`.
+
+    `state` comes from `selectors.claim_as_of` over a claim loaded through
+    `with_export_relations` (so restricted links are already gone for the public).
+    Field values (quantity, first appearance, publication fields) come from the
+    claim's history at that time; subjects and tags are the current ones. For a
+    publisher, None unless the claim was published (or retracted) at that time.
+    """
+    if not state.existed:
+        return None
+    if public and state.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+        return None
+    then = claim.history.as_of(state.when)
+    current = claim_export(claim, public=public, urls=urls)
+    by_item = {link.evidence.id: link for link in current.evidence}
+    # state.links come from the same (for the public: filtered) prefetch.
+    links = tuple(
+        by_item[link.item_id] for link in state.links if link.item_id in by_item
+    )
+    history = tuple(_assessment(a, public=public) for a in state.assessments)
+    quantity = None
+    if then.quantity_amount is not None:
+        quantity = Quantity(
+            amount=_amount(then.quantity_amount),
+            unit=then.quantity_unit,
+            bound=then.quantity_bound,
+            display=state.quantity_display,
+        )
+    estimates = {e.pk for e in state.estimates}
+    kept_estimates = tuple(
+        out
+        for out, source in zip(
+            current.quantity_estimates, claim.quantity_estimates.all(), strict=True
+        )
+        if source.pk in estimates
+    )
+    corrections = tuple(
+        c for c in current.review.corrections if c.corrected_at <= state.when
+    )
+    changes: dict[str, Any] = {
+        "text": state.text,
+        "summary": state.summary,
+        "quantity": quantity,
+        "quantity_estimates": kept_estimates,
+        "first_appearance": FirstAppearance(
+            source=then.first_appearance_source,
+            entity=current.first_appearance.entity,
+            url=then.first_appearance_url,
+            at=then.first_appearance_at,
+        ),
+        "confidence": history[-1] if history else None,
+        "confidence_history": history,
+        "evidence": links,
+        "denials": tuple(link.item_id for link in state.denials),
+        "review": ReviewState(
+            status=state.status,
+            published_at=then.published_at,
+            correction_note=then.correction_note,
+            corrections=corrections,
+            retraction_reason=then.retraction_reason,
+        ),
+        "updated_at": then.updated_at,
+        "as_of": state.when,
+    }
+    if isinstance(current, MemberClaimExport):
+        internal = current.internal
+        kept = {link.evidence.id for link in links}
+        changes["internal"] = replace(
+            internal,
+            version=then.version,
+            assessed_by=tuple(a.assessed_by.get_username() for a in state.assessments),
+            link_notes=tuple(n for n in internal.link_notes if n.evidence_id in kept),
+            reviews=tuple(r for r in internal.reviews if r.at <= state.when),
+        )
+    return replace(current, **changes)
 
 
 # --- Native JSON ----------------------------------------------------------------------

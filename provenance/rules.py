@@ -99,8 +99,10 @@ def target_status(*, claim: Claim, decision: str) -> str:
     except KeyError as exc:
         raise InvalidTransition(f"Unknown decision {decision!r}") from exc
     if claim.status not in allowed_from:
+        state = ClaimStatus(claim.status).label.lower()
+        article = "An" if state[0] in "aeiou" else "A"
         raise InvalidTransition(
-            f"A {ClaimStatus(claim.status).label.lower()} claim cannot be given "
+            f"{article} {state} claim cannot be given "
             f"the decision '{Decision(decision).label.lower()}'."
         )
     return to

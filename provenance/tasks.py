@@ -91,7 +91,7 @@ def notify_review_decision(review_id: int) -> int:
     return send_mail(subject, body, None, recipients, fail_silently=True)
 
 
-# --- Webhooks: delivery from the outbox ------------------------------------------------
+# --- Webhooks: delivery from the outbox ---------------------------------------------
 
 
 @shared_task(name="provenance.tasks.deliver_webhook", ignore_result=True)

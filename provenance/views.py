@@ -17,6 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from evidence import ais_selectors
+
 from . import selectors, services
 from .forms import (
     AsOfForm,
@@ -218,7 +220,12 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "provenance/entity_detail.html",
-        {"entity": entity, "claims": claims},
+        {
+            "entity": entity,
+            "claims": claims,
+            # A vessel's extracts, port calls and dark periods; a port's calls.
+            "ais": ais_selectors.entity_ais(team=team, entity=entity),
+        },
     )
 
 

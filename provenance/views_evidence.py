@@ -18,10 +18,12 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from evidence import selectors as evidence_selectors
+from evidence.ais_forms import AISEvidenceForm
 from evidence.forms import FORMS_BY_KIND
 from evidence.models import EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import ADDABLE_KINDS, add_from_form
+from evidence.views_ais import add_ais_from_form
 
 from . import selectors, services
 from .models import ClaimStatus, Relation, Stance
@@ -75,14 +77,17 @@ class LinkExistingForm(ClaimLinkForm):
 
 
 def _kinds() -> list[tuple[str, str]]:
-    return [(kind, EvidenceKind(kind).label) for kind in ADDABLE_KINDS]
+    kinds = dict.fromkeys((*ADDABLE_KINDS, EvidenceKind.AIS))
+    return [(kind, EvidenceKind(kind).label) for kind in kinds]
 
 
 def _claim_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     team = selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     data = request.POST or None
-    form = FORMS_BY_KIND[kind](data, request.FILES or None, team=team)
+    is_ais = kind == EvidenceKind.AIS
+    form_class = AISEvidenceForm if is_ais else FORMS_BY_KIND[kind]
+    form = form_class(data, request.FILES or None, team=team)
     link_form = ClaimLinkForm(data, kind=kind)
     if claim.status == ClaimStatus.RETRACTED:
         messages.error(request, "A retracted claim takes no new evidence.")
@@ -90,7 +95,8 @@ def _claim_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and link_form.is_valid():
         try:
             with transaction.atomic():
-                item = add_from_form(form=form, team=team, actor=request.user)
+                add = add_ais_from_form if is_ais else add_from_form
+                item = add(form=form, team=team, actor=request.user)
                 if item is not None:
                     services.evidence_attach(
                         claim_id=claim.pk,
@@ -143,6 +149,12 @@ def claim_add_document(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def claim_add_statement(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_add(request, pk, EvidenceKind.STATEMENT)
+
+
+@limited_upload("ais")
+@login_required
+def claim_add_ais(request: HttpRequest, pk: int) -> HttpResponse:
+    return _claim_add(request, pk, EvidenceKind.AIS)
 
 
 @login_required
@@ -201,4 +213,5 @@ urlpatterns = [
     path("add/statement/", claim_add_statement, name="claim-evidence-add-statement"),
     path("add/document/", claim_add_document, name="claim-evidence-add-document"),
     path("add/link/", claim_add_link, name="claim-evidence-add-link"),
+    path("add/ais/", claim_add_ais, name="claim-evidence-add-ais"),
 ]

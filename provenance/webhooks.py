@@ -177,12 +177,15 @@ def outbox_enqueue(*, claim: Claim, event_type: str) -> OutboxEvent:
         raise ValueError(f"Unknown webhook event type {event_type!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must run inside the publishing transaction")
-    event = OutboxEvent(team_id=claim.team_id, claim=claim, event_type=event_type)
+    now = timezone.now()
+    event = OutboxEvent(
+        team_id=claim.team_id, claim=claim, event_type=event_type, created_at=now
+    )
     event.payload = event_payload(event=event, claim=claim)
     event.save()
     deliveries = WebhookDelivery.objects.bulk_create(
         [
-            WebhookDelivery(event=event, publisher=publisher)
+            WebhookDelivery(event=event, publisher=publisher, next_attempt_at=now)
             for publisher in _subscribers(claim)
         ]
     )

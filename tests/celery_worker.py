@@ -112,17 +112,17 @@ def _app_sending_to(broker_url: str, queue: str) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
-            if app._pool is not None:
-                app._pool.force_close_all()
-        finally:
-            app.conf.update(saved)
-            _forget_connections(app)
+        app.conf.update(saved)
+        _forget_connections(app)
 
 
 def _forget_connections(app) -> None:
-    # The connection pool is bound to the broker it was made for, and app.amqp
-    # caches the default queue and router: drop both so they follow the new conf.
+    # Connection pools are bound to the broker they were made for (and kombu keeps
+    # them in a process-wide registry), and app.amqp caches the default queue and
+    # router: reset all of them so the next use follows the current conf.
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.__dict__.pop("amqp", None)
 
@@ -214,9 +214,21 @@ def _delete_queue(broker_url: str, queue: str) -> None:
         pass
 
 
+def allow_audit_flush() -> None:
+    """Let the transactional test's flush TRUNCATE the append-only audit table (the
+    PostgreSQL trigger allows it only in a session that asks)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET provenance.allow_audit_truncate = 'on'")
+
+
 @pytest.fixture
-def real_celery_worker(settings, tmp_path):
-    """A real Celery worker for this test (PostgreSQL test database only)."""
+def real_celery_worker(settings, tmp_path, transactional_db):
+    """A real Celery worker for this test (PostgreSQL test database only).
+
+    Needs committed data, so it brings ``transactional_db`` with it."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -224,9 +236,12 @@ def real_celery_worker(settings, tmp_path):
             "needs PostgreSQL: a worker process cannot see the SQLite in-memory "
             "test database (run with DATABASE_URL=postgres://...)"
         )
-    with running_worker(
-        media_root=Path(settings.MEDIA_ROOT),
-        database=connection.settings_dict,
-        log_dir=tmp_path,
-    ) as handle:
-        yield handle
+    try:
+        with running_worker(
+            media_root=Path(settings.MEDIA_ROOT),
+            database=connection.settings_dict,
+            log_dir=tmp_path,
+        ) as handle:
+            yield handle
+    finally:
+        allow_audit_flush()

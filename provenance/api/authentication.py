@@ -65,7 +65,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "provenance.api.authentication.ApiKeyAuthentication"
     name = "apiKey"
 
-    def get_security_definition(self, auto_schema):  # noqa: ANN001, ANN201
+    def get_security_definition(self, auto_schema):
         return {
             "type": "apiKey",
             "in": "header",

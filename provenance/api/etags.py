@@ -27,7 +27,8 @@ class ETagMixin:
             return response
         if getattr(response, "streaming", False):
             return response
-        response.render()
+        if hasattr(response, "render"):
+            response.render()
         etag = f'"{hashlib.sha256(response.content).hexdigest()[:40]}"'
         response["ETag"] = etag
         wanted = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))

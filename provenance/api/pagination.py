@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework.pagination import CursorPagination
 
 
@@ -8,6 +10,18 @@ class UpdatedCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        properties["next"]["description"] = (
+            "URL of the next (older) page, or null on the last page."
+        )
+        properties["previous"]["description"] = (
+            "URL of the previous (newer) page, or null on the first page."
+        )
+        properties["results"]["description"] = "This page's objects, newest first."
+        return response
 
 
 class IdCursorPagination(CursorPagination):

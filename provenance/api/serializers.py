@@ -404,7 +404,7 @@ class QuantityIn(serializers.Serializer):
 class TeamEntityField(serializers.SlugRelatedField):
     """An entity of the caller's team, by slug."""
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         team = self.context.get("team")
         return Entity.objects.for_team(team) if team else Entity.objects.none()
 

@@ -72,7 +72,21 @@ UPDATED_SINCE = OpenApiParameter(
 AS_OF = OpenApiParameter(
     "as_of",
     OpenApiTypes.DATE,
-    description="Show the claim as the team's record stood at the end of this date.",
+    description=(
+        "Show the claim as the team's record stood at the end of this date (UTC), "
+        "as on the web page; a datetime is taken as given. Publishers get 404 if "
+        "the claim was not published then."
+    ),
+)
+AXIS = OpenApiParameter(
+    "axis",
+    OpenApiTypes.STR,
+    enum=["recorded", "happened"],
+    description=(
+        "With as_of: 'recorded' (default) counts what had been recorded by then; "
+        "'happened' counts evidence by when it happened and assessments by the "
+        "date they speak for."
+    ),
 )
 
 
@@ -131,7 +145,7 @@ class ApiView:
         ),
         parameters=[UPDATED_SINCE],
     ),
-    retrieve=extend_schema(summary="One claim", parameters=[AS_OF]),
+    retrieve=extend_schema(summary="One claim", parameters=[AS_OF, AXIS]),
     create=extend_schema(
         summary="Create a draft claim (team members)",
         request=ClaimWriteIn,
@@ -174,12 +188,24 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         claim = get_object_or_404(self.get_queryset(), pk=pk)
-        if request.query_params.get("as_of"):
-            parse_when(request.query_params["as_of"], name="as_of")
-            raise ValidationError(
-                {"as_of": "Not available yet: the as-of view is not implemented."}
-            )
-        return Response(self._export(claim))
+        raw = request.query_params.get("as_of")
+        if not raw:
+            return Response(self._export(claim))
+        day = parse_date(raw)
+        when = selectors.end_of_day(day) if day else parse_when(raw, name="as_of")
+        axis = request.query_params.get("axis", "recorded")
+        if axis not in selectors.AXES:
+            raise ValidationError({"axis": f"One of {', '.join(selectors.AXES)}."})
+        state = selectors.claim_as_of(claim=claim, when=when, axis=axis)
+        export = exports.claim_export_as_of(
+            claim,
+            state=state,
+            public=is_publisher(request),
+            urls=exports.ExportUrls(base_url(request)),
+        )
+        if export is None:
+            raise Http404("The claim was not published at that time.")
+        return Response(export)
 
     def create(self, request: Request) -> Response:
         team = self.team()

@@ -8,9 +8,16 @@ from django.core.management.base import CommandError
 
 from evidence.models import EvidenceItem
 from provenance.models import ClaimEvidence
+from tests.celery_worker import allow_audit_flush
 from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def audit_flushable(transactional_db):
+    yield
+    allow_audit_flush()
 
 
 def run(*args, monkeypatch):
@@ -27,7 +34,9 @@ def run(*args, monkeypatch):
 # Real commits: the command prints after its transaction commits and (with no
 # broker) the image has been processed in between.
 @pytest.mark.django_db(transaction=True)
-def test_json_output_describes_the_processed_image(team, editor, image_path, capsys):
+def test_json_output_describes_the_processed_image(
+    audit_flushable, team, editor, image_path, capsys
+):
     call_command("add_image", image_path("exif_gps.jpg"), team="team-a", json=True)
 
     data = json.loads(capsys.readouterr().out)
@@ -47,7 +56,9 @@ def test_json_output_describes_the_processed_image(team, editor, image_path, cap
 
 
 @pytest.mark.django_db(transaction=True)
-def test_near_duplicates_are_listed_with_distances(team, editor, image_path, capsys):
+def test_near_duplicates_are_listed_with_distances(
+    audit_flushable, team, editor, image_path, capsys
+):
     call_command("add_image", image_path("plain.jpg"), team="team-a")
     first = EvidenceItem.objects.get()
     capsys.readouterr()

@@ -22,7 +22,10 @@ def embargoed(team, reporter, editor):
     AssessmentFactory(claim=claim)
     publish_at = timezone.now() + timedelta(hours=2)
     services.claim_approve(
-        claim_id=claim.pk, actor=editor, comment="Hold for Monday", publish_at=publish_at
+        claim_id=claim.pk,
+        actor=editor,
+        comment="Hold for Monday",
+        publish_at=publish_at,
     )
     claim.refresh_from_db()
     return claim

@@ -1,6 +1,6 @@
 """Generate the small files used by tests/evidence (run once; keep the output).
 
-    .venv/bin/python tests/data/evidence/make_files.py
+.venv/bin/python tests/data/evidence/make_files.py
 """
 
 from __future__ import annotations

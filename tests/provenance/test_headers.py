@@ -1,0 +1,46 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import ClaimFactory
+
+
+@pytest.fixture
+def html_pages(team):
+    claim = ClaimFactory(team=team)
+    return [
+        reverse("provenance:claim-list"),
+        reverse("provenance:claim-detail", args=[claim.pk]),
+        reverse("provenance:claim-create"),
+        reverse("provenance:entity-list"),
+    ]
+
+
+def _csp_directives(header: str) -> dict[str, str]:
+    parts = (part.strip().split(" ", 1) for part in header.split(";") if part.strip())
+    return {name: (rest[0] if rest else "") for name, *rest in parts}
+
+
+def test_every_html_page_carries_the_security_headers(reporter_client, html_pages):
+    for url in [*html_pages, reverse("login")]:
+        response = reporter_client.get(url)
+        assert response.status_code == 200, url
+        csp = _csp_directives(response["Content-Security-Policy"])
+        assert csp["object-src"] == "'none'"
+        assert csp["base-uri"] == "'none'"
+        assert "'unsafe-inline'" not in csp["script-src"]
+        assert csp["script-src"].startswith("'self'")
+        assert csp["frame-ancestors"] == "'none'"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_use_no_inline_script_without_the_nonce(reporter_client, html_pages):
+    for url in html_pages:
+        response = reporter_client.get(url)
+        nonce = response.wsgi_request.csp_nonce
+        body = response.content.decode()
+        for chunk in body.split("<script")[1:]:
+            tag = chunk.split(">", 1)[0]
+            assert "src=" in tag or f'nonce="{nonce}"' in tag, (url, tag)
+        assert ' style="' not in body, url

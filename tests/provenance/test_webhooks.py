@@ -1,0 +1,379 @@
+"""Webhooks against a real HTTP server on 127.0.0.1; retries driven by the clock."""
+
+import socket
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import orjson
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from provenance import webhooks
+from provenance.celery import app as celery_app
+from provenance.models import OutboxEvent, Publisher, WebhookDelivery
+from provenance.tasks import deliver_outbox, deliver_webhook
+from tests.provenance.api.helpers import make_publisher, published
+
+pytestmark = pytest.mark.django_db
+
+
+class Receiver:
+    """A webhook endpoint: answers from a script of status codes, then 200."""
+
+    def __init__(self) -> None:
+        self.script: list[int] = []
+        self.requests: list[tuple[dict[str, str], bytes, int]] = []
+        self.accepted: dict[str, int] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                code = receiver.script.pop(0) if receiver.script else 200
+                receiver.requests.append((dict(self.headers), body, code))
+                if code == 200:
+                    # An idempotent receiver: the key decides whether it is new.
+                    key = self.headers["Idempotency-Key"]
+                    receiver.accepted[key] = receiver.accepted.get(key, 0) + 1
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [timezone.now()]
+
+    def advance(**delta):
+        now[0] += timedelta(**delta)
+        return now[0]
+
+    monkeypatch.setattr(timezone, "now", lambda: now[0])
+    advance.now = lambda: now[0]
+    return advance
+
+
+def _publish(claim, django_capture_on_commit_callbacks, event_type="claim.published"):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event = webhooks.outbox_enqueue(claim=claim, event_type=event_type)
+    return event
+
+
+# --- URL policy -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org/hook",
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://[::1]/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://localhost/hook",
+        "https://user:pw@example.org/hook",
+        "ftp://example.org/hook",
+    ],
+)
+def test_private_loopback_and_odd_urls_are_refused(settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError):
+        webhooks.check_webhook_url(url)
+
+
+def test_a_public_https_address_is_allowed(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    webhooks.check_webhook_url("https://93.184.215.14/hook")
+
+
+def test_the_setting_allows_loopback_over_http(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    webhooks.check_webhook_url("http://127.0.0.1:8000/hook")
+
+
+def test_a_publisher_cannot_be_created_with_a_private_url(settings, team):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError):
+        make_publisher(team, webhook_url="https://192.168.1.10/hook")
+
+
+# --- The outbox -----------------------------------------------------------------------
+
+
+def test_outbox_writes_one_delivery_per_subscribed_publisher(
+    team, other_team, receiver, django_capture_on_commit_callbacks
+):
+    subscribed = make_publisher(team, name="Subscribed", webhook_url=receiver.url)
+    make_publisher(team, name="No URL")
+    disabled = make_publisher(team, name="Disabled", webhook_url=receiver.url)
+    Publisher.objects.filter(pk=disabled.publisher.pk).update(is_webhook_enabled=False)
+    make_publisher(other_team, name="Other team", webhook_url=receiver.url)
+    event = _publish(published(team), django_capture_on_commit_callbacks)
+    deliveries = WebhookDelivery.objects.filter(event=event)
+    assert [d.publisher_id for d in deliveries] == [subscribed.publisher.pk]
+
+
+def test_a_rolled_back_publish_leaves_no_event(team, receiver):
+    make_publisher(team, webhook_url=receiver.url)
+    claim = published(team)
+
+    def publish_then_fail():
+        with transaction.atomic():
+            webhooks.outbox_enqueue(claim=claim, event_type="claim.published")
+            raise RuntimeError("the publish failed after the outbox write")
+
+    with pytest.raises(RuntimeError):
+        publish_then_fail()
+    assert not OutboxEvent.objects.exists()
+    assert receiver.requests == []
+
+
+def test_nothing_is_sent_before_commit(
+    team, receiver, django_capture_on_commit_callbacks
+):
+    make_publisher(team, webhook_url=receiver.url)
+    claim = published(team)
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        transaction.atomic(),
+    ):
+        webhooks.outbox_enqueue(claim=claim, event_type="claim.published")
+    assert len(callbacks) == 1
+    assert receiver.requests == []
+
+
+def test_a_signed_delivery_arrives_and_its_signature_checks(
+    team, receiver, clock, django_capture_on_commit_callbacks
+):
+    issued = make_publisher(team, webhook_url=receiver.url)
+    claim = published(team)
+    event = _publish(claim, django_capture_on_commit_callbacks)
+    assert len(receiver.requests) == 1
+    headers, body, _ = receiver.requests[0]
+    assert webhooks.verify_signature(
+        issued.webhook_secret,
+        headers["X-Provenance-Signature"],
+        body,
+        now=clock.now(),
+    )
+    assert not webhooks.verify_signature(
+        issued.webhook_secret, headers["X-Provenance-Signature"], body + b" "
+    )
+    assert not webhooks.verify_signature(
+        "another-secret", headers["X-Provenance-Signature"], body
+    )
+    payload = orjson.loads(body)
+    assert payload == {
+        "schema_version": "1.0",
+        "id": str(event.idempotency_key),
+        "type": "claim.published",
+        "occurred_at": payload["occurred_at"],
+        "claim": {
+            "id": claim.pk,
+            "team": team.slug,
+            "status": "published",
+            "path": f"/api/v1/claims/{claim.pk}/",
+        },
+    }
+    assert headers["Idempotency-Key"] == str(event.idempotency_key)
+    assert headers["X-Provenance-Event"] == "claim.published"
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert (delivery.state, delivery.attempts, delivery.last_status_code) == (
+        "delivered",
+        1,
+        200,
+    )
+    assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is not None
+
+
+def test_a_stale_signature_is_rejected_by_the_receiver_check(team):
+    body = b"{}"
+    header = webhooks.signature_header(
+        "s", int(timezone.now().timestamp()) - 3600, body
+    )
+    assert not webhooks.verify_signature("s", header, body)
+
+
+def test_failing_twice_then_succeeding_delivers_the_event_exactly_once(
+    team, receiver, clock, django_capture_on_commit_callbacks
+):
+    make_publisher(team, webhook_url=receiver.url)
+    receiver.script = [500, 503]
+    event = _publish(published(team), django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(event=event)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.last_error) == (
+        "pending",
+        1,
+        "HTTP 500",
+    )
+    # Not due yet: nothing is sent, however often the task runs.
+    assert deliver_webhook(delivery.pk) is None
+    assert deliver_outbox() == 0
+    clock(seconds=31)  # first back-off: 30 s
+    assert deliver_webhook(delivery.pk) == "pending"
+    clock(seconds=59)
+    assert deliver_webhook(delivery.pk) is None  # second back-off is 60 s
+    clock(seconds=2)
+    assert deliver_outbox() == 1  # the sweep finds it due and delivers
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.last_status_code) == (
+        "delivered",
+        3,
+        200,
+    )
+    clock(hours=5)
+    assert deliver_webhook(delivery.pk) is None
+    assert deliver_outbox() == 0
+    assert [code for _, _, code in receiver.requests] == [500, 503, 200]
+    keys = {headers["Idempotency-Key"] for headers, _, _ in receiver.requests}
+    assert keys == {str(event.idempotency_key)}
+    assert receiver.accepted == {str(event.idempotency_key): 1}
+
+
+def test_back_off_doubles_and_then_gives_up(
+    team, receiver, clock, django_capture_on_commit_callbacks
+):
+    make_publisher(team, webhook_url=receiver.url)
+    receiver.script = [500] * webhooks.MAX_ATTEMPTS
+    event = _publish(published(team), django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(event=event)
+    delays = []
+    for _ in range(webhooks.MAX_ATTEMPTS - 1):
+        delivery.refresh_from_db()
+        delays.append(delivery.next_attempt_at - clock.now())
+        clock(seconds=(delivery.next_attempt_at - clock.now()).total_seconds())
+        deliver_webhook(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == "failed"
+    assert delivery.attempts == webhooks.MAX_ATTEMPTS
+    assert delays[:4] == [timedelta(seconds=s) for s in (30, 60, 120, 240)]
+
+
+def test_an_unreachable_endpoint_never_blocks_the_publish(
+    team, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    make_publisher(team, webhook_url=f"http://127.0.0.1:{port}/hook")
+    claim = published(team)
+    event = _publish(claim, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert delivery.state == "pending"
+    assert "ConnectionError" in delivery.last_error
+
+
+def test_a_private_url_is_refused_at_delivery_time_too(
+    team, receiver, settings, django_capture_on_commit_callbacks
+):
+    make_publisher(team, webhook_url=receiver.url)
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    event = _publish(published(team), django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert receiver.requests == []
+    assert "Webhook URLs must use https" in delivery.last_error
+
+
+@pytest.fixture
+def hung_broker():
+    """A TCP server that accepts connections and never answers (a hung Redis);
+    Celery pointed at it with eager mode off."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    saved = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    _reset_pools()
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.broker_url = saved
+    _reset_pools()
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def _reset_pools():
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+def test_a_hung_broker_at_publish_loses_nothing_and_hangs_nothing(
+    team, receiver, hung_broker, django_capture_on_commit_callbacks
+):
+    make_publisher(team, webhook_url=receiver.url)
+    started = time.monotonic()
+    event = _publish(published(team), django_capture_on_commit_callbacks)
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, "the broker's socket timeouts must bound the publish"
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert (delivery.state, delivery.attempts) == ("pending", 0)
+    assert OutboxEvent.objects.get(pk=event.pk).dispatched_at is None
+    assert receiver.requests == []
+    # The broker is back (eager again): the periodic sweep sends it.
+    celery_app.conf.task_always_eager = True
+    assert deliver_outbox() == 1
+    delivery.refresh_from_db()
+    assert delivery.state == "delivered"
+    assert len(receiver.requests) == 1
+
+
+def test_two_workers_never_send_the_same_attempt(team, receiver, clock):
+    issued = make_publisher(team, webhook_url=receiver.url)
+    with transaction.atomic():
+        event = webhooks.outbox_enqueue(
+            claim=published(team), event_type="claim.published"
+        )
+    delivery = WebhookDelivery.objects.get(event=event, publisher=issued.publisher)
+    # The first worker holds the lease (as if still sending): the second does nothing.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=clock.now() + webhooks.lease_duration()
+    )
+    assert webhooks.deliver(delivery.pk) is None
+    assert receiver.requests == []
+
+
+def test_unknown_event_types_are_refused(team):
+    with pytest.raises(ValueError, match="Unknown webhook event"), transaction.atomic():
+        webhooks.outbox_enqueue(claim=published(team), event_type="claim.liked")
