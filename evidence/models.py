@@ -315,8 +315,15 @@ class AISExtract(models.Model):
 
 
 class AISPosition(models.Model):
+    # Derived rows, bulk-loaded by COPY: no FK constraint (its per-row check doubled
+    # the load time) and no single-column index (the composite index covers it).
+    # Django's cascade still deletes them with the extract.
     extract = models.ForeignKey(
-        AISExtract, on_delete=models.CASCADE, related_name="positions"
+        AISExtract,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        db_constraint=False,
+        db_index=False,
     )
     mmsi = models.CharField(max_length=9)
     timestamp = models.DateTimeField()

@@ -62,6 +62,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_page(team=team, item_id=pk)
+    if item.kind == EvidenceKind.AIS:
+        # An extract has its own page: track map, port calls, dark periods.
+        return redirect("evidence:ais-detail", pk=item.pk)
     return render(
         request,
         "evidence/item_detail.html",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -200,6 +200,20 @@ ENTITIES: list[dict[str, Any]] = [
 ]
 
 SEPT = when("2023-09-05", 9)
+WRONG_SUMMARY = (
+    "US officials have accused Russia for over a year of buying North Korean weapons; "
+    "the July visit of Ukraine's Defence Minister, Sergei Shoigu, to an arms "
+    "exhibition with Kim Jong-un in Pyongyang sharpened the suspicion."
+)
+CORRECT_SUMMARY = (
+    "US officials have accused Russia for over a year of buying North Korean weapons; "
+    "the July visit of Russia's Defence Minister, Sergei Shoigu, to an arms "
+    "exhibition with Kim Jong-un in Pyongyang sharpened the suspicion."
+)
+CORRECTION_NOTE = (
+    "An earlier version of this summary called Sergei Shoigu Ukraine's defence "
+    "minister, repeating an error in one report of the story. He was Russia's."
+)
 WHITE_HOUSE_DAY = when("2023-10-13", 18)
 RUSI_DAY = when("2023-10-16", 10)
 
@@ -209,11 +223,9 @@ CLAIMS: list[dict[str, Any]] = [
         "slug": "north-korea-is-supplying-munitions-to-russia",
         # Opened in September as an unquantified suspicion; sharpened on 13 Oct.
         "text": "North Korea is supplying munitions to Russia.",
-        "summary": (
-            "US officials have accused Russia for over a year of buying North Korean "
-            "weapons; Shoigu's July visit to an arms exhibition with Kim Jong-un in "
-            "Pyongyang sharpened the suspicion."
-        ),
+        # Copied from one report of the story, which got Shoigu's post wrong; the
+        # error is corrected after publication (see correct_claim_1).
+        "summary": WRONG_SUMMARY,
         "subjects": [
             "Democratic People's Republic of Korea",
             "Russian Federation",
@@ -615,6 +627,9 @@ LINKS: list[tuple[str, str, str, str, datetime]] = [
     ("claim-3", "dunai-oct", "supports", "", RUSI_DAY),
     ("claim-3", "tikhoretsk-sep", "supports", "", RUSI_DAY),
     ("claim-4", "rusi", "supports", "", RUSI_DAY),
+    ("claim-4", "ais-angara", "supports", "", RUSI_DAY),
+    ("claim-4", "ais-maria", "supports", "", RUSI_DAY),
+    ("claim-2", "ais-angara", "supports", "", RUSI_DAY),
     ("claim-5", "tikhoretsk-aug", "context", "", RUSI_DAY),
     ("claim-5", "tikhoretsk-sep", "supports", "", RUSI_DAY),
     ("claim-5", "rusi", "supports", "", RUSI_DAY),
@@ -808,6 +823,91 @@ def ensure_sanctions(demo: Demo) -> None:
         demo.created += 1
 
 
+# --- AIS, review and publication ----------------------------------------------------
+
+
+def ensure_ais(demo: Demo) -> dict[str, Any]:
+    """Synthetic AIS tracks for both ships; the analysis finds runs and gaps itself."""
+    from evidence.ais_services import evidence_add_ais
+    from evidence.demo_ais import demo_ais_extracts
+    from evidence.models import EvidenceItem
+
+    items = {}
+    for extract in demo_ais_extracts(SYNTHETIC_IDS):
+        item = EvidenceItem.objects.filter(team=demo.team, title=extract.title).first()
+        if item is None:
+            item = evidence_add_ais(
+                team=demo.team,
+                actor=demo.reporter,
+                upload=io.BytesIO(extract.content),
+                filename=extract.filename,
+                title=extract.title,
+                description=extract.description,
+                observed_at=extract.observed_at,
+                source="Synthetic demo data (stand-in for a commercial AIS provider)",
+                credit="Provenance demo — synthetic AIS",
+                is_synthetic=True,
+                source_reliability="F",
+                information_credibility="6",
+            )
+            demo.created += 1
+        items[f"ais-{extract.vessel_name.lower()}"] = item
+    return items
+
+
+PUBLISHED = ["claim-1", "claim-2", "claim-3", "claim-5", "claim-7"]
+REVIEW_DAY = when("2023-10-17", 9)
+
+
+def ensure_reviews(demo: Demo) -> None:
+    """Submitted by the reporter on 16 Oct, approved and published by the editor on
+    17 Oct; claim 4 waits in the review queue, claim 6 stays a draft."""
+    for key in [*PUBLISHED, "claim-4"]:
+        claim = Claim.objects.get(pk=demo.claims[key].pk)
+        if claim.status == "draft":
+            services.claim_submit(
+                claim_id=claim.pk, actor=demo.reporter, at=RUSI_DAY + timedelta(hours=3)
+            )
+            demo.created += 1
+        if key not in PUBLISHED:
+            continue
+        claim.refresh_from_db()
+        if claim.status == "in_review":
+            services.claim_approve(
+                claim_id=claim.pk,
+                actor=demo.editor,
+                comment="Sources and denials are on the page.",
+                at=REVIEW_DAY,
+            )
+            demo.created += 1
+        claim.refresh_from_db()
+        if claim.status == "approved":
+            services.claim_publish(
+                claim_id=claim.pk, actor=demo.editor, at=REVIEW_DAY + timedelta(hours=1)
+            )
+            demo.created += 1
+
+
+def correct_claim_1(demo: Demo) -> None:
+    """18 Oct: the Shoigu error in the published summary is corrected in public."""
+    claim = Claim.objects.get(pk=demo.claims["claim-1"].pk)
+    if claim.summary != WRONG_SUMMARY or claim.status != "published":
+        return
+    at = when("2023-10-18", 8)
+    claim = services.claim_update(
+        claim_id=claim.pk,
+        actor=demo.editor,
+        expected_version=claim.version,
+        reason="Shoigu was Russia's defence minister, not Ukraine's",
+        summary=CORRECT_SUMMARY,
+        at=at,
+    )
+    services.claim_correct(
+        claim_id=claim.pk, actor=demo.editor, correction_note=CORRECTION_NOTE, at=at
+    )
+    demo.created += 1
+
+
 @transaction.atomic
 def load_demo() -> Demo:
     demo = ensure_users_and_team()
@@ -816,6 +916,9 @@ def load_demo() -> Demo:
     ensure_claims(demo)
     # Claim 1's history in order: opened in September, sharpened on 13 October.
     items = ensure_evidence(demo)
+    items.update(ensure_ais(demo))
     sharpen_claim_1(demo)
     ensure_links_and_assessments(demo, items)
+    ensure_reviews(demo)
+    correct_claim_1(demo)
     return demo

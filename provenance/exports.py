@@ -42,6 +42,7 @@ from .models import (
     QuantityEstimate,
     Review,
     Stance,
+    Tag,
     Team,
     format_quantity,
 )
@@ -293,33 +294,111 @@ def readable_claims(
     return Claim.objects.none()
 
 
-def with_export_relations(claims: QuerySet[Claim], *, public: bool) -> QuerySet[Claim]:
+ENTITY_COLUMNS = ("slug", "name", "kind", "country", "imo", "mmsi", "locode")
+ITEM_COLUMNS = (
+    "kind",
+    "title",
+    "description",
+    "source",
+    "credit",
+    "licence",
+    "url",
+    "archived_url",
+    "observed_at",
+    "sha256",
+    "size_bytes",
+    "mime_type",
+    "source_reliability",
+    "information_credibility",
+    "is_synthetic",
+    "is_restricted",
+)
+LINK_COLUMNS = (
+    "claim_id",
+    "item_id",
+    "relation",
+    "stance",
+    "linked_at",
+    *(f"item__{f}" for f in ITEM_COLUMNS),
+    "item__image__thumbnail",
+    *(
+        f"item__ais__{f}"
+        for f in (
+            "source_format",
+            "rows_read",
+            "rows_kept",
+            "first_at",
+            "last_at",
+            "analysis_params",
+            "summary",
+        )
+    ),
+    *(
+        f"item__statement__{f}"
+        for f in (
+            "stated_at",
+            "venue",
+            "quote",
+            "original_text",
+            "original_language",
+        )
+    ),
+    *(f"item__statement__speaker__{f}" for f in ENTITY_COLUMNS),
+    *(f"item__statement__on_behalf_of__{f}" for f in ENTITY_COLUMNS),
+)
+
+# Prefetched relations land in plain lists (`to_attr`): Django otherwise builds a
+# QuerySet per instance per relation, which costs more than the rows themselves.
+PREFIX = "x_"
+
+
+def _many(obj: Any, name: str) -> list[Any]:
+    """A prefetched relation: the `to_attr` list, else the (prefetched) manager."""
+    cached = getattr(obj, PREFIX + name, None)
+    return cached if cached is not None else list(getattr(obj, name).all())
+
+
+def with_export_relations(
+    claims: QuerySet[Claim], *, public: bool, to_attr: bool = True
+) -> QuerySet[Claim]:
     """Everything the export reads, in a fixed number of queries per batch.
 
     `public` filters restricted evidence out in the database, so it never reaches
-    Python for a publisher.
+    Python for a publisher. `to_attr=False` prefetches into the relation managers
+    instead, for code that reads `claim.evidence_links.all()` (selectors.claim_as_of).
     """
-    links = ClaimEvidence.objects.select_related(
-        "item",
-        "item__image",
-        "item__ais",
-        "item__statement__speaker",
-        "item__statement__on_behalf_of",
+
+    def prefetch(lookup: str, queryset: QuerySet, *, keep: bool = False) -> Prefetch:
+        name = lookup.rsplit("__", 1)[-1]
+        attr = PREFIX + name if (to_attr or not keep) else None
+        return Prefetch(lookup, queryset=queryset, to_attr=attr)
+
+    links = (
+        ClaimEvidence.objects.select_related(
+            "item",
+            "item__image",
+            "item__ais",
+            "item__statement__speaker",
+            "item__statement__on_behalf_of",
+        )
+        # Only the columns the export reads: model instances are the cost here.
+        .only(*LINK_COLUMNS)
     ).prefetch_related(
-        Prefetch(
+        prefetch(
             "item__ais__port_calls",
-            queryset=PortCall.objects.select_related("port", "vessel").order_by(
+            PortCall.objects.select_related("port", "vessel").order_by(
                 "arrival_at", "pk"
             ),
         ),
-        Prefetch(
+        prefetch(
             "item__ais__gaps",
-            queryset=AISGap.objects.select_related("vessel", "near_port").order_by(
+            AISGap.objects.select_related("vessel", "near_port").order_by(
                 "start_at", "pk"
             ),
         ),
     )
     cited = EvidenceItem.objects.only("pk", "is_restricted")
+    entities = Entity.objects.only(*ENTITY_COLUMNS)
     assessments = ConfidenceAssessment.objects.order_by(
         "effective_at", "recorded_at", "pk"
     )
@@ -331,24 +410,36 @@ def with_export_relations(claims: QuerySet[Claim], *, public: bool) -> QuerySet[
             "pk", "claim_id", "at", "decision"
         )
     else:
-        links = links.select_related("linked_by")
+        links = links.select_related("linked_by").only(
+            *LINK_COLUMNS, "note", "linked_by__username"
+        )
         assessments = assessments.select_related("assessed_by")
         reviews = reviews.select_related("by")
     claims = claims.select_related("team", "first_appearance_entity").prefetch_related(
-        "subjects",
-        "tags",
-        Prefetch(
+        prefetch("subjects", entities),
+        prefetch("tags", Tag.objects.only("slug")),
+        prefetch(
             "quantity_estimates",
-            queryset=QuantityEstimate.objects.select_related("source_entity"),
-        ),
-        Prefetch(
-            "assessments",
-            queryset=assessments.prefetch_related(
-                Prefetch("evidence", queryset=cited.order_by("pk"))
+            QuantityEstimate.objects.select_related("source_entity").only(
+                "claim_id",
+                "amount",
+                "unit",
+                "bound",
+                "source_label",
+                "source_url",
+                "stated_at",
+                "is_current",
+                "recorded_at",
+                *(f"source_entity__{f}" for f in ENTITY_COLUMNS),
             ),
+            keep=True,
         ),
-        Prefetch("evidence_links", queryset=links.order_by("linked_at", "pk")),
-        Prefetch("reviews", queryset=reviews),
+        prefetch(
+            "assessments",
+            assessments.prefetch_related(prefetch("evidence", cited.order_by("pk"))),
+        ),
+        prefetch("evidence_links", links.order_by("linked_at", "pk"), keep=True),
+        prefetch("reviews", reviews),
     )
     if not public:
         claims = claims.select_related("author", "last_edited_by")
@@ -391,7 +482,7 @@ def _assessment(assessment: ConfidenceAssessment, *, public: bool) -> Assessment
         recorded_at=assessment.recorded_at,
         evidence_ids=tuple(
             item.pk
-            for item in assessment.evidence.all()
+            for item in _many(assessment, "evidence")
             if not (public and item.is_restricted)
         ),
     )
@@ -419,7 +510,7 @@ def _ais(item: EvidenceItem) -> AISSummary | None:
                 arrival_at=call.arrival_at,
                 departure_at=call.departure_at,
             )
-            for call in extract.port_calls.all()
+            for call in _many(extract, "port_calls")
         ),
         voyages=tuple(v for v in voyages if isinstance(v, dict)),
         dark_periods=tuple(
@@ -433,7 +524,7 @@ def _ais(item: EvidenceItem) -> AISSummary | None:
                 implied_speed_knots=gap.implied_speed_knots,
                 near_port=gap.near_port.name if gap.near_port else None,
             )
-            for gap in extract.gaps.all()
+            for gap in _many(extract, "gaps")
         ),
     )
 
@@ -526,8 +617,9 @@ def claim_export(
     claim: Claim, *, public: bool, urls: ExportUrls, as_of: datetime | None = None
 ) -> ClaimExport:
     """Build the export of one claim loaded through `with_export_relations`."""
-    history = tuple(_assessment(a, public=public) for a in claim.assessments.all())
-    links = list(claim.evidence_links.all())
+    assessments = _many(claim, "assessments")
+    history = tuple(_assessment(a, public=public) for a in assessments)
+    links = _many(claim, "evidence_links")
     if public:
         # Defence in depth: the prefetch already filtered these out.
         links = [link for link in links if not link.item.is_restricted]
@@ -536,7 +628,7 @@ def claim_export(
         key=_stated_at_key,
         reverse=True,
     )
-    reviews = list(claim.reviews.all())
+    reviews = _many(claim, "reviews")
     quantity = None
     if claim.quantity_amount is not None:
         quantity = Quantity(
@@ -554,8 +646,8 @@ def claim_export(
         "slug": claim.slug,
         "text": claim.text,
         "summary": claim.summary,
-        "subjects": tuple(_entity(s) for s in claim.subjects.all()),
-        "tags": tuple(tag.slug for tag in claim.tags.all()),
+        "subjects": tuple(_entity(s) for s in _many(claim, "subjects")),
+        "tags": tuple(tag.slug for tag in _many(claim, "tags")),
         "quantity": quantity,
         "quantity_estimates": tuple(
             QuantityEstimateOut(
@@ -569,7 +661,7 @@ def claim_export(
                 stated_at=e.stated_at,
                 is_current=e.is_current,
             )
-            for e in claim.quantity_estimates.all()
+            for e in _many(claim, "quantity_estimates")
         ),
         "first_appearance": FirstAppearance(
             source=claim.first_appearance_source,
@@ -615,9 +707,7 @@ def claim_export(
             last_edited_by=(
                 claim.last_edited_by.get_username() if claim.last_edited_by else None
             ),
-            assessed_by=tuple(
-                a.assessed_by.get_username() for a in claim.assessments.all()
-            ),
+            assessed_by=tuple(a.assessed_by.get_username() for a in assessments),
             link_notes=tuple(
                 InternalLinkNote(
                     evidence_id=link.item_id,
@@ -685,7 +775,7 @@ def claim_export_as_of(
     kept_estimates = tuple(
         out
         for out, source in zip(
-            current.quantity_estimates, claim.quantity_estimates.all(), strict=True
+            current.quantity_estimates, _many(claim, "quantity_estimates"), strict=True
         )
         if source.pk in estimates
     )

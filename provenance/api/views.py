@@ -187,10 +187,14 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         return self.get_paginated_response(data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        claim = get_object_or_404(self.get_queryset(), pk=pk)
         raw = request.query_params.get("as_of")
         if not raw:
-            return Response(self._export(claim))
+            return Response(self._export(get_object_or_404(self.get_queryset(), pk=pk)))
+        claims, public = self.claim_scope()
+        # Prefetched into the managers: claim_as_of reads claim.evidence_links.all().
+        claim = get_object_or_404(
+            exports.with_export_relations(claims, public=public, to_attr=False), pk=pk
+        )
         day = parse_date(raw)
         when = selectors.end_of_day(day) if day else parse_when(raw, name="as_of")
         axis = request.query_params.get("axis", "recorded")
