@@ -66,8 +66,21 @@ class NearDuplicateInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class TeamScopedMixin:
+    """Non-superuser staff see only their own teams' evidence."""
+
+    team_lookup = "team"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        teams = request.user.memberships.values("team_id")
+        return queryset.filter(**{f"{self.team_lookup}__in": teams})
+
+
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(admin.ModelAdmin):
+class EvidenceItemAdmin(TeamScopedMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "kind",
@@ -141,7 +154,9 @@ class EvidenceItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(AISExtract)
-class AISExtractAdmin(admin.ModelAdmin):
+class AISExtractAdmin(TeamScopedMixin, admin.ModelAdmin):
+    team_lookup = "item__team"
+
     """Read-only: extracts are written by the AIS services (upload, processing)."""
 
     list_display = [

@@ -25,6 +25,7 @@ from .models import (
     AuditEvent,
     Claim,
     ClaimEvidence,
+    ConfidenceAssessment,
     Decision,
     Entity,
     Membership,
@@ -377,3 +378,24 @@ class AuditEventAdmin(TeamScopedAdmin):
 
 # Publishers, the webhook outbox and its delivery log (issue 7): registered there.
 from .api import admin as _publisher_admin  # noqa: E402, F401
+
+
+@admin.register(ConfidenceAssessment)
+class ConfidenceAssessmentAdmin(TeamScopedAdmin):
+    """Append-only: viewable here, never added, changed or deleted (a mistaken
+    assessment is superseded through the claim page or the API)."""
+
+    team_lookup = "claim__team"
+    list_display = ["claim", "level", "effective_at", "recorded_at", "assessed_by"]
+    list_filter = ["level", "claim__team"]
+    search_fields = ["rationale", "claim__text"]
+    list_select_related = ["claim", "assessed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
