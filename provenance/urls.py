@@ -10,6 +10,7 @@ app_name = "provenance"
 claim_patterns = [
     path("", views.claim_list, name="claim-list"),
     path("claims/new/", views.claim_create, name="claim-create"),
+    path("claims/export.csv", views.claim_list_csv, name="claim-list-csv"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("claims/<int:pk>/edit/", views.claim_edit, name="claim-edit"),
     path("claims/<int:pk>/assess/", views.claim_assess, name="claim-assess"),

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,6 +37,7 @@ from .rules import (
     approval_blockers,
     is_own_work,
 )
+from .spreadsheet import csv_lines
 from .timeline import render_timeline_svg
 
 PAGE_SIZE = 25
@@ -363,3 +364,49 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{Decision(decision).label}: done.")
     return redirect(next_url)
+
+
+CSV_HEADER = [
+    "id",
+    "status",
+    "text",
+    "quantity",
+    "confidence",
+    "denials",
+    "evidence",
+    "subjects",
+    "tags",
+    "first_appeared",
+    "updated_at",
+    "url",
+]
+
+
+@login_required
+def claim_list_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The claim list, with the same filters, as a spreadsheet-safe CSV."""
+    team = selectors.require_team(request)
+    filters = ClaimFilterForm(request.GET or None)
+    claims = selectors.claim_list(team=team, **filters.selector_kwargs())
+    rows = (
+        [
+            claim.pk,
+            claim.get_status_display(),
+            claim.text,
+            claim.quantity_display,
+            claim.current_confidence or "",
+            claim.denial_count,
+            claim.evidence_count,
+            "; ".join(subject.name for subject in claim.subjects.all()),
+            "; ".join(tag.name for tag in claim.tags.all()),
+            claim.first_appearance_source,
+            claim.updated_at.isoformat(),
+            request.build_absolute_uri(claim.get_absolute_url()),
+        ]
+        for claim in claims.iterator(chunk_size=500)
+    )
+    response = StreamingHttpResponse(
+        csv_lines(CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+    return response
