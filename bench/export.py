@@ -44,7 +44,7 @@ os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
 os.environ.update(
     DEBUG="0",
     HTTPS="0",
-    SECRET_KEY="bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+    SECRET_KEY="bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz",  # noqa: S106
     ALLOWED_HOSTS="testserver",
     DJANGO_SETTINGS_MODULE="provenance.settings",
     SIGNING_KEY_PATH=str(ROOT / "var" / "bench_signing_key.pem"),
