@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -300,20 +301,30 @@ class ClaimQuerySet(models.QuerySet):
             current_confidence=Subquery(latest.values("level")[:1])
         ).annotate(current_confidence_rank=rank)
 
+    # Counts as correlated subqueries, not JOIN + GROUP BY: with ORDER BY ... LIMIT
+    # the database computes them for the rows of one page only, and COUNT(*) for the
+    # paginator leaves them out.
     def with_denial_count(self) -> ClaimQuerySet:
         return self.annotate(
-            denial_count=Count(
-                "evidence_links",
-                filter=Q(evidence_links__stance=Stance.DENIES),
-                distinct=True,
-            )
+            denial_count=_link_count(ClaimEvidence.objects.filter(stance=Stance.DENIES))
         )
 
     def with_evidence_count(self) -> ClaimQuerySet:
-        return self.annotate(evidence_count=Count("evidence_links", distinct=True))
+        return self.annotate(evidence_count=_link_count(ClaimEvidence.objects.all()))
 
     def updated_since(self, when: datetime) -> ClaimQuerySet:
         return self.filter(updated_at__gte=when)
+
+
+def _link_count(links: models.QuerySet) -> Coalesce:
+    counted = (
+        links.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
 class Claim(models.Model):
@@ -379,7 +390,12 @@ class Claim(models.Model):
                 name="claim_quantity_complete",
             ),
         ]
-        indexes = [models.Index(fields=["team", "status"])]
+        indexes = [
+            models.Index(fields=["team", "status"]),
+            models.Index(
+                fields=["team", "-updated_at", "-id"], name="claim_team_recent"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]

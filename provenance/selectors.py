@@ -94,7 +94,10 @@ def claim_list(
     elif has_denials is False:
         claims = claims.filter(denial_count=0)
     order = CLAIM_SORTS.get(sort, CLAIM_SORTS[""])
-    return claims.order_by(*order).distinct()
+    if subject or tag:
+        # Only these filters join many-to-many rows that could repeat a claim.
+        claims = claims.distinct()
+    return claims.order_by(*order)
 
 
 CLAIM_SORTS: dict[str, tuple[str, ...]] = {

@@ -127,6 +127,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short OLTP queries: PostgreSQL's JIT only adds compile time (seen: 650 ms on a
+    # 1 ms query when statistics were stale).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _VALIDATORS_MODULE = "django.contrib.auth.password_validation"
@@ -250,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # PATCH bodies are documented as the serializer says: `version` is required.
+    "COMPONENT_SPLIT_PATCH": False,
 }
 
 CONTENT_SECURITY_POLICY = {

@@ -13,6 +13,11 @@ claim_patterns = [
     path("claims/export.csv", views.claim_list_csv, name="claim-list-csv"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("claims/<int:pk>/edit/", views.claim_edit, name="claim-edit"),
+    path(
+        "claims/<int:pk>/timeline.svg",
+        views.claim_timeline_svg,
+        name="claim-timeline-svg",
+    ),
     path("claims/<int:pk>/assess/", views.claim_assess, name="claim-assess"),
     path(
         "claims/<int:pk>/quantity/",
@@ -38,6 +43,7 @@ urlpatterns = [
         api_views.signing_public_key,
         name="signing-key",
     ),
+    path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

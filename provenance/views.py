@@ -15,11 +15,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from evidence import ais_selectors
 
 from . import selectors, services
+from .caching import team_page_cache
 from .forms import (
     AsOfForm,
     AssessmentForm,
@@ -44,6 +49,8 @@ PAGE_SIZE = 25
 
 
 @login_required
+@team_page_cache
+@require_safe
 def claim_list(request: HttpRequest) -> HttpResponse:
     team = selectors.require_team(request)
     filters = ClaimFilterForm(request.GET or None)
@@ -59,6 +66,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@team_page_cache
+@require_safe
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
@@ -150,6 +159,7 @@ def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim_create(request: HttpRequest) -> HttpResponse:
     team = selectors.require_team(request)
     form = ClaimForm(request.POST or None, team=team)
@@ -171,6 +181,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
@@ -197,6 +208,7 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def entity_list(request: HttpRequest) -> HttpResponse:
     team = selectors.require_team(request)
     kind = request.GET.get("kind", "")
@@ -214,6 +226,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     team = selectors.require_team(request)
     entity = selectors.entity_for_page(team=team, slug=slug)
@@ -231,6 +244,7 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def entity_create(request: HttpRequest) -> HttpResponse:
     team = selectors.require_team(request)
     form = EntityForm(
@@ -254,6 +268,7 @@ def entity_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def entity_edit(request: HttpRequest, slug: str) -> HttpResponse:
     team = selectors.require_team(request)
     entity = selectors.entity_for_page(team=team, slug=slug)
@@ -304,6 +319,7 @@ class ReviewDecisionForm(forms.Form):
 
 
 @login_required
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Editors: claims in review, oldest first, and approved ones waiting to publish.
     Reporters: their own claims in the workflow, with the editors' comments."""
@@ -383,6 +399,7 @@ CSV_HEADER = [
 
 
 @login_required
+@require_safe
 def claim_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The claim list, with the same filters, as a spreadsheet-safe CSV."""
     team = selectors.require_team(request)
@@ -410,3 +427,25 @@ def claim_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="claims.csv"'
     return response
+
+
+@login_required
+@team_page_cache
+@require_safe
+def claim_timeline_svg(request: HttpRequest, pk: int) -> HttpResponse:
+    """The timeline chart alone, for embedding in a newsroom's own pages."""
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    state = selectors.claim_as_of(claim=claim, when=timezone.now())
+    events = selectors.claim_timeline(claim=claim, state=state)
+    svg = render_timeline_svg(
+        events, since=claim.created_at - timedelta(days=21), title=claim.text[:200]
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers: answers without touching the database."""
+    return HttpResponse("ok\n", content_type="text/plain")

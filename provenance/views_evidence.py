@@ -15,7 +15,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from evidence import selectors as evidence_selectors
 from evidence.ais_forms import AISEvidenceForm
@@ -136,33 +140,39 @@ def _claim_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @limited_upload("image")
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim_add_image(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_add(request, pk, EvidenceKind.IMAGE)
 
 
 @limited_upload("document")
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim_add_document(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_add(request, pk, EvidenceKind.DOCUMENT)
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim_add_statement(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_add(request, pk, EvidenceKind.STATEMENT)
 
 
 @limited_upload("ais")
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim_add_ais(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_add(request, pk, EvidenceKind.AIS)
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def claim_add_link(request: HttpRequest, pk: int) -> HttpResponse:
     return _claim_add(request, pk, EvidenceKind.LINK)
 
 
 @login_required
+@require_safe
 def claim_evidence_choose(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick a kind to add, or link an item the team already holds."""
     team = selectors.require_team(request)

@@ -32,6 +32,13 @@ def _media_and_static(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_axes_lockouts_between_tests(settings):
     settings.AXES_ENABLED = True
 

@@ -11,7 +11,10 @@ from .views import (
     EvidenceViewSet,
 )
 
+# No format-suffix routes (claims.json): the handlers take no `format` argument, so
+# those URLs were 500s; content negotiation and `?format=` choose the renderer.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("entities", EntityViewSet, basename="entity")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.http import (
     FileResponse,
@@ -44,6 +45,7 @@ from rest_framework.views import APIView
 from evidence.models import AISGap, EvidenceItem, PortCall
 
 from .. import exports, selectors, services, signing
+from ..caching import PAGE_TTL_SECONDS, page_key, team_versions
 from ..models import Claim, Entity, Team
 from .authentication import ApiKeyAuthentication, is_publisher
 from .etags import ETagMixin
@@ -180,11 +182,27 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         )
 
     def list(self, request: Request) -> Response:
+        public = is_publisher(request)
+        key = None
+        if public:
+            # What a publisher reads changes only with its teams' audit chains.
+            teams = request.auth.teams.values_list("pk", flat=True)
+            key = page_key(
+                "api-claims",
+                request.auth.pk,
+                team_versions(teams),
+                request.get_full_path(),
+            )
+            hit = cache.get(key)
+            if hit is not None:
+                return Response(hit)
         page = self.paginate_queryset(self.get_queryset())
         urls = exports.ExportUrls(base_url(request))
-        public = is_publisher(request)
         data = [exports.claim_export(c, public=public, urls=urls) for c in page]
-        return self.get_paginated_response(data)
+        response = self.get_paginated_response(data)
+        if key is not None:
+            cache.set(key, response.data, PAGE_TTL_SECONDS)
+        return response
 
     def retrieve(self, request: Request, pk: str) -> Response:
         raw = request.query_params.get("as_of")
@@ -229,9 +247,9 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         team = self.team()
         claim = get_object_or_404(Claim.objects.for_team(team), pk=pk)
-        serializer = ClaimUpdateIn(
-            data=request.data, context={"team": team}, partial=True
-        )
+        # Not partial=True: every field but `version` is optional already, and
+        # partial would drop `version` from the required fields (a 500 when missing).
+        serializer = ClaimUpdateIn(data=request.data, context={"team": team})
         serializer.is_valid(raise_exception=True)
         try:
             services.claim_update(
@@ -448,6 +466,8 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     same-origin request, so the page runs under our CSP with no inline script."""
 
     template_name = "provenance/api_docs.html"
+    # OPTIONS would render DRF's metadata through the page template: a 500.
+    http_method_names = ["get", "head"]
 
 
 @require_GET

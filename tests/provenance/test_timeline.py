@@ -71,3 +71,24 @@ def test_as_of_date_is_marked():
     as_of = datetime(2023, 10, 12, 23, 59, tzinfo=UTC)
     svg = render_timeline_svg(_events(5), as_of=as_of)
     assert "as of 12 Oct 2023" in svg
+
+
+def test_timeline_svg_endpoint_serves_the_chart_to_team_members_only(
+    reporter_client, outsider_client, team
+):
+    from django.urls import reverse
+
+    from tests.factories import ClaimFactory
+
+    claim = ClaimFactory(team=team)
+    url = reverse("provenance:claim-timeline-svg", args=[claim.pk])
+    response = reporter_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert ElementTree.fromstring(response.content).tag == f"{SVG}svg"
+    assert outsider_client.get(url).status_code == 404
+
+
+def test_healthz_answers_without_login(client):
+    response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok\n")

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -171,6 +172,9 @@ def test_list_queries_do_not_grow_with_the_page(
     counts = []
     for total in (5, 40):
         _fill(team, total - Claim.objects.count())
+        # Factories bypass the services, so the audit chain that versions cached
+        # publisher pages does not move: start this page from an empty cache.
+        cache.clear()
         with django_assert_max_num_queries(14) as captured:
             response = client.get(url)
         assert len(response.json()["results"]) == total

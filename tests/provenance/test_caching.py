@@ -1,0 +1,41 @@
+from django.urls import reverse
+
+from provenance import services
+from tests.factories import ClaimFactory
+
+
+def test_claim_page_is_served_from_cache_until_the_team_records_a_change(
+    reporter_client, team, reporter
+):
+    claim = services.claim_create(team=team, actor=reporter, text="First text")
+    url = reverse("provenance:claim-detail", args=[claim.pk])
+    first = reporter_client.get(url)
+    second = reporter_client.get(url)
+    assert "X-Page-Cache" not in first
+    assert second["X-Page-Cache"] == "hit"
+    services.claim_update(
+        claim_id=claim.pk, actor=reporter, expected_version=1, text="Second text"
+    )
+    third = reporter_client.get(url)
+    assert "X-Page-Cache" not in third
+    assert b"Second text" in third.content
+
+
+def test_cached_pages_are_never_shared_between_sessions(
+    reporter_client, team, editor, login_as
+):
+    ClaimFactory(team=team)
+    url = reverse("provenance:claim-list")
+    reporter_client.get(url)
+    editor_page = login_as(editor).get(url)
+    assert "X-Page-Cache" not in editor_page
+    assert b"Review queue" in editor_page.content
+
+
+def test_a_flash_message_is_never_cached(reporter_client, team):
+    response = reporter_client.post(
+        reverse("provenance:claim-create"), {"text": "A new claim"}, follow=True
+    )
+    assert b"Claim created as a draft." in response.content
+    again = reporter_client.get(response.redirect_chain[-1][0])
+    assert b"Claim created as a draft." not in again.content
