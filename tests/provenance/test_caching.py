@@ -39,3 +39,24 @@ def test_a_flash_message_is_never_cached(reporter_client, team):
     assert b"Claim created as a draft." in response.content
     again = reporter_client.get(response.redirect_chain[-1][0])
     assert b"Claim created as a draft." not in again.content
+
+
+def test_publisher_list_shows_a_claim_as_soon_as_it_is_published(
+    team, reporter, editor
+):
+    from tests.factories import ClaimEvidenceFactory
+    from tests.provenance.api.helpers import make_publisher, publisher_client
+
+    client = publisher_client(make_publisher(team).key)
+    url = reverse("api:claim-list")
+    assert client.get(url).json()["results"] == []
+    assert client.get(url).json()["results"] == []  # now from the cache
+    claim = services.claim_create(team=team, actor=reporter, text="Now public")
+    ClaimEvidenceFactory(claim=claim, item__team=team)
+    services.confidence_assess(
+        claim_id=claim.pk, actor=reporter, level="likely", rationale="x"
+    )
+    services.claim_submit(claim_id=claim.pk, actor=reporter)
+    services.claim_approve(claim_id=claim.pk, actor=editor)
+    services.claim_publish(claim_id=claim.pk, actor=editor)
+    assert [c["id"] for c in client.get(url).json()["results"]] == [claim.pk]
