@@ -3,6 +3,7 @@ permission, saves named fields, and writes history and the audit trail."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -43,6 +44,8 @@ from .rules import (
     target_status,
 )
 from .validators import normalise_imo
+
+logger = logging.getLogger(__name__)
 
 CLAIM_FIELDS = (
     "text",
@@ -699,7 +702,16 @@ def _outbox_enqueue(*, claim: Claim, event_type: str) -> None:
 def _notify_review(review_id: int) -> None:
     from . import tasks
 
-    tasks.notify_review_decision.delay(review_id)
+    # Runs after commit: a broker outage must not turn a recorded decision into an
+    # error (the publish's webhooks have the outbox; this e-mail is best effort).
+    try:
+        tasks.notify_review_decision.delay(review_id)
+    except Exception:
+        logger.warning(
+            "Broker unavailable; review %s notification not sent",
+            review_id,
+            exc_info=True,
+        )
 
 
 def claim_submit(

@@ -256,6 +256,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH bodies are documented as the serializer says: `version` is required.
     "COMPONENT_SPLIT_PATCH": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "provenance.api.schema.add_error_responses",
+    ],
 }
 
 CONTENT_SECURITY_POLICY = {

@@ -140,6 +140,26 @@ def bundle_bytes(bundle: dict[str, Any]) -> bytes:
     return rfc8785.dumps(bundle)
 
 
+def _as_doubles(value: Any) -> Any:
+    """JSON numbers as RFC 8785 reads them: an integer beyond ±(2**53 - 1) in a
+    signed file is a large double written without an exponent (2.0**60 is
+    1152921504606846976), which a JSON parser returns as an int."""
+    if isinstance(value, dict):
+        return {key: _as_doubles(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_doubles(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value) if abs(value) > 2**53 - 1 else value
+    return value
+
+
+def _canonical(value: Any) -> bytes:
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.IntegerDomainError:
+        return rfc8785.dumps(_as_doubles(value))
+
+
 @dataclass(frozen=True)
 class Verification:
     is_valid: bool
@@ -179,12 +199,17 @@ def verify_bundle(
             f"signed with key {signature.get('key_id')!r}, but the public key given "
             f"is {expected_kid!r}",
         )
+    text = str(signature.get("value", ""))
     try:
-        value = _b64url_decode(str(signature.get("value", "")))
+        value = _b64url_decode(text)
     except ValueError:
         return Verification(False, "the signature value is not valid base64url")
+    # One spelling only: the decoder ignores the spare bits of the last character
+    # (and stray characters), so other spellings would change the file unnoticed.
+    if _b64url(value) != text:
+        return Verification(False, "the signature value is not canonical base64url")
     try:
-        public_key.verify(value, rfc8785.dumps(payload))
+        public_key.verify(value, _canonical(payload))
     except InvalidSignature:
         return Verification(
             False,
@@ -192,7 +217,7 @@ def verify_bundle(
             "changed after signing (or the signature itself was altered)",
             expected_kid,
         )
-    if strict and bundle_bytes(bundle) != data:
+    if strict and _canonical(bundle) != data:
         return Verification(
             False,
             "the signature matches, but the file is not byte-identical to its "

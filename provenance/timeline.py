@@ -235,6 +235,16 @@ def render_timeline_svg(
             cy = mid + (0, -marker_size, marker_size)[nudge] * 0.9
             add(_marker(lane, event, cx, cy, marker_size))
 
+    earlier = sum(1 for event in events if event.at < start)
+    if earlier:
+        # Pinned markers sit on the left edge; say so, or they read as that date.
+        add(
+            f'<text x="{lay.left + 4}" y="{lay.lanes_top - 2}" '
+            f'fill="{COLOURS["axis"]}" font-style="italic">'
+            f"◀ {earlier} earlier event{'s' if earlier > 1 else ''} pinned to the "
+            "left edge</text>"
+        )
+
     # Time axis.
     axis_y = lay.lanes_top + lay.lane_height * len(LANES) + 4
     add(

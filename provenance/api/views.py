@@ -37,7 +37,8 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -119,7 +120,18 @@ class ApiView:
     ]
     throttle_classes = [PublisherKeyThrottle, MemberThrottle]
     renderer_classes = [ORJSONRenderer]
+    # JSON bodies only, as documented: form encodings turned "" into null.
+    parser_classes = [JSONParser]
+    # Any id reaches the view (dots too), which answers a non-numeric one with a
+    # JSON 404 rather than a database error (500) or Django's HTML 404.
+    lookup_value_regex = "[^/]+"
     request: Request
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        pk = kwargs.get("pk")
+        if pk is not None and not str(pk).isdigit():
+            raise NotFound("No such object.")
 
     def team(self) -> Team:
         return selectors.require_team(self.request)
@@ -132,7 +144,8 @@ class ApiView:
 
     def updated_since(self, queryset: QuerySet) -> QuerySet:
         raw = self.request.query_params.get("updated_since")
-        if raw:
+        # Present but empty is a malformed time (400), not "no filter".
+        if raw is not None:
             when = parse_when(raw, name="updated_since")
             queryset = queryset.filter(updated_at__gte=when)
         return queryset
@@ -208,7 +221,7 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         raw = request.query_params.get("as_of")
-        if not raw:
+        if raw is None:
             return Response(self._export(get_object_or_404(self.get_queryset(), pk=pk)))
         claims, public = self.claim_scope()
         # Prefetched into the managers: claim_as_of reads claim.evidence_links.all().

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests
-# make while arranging data would otherwise trip Django's async-safety check.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -31,12 +26,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", Path(__file__).parent / "artifacts"))
 PASSWORD = "correct-horse-42"
-# Bounded waits, ceilings not expected durations: pages and clicks, and evidence
-# processing (eager in the live server's thread, or a worker's in CI).
+# A bounded wait for pages, clicks and expectations: a ceiling, not a duration.
 TIMEOUT_MS = 10_000
-PROCESSING_TIMEOUT_MS = 30_000
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -49,8 +42,19 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="package")
+def _orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop running in this thread while the
+    browser is open, and the ORM calls the tests make (arranging data, the database
+    flush) would trip Django's async-safety check. Allowed for this package only:
+    the browser closes when it ends, so the rest of the suite keeps the check."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="package", autouse=True)
+def browser(_orm_beside_playwright) -> Iterator[object]:
     _require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
@@ -65,10 +69,10 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    """A fresh artefact folder per run, so CI keeps only this run's pictures."""
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
+    """This run's pictures only: earlier ones are removed, so CI keeps what it saw."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in [*ARTIFACTS.glob("*.png"), *ARTIFACTS.glob("*.html")]:
+        old.unlink()
     return ARTIFACTS
 
 
@@ -79,17 +83,13 @@ class ConsoleLog:
     errors: list[str] = field(default_factory=list)
 
     def watch(self, page) -> None:
-        page.on(
-            "console",
-            lambda msg: (
-                self.errors.append(f"{page.url}: console.{msg.type}: {msg.text}")
-                if msg.type == "error"
-                else None
-            ),
-        )
-        page.on(
-            "pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}")
-        )
+        def on_console(msg) -> None:
+            if msg.type == "error":
+                source = msg.location.get("url") or page.url
+                self.errors.append(f"{page.url}: {msg.text} [{source}]")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
 
 
 @pytest.fixture
@@ -97,23 +97,39 @@ def console() -> ConsoleLog:
     return ConsoleLog()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, for the failure pictures below."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def new_page(browser, live_server, console) -> Iterator[Callable[[], object]]:
+def new_page(
+    request, browser, live_server, console, artifacts
+) -> Iterator[Callable[[], object]]:
     """A page in its own browser context: one context per person, so the reporter
-    and the editor have separate sessions."""
-    contexts = []
+    and the editor have separate sessions. When the test fails, each page is kept
+    as it was (screenshot and HTML) beside the step screenshots."""
+    pages = []
 
     def make():
         context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
         context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
         page = context.new_page()
         console.watch(page)
+        pages.append(page)
         return page
 
     yield make
-    for context in contexts:
-        context.close()
+    report = getattr(request.node, "report_call", None)
+    for number, page in enumerate(pages, start=1):
+        if report is not None and report.failed:
+            stem = artifacts / f"FAILED-{request.node.name}-{number}"
+            page.screenshot(path=f"{stem}.png", full_page=True)
+            stem.with_suffix(".html").write_text(page.content())
+        page.context.close()
 
 
 class Screenshots:
@@ -124,11 +140,20 @@ class Screenshots:
         self.prefix = prefix
         self.count = 0
 
-    def __call__(self, page, step: str) -> Path:
+    def _next(self, step: str) -> Path:
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
-        path = self.folder / f"{self.prefix}{self.count:02d}-{slug}.png"
+        return self.folder / f"{self.prefix}{self.count:02d}-{slug}.png"
+
+    def __call__(self, page, step: str) -> Path:
+        path = self._next(step)
         page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def element(self, locator, step: str) -> Path:
+        """One element alone (e.g. the timeline), scrolled into view."""
+        path = self._next(step)
+        locator.screenshot(path=str(path))
         return path
 
 

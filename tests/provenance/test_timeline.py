@@ -92,3 +92,15 @@ def test_timeline_svg_endpoint_serves_the_chart_to_team_members_only(
 def test_healthz_answers_without_login(client):
     response = client.get("/healthz")
     assert (response.status_code, response.content) == (200, b"ok\n")
+
+
+def test_events_before_the_window_are_pinned_and_labelled():
+    since = datetime(2023, 8, 15, tzinfo=UTC)
+    events = [
+        TimelineEvent("evidence", datetime(2020, 6, 1, tzinfo=UTC), "RAND study"),
+        TimelineEvent("statement", datetime(2022, 9, 22, tzinfo=UTC), "Denial"),
+        TimelineEvent("confidence", since, "a", level="likely"),
+    ]
+    svg = render_timeline_svg(events, since=since)
+    assert "2 earlier events pinned to the left edge" in svg
+    assert "01 Jun 2020: RAND study" in svg
