@@ -34,7 +34,6 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import PurePath
 from typing import IO, Any
 
@@ -258,8 +257,13 @@ def evidence_add_ais(
 def _enqueue_processing(item_id: int) -> None:
     from .tasks import process_ais  # the task module imports this one
 
+    def enqueue() -> None:
+        process_ais.delay(item_id)
+
     # robust: a broker outage must not turn a committed upload into an error page.
-    transaction.on_commit(partial(process_ais.delay, item_id), robust=True)
+    # (A named function, not a partial: Django logs a failing robust callback by its
+    # __qualname__, which a partial lacks, so the error escaped.)
+    transaction.on_commit(enqueue, robust=True)
 
 
 @transaction.atomic
@@ -947,10 +951,10 @@ def ais_reanalyse_request(
     item.save(update_fields=["processing_state", "processing_error", "updated_at"])
     from .tasks import reanalyse_ais
 
-    transaction.on_commit(
-        partial(reanalyse_ais.delay, item.pk, actor.pk, params.to_dict()),
-        robust=True,
-    )
+    def enqueue() -> None:
+        reanalyse_ais.delay(item.pk, actor.pk, params.to_dict())
+
+    transaction.on_commit(enqueue, robust=True)  # named: see _enqueue_processing
     return item
 
 

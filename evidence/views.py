@@ -18,7 +18,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from . import selectors, services
 from .forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
@@ -39,6 +44,7 @@ ADDABLE_KINDS = (
 
 
 @login_required
+@require_safe
 def item_list(request: HttpRequest) -> HttpResponse:
     team = selectors.current_team(request)
     filters = EvidenceFilterForm(request.GET or None)
@@ -59,6 +65,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_page(team=team, item_id=pk)
@@ -194,22 +201,26 @@ def _add(request: HttpRequest, kind: str) -> HttpResponse:
 
 @limited_upload("image")
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def image_add(request: HttpRequest) -> HttpResponse:
     return _add(request, EvidenceKind.IMAGE)
 
 
 @limited_upload("document")
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def document_add(request: HttpRequest) -> HttpResponse:
     return _add(request, EvidenceKind.DOCUMENT)
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def statement_add(request: HttpRequest) -> HttpResponse:
     return _add(request, EvidenceKind.STATEMENT)
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def link_add(request: HttpRequest) -> HttpResponse:
     return _add(request, EvidenceKind.LINK)
 

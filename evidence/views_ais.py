@@ -14,7 +14,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from . import ais_selectors, ais_services, selectors, services
 from .ais.analyse import AnalysisParams
@@ -69,6 +74,7 @@ def add_ais_from_form(
 
 @limited_upload("ais")
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def ais_add(request: HttpRequest) -> HttpResponse:
     team = selectors.current_team(request)
     form = AISEvidenceForm(request.POST or None, request.FILES or None, team=team)
@@ -145,6 +151,7 @@ def results_context(item: EvidenceItem) -> dict[str, Any]:
 
 
 @login_required
+@require_safe
 def ais_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.current_team(request)
     item = ais_selectors.ais_extract_for_page(team=team, item_id=pk)

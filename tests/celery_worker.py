@@ -135,12 +135,17 @@ def running_worker(
     log_dir: Path,
     broker_url: str | None = None,
     extra_env: dict[str, str] | None = None,
+    queue: str | None = None,
+    app: str = "provenance",
+    pool: str = "solo",
 ) -> Iterator[WorkerHandle]:
+    """``queue``: reuse a queue (a restarted worker picks up what the last one left);
+    ``app``: the ``-A`` module (fault tests pass one with test-only broker options)."""
     broker_url = broker_url or os.environ.get("CELERY_TEST_BROKER_URL", DEFAULT_BROKER)
     if not _redis_reachable(broker_url):
         pytest.skip(f"Redis is not reachable at {broker_url}")
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    log_path = log_dir / f"celery-{queue}.log"
+    queue = queue or f"test-{uuid.uuid4().hex[:12]}"
+    log_path = log_dir / f"celery-{queue}-{uuid.uuid4().hex[:6]}.log"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "provenance.settings",
@@ -157,9 +162,9 @@ def running_worker(
         "-m",
         "celery",
         "-A",
-        "provenance",
+        app,
         "worker",
-        "--pool=solo",
+        f"--pool={pool}",
         "--concurrency=1",
         "-Q",
         queue,

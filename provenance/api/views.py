@@ -94,16 +94,25 @@ AXIS = OpenApiParameter(
 
 
 def parse_when(raw: str, *, name: str) -> datetime:
-    """An ISO 8601 datetime, or a date meaning its midnight (UTC); aware."""
-    when = parse_datetime(raw)
+    """An ISO 8601 datetime, or a date meaning its midnight (UTC); aware, in UTC."""
+    invalid = ValidationError({name: "Expected an ISO 8601 date or datetime."})
+    try:
+        # Both raise ValueError for well-formed impossible values (February 30).
+        when = parse_datetime(raw)
+        day = parse_date(raw) if when is None else None
+    except ValueError as exc:
+        raise invalid from exc
     if when is None:
-        day = parse_date(raw)
         if day is None:
-            raise ValidationError({name: "Expected an ISO 8601 date or datetime."})
+            raise invalid
         when = datetime.combine(day, time.min)
     if timezone.is_naive(when):
         when = when.replace(tzinfo=UTC)
-    return when
+    try:
+        # In UTC for the database: PostgreSQL refuses offsets beyond 15:59.
+        return when.astimezone(UTC)
+    except OverflowError as exc:
+        raise invalid from exc
 
 
 def base_url(request: HttpRequest) -> str:
@@ -228,7 +237,10 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         claim = get_object_or_404(
             exports.with_export_relations(claims, public=public, to_attr=False), pk=pk
         )
-        day = parse_date(raw)
+        try:
+            day = parse_date(raw)
+        except ValueError:
+            day = None  # well-formed but impossible: parse_when says why
         when = selectors.end_of_day(day) if day else parse_when(raw, name="as_of")
         axis = request.query_params.get("axis", "recorded")
         if axis not in selectors.AXES:
