@@ -115,6 +115,16 @@ def ensure_member(*, user: Any, team: Any) -> None:
         raise PermissionDenied("You are not a member of this team.")
 
 
+EDITOR_ROLES = ("editor", "admin")
+
+
+def ensure_editor(*, user: Any, team: Any) -> None:
+    """Editors only: lifting source protection is an editorial decision."""
+    ensure_member(user=user, team=team)
+    if not user.memberships.filter(team=team, role__in=EDITOR_ROLES).exists():
+        raise PermissionDenied("Only an editor may lift a restriction.")
+
+
 def is_member(*, user: Any, team_id: int) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -558,11 +568,16 @@ def evidence_update(*, item_id: int, actor: Any, **fields: Any) -> EvidenceItem:
 def evidence_set_restricted(
     *, item_id: int, actor: Any, is_restricted: bool, reason: str = ""
 ) -> EvidenceItem:
-    """Mark an item restricted (source protection: never exported) or lift that."""
+    """Mark an item restricted (source protection: never exported) or lift that.
+
+    Any member may protect a source; only an editor may lift the protection."""
     item = (
         EvidenceItem.objects.select_for_update().select_related("team").get(pk=item_id)
     )
-    ensure_member(user=actor, team=item.team)
+    if is_restricted:
+        ensure_member(user=actor, team=item.team)
+    else:
+        ensure_editor(user=actor, team=item.team)
     if item.is_restricted == is_restricted:
         return item
     item.is_restricted = is_restricted

@@ -446,6 +446,7 @@ def claim_timeline_svg(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers: answers without touching the database."""
     return HttpResponse("ok\n", content_type="text/plain")

@@ -386,3 +386,19 @@ def test_failed_item_can_be_queued_again_and_reaches_done(
 
     item.refresh_from_db()
     assert (item.processing_state, item.processing_error) == ("done", "")
+
+
+def test_only_an_editor_may_lift_source_protection(add_image, editor, reporter):
+    item = add_image("plain.jpg")
+    services.evidence_set_restricted(
+        item_id=item.pk, actor=reporter, is_restricted=True
+    )
+    with pytest.raises(PermissionDenied):
+        services.evidence_set_restricted(
+            item_id=item.pk, actor=reporter, is_restricted=False
+        )
+    item.refresh_from_db()
+    assert item.is_restricted is True
+    services.evidence_set_restricted(item_id=item.pk, actor=editor, is_restricted=False)
+    item.refresh_from_db()
+    assert item.is_restricted is False

@@ -1,0 +1,32 @@
+"""Which of team A's objects each route's URL points at, by route name.
+
+A route with several variants (a draft and a published claim, a restricted item)
+is checked once per variant: publishers may read one and not the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .world import World
+
+Kwargs = Callable[[World], dict]
+
+
+def claim(which: str) -> Kwargs:
+    return lambda w: {"pk": getattr(w, which).pk}
+
+
+def item(which: str) -> Kwargs:
+    return lambda w: {"pk": getattr(w, which).pk}
+
+
+NONE: dict[str, Kwargs] = {"": lambda w: {}}
+CLAIMS = {"draft": claim("draft"), "published": claim("published")}
+ENTITY_SLUG = {"entity": lambda w: {"slug": w.entity.slug}}
+ENTITY_PK = {"entity": lambda w: {"pk": w.entity.pk}}
+ITEMS = {"link": item("link_item"), "restricted": item("restricted_item")}
+IMAGES = {"image": item("image_item"), "restricted-image": item("restricted_image")}
+AIS = {"ais": item("ais_item")}
+API_ITEMS = {**ITEMS, **IMAGES, **AIS}
+ADMIN_CLAIM = {"claim": lambda w: {"object_id": w.draft.pk}}

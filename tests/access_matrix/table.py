@@ -1,0 +1,350 @@
+"""Who gets what, for every route, method and role.
+
+Read a row as: route name -> the objects its URL points at -> method -> role ->
+outcome. Rows are built from a few shapes (an HTML page of the team, a form, a
+member-only API endpoint, ...) so that an exception stands out as an override.
+
+What is RIGHT, and why:
+- HTML pages work on a session only. Anonymous callers and publishers (whose key is
+  an API credential, never a login) are sent to the login page, whatever the method.
+- Team A's objects are 404 for team B's member: not 403, which would confirm that
+  the id exists. Pages without an object (lists, "new" forms) show team B its own.
+- A method a page does not handle is 405 for members (after the login check).
+- The empty request body is deliberate: the matrix asks who gets through to the
+  view; an empty POST fails validation (400, or the form again with 200) or is
+  refused by the service with a message (redirect), and never changes anything.
+- API: no credentials is 401 with an ``Api-Key`` challenge; a publisher key may
+  read claims (published and retracted, of its teams; 404 otherwise) and is 403
+  for any write and for member-only endpoints; members read their team's objects
+  and get 404 for another team's.
+- DRF answers OPTIONS with the endpoint's metadata before any object lookup, so a
+  200 there says nothing about whether the object exists (same for an unknown id).
+"""
+
+from __future__ import annotations
+
+from .harness import ADMIN_LOGIN, LOGIN, METHODS, OK, REDIRECT, ROLES
+from .objects import (
+    AIS,
+    API_ITEMS,
+    CLAIMS,
+    ENTITY_PK,
+    ENTITY_SLUG,
+    IMAGES,
+    ITEMS,
+    NONE,
+    Kwargs,
+)
+
+Outcome = str | int
+Expect = dict[str, dict[str, Outcome]]  # method -> role -> outcome
+
+TEAM_A = ("reporter_a", "editor_a", "staff_a")
+OTHER_TEAM = "reporter_b"
+PUBLISHERS = ("publisher_a", "publisher_b")
+SAFE = ("GET", "HEAD")
+
+
+def _grid(fill: Outcome) -> Expect:
+    return {method: dict.fromkeys(ROLES, fill) for method in METHODS}
+
+
+def html(
+    *,
+    get: Outcome = OK,
+    post: Outcome = 405,
+    head: Outcome | None = None,
+    other_team: Outcome | None = 404,
+) -> Expect:
+    """A login-required page. `other_team` is what team B's member gets where
+    team A gets through (None: the same, for pages without an object of team A)."""
+    expect = _grid(405)
+    by_method = {"GET": get, "HEAD": get if head is None else head, "POST": post}
+    for method, row in expect.items():
+        for role in ("anonymous", *PUBLISHERS):
+            row[role] = LOGIN
+        allowed = by_method.get(method, 405)
+        for role in TEAM_A:
+            row[role] = allowed
+        passes = allowed != 405
+        row[OTHER_TEAM] = allowed if other_team is None or not passes else other_team
+    return expect
+
+
+def form(**kwargs) -> Expect:
+    """GET shows the form; an empty POST is an invalid form (400)."""
+    return html(post=kwargs.pop("post", 400), **kwargs)
+
+
+def action(*, post: Outcome = REDIRECT, other_team: Outcome | None = 404) -> Expect:
+    """POST only (require_POST): a button on a page."""
+    return html(get=405, head=405, post=post, other_team=other_team)
+
+
+def media(**kwargs) -> Expect:
+    """require_GET file and JSON endpoints: HEAD is 405 too (a HEAD of the
+    original would otherwise be logged as a download)."""
+    return html(head=405, **kwargs)
+
+
+def api(
+    *,
+    read: dict[str, Outcome],
+    writes: dict[str, dict[str, Outcome]] | None = None,
+    publisher_reads: bool = True,
+) -> Expect:
+    """A DRF endpoint. `read` is GET/HEAD per role (members and publishers);
+    every write is 405 for members unless `writes` says otherwise, 403 for
+    publishers, 401 without credentials."""
+    expect = _grid(405)
+    for method, row in expect.items():
+        row["anonymous"] = 401
+        for role in (*TEAM_A, OTHER_TEAM):
+            if method in SAFE:
+                row[role] = read[role]
+            elif method == "OPTIONS":
+                row[role] = OK
+        for role in PUBLISHERS:
+            if not publisher_reads:
+                row[role] = 403
+            elif method in SAFE:
+                row[role] = read[role]
+            elif method == "OPTIONS":
+                row[role] = OK
+            else:
+                row[role] = 403
+    for method, roles in (writes or {}).items():
+        expect[method].update(roles)
+    return expect
+
+
+def members(other_team: Outcome = 404) -> dict[str, Outcome]:
+    """GET for a member-only object of team A."""
+    return {**dict.fromkeys(TEAM_A, OK), OTHER_TEAM: other_team}
+
+
+def public(*, get: Outcome = OK, head: Outcome = OK, others: Outcome = 405) -> Expect:
+    expect = _grid(others)
+    expect["GET"] = dict.fromkeys(ROLES, get)
+    expect["HEAD"] = dict.fromkeys(ROLES, head)
+    return expect
+
+
+def override(expect: Expect, changes: dict[str, dict[str, Outcome]]) -> Expect:
+    out = {method: dict(row) for method, row in expect.items()}
+    for method, roles in changes.items():
+        out[method].update(roles)
+    return out
+
+
+# --- API rows -------------------------------------------------------------------------
+
+PUBLISHED_CLAIM = {**members(), "publisher_a": OK, "publisher_b": 404}
+DRAFT_CLAIM = {**members(), "publisher_a": 404, "publisher_b": 404}
+# Lists and exports: everyone with credentials gets their own scope.
+OWN_SCOPE = dict.fromkeys((*TEAM_A, OTHER_TEAM, *PUBLISHERS), OK)
+# The claim PATCH: members reach the serializer (400 without `version`); team B
+# does not find the claim.
+CLAIM_PATCH = {"PATCH": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}}
+
+
+def claim_api(
+    extra_writes: dict[str, dict[str, Outcome]] | None = None,
+) -> dict[str, Expect]:
+    return {
+        "draft": api(read=DRAFT_CLAIM, writes=extra_writes),
+        "published": api(read=PUBLISHED_CLAIM, writes=extra_writes),
+    }
+
+
+def member_api(other_team: Outcome = 404) -> Expect:
+    return api(read=members(other_team), publisher_reads=False)
+
+
+# Thumbnails: publishers see an unrestricted image linked to a claim they can read.
+THUMBNAIL = {
+    "image": api(
+        read={**members(), "publisher_a": OK, "publisher_b": 404},
+        # OPTIONS is the viewset's metadata action, which is member-only.
+        writes={"OPTIONS": dict.fromkeys(PUBLISHERS, 403)},
+    ),
+    "restricted-image": api(
+        read={**members(), "publisher_a": 404, "publisher_b": 404},
+        writes={"OPTIONS": dict.fromkeys(PUBLISHERS, 403)},
+    ),
+}
+
+# --- Admin ----------------------------------------------------------------------------
+# Every admin URL is wrapped in AdminSite.admin_view, one check for all of them:
+# active staff, else a redirect to the admin login (for any method). So instead of
+# the ~120 generated ModelAdmin URLs, the matrix checks representative ones of each
+# kind (index, app index, changelist, add, change, history, delete, autocomplete,
+# jsi18n) for the two models where it matters most; team scoping inside the admin
+# is TeamScopedAdmin's, tested in tests/provenance/test_admin_review.py and
+# tests/provenance/api/test_admin.py. staff_a is a staff editor of team A with
+# view/change permission on claims and view permission on audit events.
+ADMIN_GROUP = "admin:"
+
+
+def admin_view(staff: dict[str, Outcome]) -> Expect:
+    expect = _grid(ADMIN_LOGIN)
+    for method in METHODS:
+        expect[method]["staff_a"] = staff.get(method, staff.get("*", OK))
+    return expect
+
+
+ADMIN_ROWS: dict[str, tuple[Kwargs | str, Expect]] = {
+    "index": ("/admin/", admin_view({"*": OK})),
+    "app index": ("/admin/provenance/", admin_view({"*": OK})),
+    "claim changelist": ("/admin/provenance/claim/", admin_view({"*": OK})),
+    # No one adds or deletes claims in the admin (services only): 403 for staff.
+    "claim add": ("/admin/provenance/claim/add/", admin_view({"*": 403})),
+    # Claims are read-only in the admin (edited in the app, with the version check).
+    "claim change": (
+        lambda w: f"/admin/provenance/claim/{w.draft.pk}/change/",
+        admin_view({"POST": 403, "*": OK}),
+    ),
+    "claim history": (
+        lambda w: f"/admin/provenance/claim/{w.draft.pk}/history/",
+        admin_view({"*": OK}),
+    ),
+    "claim delete": (
+        lambda w: f"/admin/provenance/claim/{w.draft.pk}/delete/",
+        admin_view({"*": 403}),
+    ),
+    # Team B's claim does not exist for team A's staff: the admin redirects to its
+    # index with a message rather than showing it.
+    "other team's claim change": (
+        lambda w: f"/admin/provenance/claim/{w.published_b.pk}/change/",
+        admin_view({"POST": 403, "*": REDIRECT}),
+    ),
+    "audit changelist": ("/admin/provenance/auditevent/", admin_view({"*": OK})),
+    # Without a model to complete, the autocomplete view refuses (403); both are
+    # Django views allowing GET only (OPTIONS is the View default).
+    "autocomplete": (
+        "/admin/autocomplete/",
+        admin_view({"GET": 403, "HEAD": 403, "OPTIONS": OK, "*": 405}),
+    ),
+    "jsi18n": (
+        "/admin/jsi18n/",
+        admin_view({"GET": OK, "HEAD": OK, "OPTIONS": OK, "*": 405}),
+    ),
+}
+
+# --- The table ------------------------------------------------------------------------
+
+Row = tuple[dict[str, Kwargs], Expect | dict[str, Expect]]
+
+
+def row(objects: dict[str, Kwargs], expect: Expect | dict[str, Expect]) -> Row:
+    """The objects the URL points at, and the expectations: one grid for all of
+    them, or one grid per object variant."""
+    return objects, expect
+
+
+TABLE: dict[str, Row] = {
+    # Claims (web)
+    "provenance:claim-list": row(NONE, html(other_team=None)),
+    "provenance:claim-create": row(NONE, form(post=OK, other_team=None)),
+    "provenance:claim-list-csv": row(NONE, html(other_team=None)),
+    "provenance:claim-detail": row(CLAIMS, html()),
+    "provenance:claim-edit": row(CLAIMS, form(post=OK)),
+    "provenance:claim-timeline-svg": row(CLAIMS, html()),
+    "provenance:claim-assess": row(CLAIMS, action(post=400)),
+    "provenance:claim-quantity-estimate": row(CLAIMS, action(post=400)),
+    "provenance:claim-evidence-add": row(CLAIMS, html()),
+    "provenance:claim-evidence-link": row(CLAIMS, action(post=400)),
+    "provenance:claim-evidence-add-image": row(CLAIMS, form()),
+    "provenance:claim-evidence-add-statement": row(CLAIMS, form()),
+    "provenance:claim-evidence-add-document": row(CLAIMS, form()),
+    "provenance:claim-evidence-add-link": row(CLAIMS, form()),
+    "provenance:claim-evidence-add-ais": row(CLAIMS, form()),
+    "provenance:review-queue": row(NONE, html(other_team=None)),
+    "provenance:claim-review": row(CLAIMS, action()),
+    # An empty team switch names no team of the user's: 403 for everyone.
+    "provenance:team-switch": row(NONE, action(post=403, other_team=None)),
+    # Entities (web)
+    "provenance:entity-list": row(NONE, html(other_team=None)),
+    "provenance:entity-create": row(NONE, form(post=OK, other_team=None)),
+    "provenance:entity-detail": row(ENTITY_SLUG, html()),
+    "provenance:entity-edit": row(ENTITY_SLUG, form(post=OK)),
+    # Evidence (web)
+    "evidence:item-list": row(NONE, html(other_team=None)),
+    "evidence:add-image": row(NONE, form(other_team=None)),
+    "evidence:add-statement": row(NONE, form(other_team=None)),
+    "evidence:add-document": row(NONE, form(other_team=None)),
+    "evidence:add-link": row(NONE, form(other_team=None)),
+    "evidence:add-ais": row(NONE, form(other_team=None)),
+    "evidence:item-detail": row(ITEMS, html()),
+    "evidence:item-status": row(ITEMS, media()),
+    # An empty POST asks to lift the restriction: editors only.
+    "evidence:item-restrict": row(
+        ITEMS, override(action(), {"POST": {"reporter_a": 403}})
+    ),
+    "evidence:item-reprocess": row(ITEMS, action()),
+    "evidence:item-original": row(IMAGES, media()),
+    "evidence:item-thumbnail": row(IMAGES, media()),
+    "evidence:item-display": row(IMAGES, media()),
+    "evidence:ais-detail": row(AIS, html()),
+    "evidence:ais-status": row(AIS, media()),
+    "evidence:ais-reanalyse": row(AIS, action()),
+    "evidence:ais-reprocess": row(AIS, action()),
+    # API
+    "api:api-root": row(
+        NONE,
+        # DRF's router root uses the default authentication (session, token): a
+        # publisher key is not a credential there, so publishers are anonymous (403,
+        # as DRF answers without a challenge). It lists URLs, nothing of a team's.
+        override(
+            api(read=OWN_SCOPE, publisher_reads=False),
+            {method: {"anonymous": 403} for method in METHODS},
+        ),
+    ),
+    "api:claim-list": row(
+        NONE,
+        api(
+            read=OWN_SCOPE,
+            writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 400}},
+        ),
+    ),
+    "api:claim-detail": row(CLAIMS, claim_api(CLAIM_PATCH)),
+    "api:claim-claimreview": row(CLAIMS, claim_api()),
+    "api:claim-prov": row(CLAIMS, claim_api()),
+    "api:evidence-list": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
+    "api:evidence-detail": row(API_ITEMS, member_api()),
+    "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
+    "api:entity-list": row(NONE, member_api(other_team=OK)),
+    "api:entity-detail": row(ENTITY_PK, member_api()),
+    "api:export-claims": row(NONE, api(read=OWN_SCOPE)),
+    "api:export-bundle": row(NONE, api(read=OWN_SCOPE)),
+    # Public by design: the schema and its docs page describe the API, the key
+    # verifies bundles offline, /healthz is for the load balancer.
+    "api:schema": row(NONE, override(public(), {"OPTIONS": dict.fromkeys(ROLES, OK)})),
+    "api:docs": row(NONE, public()),
+    "signing-key": row(NONE, public(head=405)),
+    "healthz": row(NONE, public()),
+    # Django's auth views.
+    "login": row(
+        NONE,
+        override(
+            public(others=OK),
+            {"PATCH": dict.fromkeys(ROLES, 405), "DELETE": dict.fromkeys(ROLES, 405)},
+        ),
+    ),
+    "logout": row(
+        NONE,
+        override(
+            public(get=405, head=405),
+            {"OPTIONS": dict.fromkeys(ROLES, OK), "POST": dict.fromkeys(ROLES, LOGIN)},
+        ),
+    ),
+}
+
+
+def variants(name: str) -> dict[str, Expect]:
+    """The expectations of one route, per object variant."""
+    objects, expect = TABLE[name]
+    if set(expect) == set(METHODS):
+        return dict.fromkeys(objects, expect)
+    assert set(expect) == set(objects), f"{name}: one grid per object variant"
+    return expect

@@ -1,0 +1,122 @@
+"""The objects every access-control row points at: all of them belong to team A.
+
+Team B exists with one member and its own published claim, so "another team's
+member" and "another team's publisher" are real identities, not anonymous ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+
+from evidence.models import EvidenceItem, EvidenceKind, ImageDetail
+from provenance.api.keys import publisher_create
+from provenance.models import Claim, Entity, Publisher, Team
+from tests.factories import (
+    ClaimEvidenceFactory,
+    ClaimFactory,
+    EntityFactory,
+    EvidenceItemFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tests.provenance.api.helpers import published, rich_claim
+
+# A 1x1 JPEG is enough: the views serve bytes, they do not decode them.
+JPEG = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c"
+    "140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27"
+    "393d38323c2e333432ffc0000b080001000101011100ffc4001f0000010501010101010100000000"
+    "000000000102030405060708090a0bffc400b5100002010303020403050504040000017d01020300"
+    "041105122131410613516107227114328191a1082342b1c11552d1f02433627282090a161718191a"
+    "25262728292a3435363738393a434445464748494a535455565758595a636465666768696a737475"
+    "767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9ba"
+    "c2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda"
+    "0008010100003f00fbd3ffd9"
+)
+
+
+@dataclass
+class World:
+    team_a: Team
+    team_b: Team
+    reporter_a: object
+    editor_a: object
+    staff_a: object
+    reporter_b: object
+    publisher_a: Publisher
+    publisher_b: Publisher
+    key_a: str
+    key_b: str
+    draft: Claim
+    published: Claim
+    entity: Entity
+    link_item: EvidenceItem
+    restricted_item: EvidenceItem
+    image_item: EvidenceItem
+    restricted_image: EvidenceItem
+    ais_item: EvidenceItem
+    published_b: Claim
+
+
+def _image(team, *, restricted: bool, claim: Claim | None) -> EvidenceItem:
+    item = EvidenceItemFactory(
+        team=team,
+        kind=EvidenceKind.IMAGE,
+        title="Restricted image" if restricted else "Harbour image",
+        url="",
+        is_restricted=restricted,
+        mime_type="image/jpeg",
+        processing_state="done",
+    )
+    item.file.save("harbour.jpg", ContentFile(JPEG), save=True)
+    detail = ImageDetail(item=item, width=1, height=1)
+    detail.thumbnail.save("thumb.jpg", ContentFile(JPEG), save=False)
+    detail.display.save("display.jpg", ContentFile(JPEG), save=False)
+    detail.save()
+    if claim is not None:
+        ClaimEvidenceFactory(claim=claim, item=item, relation="supports")
+    return item
+
+
+def build_world() -> World:
+    team_a = TeamFactory(name="Team A", slug="team-a")
+    team_b = TeamFactory(name="Team B", slug="team-b")
+    reporter_a = MembershipFactory(team=team_a, role="reporter").user
+    editor_a = MembershipFactory(team=team_a, role="editor").user
+    staff_a = MembershipFactory(
+        team=team_a, role="editor", user=UserFactory(is_staff=True)
+    ).user
+    reporter_b = MembershipFactory(team=team_b, role="reporter").user
+    issued_a = publisher_create(name="Paper A", teams=[team_a])
+    issued_b = publisher_create(name="Paper B", teams=[team_b])
+    claim = rich_claim(team_a)
+    links = claim.evidence_links.select_related("item")
+    by_kind = {
+        link.item.kind: link.item for link in links if not link.item.is_restricted
+    }
+    return World(
+        team_a=team_a,
+        team_b=team_b,
+        reporter_a=reporter_a,
+        editor_a=editor_a,
+        staff_a=staff_a,
+        reporter_b=reporter_b,
+        publisher_a=issued_a.publisher,
+        publisher_b=issued_b.publisher,
+        key_a=issued_a.key,
+        key_b=issued_b.key,
+        draft=ClaimFactory(team=team_a, status="draft", author=reporter_a),
+        published=claim,
+        entity=EntityFactory(team=team_a, name="Port Authority A"),
+        link_item=by_kind[EvidenceKind.LINK],
+        restricted_item=EvidenceItem.objects.get(
+            team=team_a, is_restricted=True, kind=EvidenceKind.LINK
+        ),
+        image_item=_image(team_a, restricted=False, claim=claim),
+        restricted_image=_image(team_a, restricted=True, claim=claim),
+        ais_item=by_kind[EvidenceKind.AIS],
+        published_b=published(team_b),
+    )
