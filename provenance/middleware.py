@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 
@@ -73,4 +73,17 @@ class TeamMiddleware:
         from .selectors import current_membership
 
         request.membership = SimpleLazyObject(lambda: current_membership(request))
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """400 for a NUL byte in the query string: no field takes one, and PostgreSQL
+    refuses it in a query parameter (a 500 otherwise)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            return HttpResponseBadRequest("NUL bytes are not allowed in a query.")
         return self.get_response(request)

@@ -7,6 +7,7 @@ OpenAPI schema, and tests/provenance/api/test_schema.py keeps the two in step.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -400,9 +401,18 @@ class QuantityIn(serializers.Serializer):
     )
 
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class TeamEntityField(serializers.SlugRelatedField):
     """An entity of the caller's team, by slug."""
+
+    def to_internal_value(self, data: Any) -> Entity:
+        # Check the shape before querying: PostgreSQL refuses NUL bytes outright.
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:80])
+        return super().to_internal_value(data)
 
     def get_queryset(self):
         team = self.context.get("team")

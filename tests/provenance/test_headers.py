@@ -44,3 +44,24 @@ def test_pages_use_no_inline_script_without_the_nonce(reporter_client, html_page
             tag = chunk.split(">", 1)[0]
             assert "src=" in tag or f'nonce="{nonce}"' in tag, (url, tag)
         assert ' style="' not in body, url
+
+
+def test_a_nul_byte_in_a_query_is_a_clear_400(reporter_client, db):
+    for url in ("/?q=%00x", "/entities/?q=a%00", "/api/v1/claims/?updated_since=%00"):
+        response = reporter_client.get(url)
+        assert response.status_code == 400, url
+
+
+def test_a_nul_byte_in_a_subject_slug_is_a_field_error(team, reporter):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reporter)}"
+    )
+    response = client.post(
+        "/api/v1/claims/", {"text": "x", "subjects": ["a\x00b"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "subjects" in response.json()
