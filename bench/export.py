@@ -50,6 +50,9 @@ os.environ.update(
     SIGNING_KEY_PATH=str(ROOT / "var" / "bench_signing_key.pem"),
     LOG_LEVEL="WARNING",
     PROVENANCE_TESTING="1",  # plain static storage: no collectstatic manifest
+    # Measure building the pages, not the publisher page cache (bench/load.py
+    # reports both).
+    CACHE_URL="dummy://",
 )
 
 

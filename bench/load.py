@@ -174,6 +174,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="Turn the page cache off (CACHE_URL=dummy://): every page is built.",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -190,6 +195,7 @@ def main() -> None:
         "HTTPS": "0",
         "STATIC_ROOT": static_root,
         "LOG_LEVEL": "WARNING",
+        "CACHE_URL": "dummy://" if args.no_cache else "",
     }
     venv_bin = Path(sys.executable).parent
     subprocess.run(
@@ -248,7 +254,8 @@ def main() -> None:
     bare = results[0][1]["rps"]
     print(
         f"gunicorn {args.workers} sync workers; wrk 2 threads, {args.connections} "
-        f"connections, {args.seconds} s each; {CLAIMS:,} claims on PostgreSQL"
+        f"connections, {args.seconds} s each; {CLAIMS:,} claims on PostgreSQL; "
+        f"page cache {'OFF' if args.no_cache else 'on (per worker, audit-versioned)'}"
     )
     print(
         f"{'endpoint':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
