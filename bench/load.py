@@ -175,9 +175,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="Turn the page cache off (CACHE_URL=dummy://): every page is built.",
+        "--cache",
+        choices=["local", "redis", "off"],
+        default="local",
+        help="Page cache: per-process memory (default), shared Redis (which also "
+        "fronts the sessions), or off (every page is built).",
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -195,7 +197,13 @@ def main() -> None:
         "HTTPS": "0",
         "STATIC_ROOT": static_root,
         "LOG_LEVEL": "WARNING",
-        "CACHE_URL": "dummy://" if args.no_cache else "",
+        "CACHE_URL": {
+            "local": "",
+            "redis": "redis://127.0.0.1:6379/12",
+            "off": "dummy://",
+        }[args.cache],
+        # Per-key throttling would answer 429 to a load test by design.
+        "API_PUBLISHER_RATE": "1000000/min",
     }
     venv_bin = Path(sys.executable).parent
     subprocess.run(
@@ -255,7 +263,7 @@ def main() -> None:
     print(
         f"gunicorn {args.workers} sync workers; wrk 2 threads, {args.connections} "
         f"connections, {args.seconds} s each; {CLAIMS:,} claims on PostgreSQL; "
-        f"page cache {'OFF' if args.no_cache else 'on (per worker, audit-versioned)'}"
+        f"page cache: {args.cache}"
     )
     print(
         f"{'endpoint':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "

@@ -92,6 +92,7 @@ from .services import (
     _processing_failed,
     _record_arrival,
     _save_original,
+    enqueue_on_commit,
     ensure_member,
 )
 
@@ -257,13 +258,7 @@ def evidence_add_ais(
 def _enqueue_processing(item_id: int) -> None:
     from .tasks import process_ais  # the task module imports this one
 
-    def enqueue() -> None:
-        process_ais.delay(item_id)
-
-    # robust: a broker outage must not turn a committed upload into an error page.
-    # (A named function, not a partial: Django logs a failing robust callback by its
-    # __qualname__, which a partial lacks, so the error escaped.)
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(process_ais, item_id)
 
 
 @transaction.atomic
@@ -951,10 +946,7 @@ def ais_reanalyse_request(
     item.save(update_fields=["processing_state", "processing_error", "updated_at"])
     from .tasks import reanalyse_ais
 
-    def enqueue() -> None:
-        reanalyse_ais.delay(item.pk, actor.pk, params.to_dict())
-
-    transaction.on_commit(enqueue, robust=True)  # named: see _enqueue_processing
+    enqueue_on_commit(reanalyse_ais, item.pk, actor.pk, params.to_dict())
     return item
 
 

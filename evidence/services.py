@@ -306,16 +306,24 @@ def evidence_add_image(
     return item
 
 
+def enqueue_on_commit(task: Any, *args: Any) -> None:
+    """Send a task once the transaction commits.
+
+    Robust: a broker outage must not turn a committed change into an error page;
+    the item stays pending and can be re-queued from its page. (A named function,
+    not a partial: Django logs a failing robust callback by its __qualname__.)
+    """
+
+    def enqueue() -> None:
+        task.delay(*args)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
 def _enqueue_processing(item_id: int) -> None:
     from .tasks import process_image  # the task module imports this one
 
-    def enqueue() -> None:
-        process_image.delay(item_id)
-
-    # robust: a broker outage must not turn a committed upload into an error page;
-    # the item stays pending and can be re-queued from its page. (A named function,
-    # not a partial: Django logs a failing robust callback by its __qualname__.)
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_on_commit(process_image, item_id)
 
 
 _DOCUMENT_SIGNATURES = (

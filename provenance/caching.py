@@ -74,7 +74,7 @@ def team_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             request.session.session_key,
             membership.pk,
             membership.role,
-            team_versions([membership.team_id]),
+            f"{membership.team_id}:{membership.audit_seq}",
             request.get_full_path(),
         )
         response = cached_response(key)

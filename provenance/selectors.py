@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 
 from .confidence import BANDS
 from .models import (
+    AuditChainHead,
     AuditEvent,
     Claim,
     ClaimEvidence,
@@ -41,7 +42,13 @@ def current_membership(request: HttpRequest) -> Membership | None:
     cached = getattr(request, "_membership", False)
     if cached is not False:
         return cached
-    memberships = Membership.objects.select_related("team").filter(user=user)
+    # The team's audit-chain head comes along: it versions cached pages (caching.py).
+    head = AuditChainHead.objects.filter(team=OuterRef("team")).values("seq")[:1]
+    memberships = (
+        Membership.objects.select_related("team")
+        .filter(user=user)
+        .annotate(audit_seq=Coalesce(Subquery(head), 0))
+    )
     chosen = request.session.get(TEAM_SESSION_KEY)
     membership = (chosen and memberships.filter(team_id=chosen).first()) or (
         memberships.order_by("team__name").first()

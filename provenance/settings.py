@@ -145,6 +145,9 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
+    # A shared cache can front the sessions (written through to the database); a
+    # per-process one cannot: a logout in one process would not reach the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif CACHE_URL == "dummy://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 elif CACHE_URL:
@@ -265,7 +268,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "provenance.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"publisher": "600/min", "user": "1200/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "publisher": os.environ.get("API_PUBLISHER_RATE", "600/min"),
+        "user": os.environ.get("API_MEMBER_RATE", "1200/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Provenance API",
