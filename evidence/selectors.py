@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
 from .models import CustodyEvent, EvidenceItem, NearDuplicate
+from .services import EDITOR_ROLES
 
 
 def current_team(request: HttpRequest) -> Any:
@@ -180,3 +182,24 @@ def image_summary(item: EvidenceItem) -> dict[str, Any]:
         "is_restricted": item.is_restricted,
         "is_synthetic": item.is_synthetic,
     }
+
+
+def command_actor(*, team: Any, username: str | None = None) -> Any:
+    """Who a batch command acts as: the named user, else the team's first editor.
+
+    Raises LookupError with a message for the command line."""
+    users = get_user_model().objects
+    if username:
+        user = users.filter(username=username).first()
+        if user is None:
+            raise LookupError(f"No user {username!r}")
+        return user
+    membership = (
+        team.memberships.filter(role__in=EDITOR_ROLES)
+        .select_related("user")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if membership is None:
+        raise LookupError(f"Team {team.slug} has no editor; pass --user.")
+    return membership.user

@@ -15,18 +15,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from evidence import ais_selectors, ais_services, services
+from evidence import ais_selectors, ais_services, selectors, services
 from evidence.ais.analyse import AnalysisParams
 from evidence.models import EvidenceItem, ProcessingState
 
 EVIDENCE_ATTACH = "provenance.services.evidence_attach"
-EDITOR_ROLES = ("editor", "admin")
 
 
 class Command(BaseCommand):
@@ -132,21 +130,10 @@ class Command(BaseCommand):
             )
 
     def _actor(self, team: Any, username: str | None) -> Any:
-        users = get_user_model().objects
-        if username:
-            try:
-                return users.get(username=username)
-            except users.model.DoesNotExist as exc:
-                raise CommandError(f"No user {username!r}") from exc
-        membership = (
-            team.memberships.filter(role__in=EDITOR_ROLES)
-            .select_related("user")
-            .order_by("created_at", "pk")
-            .first()
-        )
-        if membership is None:
-            raise CommandError(f"Team {team.slug} has no editor; pass --user.")
-        return membership.user
+        try:
+            return selectors.command_actor(team=team, username=username)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
 
     def _print(self, item: EvidenceItem) -> None:
         data = ais_selectors.ais_extract_json(item)
