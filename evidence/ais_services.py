@@ -94,6 +94,7 @@ from .services import (
     _save_original,
     enqueue_on_commit,
     ensure_member,
+    mark_for_reprocessing,
 )
 
 logger = logging.getLogger(__name__)
@@ -264,19 +265,7 @@ def _enqueue_processing(item_id: int) -> None:
 @transaction.atomic
 def ais_reprocess(*, item_id: int, actor: Any) -> EvidenceItem:
     """Queue an extract for processing again (after a failure or a lost task)."""
-    item = (
-        EvidenceItem.objects.select_for_update().select_related("team").get(pk=item_id)
-    )
-    ensure_member(user=actor, team=item.team)
-    if item.kind != EvidenceKind.AIS:
-        raise ValueError("Only AIS extracts are processed here.")
-    item.processing_state = ProcessingState.PENDING
-    item.processing_error = ""
-    item.updated_at = timezone.now()
-    item.save(update_fields=["processing_state", "processing_error", "updated_at"])
-    _audit(
-        team=item.team, actor=actor, action="evidence.reprocess", obj=item, payload={}
-    )
+    item = mark_for_reprocessing(item_id=item_id, actor=actor, kind=EvidenceKind.AIS)
     _enqueue_processing(item.pk)
     return item
 

@@ -624,26 +624,31 @@ def evidence_original_download(*, item_id: int, actor: Any) -> EvidenceItem:
     return item
 
 
-@transaction.atomic
-def image_reprocess(*, item_id: int, actor: Any) -> EvidenceItem:
-    """Queue an image for processing again (after a failure or a lost task)."""
+def mark_for_reprocessing(*, item_id: int, actor: Any, kind: str) -> EvidenceItem:
+    """Lock an item of `kind`, set it pending again and audit it; the caller, in the
+    same transaction, enqueues the task (after a failure or a lost task)."""
     item = (
         EvidenceItem.objects.select_for_update().select_related("team").get(pk=item_id)
     )
     ensure_member(user=actor, team=item.team)
-    if item.kind != EvidenceKind.IMAGE:
-        raise ValueError("Only images are processed.")
+    if item.kind != kind:
+        raise ValueError(
+            f"Only {EvidenceKind(kind).label.lower()} items are processed here."
+        )
     item.processing_state = ProcessingState.PENDING
     item.processing_error = ""
     item.updated_at = timezone.now()
     item.save(update_fields=["processing_state", "processing_error", "updated_at"])
     _audit(
-        team=item.team,
-        actor=actor,
-        action="evidence.reprocess",
-        obj=item,
-        payload={},
+        team=item.team, actor=actor, action="evidence.reprocess", obj=item, payload={}
     )
+    return item
+
+
+@transaction.atomic
+def image_reprocess(*, item_id: int, actor: Any) -> EvidenceItem:
+    """Queue an image for processing again."""
+    item = mark_for_reprocessing(item_id=item_id, actor=actor, kind=EvidenceKind.IMAGE)
     _enqueue_processing(item.pk)
     return item
 
