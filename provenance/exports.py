@@ -613,6 +613,11 @@ def _stated_at_key(link: ClaimEvidence) -> datetime:
     return link.item.observed_at or link.linked_at
 
 
+def assessment_out(assessment: ConfidenceAssessment) -> Assessment:
+    """One assessment as the API shows it to team members."""
+    return _assessment(assessment, public=False)
+
+
 def claim_export(
     claim: Claim, *, public: bool, urls: ExportUrls, as_of: datetime | None = None
 ) -> ClaimExport:

@@ -108,6 +108,31 @@ class AssessmentOut(serializers.Serializer):
     )
 
 
+class AssessmentIn(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=ConfidenceLevel.choices, help_text="ICD-203 likelihood term (key)."
+    )
+    rationale = serializers.CharField(help_text="Why: required.")
+    evidence = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of evidence items cited; each must be linked to the claim.",
+    )
+    effective_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The date it speaks for (default: now; a past date back-fills).",
+    )
+    supersedes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of a mistaken assessment of this claim that this one corrects.",
+    )
+
+
 class GradeOut(serializers.Serializer):
     code = _str("Admiralty code, e.g. 'B2'.")
     source_reliability = _str("A (completely reliable) … F (cannot be judged).")

@@ -54,6 +54,8 @@ from .pagination import UpdatedCursorPagination
 from .permissions import IsMemberOrReadingPublisher, IsTeamMember
 from .renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
 from .serializers import (
+    AssessmentIn,
+    AssessmentOut,
     BundleOut,
     ClaimOut,
     ClaimUpdateIn,
@@ -313,6 +315,46 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         summary="The claim's provenance as W3C PROV-JSON",
         responses={(200, "application/json"): OpenApiTypes.OBJECT},
     )
+    @extend_schema(
+        methods=["GET"],
+        summary="Assessment history of a claim (team members)",
+        description="Append-only: assessments are never edited or deleted; a "
+        "mistaken one is superseded by a new one that names it.",
+        responses={200: AssessmentOut(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a confidence assessment (team members)",
+        request=AssessmentIn,
+        responses={201: AssessmentOut},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="assessments",
+        permission_classes=[IsTeamMember],
+    )
+    def assessments(self, request: Request, pk: str) -> Response:
+        claim = get_object_or_404(Claim.objects.for_team(self.team()), pk=pk)
+        if request.method == "POST":
+            data = AssessmentIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            try:
+                assessment = services.confidence_assess(
+                    claim_id=claim.pk,
+                    actor=request.user,
+                    level=data.validated_data["level"],
+                    rationale=data.validated_data["rationale"],
+                    evidence_ids=data.validated_data["evidence"],
+                    effective_at=data.validated_data["effective_at"],
+                    supersedes_id=data.validated_data["supersedes"],
+                )
+            except ValueError as exc:  # e.g. a retracted claim
+                raise ValidationError({"detail": str(exc)}) from exc
+            return Response(exports.assessment_out(assessment), status=201)
+        history = claim.assessments.latest_first().prefetch_related("evidence")
+        return Response([exports.assessment_out(a) for a in history])
+
     @action(detail=True, url_path="prov")
     def prov(self, request: Request, pk: str) -> HttpResponse:
         claim = get_object_or_404(self.get_queryset(), pk=pk)

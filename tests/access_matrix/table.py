@@ -310,6 +310,18 @@ TABLE: dict[str, Row] = {
     "api:claim-detail": row(CLAIMS, claim_api(CLAIM_PATCH)),
     "api:claim-claimreview": row(CLAIMS, claim_api()),
     "api:claim-prov": row(CLAIMS, claim_api()),
+    # Members list and append assessments; nobody edits or deletes one (405).
+    "api:claim-assessments": row(
+        CLAIMS,
+        dict.fromkeys(
+            ("draft", "published"),
+            api(
+                read=members(),
+                publisher_reads=False,
+                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+            ),
+        ),
+    ),
     "api:evidence-list": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
     "api:evidence-detail": row(API_ITEMS, member_api()),
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),

@@ -313,3 +313,24 @@ def test_claim_page_with_500_timeline_events_uses_constant_queries(
             reverse("provenance:claim-detail", args=[claim.pk])
         )
     assert len(response.context["timeline_events"]) == 500
+
+
+def test_api_records_an_assessment_and_refuses_edits_and_deletes(claim, reporter):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reporter)}")
+    url = f"/api/v1/claims/{claim.pk}/assessments/"
+    created = api.post(
+        url, {"level": "likely", "rationale": "Two sources"}, format="json"
+    )
+    assert created.status_code == 201
+    assert (created.json()["level"], created.json()["rank"]) == ("likely", 5)
+    assert api.post(url, {"level": "likely"}, format="json").status_code == 400
+    for method in ("put", "patch", "delete"):
+        response = getattr(api, method)(url, {"level": "unlikely"}, format="json")
+        assert response.status_code == 405, method
+    assert api.delete(f"/api/v1/claims/{claim.pk}/").status_code == 405
+    assert [a["level"] for a in api.get(url).json()] == ["likely"]
+    assert ConfidenceAssessment.objects.get().rationale == "Two sources"
