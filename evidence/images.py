@@ -26,8 +26,10 @@ import json
 import math
 import os
 import re
+import threading
 import warnings
 from collections.abc import Hashable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -171,6 +173,22 @@ def inspect_image(
     return facts
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def _derivative_pool() -> ThreadPoolExecutor:
+    """One encoding thread per process, made lazily: a pool inherited through fork
+    (Celery's prefork workers) has no live thread and would never run a job."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="derivative")
+            _pool_pid = os.getpid()
+        return _pool
+
+
 def process_image(
     source: Source,
     *,
@@ -216,11 +234,16 @@ def process_image(
         pixels = _to_srgb(img, notes)
         if max(pixels.size) > display_max:
             pixels = _resize(pixels, _fit(pixels.size, (display_max, display_max)))
-        display = _encode(pixels, derivative_format, quality)
+        # Pillow releases the GIL while encoding: the display copy is encoded on
+        # another thread while this one makes the thumbnail and the pHash.
+        display_job = _derivative_pool().submit(
+            _encode, pixels, derivative_format, quality
+        )
         thumb = _resize(pixels, _fit(pixels.size, thumb_size))
         thumbnail = _encode(thumb, derivative_format, quality)
         # pHash shrinks to 32x32 greyscale anyway; the thumbnail is the cheap input.
         phash = str(imagehash.phash(thumb, hash_size=8))
+        display = display_job.result()
 
     return ProcessedImage(
         sha256=facts.sha256,

@@ -720,3 +720,21 @@ def test_tool_versions_name_the_libraries_that_made_the_derivatives() -> None:
         "imagehash": version("ImageHash"),
         "c2pa-python": version("c2pa-python"),
     }
+
+
+def _process_in_child(path: str, queue) -> None:
+    queue.put(process_image(path).phash)
+
+
+def test_processing_still_works_in_a_process_forked_after_first_use():
+    import multiprocessing
+
+    path = str(DATA / "plain.jpg")
+    expected = process_image(path).phash  # the parent now has a live pool thread
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_process_in_child, args=(path, queue))
+    child.start()
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == expected
