@@ -184,16 +184,19 @@ def image_summary(item: EvidenceItem) -> dict[str, Any]:
     }
 
 
-def command_actor(*, team: Any, username: str | None = None) -> Any:
-    """Who a batch command acts as: the named user, else the team's first editor.
-
-    Raises LookupError with a message for the command line."""
+def command_context(*, team_slug: str, username: str | None = None) -> tuple[Any, Any]:
+    """(team, acting user) for a batch command: the named user, else the team's
+    first editor. Raises LookupError with a message for the command line."""
+    team_model = EvidenceItem._meta.get_field("team").related_model
+    team = team_model.objects.filter(slug=team_slug).first()
+    if team is None:
+        raise LookupError(f"No team with slug {team_slug!r}")
     users = get_user_model().objects
     if username:
         user = users.filter(username=username).first()
         if user is None:
             raise LookupError(f"No user {username!r}")
-        return user
+        return team, user
     membership = (
         team.memberships.filter(role__in=EDITOR_ROLES)
         .select_related("user")
@@ -202,4 +205,4 @@ def command_actor(*, team: Any, username: str | None = None) -> Any:
     )
     if membership is None:
         raise LookupError(f"Team {team.slug} has no editor; pass --user.")
-    return membership.user
+    return team, membership.user

@@ -60,12 +60,12 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        team_model = EvidenceItem._meta.get_field("team").related_model
         try:
-            team = team_model.objects.get(slug=options["team"])
-        except team_model.DoesNotExist as exc:
-            raise CommandError(f"No team with slug {options['team']!r}") from exc
-        actor = self._actor(team, options["user"])
+            team, actor = selectors.command_context(
+                team_slug=options["team"], username=options["user"]
+            )
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
         fields = {
             name: options[name]
             for name in ("title", "source", "credit", "description")
@@ -112,12 +112,6 @@ class Command(BaseCommand):
                 f"Added evidence #{item.pk} {item.sha256} "
                 f"({item.mime_type}, {item.get_processing_state_display()})"
             )
-
-    def _actor(self, team: Any, username: str | None) -> Any:
-        try:
-            return selectors.command_actor(team=team, username=username)
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
 
     def _print(self, item: EvidenceItem) -> None:
         item = EvidenceItem.objects.select_related("team", "image").get(pk=item.pk)

@@ -65,12 +65,12 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        team_model = EvidenceItem._meta.get_field("team").related_model
         try:
-            team = team_model.objects.get(slug=options["team"])
-        except team_model.DoesNotExist as exc:
-            raise CommandError(f"No team with slug {options['team']!r}") from exc
-        actor = self._actor(team, options["user"])
+            team, actor = selectors.command_context(
+                team_slug=options["team"], username=options["user"]
+            )
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
         fields = {
             name: options[name]
             for name in ("title", "source", "description")
@@ -128,12 +128,6 @@ class Command(BaseCommand):
                 f"{extract.gaps.count()} dark period(s), "
                 f"{extract.port_calls.count()} port call(s)."
             )
-
-    def _actor(self, team: Any, username: str | None) -> Any:
-        try:
-            return selectors.command_actor(team=team, username=username)
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
 
     def _print(self, item: EvidenceItem) -> None:
         data = ais_selectors.ais_extract_json(item)
