@@ -87,6 +87,7 @@ from evidence.models import (  # noqa: E402
     PortCall,
     Statement,
 )
+from provenance import exports  # noqa: E402
 from provenance.api.keys import publisher_create  # noqa: E402
 from provenance.api.throttling import PublisherKeyThrottle  # noqa: E402
 from provenance.confidence import BANDS, SCALE  # noqa: E402
@@ -459,27 +460,8 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
             "stance",
             "linked_at",
             "item_id",
-            *[
-                f"item__{f}"
-                for f in (
-                    "kind",
-                    "title",
-                    "description",
-                    "source",
-                    "credit",
-                    "licence",
-                    "url",
-                    "archived_url",
-                    "observed_at",
-                    "sha256",
-                    "size_bytes",
-                    "mime_type",
-                    "source_reliability",
-                    "information_credibility",
-                    "is_synthetic",
-                    "is_restricted",
-                )
-            ],
+            # The same item columns the export reads, so both sides fetch alike.
+            *[f"item__{f}" for f in exports.ITEM_COLUMNS],
             "item__image__thumbnail",
             "item__ais__id",
             "item__ais__source_format",
