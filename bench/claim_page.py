@@ -68,7 +68,7 @@ def main() -> None:
     )
 
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="provenance.identity.TeamModelBackend")
 
     anonymous = Client()
 

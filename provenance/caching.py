@@ -10,7 +10,7 @@ full path, so nothing is ever shared between users.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -18,19 +18,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from .models import AuditChainHead
-
 PAGE_TTL_SECONDS = 300
-
-
-def team_versions(team_ids: Iterable[int]) -> str:
-    """The audit-chain heads of some teams, as one string (one indexed query)."""
-    heads = AuditChainHead.objects.filter(team_id__in=list(team_ids)).order_by(
-        "team_id"
-    )
-    return ",".join(
-        f"{team}:{seq}" for team, seq in heads.values_list("team_id", "seq")
-    )
 
 
 def page_key(*parts: Any) -> str:

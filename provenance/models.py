@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
@@ -33,6 +35,26 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WebSession(AbstractBaseSession):
+    """Django's database session, naming its signed-in user: the query that reads
+    the session brings the user and their teams along (identity.py). Deleting a
+    user ends their sessions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        from .sessions import SessionStore
+
+        return SessionStore
 
 
 class Role(models.TextChoices):
@@ -623,14 +645,6 @@ class AuditEvent(models.Model):
 # --- Publishers -----------------------------------------------------------------------
 
 
-class PublisherQuerySet(models.QuerySet):
-    def usable(self) -> PublisherQuerySet:
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-        )
-
-
 class Publisher(models.Model):
     name = models.CharField(max_length=200)
     teams = models.ManyToManyField(Team, related_name="publishers", blank=True)
@@ -644,13 +658,17 @@ class Publisher(models.Model):
     is_webhook_enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = PublisherQuerySet.as_manager()
-
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def is_usable(self, at: datetime) -> bool:
+        """Whether the key works at that moment: not revoked, not expired."""
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > at
+        )
 
     @property
     def is_authenticated(self) -> bool:

@@ -12,8 +12,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
 from .confidence import BANDS
+from .identity import memberships_of
 from .models import (
-    AuditChainHead,
     AuditEvent,
     Claim,
     ClaimEvidence,
@@ -35,23 +35,18 @@ TEAM_SESSION_KEY = "team_id"
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
-    """The membership the user uses: the team chosen in the session, or the first."""
+    """The membership the user uses: the team chosen in the session, or the first
+    by name. It carries `audit_seq`, its team's audit-chain head (caching.py)."""
     user = request.user
     if not user.is_authenticated:
         return None
     cached = getattr(request, "_membership", False)
     if cached is not False:
         return cached
-    # The team's audit-chain head comes along: it versions cached pages (caching.py).
-    head = AuditChainHead.objects.filter(team=OuterRef("team")).values("seq")[:1]
-    memberships = (
-        Membership.objects.select_related("team")
-        .filter(user=user)
-        .annotate(audit_seq=Coalesce(Subquery(head), 0))
-    )
+    memberships = memberships_of(user)
     chosen = request.session.get(TEAM_SESSION_KEY)
-    membership = (chosen and memberships.filter(team_id=chosen).first()) or (
-        memberships.order_by("team__name").first()
+    membership = next((m for m in memberships if m.team_id == chosen), None) or (
+        memberships[0] if memberships else None
     )
     request._membership = membership
     return membership
@@ -64,8 +59,9 @@ def require_team(request: HttpRequest) -> Team:
     return membership.team
 
 
-def user_teams(user: Any) -> QuerySet[Membership]:
-    return Membership.objects.select_related("team").filter(user=user)
+def user_teams(user: Any) -> list[Membership]:
+    """The user's memberships with their teams, by team name."""
+    return memberships_of(user)
 
 
 def claim_list(

@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "provenance.middleware.RejectNulMiddleware",
     "provenance.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "provenance.middleware.TeamAuthenticationMiddleware",
     "provenance.middleware.TeamMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -129,9 +129,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with prepared per-request reads and a socket health check.
+    DATABASES["default"]["ENGINE"] = "provenance.postgresql"
     # Short OLTP queries: PostgreSQL's JIT only adds compile time (seen: 650 ms on a
     # 1 ms query when statistics were stale).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Page cache (see provenance/caching.py). Default: per-process memory. Several web
@@ -145,9 +148,6 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
-    # A shared cache can front the sessions (written through to the database); a
-    # per-process one cannot: a logout in one process would not reach the others.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif CACHE_URL == "dummy://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 elif CACHE_URL:
@@ -172,8 +172,13 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Axes first, so throttled logins never reach the password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend whose session users arrive with their teams (one query).
+    "provenance.identity.TeamModelBackend",
 ]
+SESSION_ENGINE = "provenance.sessions"
+# Flash messages live in the session, which every signed-in request loads anyway;
+# the default cookie store builds a signer on every request, even with no message.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "provenance:claim-list"
 LOGOUT_REDIRECT_URL = "login"

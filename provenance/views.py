@@ -294,12 +294,10 @@ def team_switch(request: HttpRequest) -> HttpResponse:
     form = TeamSwitchForm(request.POST)
     if not form.is_valid():
         raise PermissionDenied
-    membership = selectors.user_teams(request.user).filter(
-        team_id=form.cleaned_data["team"]
-    )
-    if not membership.exists():
+    chosen = form.cleaned_data["team"]
+    if not any(m.team_id == chosen for m in selectors.user_teams(request.user)):
         raise PermissionDenied
-    request.session[selectors.TEAM_SESSION_KEY] = form.cleaned_data["team"]
+    request.session[selectors.TEAM_SESSION_KEY] = chosen
     return redirect("provenance:claim-list")
 
 

@@ -158,12 +158,13 @@ def event_payload(*, event: OutboxEvent, claim: Claim) -> dict[str, Any]:
 
 
 def _subscribers(claim: Claim) -> Iterable[Publisher]:
-    return (
-        Publisher.objects.usable()
-        .filter(teams=claim.team_id, is_webhook_enabled=True)
+    now = timezone.now()
+    publishers = (
+        Publisher.objects.filter(teams=claim.team_id, is_webhook_enabled=True)
         .exclude(webhook_url="")
         .distinct()
     )
+    return [publisher for publisher in publishers if publisher.is_usable(now)]
 
 
 def outbox_enqueue(*, claim: Claim, event_type: str) -> OutboxEvent:

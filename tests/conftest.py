@@ -75,7 +75,7 @@ def outsider(other_team):
 
 def _client_for(user) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="provenance.identity.TeamModelBackend")
     return client
 
 

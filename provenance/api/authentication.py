@@ -9,6 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from ..identity import load_publisher
 from ..models import Publisher
 from .keys import secret_matches, split_key
 
@@ -39,12 +40,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if parts is None:
             raise exceptions.AuthenticationFailed("Malformed API key.")
         prefix, secret = parts
-        publisher = Publisher.objects.usable().filter(key_prefix=prefix).first()
+        now = timezone.now()
+        publisher = load_publisher(prefix, at=now)
         if publisher is None or not secret_matches(publisher, secret):
             raise exceptions.AuthenticationFailed(
                 "Invalid, expired or revoked API key."
             )
-        now = timezone.now()
         if (
             publisher.last_used_at is None
             or now - publisher.last_used_at >= LAST_USED_RESOLUTION

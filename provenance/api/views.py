@@ -46,10 +46,10 @@ from rest_framework.views import APIView
 from evidence.models import AISGap, EvidenceItem, PortCall
 
 from .. import exports, selectors, services, signing
-from ..caching import PAGE_TTL_SECONDS, page_key, team_versions
+from ..caching import PAGE_TTL_SECONDS, page_key
 from ..models import Claim, Entity, Team
 from .authentication import ApiKeyAuthentication, is_publisher
-from .etags import ETagMixin
+from .etags import ETagMixin, body_etag
 from .pagination import UpdatedCursorPagination
 from .permissions import IsMemberOrReadingPublisher, IsTeamMember
 from .renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
@@ -210,24 +210,27 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         key = None
         if public:
             # What a publisher reads changes only with its teams' audit chains.
-            teams = request.auth.teams.values_list("pk", flat=True)
             key = page_key(
                 "api-claims",
                 request.auth.pk,
-                team_versions(teams),
+                sorted(request.auth.team_heads.items()),
                 request.get_full_path(),
             )
             hit = cache.get(key)
             if hit is not None:
-                return HttpResponse(hit, content_type="application/json")
+                body, etag = hit
+                response = HttpResponse(body, content_type="application/json")
+                response["ETag"] = etag
+                return response
         page = self.paginate_queryset(self.get_queryset())
         urls = exports.ExportUrls(base_url(request))
         data = [exports.claim_export(c, public=public, urls=urls) for c in page]
         response = self.get_paginated_response(data)
         if key is not None:
-            # Cache the bytes: unpickling thousands of export dataclasses costs more
-            # than building them.
-            cache.set(key, ORJSONRenderer().render(response.data), PAGE_TTL_SECONDS)
+            # Cache the bytes and their ETag: unpickling thousands of export
+            # dataclasses costs more than building them, hashing the body nearly so.
+            body = ORJSONRenderer().render(response.data)
+            cache.set(key, (body, body_etag(body)), PAGE_TTL_SECONDS)
         return response
 
     def retrieve(self, request: Request, pk: str) -> Response:

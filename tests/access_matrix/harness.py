@@ -69,7 +69,7 @@ def discover_routes() -> list[Route]:
 def clients(world: World) -> dict[str, Client]:
     def session(user) -> Client:
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="provenance.identity.TeamModelBackend")
         return client
 
     return {

@@ -259,7 +259,7 @@ def test_admin_lists_extracts_read_only(client, team, editor, demo_items):
     from django.contrib.auth import get_user_model
 
     admin_user = get_user_model().objects.create_superuser("root", "r@x.org", "pw")
-    client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin_user, backend="provenance.identity.TeamModelBackend")
     response = client.get(reverse("admin:evidence_aisextract_changelist"))
     assert response.status_code == 200
     assert demo_items[0].title in response.content.decode()

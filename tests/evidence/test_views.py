@@ -562,7 +562,7 @@ def test_upload_views_still_check_csrf(editor, image_path):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(editor, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(editor, backend="provenance.identity.TeamModelBackend")
 
     response = client.post(
         reverse("evidence:add-image"), {"file": upload(image_path, "plain.jpg")}

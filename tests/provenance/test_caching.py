@@ -60,3 +60,15 @@ def test_publisher_list_shows_a_claim_as_soon_as_it_is_published(
     services.claim_approve(claim_id=claim.pk, actor=editor)
     services.claim_publish(claim_id=claim.pk, actor=editor)
     assert [c["id"] for c in client.get(url).json()["results"]] == [claim.pk]
+
+
+def test_a_cached_publisher_page_keeps_its_etag_and_answers_304(team):
+    from tests.provenance.api.helpers import make_publisher, published, publisher_client
+
+    published(team, text="Cached and tagged")
+    client = publisher_client(make_publisher(team).key)
+    url = reverse("api:claim-list")
+    built, cached = client.get(url), client.get(url)
+    assert cached.content == built.content
+    assert cached["ETag"] == built["ETag"]
+    assert client.get(url, headers={"if-none-match": built["ETag"]}).status_code == 304

@@ -1,0 +1,79 @@
+"""Django's PostgreSQL backend with two changes, both for the reads every request
+makes (provenance/identity.py):
+
+- `prepared_cursor()`: a cursor whose statements the server parses and plans once
+  per connection (server-side binding, prepared on first use). Planning the
+  session-user-teams join cost more than running it. Django's own cursors bind on
+  the client and never prepare, so nothing else changes. DB_PREPARED_STATEMENTS=0
+  turns it off, e.g. behind a pooler that cannot keep prepared statements.
+- `is_usable()`, the per-request health check, looks at the socket instead of
+  sending SELECT 1: a server that restarted or ended the session has closed the
+  connection, so the socket reads as ready (an error message, then end of file)
+  and libpq then reports it; a healthy idle connection has nothing to read.
+"""
+
+from __future__ import annotations
+
+import select
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db.backends.postgresql import base
+from django.db.backends.utils import CursorWrapper
+from psycopg.pq import ConnStatus
+
+
+class PreparingCursor(base.ServerBindingCursor):
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, **{**kwargs, "prepare": True})
+
+
+class DatabaseOperations(base.DatabaseOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str | None:
+        # Only when queries are logged (DEBUG, tests): a prepared execution keeps
+        # no query text, so show it as Django does for server-side binding.
+        if isinstance(cursor, PreparingCursor):
+            return self.compose_sql(sql, params)
+        return super().last_executed_query(cursor, sql, params)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params = super().get_connection_params()
+        if getattr(settings, "DB_PREPARED_STATEMENTS", True):
+            # Django sets None (no statement is ever prepared). Any number lets a
+            # PreparingCursor prepare; client-binding cursors never do.
+            params["prepare_threshold"] = 5
+        return params
+
+    def prepared_cursor(self) -> CursorWrapper:
+        if not getattr(settings, "DB_PREPARED_STATEMENTS", True):
+            return self.cursor()
+        # What BaseDatabaseWrapper._cursor does, with our cursor class.
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(PreparingCursor(self.connection))
+
+    def is_usable(self) -> bool:
+        connection = self.connection
+        if connection is None or connection.closed:
+            return False
+        pgconn = connection.pgconn
+        if pgconn.status != ConnStatus.OK:
+            return False
+        # A notice leaves nothing more to read once consumed; a server that went
+        # away sent its last message and then end of file, which keeps the socket
+        # readable until libpq reads it and reports the connection lost.
+        for _ in range(8):
+            readable, _, _ = select.select([pgconn.socket], [], [], 0)
+            if not readable:
+                return pgconn.status == ConnStatus.OK
+            try:
+                pgconn.consume_input()
+            except psycopg.OperationalError:
+                return False
+        return False

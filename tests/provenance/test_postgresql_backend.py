@@ -1,0 +1,60 @@
+"""provenance.postgresql: prepared per-request reads and a health check without a
+round trip (the restart under gunicorn is in tests/faults)."""
+
+import time
+
+import pytest
+from django.db import connection, connections
+from django.urls import reverse
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the backend is PostgreSQL's"
+    ),
+]
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_session_read_is_prepared_once_and_reused(reporter_client):
+    url = reverse("provenance:claim-list")
+    for _ in range(3):
+        assert reporter_client.get(url).status_code == 200
+    statements = [s for s in _prepared_statements() if "session_data" in s]
+    assert len(statements) == 1
+
+
+def test_prepared_statements_can_be_turned_off(reporter_client, settings):
+    settings.DB_PREPARED_STATEMENTS = False
+    connection.close()  # the setting applies to new connections
+    assert reporter_client.get(reverse("provenance:claim-list")).status_code == 200
+    assert _prepared_statements() == []
+
+
+def test_a_healthy_idle_connection_is_usable():
+    connection.ensure_connection()
+    assert connection.is_usable()
+
+
+def test_a_connection_the_server_ended_is_not_usable():
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    # The server's goodbye (a message, then end of file) arrives at once.
+    time.sleep(0.2)
+    assert not connection.is_usable()
+    connection.close()
+    connection.ensure_connection()
+    assert connection.is_usable()
