@@ -3,8 +3,10 @@ claims, driven by wrk at 20 concurrent connections.
 
 Endpoints: claim list, claim page, timeline SVG and the publisher list endpoint, plus
 a bare Django view (/healthz, the full middleware stack and nothing else) measured in
-the same run as the baseline. Prints requests/s, p50/p95/p99 and errors, and each
-endpoint's throughput as a ratio of the bare view's.
+the same run as the baseline. Prints requests/s, p50/p95/p99, errors (HTTP >= 400
+and socket errors, counted by wrk), whether every answer had the byte size of a
+probed 200 (a redirect to the login page would not), and each endpoint's
+throughput as a ratio of the bare view's.
 Targets (issue 8): zero errors, p95 < 250 ms, each endpoint >= 0.3x the bare view.
 
     .venv/bin/python bench/load.py [--seconds 15] [--connections 20] [--workers 4]
@@ -144,6 +146,22 @@ def login(base: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
+def response_bytes(url: str, headers: dict[str, str]) -> int:
+    """Size on the wire of one answer to the request wrk repeats; it must be a 200."""
+    host, port = url.split("//", 1)[1].split("/", 1)[0].split(":")
+    path = "/" + url.split("//", 1)[1].split("/", 1)[1]
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    with socket.create_connection((host, int(port))) as conn:
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        conn.shutdown(socket.SHUT_WR)
+        raw = b"".join(iter(lambda: conn.recv(65536), b""))
+    status = raw.split(b" ", 2)[1]
+    if status != b"200":
+        sys.exit(f"{path} answered {status.decode()} before the run")
+    return len(raw)
+
+
 def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -> dict:
     command = [
         "wrk",
@@ -166,6 +184,11 @@ def run_wrk(url: str, headers: dict[str, str], seconds: int, connections: int) -
     ).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]
+    # Every answer should be the probed 200 byte for byte (cached pages are); a
+    # redirect to the login page or an error page would change the average.
+    expected = response_bytes(url, headers)
+    per_request = result["bytes"] / max(result["requests"], 1)
+    result["size_mismatch"] = abs(per_request - expected) > 0.001 * expected
     return result
 
 
@@ -267,17 +290,20 @@ def main() -> None:
     )
     print(
         f"{'endpoint':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>7} {'x bare':>7}"
+        f"{'errors':>7} {'all 200':>8} {'KB/req':>7} {'x bare':>7}"
     )
     ok = True
     for name, r in results:
-        errors = r["non2xx"] + r["socket_errors"]
+        errors = r["http_errors"] + r["socket_errors"]
         ratio = r["rps"] / bare
+        same = "no" if r["size_mismatch"] else "yes"
         print(
             f"{name:30} {r['rps']:8.1f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} "
-            f"{r['p99_ms']:8.1f} {errors:7d} {ratio:7.2f}"
+            f"{r['p99_ms']:8.1f} {errors:7d} {same:>8} "
+            f"{r['bytes'] / max(r['requests'], 1) / 1024:7.1f} {ratio:7.2f}"
         )
         if name != results[0][0]:
+            ok &= not r["size_mismatch"]
             ok &= errors == 0 and r["p95_ms"] < 250 and ratio >= 0.3
     print("targets (0 errors, p95 < 250 ms, >= 0.3x bare):", "met" if ok else "MISSED")
 

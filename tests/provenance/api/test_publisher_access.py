@@ -199,3 +199,31 @@ def test_throttling_is_per_key(team, monkeypatch):
     assert [busy.get(url).status_code for _ in range(3)] == [200, 200, 429]
     assert calm.get(url).status_code == 200
     cache.clear()
+
+
+def test_the_throttle_counts_in_one_cache_entry_whatever_the_rate(team, monkeypatch):
+    monkeypatch.setattr(
+        PublisherKeyThrottle, "THROTTLE_RATES", {"publisher": "1000000/min"}
+    )
+    monkeypatch.setattr(PublisherKeyThrottle, "timer", staticmethod(lambda: 600.5))
+    cache.clear()
+    issued = make_publisher(team)
+    client = publisher_client(issued.key)
+    url = reverse("api:claim-list")
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    prefix = issued.key.split(".")[0]
+    assert cache.get(f"throttle_publisher_{prefix}:10") == 5
+
+
+def test_a_throttled_key_is_told_when_to_come_back(team, monkeypatch):
+    monkeypatch.setattr(PublisherKeyThrottle, "THROTTLE_RATES", {"publisher": "1/min"})
+    monkeypatch.setattr(PublisherKeyThrottle, "timer", staticmethod(lambda: 615.0))
+    cache.clear()
+    client = publisher_client(make_publisher(team).key)
+    url = reverse("api:claim-list")
+    assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    cache.clear()
