@@ -27,15 +27,14 @@ class WindowThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
         key = f"{key}:{window}"
-        # The counter outlives its window by a little: it is never read after.
-        if self.cache.add(key, 1, self.duration + 5):
-            count = 1
-        else:
-            try:
+        try:
+            count = self.cache.incr(key)  # the common case: the window has begun
+        except ValueError:
+            # First request of the window (or a race with another process's).
+            # The counter outlives its window by a little; it is never read after.
+            count = 1 if self.cache.add(key, 1, self.duration + 5) else None
+            if count is None:
                 count = self.cache.incr(key)
-            except ValueError:  # expired between add and incr
-                self.cache.set(key, 1, self.duration + 5)
-                count = 1
         return count <= self.num_requests
 
     def wait(self) -> float:
