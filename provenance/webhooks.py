@@ -25,8 +25,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
+import certifi
 import rfc8785
+import urllib3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -64,11 +65,14 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_webhook_url(url: str, *, resolve: bool = True) -> None:
+def check_webhook_url(url: str, *, resolve: bool = True) -> list[str]:
     """Raise ValidationError unless `url` is an allowed webhook target.
 
     Every address the host resolves to must be public (not private, loopback,
     link-local, reserved or multicast), unless settings.WEBHOOK_ALLOW_PRIVATE.
+    Returns the addresses vetted (none when private targets are allowed or the
+    host was not resolved): a delivery connects to one of these, not to whatever
+    the name resolves to a moment later (DNS rebinding).
     """
     parts = urlsplit(url)
     if parts.scheme not in allowed_schemes():
@@ -80,7 +84,7 @@ def check_webhook_url(url: str, *, resolve: bool = True) -> None:
     if parts.username or parts.password:
         raise ValidationError("Webhook URLs may not carry credentials.")
     if settings.WEBHOOK_ALLOW_PRIVATE:
-        return
+        return []
     host = parts.hostname
     try:
         literal = ipaddress.ip_address(host)
@@ -91,7 +95,7 @@ def check_webhook_url(url: str, *, resolve: bool = True) -> None:
     elif host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
         raise ValidationError("Webhook URL points at a private host.")
     elif not resolve:
-        return
+        return []
     else:
         try:
             infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
@@ -102,6 +106,46 @@ def check_webhook_url(url: str, *, resolve: bool = True) -> None:
         raise ValidationError(
             "Webhook URL resolves to a private, loopback or reserved address."
         )
+    return addresses
+
+
+def post(url: str, *, address: str | None, body: bytes, headers: dict[str, str]) -> int:
+    """POST to `url` over a connection to `address` (the vetted one; None: resolve
+    the host) while TLS still checks the certificate for the URL's host. No
+    redirects: one could point anywhere, including inside the network."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    options: dict[str, Any] = {
+        "timeout": urllib3.Timeout(total=settings.WEBHOOK_TIMEOUT_SECONDS),
+        "retries": False,
+    }
+    if https:
+        pool = urllib3.HTTPSConnectionPool(
+            address or host,
+            port,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=certifi.where(),
+            **options,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address or host, port, **options)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    netloc = parts.netloc.rpartition("@")[2]  # credentials are refused anyway
+    with pool:
+        response = pool.urlopen(
+            "POST",
+            path,
+            body=body,
+            headers={**headers, "Host": netloc},
+            redirect=False,
+            preload_content=False,
+        )
+        response.drain_conn()
+        return response.status
 
 
 # --- Signing --------------------------------------------------------------------------
@@ -285,11 +329,12 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> Outcome | None:
         )
     body = rfc8785.dumps(delivery.event.payload)
     try:
-        check_webhook_url(publisher.webhook_url)
+        addresses = check_webhook_url(publisher.webhook_url)
         timestamp = int(now.timestamp())
-        response = requests.post(
+        status_code = post(
             publisher.webhook_url,
-            data=body,
+            address=addresses[0] if addresses else None,
+            body=body,
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": USER_AGENT,
@@ -300,15 +345,10 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> Outcome | None:
                     publisher.webhook_secret, timestamp, body
                 ),
             },
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            # A redirect could point anywhere, including inside the network.
-            allow_redirects=False,
         )
-        status_code = response.status_code
-        response.close()
     except ValidationError as exc:
         error = "; ".join(exc.messages)
-    except requests.RequestException as exc:
+    except urllib3.exceptions.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     if status_code is not None and 200 <= status_code < 300:
         return _finish(delivery, attempts, status_code, "", now, delivered=True)

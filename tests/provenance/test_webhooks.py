@@ -377,3 +377,136 @@ def test_two_workers_never_send_the_same_attempt(team, receiver, clock):
 def test_unknown_event_types_are_refused(team):
     with pytest.raises(ValueError, match="Unknown webhook event"), transaction.atomic():
         webhooks.outbox_enqueue(claim=published(team), event_type="claim.liked")
+
+
+def test_delivery_connects_to_the_address_that_was_vetted_not_a_rebound_one(
+    team, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """DNS rebinding: the name answers a public address to the check, then a
+    private one. The delivery must connect to the vetted address."""
+    import urllib3.util.connection
+
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    make_publisher(team, webhook_url="https://hooks.example.test/hook")
+    answers = iter(["93.184.215.14"])  # the first lookup; later ones: loopback
+
+    def resolve(host, port, *args, **kwargs):
+        if host == "hooks.example.test":
+            address = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    connected = []
+
+    def refuse(address, *args, **kwargs):
+        connected.append(address)
+        raise ConnectionRefusedError("the test network has no route")
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", refuse)
+    event = _publish(published(team), django_capture_on_commit_callbacks)
+
+    assert connected == [("93.184.215.14", 443)]
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert delivery.state == "pending"
+    assert "no route" in delivery.last_error
+
+
+def _tls_receiver(tmp_path, hostname):
+    """An HTTPS endpoint on 127.0.0.1 with a certificate for `hostname` from a
+    throw-away CA; returns (server, port, CA file)."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def certificate(subject, issuer, key, signer, *, ca):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(hours=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
+        )
+        if not ca:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(subject)]), False
+            )
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca = certificate("Test CA", "Test CA", ca_key, ca_key, ca=True)
+    leaf = certificate(hostname, "Test CA", key, ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (tmp_path / "leaf.key").write_bytes(
+        key.private_bytes(
+            pem,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    receiver = Receiver()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    receiver.server.socket = context.wrap_socket(
+        receiver.server.socket, server_side=True
+    )
+    return receiver, receiver.server.server_address[1], str(tmp_path / "ca.pem")
+
+
+@pytest.mark.parametrize(
+    ("certificate_for", "delivered"),
+    [("hooks.example.test", True), ("someone-else.example.test", False)],
+)
+def test_a_pinned_https_delivery_still_checks_the_certificate_for_the_url_host(
+    team,
+    settings,
+    monkeypatch,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+    certificate_for,
+    delivered,
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    receiver, port, ca_file = _tls_receiver(tmp_path, certificate_for)
+    try:
+        real_getaddrinfo = socket.getaddrinfo
+
+        def resolve(host, port, *args, **kwargs):
+            if host == "hooks.example.test":
+                return [
+                    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))
+                ]
+            return real_getaddrinfo(host, port, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", resolve)
+        # This test's receiver is on loopback: let the policy treat it as public.
+        monkeypatch.setattr(webhooks, "_is_public", lambda address: True)
+        monkeypatch.setattr(webhooks.certifi, "where", lambda: ca_file)
+        make_publisher(team, webhook_url=f"https://hooks.example.test:{port}/hook")
+        event = _publish(published(team), django_capture_on_commit_callbacks)
+        delivery = WebhookDelivery.objects.get(event=event)
+    finally:
+        receiver.close()
+    if delivered:
+        assert delivery.state == "delivered", delivery.last_error
+        headers = receiver.requests[0][0]
+        assert headers["Host"] == f"hooks.example.test:{port}"
+    else:
+        assert delivery.state == "pending"
+        assert receiver.requests == []
+        assert delivery.last_error.startswith("SSLError: hostname")
