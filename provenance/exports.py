@@ -46,7 +46,7 @@ from .models import (
     Team,
     format_quantity,
 )
-from .selectors import ClaimAsOf
+from .selectors import ClaimAsOf, claim_labels_as_of
 
 SCHEMA_VERSION = "1.0"
 BUNDLE_SCHEMA_VERSION = "1.0"
@@ -753,8 +753,8 @@ def claim_export_as_of(
     `state` comes from `selectors.claim_as_of` over a claim loaded through
     `with_export_relations` (so restricted links are already gone for the public).
     Field values (quantity, first appearance, publication fields) come from the
-    claim's history at that time; subjects and tags are the current ones. For a
-    publisher, None unless the claim was published (or retracted) at that time.
+    claim's history at that time, subjects and tags too. For a publisher, None
+    unless the claim was published (or retracted) at that time.
     """
     if not state.existed:
         return None
@@ -787,7 +787,10 @@ def claim_export_as_of(
     corrections = tuple(
         c for c in current.review.corrections if c.corrected_at <= state.when
     )
+    subjects, tags = claim_labels_as_of(state)
     changes: dict[str, Any] = {
+        "subjects": tuple(_entity(s) for s in subjects),
+        "tags": tuple(tag.slug for tag in tags),
         "text": state.text,
         "summary": state.summary,
         "quantity": quantity,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -26,6 +27,7 @@ from .models import (
     Relation,
     Review,
     Stance,
+    Tag,
     Team,
     format_quantity,
 )
@@ -172,6 +174,7 @@ class ClaimAsOf:
     first_appearance_source: str = ""
     first_appearance_at: datetime | None = None
     recorded_at: datetime | None = None
+    history_id: int | None = None  # the version shown (claim_labels_as_of)
 
     @property
     def status_label(self) -> str:
@@ -256,6 +259,26 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
         first_appearance_source=version.first_appearance_source,
         first_appearance_at=version.first_appearance_at,
         recorded_at=version.history_date,
+        history_id=version.history_id,
+    )
+
+
+def claim_labels_as_of(state: ClaimAsOf) -> tuple[list[Entity], list[Tag]]:
+    """The subjects and tags of the claim version `state` shows, by name: history
+    keeps them with each version (Claim.history m2m_fields)."""
+    if state.history_id is None:
+        return [], []
+    # simple-history's per-version copies of the claim's m2m rows.
+    subjects = apps.get_model("provenance", "HistoricalClaim_subjects").objects
+    tags = apps.get_model("provenance", "HistoricalClaim_tags").objects
+    subjects = subjects.filter(history_id=state.history_id)
+    tags = tags.filter(history_id=state.history_id)
+    return (
+        [
+            row.entity
+            for row in subjects.select_related("entity").order_by("entity__name")
+        ],
+        [row.tag for row in tags.select_related("tag").order_by("tag__name")],
     )
 
 

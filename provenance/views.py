@@ -89,9 +89,15 @@ def claim_page_context(
         claim=claim, when=as_of or timezone.now(), axis=axis or "recorded"
     )
     events = selectors.claim_timeline(claim=claim, state=state)
+    if as_of:
+        subjects, tags = selectors.claim_labels_as_of(state)
+    else:
+        subjects, tags = claim.subjects.all(), claim.tags.all()
     return {
         "claim": claim,
         "shown": state,
+        "subjects": subjects,
+        "tags": tags,
         "as_of": as_of,
         "as_of_form": as_of_form,
         "links": state.links,

@@ -222,6 +222,46 @@ def test_claim_page_as_of_shows_the_old_text(reporter_client, claim, reporter):
     assert b'<p class="claim-text">Sharpened text</p>' in new.content
 
 
+def test_claim_page_as_of_shows_the_subjects_and_tags_of_then(
+    reporter_client, team, reporter
+):
+    from tests.factories import EntityFactory
+
+    shipper = EntityFactory(team=team, name="Rajin port authority")
+    railway = EntityFactory(team=team, name="Tikhoretsk railhead")
+    claim = services.claim_create(
+        team=team,
+        actor=reporter,
+        text="Containers moved",
+        subjects=[shipper],
+        tag_names=["ports"],
+        at=at("2023-09-05"),
+    )
+    services.claim_update(
+        claim_id=claim.pk,
+        actor=reporter,
+        expected_version=1,
+        subjects=[railway],
+        tag_names=["rail"],
+        at=at("2023-10-13"),
+    )
+    url = reverse("provenance:claim-detail", args=[claim.pk])
+    old = reporter_client.get(url, {"as_of": "2023-10-12"}).content.decode()
+    assert "Rajin port authority" in old
+    assert "?tag=ports" in old
+    assert "Tikhoretsk railhead" not in old
+    assert "?tag=rail" not in old
+    new = reporter_client.get(url, {"as_of": "2023-10-17"}).content.decode()
+    assert "Tikhoretsk railhead" in new
+    assert "Rajin port authority" not in new
+    state = selectors.claim_as_of(claim=claim, when=at("2023-10-12"))
+    subjects, tags = selectors.claim_labels_as_of(state)
+    assert ([s.name for s in subjects], [t.slug for t in tags]) == (
+        ["Rajin port authority"],
+        ["ports"],
+    )
+
+
 def test_assessment_form_posts_through_the_service(reporter_client, claim):
     response = reporter_client.post(
         reverse("provenance:claim-assess", args=[claim.pk]),
