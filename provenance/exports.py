@@ -865,8 +865,11 @@ def _schema_agent(entity: EntityRef | None, name: str) -> dict[str, Any]:
     return agent
 
 
-def claim_review(export: ClaimExport) -> dict[str, Any]:
-    """schema.org ClaimReview JSON-LD; the rating is the ICD-203 current confidence."""
+def claim_review(export: ClaimExport, *, url: str | None = None) -> dict[str, Any]:
+    """schema.org ClaimReview JSON-LD; the rating is the ICD-203 current confidence.
+
+    `url` is the page that carries the review (a publisher's, from its claim URL
+    template); without one, the claim's API URL."""
     first = export.first_appearance
     item: dict[str, Any] = {"@type": "Claim"}
     if first.entity or first.source:
@@ -895,7 +898,7 @@ def claim_review(export: ClaimExport) -> dict[str, Any]:
     review: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": export.url,
+        "url": url or export.url,
         "claimReviewed": export.text,
         "author": {"@type": "Organization", "name": export.team_name},
         "datePublished": _date(export.review.published_at),

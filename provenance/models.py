@@ -19,7 +19,12 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .confidence import SCALE, ConfidenceLevel
-from .validators import validate_imo, validate_locode, validate_mmsi
+from .validators import (
+    validate_claim_url_template,
+    validate_imo,
+    validate_locode,
+    validate_mmsi,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -656,6 +661,15 @@ class Publisher(models.Model):
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=128, blank=True)
     is_webhook_enabled = models.BooleanField(default=True)
+    claim_url_template = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_claim_url_template],
+        help_text=(
+            "Where this publisher shows a claim, e.g. "
+            "https://paper.example/fact-checks/{slug}: the ClaimReview url it gets."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -663,6 +677,12 @@ class Publisher(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def claim_page_url(self, *, claim_id: int, slug: str, team: str) -> str | None:
+        """This publisher's page for a claim, if it told us where it shows them."""
+        if not self.claim_url_template:
+            return None
+        return self.claim_url_template.format(id=claim_id, slug=slug, team=team)
 
     def is_usable(self, at: datetime) -> bool:
         """Whether the key works at that moment: not revoked, not expired."""

@@ -1,6 +1,8 @@
 """Identifier checks shared by forms, services and the AIS importer."""
 
 import re
+import string
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
@@ -51,3 +53,26 @@ def validate_locode(value: str) -> None:
             params={"value": value},
             code="invalid_locode",
         )
+
+
+CLAIM_URL_FIELDS = frozenset({"id", "slug", "team"})
+
+
+def validate_claim_url_template(value: str) -> None:
+    """A publisher's page address for a claim: an http(s) URL with {id} or {slug}
+    (and optionally {team}), e.g. https://paper.example/fact-checks/{slug}."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name}
+    except ValueError as exc:
+        raise ValidationError(f"Not a valid template: {exc}.") from exc
+    unknown = names - CLAIM_URL_FIELDS
+    if unknown:
+        raise ValidationError(
+            f"Unknown placeholder(s): {', '.join(sorted(unknown))}; "
+            "use {id}, {slug} and {team}."
+        )
+    if not names & {"id", "slug"}:
+        raise ValidationError("The template needs {id} or {slug}.")
+    parts = urlsplit(value.format(id=1, slug="claim", team="team"))
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ValidationError("The template must be an http(s) URL.")

@@ -43,7 +43,14 @@ class ReadOnlyLogAdmin(SuperuserOnlyAdmin):
 class PublisherForm(forms.ModelForm):
     class Meta:
         model = Publisher
-        fields = ["name", "teams", "expires_at", "webhook_url", "is_webhook_enabled"]
+        fields = [
+            "name",
+            "teams",
+            "expires_at",
+            "webhook_url",
+            "is_webhook_enabled",
+            "claim_url_template",
+        ]
 
     def clean_webhook_url(self) -> str:
         url = self.cleaned_data["webhook_url"]

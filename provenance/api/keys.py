@@ -74,11 +74,17 @@ def publisher_create(
     teams: Iterable[Team],
     webhook_url: str = "",
     expires_at: datetime | None = None,
+    claim_url_template: str = "",
 ) -> IssuedKey:
     """Create a publisher with a new key (and a webhook secret when it has a URL)."""
     if webhook_url:
         check_webhook_url(webhook_url, resolve=False)
-    publisher = Publisher(name=name, webhook_url=webhook_url, expires_at=expires_at)
+    publisher = Publisher(
+        name=name,
+        webhook_url=webhook_url,
+        expires_at=expires_at,
+        claim_url_template=claim_url_template,
+    )
     key = assign_new_key(publisher)
     publisher.webhook_secret = new_webhook_secret()
     publisher.full_clean()

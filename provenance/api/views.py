@@ -309,9 +309,14 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
     )
     def claimreview(self, request: Request, pk: str) -> Response:
         claim = get_object_or_404(self.get_queryset(), pk=pk)
+        export = self._export(claim)
+        page = None
+        if is_publisher(request):
+            page = request.auth.claim_page_url(
+                claim_id=export.id, slug=export.slug, team=export.team
+            )
         return Response(
-            exports.claim_review(self._export(claim)),
-            content_type="application/ld+json",
+            exports.claim_review(export, url=page), content_type="application/ld+json"
         )
 
     @extend_schema(

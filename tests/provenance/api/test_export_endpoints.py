@@ -81,6 +81,41 @@ def test_claimreview_endpoint_is_json_ld(team):
     assert response.json()["@type"] == "ClaimReview"
 
 
+def test_claimreview_url_is_the_publishers_page_when_it_gave_a_template(team):
+    claim = rich_claim(team)
+    url = reverse("api:claim-claimreview", args=[claim.pk])
+    with_pages = make_publisher(
+        team, claim_url_template="https://paper.example/{team}/fact-checks/{slug}"
+    )
+    review = publisher_client(with_pages.key).get(url).json()
+    assert (
+        review["url"] == f"https://paper.example/{team.slug}/fact-checks/{claim.slug}"
+    )
+    plain = publisher_client(make_publisher(team, name="Plain").key).get(url).json()
+    assert plain["url"].endswith(f"/api/v1/claims/{claim.pk}/")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "https://paper.example/fact-checks/",  # no {id} or {slug}
+        "https://paper.example/{claim}",  # unknown placeholder
+        "javascript:alert({id})",
+        "https://paper.example/{slug",
+        "/relative/{slug}",
+    ],
+)
+def test_a_bad_claim_url_template_is_refused(team, template):
+    from django.core.exceptions import ValidationError
+
+    from provenance.models import Publisher
+
+    with pytest.raises(ValidationError) as error:
+        make_publisher(team, claim_url_template=template)
+    assert "claim_url_template" in error.value.message_dict
+    assert not Publisher.objects.exists()
+
+
 def test_prov_endpoint_loads_back_with_prov(team):
     claim = rich_claim(team)
     response = publisher_client(make_publisher(team).key).get(
