@@ -18,7 +18,13 @@ from django.utils import timezone
 
 from ..models import OutboxEvent, Publisher, WebhookDelivery
 from ..webhooks import check_webhook_url
-from .keys import assign_new_key, new_webhook_secret, publisher_revoke
+from .keys import (
+    assign_new_key,
+    new_webhook_secret,
+    publisher_audit,
+    publisher_revoke,
+    publisher_rotate_key,
+)
 
 
 class SuperuserOnlyAdmin(admin.ModelAdmin):
@@ -104,13 +110,15 @@ class PublisherAdmin(SuperuserOnlyAdmin):
 
     @admin.display(boolean=True, description="usable")
     def is_usable(self, obj: Publisher) -> bool:
-        return obj.revoked_at is None and (
-            obj.expires_at is None or obj.expires_at > timezone.now()
-        )
+        return obj.is_usable(timezone.now())
 
     def save_model(
         self, request: HttpRequest, obj: Publisher, form: forms.ModelForm, change: bool
     ) -> None:
+        # The teams it read before the edit: their chains record the change too.
+        obj._teams_before = (
+            list(obj.teams.values_list("pk", flat=True)) if change else []
+        )
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -124,9 +132,23 @@ class PublisherAdmin(SuperuserOnlyAdmin):
             messages.WARNING,
         )
 
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the teams are saved; the admin view's transaction covers both.
+        publisher_audit(
+            form.instance,
+            actor=request.user,
+            action="publisher.change" if change else "publisher.create",
+            also_team_ids=form.instance._teams_before,
+        )
+
     @admin.action(description="Revoke the selected publishers' keys")
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[Publisher]) -> None:
-        count = publisher_revoke(publisher_ids=queryset.values_list("pk", flat=True))
+        count = publisher_revoke(
+            publisher_ids=queryset.values_list("pk", flat=True), actor=request.user
+        )
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
 
     @admin.action(description="Issue a new key (the old one stops working)")
@@ -134,9 +156,9 @@ class PublisherAdmin(SuperuserOnlyAdmin):
         self, request: HttpRequest, queryset: QuerySet[Publisher]
     ) -> None:
         for publisher in queryset:
-            key = assign_new_key(publisher)
-            publisher.revoked_at = None
-            publisher.save(update_fields=["key_prefix", "key_hash", "revoked_at"])
+            key = publisher_rotate_key(
+                publisher_id=publisher.pk, actor=request.user
+            ).key
             self.message_user(
                 request,
                 f"New API key for {publisher.name} (shown once): {key}",

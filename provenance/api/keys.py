@@ -5,6 +5,10 @@ to brute-force and no dictionary to stretch against; a slow password hash (PBKDF
 Argon2) would only add latency to every API request. The prefix is not secret: it
 finds the row (and names the throttle bucket), the secret's hash is compared with
 `hmac.compare_digest`.
+
+Every change to a publisher (created, edited, key issued, revoked) is recorded in
+the audit chain of each team it reads (before and after the change): a team's
+trail shows who was given its published claims, never a key or a secret.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from ..audit import audit_record
 from ..models import Publisher, Team
 from ..webhooks import check_webhook_url
 
@@ -75,6 +81,7 @@ def publisher_create(
     webhook_url: str = "",
     expires_at: datetime | None = None,
     claim_url_template: str = "",
+    actor: Any = None,
 ) -> IssuedKey:
     """Create a publisher with a new key (and a webhook secret when it has a URL)."""
     if webhook_url:
@@ -90,19 +97,61 @@ def publisher_create(
     publisher.full_clean()
     publisher.save()
     publisher.teams.set(teams)
+    publisher_audit(publisher, actor=actor, action="publisher.create")
     return IssuedKey(publisher, key, publisher.webhook_secret)
 
 
+def publisher_audit(
+    publisher: Publisher,
+    *,
+    actor: Any,
+    action: str,
+    also_team_ids: Iterable[int] = (),
+) -> None:
+    """Record a publisher change in the chain of every team it reads, and of
+    `also_team_ids` (teams it read before the change). Inside the change's
+    transaction."""
+    teams = Team.objects.filter(
+        pk__in={*publisher.teams.values_list("pk", flat=True), *also_team_ids}
+    ).order_by("pk")
+    expires = publisher.expires_at
+    payload = {
+        "name": publisher.name,
+        "key_prefix": publisher.key_prefix,
+        "teams": sorted(publisher.teams.values_list("slug", flat=True)),
+        "expires_at": expires.isoformat() if expires else None,
+        "revoked": publisher.revoked_at is not None,
+        "webhook_url": publisher.webhook_url,
+        "claim_url_template": publisher.claim_url_template,
+    }
+    for team in teams:
+        audit_record(
+            team=team, actor=actor, action=action, obj=publisher, payload=payload
+        )
+
+
 @transaction.atomic
-def publisher_rotate_key(*, publisher_id: int) -> IssuedKey:
+def publisher_rotate_key(*, publisher_id: int, actor: Any = None) -> IssuedKey:
+    """A new key; the old one stops working, and a revoked publisher is usable again."""
     publisher = Publisher.objects.select_for_update().get(pk=publisher_id)
     key = assign_new_key(publisher)
-    publisher.save(update_fields=["key_prefix", "key_hash"])
+    publisher.revoked_at = None
+    publisher.save(update_fields=["key_prefix", "key_hash", "revoked_at"])
+    publisher_audit(publisher, actor=actor, action="publisher.new_key")
     return IssuedKey(publisher, key, "")
 
 
-def publisher_revoke(*, publisher_ids: Iterable[int]) -> int:
+@transaction.atomic
+def publisher_revoke(*, publisher_ids: Iterable[int], actor: Any = None) -> int:
     """Revoke keys now; already revoked ones keep their first revocation time."""
-    return Publisher.objects.filter(
-        pk__in=list(publisher_ids), revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    publishers = list(
+        Publisher.objects.select_for_update().filter(
+            pk__in=list(publisher_ids), revoked_at__isnull=True
+        )
+    )
+    now = timezone.now()
+    for publisher in publishers:
+        publisher.revoked_at = now
+        publisher.save(update_fields=["revoked_at"])
+        publisher_audit(publisher, actor=actor, action="publisher.revoke")
+    return len(publishers)

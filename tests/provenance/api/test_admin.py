@@ -99,3 +99,55 @@ def test_create_publisher_command_prints_the_key_once(team, capsys):
     key = out[out.index("API key (shown once, store it now):") + 1]
     published(team)
     assert publisher_client(key).get(reverse("api:claim-list")).status_code == 200
+
+
+def _trail(team):
+    from provenance.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(team=team)
+        .order_by("seq")
+        .values_list("action", "actor_label", "payload")
+    )
+
+
+def test_every_publisher_change_is_in_the_audit_chain_of_each_team_it_reads(
+    admin_client, team, other_team
+):
+    from provenance.audit import verify_chain
+
+    issued = make_publisher(team)
+    url = reverse("admin:provenance_publisher_change", args=[issued.publisher.pk])
+    admin_client.post(
+        url,
+        {
+            "name": "Daily Paper",
+            "teams": [other_team.pk],  # moved from team A to team B
+            "is_webhook_enabled": "on",
+            "deliveries-TOTAL_FORMS": "0",
+            "deliveries-INITIAL_FORMS": "0",
+        },
+    )
+    changelist = reverse("admin:provenance_publisher_changelist")
+    for action in ("issue_new_keys", "revoke_keys"):
+        admin_client.post(
+            changelist, {"action": action, "_selected_action": [issued.publisher.pk]}
+        )
+
+    a_trail, b_trail = _trail(team), _trail(other_team)
+    assert [(act, who) for act, who, _ in a_trail] == [
+        ("publisher.create", "system"),
+        ("publisher.change", "root"),  # A loses the publisher: A's chain says so
+    ]
+    assert a_trail[1][2]["teams"] == [other_team.slug]
+    assert [(act, who) for act, who, _ in b_trail] == [
+        ("publisher.change", "root"),
+        ("publisher.new_key", "root"),
+        ("publisher.revoke", "root"),
+    ]
+    assert b_trail[-1][2]["revoked"] is True
+    everything = str(a_trail + b_trail)
+    assert issued.key.split(".")[1] not in everything  # never the secret
+    assert issued.publisher.webhook_secret not in everything
+    for chain_team in (team, other_team):
+        assert list(verify_chain(chain_team)) == []

@@ -6,6 +6,7 @@ from prov.model import ProvDocument
 
 from evidence.models import EvidenceKind, ImageDetail
 from provenance import signing
+from provenance.models import AuditChainHead
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
 
 from .helpers import make_publisher, published, publisher_client, rich_claim
@@ -69,7 +70,10 @@ def test_signed_bundle_verifies_with_the_well_known_key(team, client):
     assert result.is_valid, result.reason
     assert result.claim_count == 1
     payload = orjson.loads(response.content)["payload"]
-    assert payload["audit_heads"] == [{"team": team.slug, "seq": 0, "hash": ""}]
+    # Granting the key was the team's one recorded change.
+    head = AuditChainHead.objects.get(team=team)
+    assert head.seq == 1
+    assert payload["audit_heads"] == [{"team": team.slug, "seq": 1, "hash": head.hash}]
 
 
 def test_claimreview_endpoint_is_json_ld(team):
