@@ -65,12 +65,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         pgconn = connection.pgconn
         if pgconn.status != ConnStatus.OK:
             return False
+        poller = select.poll()  # not select(): descriptors above 1023 happen
+        poller.register(pgconn.socket, select.POLLIN)
         # A notice leaves nothing more to read once consumed; a server that went
         # away sent its last message and then end of file, which keeps the socket
         # readable until libpq reads it and reports the connection lost.
         for _ in range(8):
-            readable, _, _ = select.select([pgconn.socket], [], [], 0)
-            if not readable:
+            if not poller.poll(0):
                 return pgconn.status == ConnStatus.OK
             try:
                 pgconn.consume_input()
