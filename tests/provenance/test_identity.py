@@ -115,7 +115,7 @@ def test_a_publisher_key_loads_with_the_heads_of_its_granted_teams(team):
     issued = make_publisher(team)
     publisher = identity.load_publisher(issued.key.split(".")[0])
     assert publisher.pk == issued.publisher.pk
-    assert publisher.team_heads == {team.pk: 0}
+    assert publisher.team_heads == {team.pk: 1}  # granting the key is recorded
 
 
 def test_a_newly_granted_team_reaches_the_publisher_list_at_once(team, other_team):
