@@ -13,6 +13,7 @@ from tests.factories import (
     EvidenceItemFactory,
     StatementFactory,
 )
+from tests.provenance.api.helpers import relabelled_claim
 
 
 def at(day: str) -> datetime:
@@ -225,26 +226,7 @@ def test_claim_page_as_of_shows_the_old_text(reporter_client, claim, reporter):
 def test_claim_page_as_of_shows_the_subjects_and_tags_of_then(
     reporter_client, team, reporter
 ):
-    from tests.factories import EntityFactory
-
-    shipper = EntityFactory(team=team, name="Rajin port authority")
-    railway = EntityFactory(team=team, name="Tikhoretsk railhead")
-    claim = services.claim_create(
-        team=team,
-        actor=reporter,
-        text="Containers moved",
-        subjects=[shipper],
-        tag_names=["ports"],
-        at=at("2023-09-05"),
-    )
-    services.claim_update(
-        claim_id=claim.pk,
-        actor=reporter,
-        expected_version=1,
-        subjects=[railway],
-        tag_names=["rail"],
-        at=at("2023-10-13"),
-    )
+    claim, _, _ = relabelled_claim(team, reporter)
     url = reverse("provenance:claim-detail", args=[claim.pk])
     old = reporter_client.get(url, {"as_of": "2023-10-12"}).content.decode()
     assert "Rajin port authority" in old

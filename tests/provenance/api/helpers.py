@@ -146,3 +146,36 @@ def make_publisher(*teams, **kwargs) -> IssuedKey:
 
 def publisher_client(key: str) -> Client:
     return Client(headers={"authorization": f"Api-Key {key}"})
+
+
+def relabelled_claim(team, actor):
+    """A claim drafted on 5 Sep 2023 about the Rajin port authority, tagged
+    "ports", whose subject and tag became the Tikhoretsk railhead and "rail" on
+    13 Oct 2023 (both through the services, so history records them).
+    Returns (claim, first subject, second subject)."""
+    from datetime import UTC, datetime
+
+    from provenance import services
+
+    def noon(day):
+        return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+    first = EntityFactory(team=team, name="Rajin port authority")
+    second = EntityFactory(team=team, name="Tikhoretsk railhead")
+    claim = services.claim_create(
+        team=team,
+        actor=actor,
+        text="Containers moved",
+        subjects=[first],
+        tag_names=["ports"],
+        at=noon("2023-09-05"),
+    )
+    services.claim_update(
+        claim_id=claim.pk,
+        actor=actor,
+        expected_version=1,
+        subjects=[second],
+        tag_names=["rail"],
+        at=noon("2023-10-13"),
+    )
+    return claim, first, second

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from tests.factories import AssessmentFactory, ClaimEvidenceFactory, ClaimFactory
 
-from .helpers import make_publisher, publisher_client
+from .helpers import make_publisher, publisher_client, relabelled_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -77,31 +77,7 @@ def test_bad_as_of_or_axis_is_400(team, history):
 
 
 def test_as_of_gives_the_subjects_and_tags_of_then(reporter_client, team, reporter):
-    from datetime import UTC, datetime
-
-    from provenance import services
-    from tests.factories import EntityFactory
-
-    def at(day):
-        return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-
-    first, second = EntityFactory(team=team), EntityFactory(team=team)
-    claim = services.claim_create(
-        team=team,
-        actor=reporter,
-        text="Cargo seen",
-        subjects=[first],
-        tag_names=["ports"],
-        at=at("2023-09-05"),
-    )
-    services.claim_update(
-        claim_id=claim.pk,
-        actor=reporter,
-        expected_version=1,
-        subjects=[second],
-        tag_names=["rail"],
-        at=at("2023-10-13"),
-    )
+    claim, first, second = relabelled_claim(team, reporter)
     then = _get(reporter_client, claim, as_of="2023-10-12").json()
     assert [s["id"] for s in then["subjects"]] == [first.pk]
     assert then["tags"] == ["ports"]
