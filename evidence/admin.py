@@ -12,6 +12,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
+from provenance.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
+
 from . import services
 from .models import (
     AISExtract,
@@ -21,17 +23,6 @@ from .models import (
     NearDuplicate,
     Statement,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CustodyEventInline(ReadOnlyInline):
@@ -66,21 +57,8 @@ class NearDuplicateInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class TeamScopedMixin:
-    """Non-superuser staff see only their own teams' evidence."""
-
-    team_lookup = "team"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        teams = request.user.memberships.values("team_id")
-        return queryset.filter(**{f"{self.team_lookup}__in": teams})
-
-
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(TeamScopedMixin, admin.ModelAdmin):
+class EvidenceItemAdmin(TeamScopedAdmin):
     list_display = [
         "title",
         "kind",
@@ -154,10 +132,10 @@ class EvidenceItemAdmin(TeamScopedMixin, admin.ModelAdmin):
 
 
 @admin.register(AISExtract)
-class AISExtractAdmin(TeamScopedMixin, admin.ModelAdmin):
-    team_lookup = "item__team"
-
+class AISExtractAdmin(NoEditsMixin, TeamScopedAdmin):
     """Read-only: extracts are written by the AIS services (upload, processing)."""
+
+    team_lookup = "item__team"
 
     list_display = [
         "item",
@@ -185,12 +163,3 @@ class AISExtractAdmin(TeamScopedMixin, admin.ModelAdmin):
         "summary",
         "analysed_at",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

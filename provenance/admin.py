@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
+from .admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
 from .confidence import ConfidenceLevel
 from .models import (
     AuditEvent,
@@ -36,29 +37,6 @@ from .models import (
     Team,
 )
 from .rules import InvalidTransition
-
-
-def member_team_ids(request: HttpRequest) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=request.user).values("team_id")
-
-
-class TeamScopedAdmin(admin.ModelAdmin):
-    """Non-superuser staff see and pick only the teams they are members of."""
-
-    team_lookup = "team"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(**{f"{self.team_lookup}__in": member_team_ids(request)})
-
-    def formfield_for_foreignkey(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> Any:
-        if db_field.name == "team" and not request.user.is_superuser:
-            kwargs["queryset"] = Team.objects.filter(pk__in=member_team_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class MembershipInline(admin.TabularInline):
@@ -108,17 +86,6 @@ class TagAdmin(TeamScopedAdmin):
     list_display = ["name", "team"]
     list_filter = ["team"]
     search_fields = ["name"]
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReviewInline(ReadOnlyInline):
@@ -185,7 +152,9 @@ def _review_action(decision: str, description: str, done: str) -> Any:
 
 
 @admin.register(Claim)
-class ClaimAdmin(TeamScopedAdmin, SimpleHistoryAdmin):
+class ClaimAdmin(NoEditsMixin, TeamScopedAdmin, SimpleHistoryAdmin):
+    # Status and content change only through services: the claim page for content,
+    # the actions below for decisions. The change page is a read-only record.
     list_display = [
         "__str__",
         "team",
@@ -247,17 +216,6 @@ class ClaimAdmin(TeamScopedAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_current_confidence()
-
-    # Status and content change only through services: the claim page for content,
-    # the actions above for decisions. The change page is a read-only record.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="Current confidence", ordering="current_confidence")
     def current_confidence(self, obj: Claim) -> str:
@@ -352,7 +310,7 @@ class ClaimAdmin(TeamScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(TeamScopedAdmin):
+class AuditEventAdmin(NoEditsMixin, TeamScopedAdmin):
     list_display = [
         "seq",
         "team",
@@ -366,22 +324,13 @@ class AuditEventAdmin(TeamScopedAdmin):
     search_fields = ["object_id", "actor_label", "hash"]
     list_select_related = ["team"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # Publishers, the webhook outbox and its delivery log (issue 7): registered there.
 from .api import admin as _publisher_admin  # noqa: E402, F401
 
 
 @admin.register(ConfidenceAssessment)
-class ConfidenceAssessmentAdmin(TeamScopedAdmin):
+class ConfidenceAssessmentAdmin(NoEditsMixin, TeamScopedAdmin):
     """Append-only: viewable here, never added, changed or deleted (a mistaken
     assessment is superseded through the claim page or the API)."""
 
@@ -390,12 +339,3 @@ class ConfidenceAssessmentAdmin(TeamScopedAdmin):
     list_filter = ["level", "claim__team"]
     search_fields = ["rationale", "claim__text"]
     list_select_related = ["claim", "assessed_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

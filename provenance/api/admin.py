@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ..admin_base import NoEditsMixin
 from ..models import OutboxEvent, Publisher, WebhookDelivery
 from ..webhooks import check_webhook_url
 from .keys import (
@@ -35,15 +36,8 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_superuser
 
 
-class ReadOnlyLogAdmin(SuperuserOnlyAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyLogAdmin(NoEditsMixin, SuperuserOnlyAdmin):
+    pass
 
 
 class PublisherForm(forms.ModelForm):

@@ -2,12 +2,30 @@ from pathlib import Path
 
 import pytest
 
+from evidence.demo_ais import DUNAI, RAJIN
 from provenance.audit import chain_head
 from tests.celery_worker import real_celery_worker  # noqa: F401 - a fixture
+from tests.factories import EntityFactory
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 IMAGES = DATA / "images"
 FILES = DATA / "evidence"
+
+
+@pytest.fixture
+def ports(team):
+    """The demo's two ports (Rajin, Dunai) as port entities of `team`, by key."""
+    return {
+        port.key: EntityFactory(
+            team=team,
+            kind="port",
+            name=port.name,
+            slug=port.key,
+            latitude=port.lat,
+            longitude=port.lon,
+        )
+        for port in (RAJIN, DUNAI)
+    }
 
 
 @pytest.fixture

@@ -6,26 +6,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from evidence.demo_ais import DUNAI, RAJIN, demo_ais_extracts
+from evidence.demo_ais import demo_ais_extracts
 from evidence.models import AISPosition, EvidenceItem
 from provenance.audit import chain_head
 from provenance.demo import SYNTHETIC_IDS
 from provenance.models import ClaimEvidence
 from tests.evidence.ais.helpers import DATA
-from tests.factories import ClaimFactory, EntityFactory
-
-
-@pytest.fixture
-def ports(team):
-    for p in (RAJIN, DUNAI):
-        EntityFactory(
-            team=team,
-            kind="port",
-            name=p.name,
-            slug=p.key,
-            latitude=p.lat,
-            longitude=p.lon,
-        )
+from tests.factories import ClaimFactory
 
 
 def run(*args):

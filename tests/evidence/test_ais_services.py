@@ -11,7 +11,7 @@ from django.db import connection
 from evidence import ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.ais.validate import parse_and_validate
-from evidence.demo_ais import DUNAI, RAJIN, demo_ais_extracts
+from evidence.demo_ais import demo_ais_extracts
 from evidence.models import (
     AISExtract,
     AISGap,
@@ -38,21 +38,6 @@ FORMATS = {
     "multisentence.nmea": "nmea",
     "dirty.nmea": "nmea",
 }
-
-
-@pytest.fixture
-def ports(team):
-    return {
-        key: EntityFactory(
-            team=team,
-            kind="port",
-            name=port.name,
-            slug=key,
-            latitude=port.lat,
-            longitude=port.lon,
-        )
-        for key, port in (("rajin", RAJIN), ("dunai", DUNAI))
-    }
 
 
 @pytest.fixture

@@ -8,29 +8,13 @@ import pytest
 from django.urls import reverse
 
 from evidence import ais_services
-from evidence.demo_ais import DUNAI, RAJIN, demo_ais_extracts
+from evidence.demo_ais import demo_ais_extracts
 from evidence.models import EvidenceItem
 from provenance.demo import SYNTHETIC_IDS
 from tests.evidence.ais.helpers import DATA
-from tests.factories import EntityFactory
 
 # Extract page and vessel page: the same queries whatever the number of rows.
 PAGE_QUERIES = 12
-
-
-@pytest.fixture
-def ports(team):
-    return [
-        EntityFactory(
-            team=team,
-            kind="port",
-            name=p.name,
-            slug=p.key,
-            latitude=p.lat,
-            longitude=p.lon,
-        )
-        for p in (RAJIN, DUNAI)
-    ]
 
 
 @pytest.fixture
@@ -220,7 +204,7 @@ def test_vessel_page_lists_extracts_calls_and_dark_periods_in_constant_queries(
 
 def test_port_page_lists_the_calls_made_there(editor_client, demo_items, ports):
     response = editor_client.get(
-        reverse("provenance:entity-detail", args=[ports[0].slug])
+        reverse("provenance:entity-detail", args=[ports["rajin"].slug])
     )
     html = response.content.decode()
     assert "Calls here" in html

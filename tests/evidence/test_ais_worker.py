@@ -5,26 +5,16 @@ import io
 import pytest
 
 from evidence import ais_services
-from evidence.demo_ais import DUNAI, RAJIN, demo_ais_extracts
+from evidence.demo_ais import demo_ais_extracts
 from evidence.models import AISPosition, EvidenceItem, PortCall
 from provenance.demo import SYNTHETIC_IDS
-from tests.factories import EntityFactory
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_uploaded_ais_extract_reaches_done_through_a_real_worker(
-    real_celery_worker, team, editor
+    real_celery_worker, team, editor, ports
 ):
-    for p in (RAJIN, DUNAI):
-        EntityFactory(
-            team=team,
-            kind="port",
-            name=p.name,
-            slug=p.key,
-            latitude=p.lat,
-            longitude=p.lon,
-        )
     demo = demo_ais_extracts({"Maria": SYNTHETIC_IDS["Maria"]})[0]
 
     item = ais_services.evidence_add_ais(

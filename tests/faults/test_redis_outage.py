@@ -5,8 +5,6 @@ quietly), and the webhook arrives once Redis is back, through the worker and the
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import orjson
@@ -14,39 +12,12 @@ import pytest
 
 from provenance import webhooks
 from tests.faults.conftest import wait_until
+from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.faults
 
 PUBLISH_TIME_LIMIT = 15  # seconds, with the broker's 3 s socket timeouts
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-class Receiver:
-    """A webhook endpoint on 127.0.0.1 that records what it is sent."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -106,7 +77,7 @@ def test_publish_succeeds_with_redis_down_and_the_webhook_arrives_once_it_is_bac
     assert after["deliveries"] == [{"state": "delivered", "attempts": 1, "error": ""}]
     assert after["chain_problems"] == []
     assert len(receiver.requests) == 1
-    headers, body = receiver.requests[0]
+    headers, body, _ = receiver.requests[0]
     payload = orjson.loads(body)
     assert payload["id"] == after["events"][0]["key"]
     assert payload["type"] == "claim.published"
