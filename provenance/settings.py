@@ -273,6 +273,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "EXCEPTION_HANDLER": "provenance.api.exceptions.exception_handler",
+    # JSON only, bounded in depth (a deeply nested body was a RecursionError).
+    "DEFAULT_PARSER_CLASSES": ["provenance.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "publisher": os.environ.get("API_PUBLISHER_RATE", "600/min"),
         "user": os.environ.get("API_MEMBER_RATE", "1200/min"),

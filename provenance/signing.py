@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from django.conf import settings
 
+from .jsonlimits import MAX_JSON_DEPTH, json_depth_exceeds
+
 ALGORITHM = "Ed25519"
 
 
@@ -176,6 +178,13 @@ def verify_bundle(
     `strict` also requires the file to be byte-identical to its canonical form, so a
     change outside the signed payload (or a reformatting) is reported too.
     """
+    # The canonical re-encoding recurses per level: bound the depth first.
+    if json_depth_exceeds(data):
+        return Verification(
+            False,
+            f"the file is not valid JSON (nested more than {MAX_JSON_DEPTH} "
+            "levels deep)",
+        )
     try:
         bundle = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
