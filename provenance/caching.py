@@ -26,19 +26,55 @@ def page_key(*parts: Any) -> str:
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+# What middleware reads off a response besides its headers (django-csp's decorators,
+# xframe_options_exempt): kept with the page so a hit is treated as the page was.
+_RESPONSE_FLAGS = (
+    "_csp_exempt",
+    "_csp_exempt_ro",
+    "_csp_config",
+    "_csp_config_ro",
+    "_csp_update",
+    "_csp_update_ro",
+    "_csp_replace",
+    "_csp_replace_ro",
+    "xframe_options_exempt",
+)
+
+
 def cached_response(key: str) -> HttpResponse | None:
+    """The stored page with every header and flag the view gave it.
+
+    Only the body and Content-Type were kept once: the timeline SVG's own CSP
+    (`default-src 'none'; sandbox`) was lost, and the middleware then added the
+    site's policy to the hit.
+    """
     hit = cache.get(key)
-    if hit is None:
+    if not isinstance(hit, dict):  # absent, or stored in an older shape
         return None
-    content, content_type = hit
-    response = HttpResponse(content, content_type=content_type)
+    response = HttpResponse(hit["content"])
+    for name, value in hit["headers"]:
+        response[name] = value
+    for name, value in hit["flags"].items():
+        setattr(response, name, value)
     response["X-Page-Cache"] = "hit"
     return response
 
 
 def store_response(key: str, response: HttpResponse) -> None:
-    if response.status_code == 200 and not response.streaming:
-        cache.set(key, (response.content, response["Content-Type"]), PAGE_TTL_SECONDS)
+    # A cookie is meant for one answer; a page that sets one is drawn every time.
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    flags = {
+        name: getattr(response, name)
+        for name in _RESPONSE_FLAGS
+        if hasattr(response, name)
+    }
+    entry = {
+        "content": response.content,
+        "headers": list(response.items()),
+        "flags": flags,
+    }
+    cache.set(key, entry, PAGE_TTL_SECONDS)
 
 
 def team_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
