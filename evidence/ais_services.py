@@ -53,10 +53,15 @@ from .ais.analyse import AnalysisParams, AnalysisResult, Port
 from .ais.draw import draw_track_svg, tracks_from_positions
 from .ais.parse import (
     GZIP_MAGIC,
+    RATIO_FLOOR_BYTES,
     ZSTD_MAGIC,
+    ZSTD_MAX_WINDOW,
+    ExpansionLimits,
+    ExpansionRefused,
     UnknownFormat,
     VesselInfo,
     detect_format,
+    parse,
 )
 from .ais.validate import (
     COPY_COLUMNS,
@@ -64,8 +69,8 @@ from .ais.validate import (
     Positions,
     datetime_to_timestamp,
     format_timestamps,
-    parse_and_validate,
     timestamp_to_datetime,
+    validate,
 )
 from .models import (
     AISExtract,
@@ -140,7 +145,8 @@ def sniff_ais(upload: IO[bytes]) -> Sniffed:
     """Detect compression and layout from the head of the file. Raises FileRefused.
 
     Only the first MiB is read (and at most 256 KiB of it decompressed), so a
-    500 MB upload is judged without being read twice in the web process.
+    500 MB upload (or a decompression bomb) is judged without being read twice in
+    the web process. A zstd frame declaring a bomb's size is refused here.
     """
     if upload.seekable():
         upload.seek(0)
@@ -158,7 +164,10 @@ def sniff_ais(upload: IO[bytes]) -> Sniffed:
             )
         elif head.startswith(ZSTD_MAGIC):
             compression = "zstd"
-            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(head))
+            _check_declared_size(zstandard.frame_content_size(head), upload)
+            reader = zstandard.ZstdDecompressor(
+                max_window_size=ZSTD_MAX_WINDOW
+            ).stream_reader(io.BytesIO(head))
             head = reader.read(SNIFF_DECOMPRESSED)
     except (zlib.error, zstandard.ZstdError) as exc:
         raise FileRefused(
@@ -170,6 +179,49 @@ def sniff_ais(upload: IO[bytes]) -> Sniffed:
     except UnknownFormat as exc:
         raise FileRefused(f"Not an AIS extract. {exc}", code="not_ais") from exc
     return Sniffed(format=fmt, compression=compression)
+
+
+def _check_declared_size(declared: int, upload: IO[bytes]) -> None:
+    """Refuse at upload a zstd frame whose header already declares a bomb.
+
+    Only a shortcut: a frame need not declare its size (and a gzip trailer's is
+    modulo 4 GiB), so processing applies the same limits while it expands.
+    """
+    if declared < 0:  # not declared
+        return
+    limits = expansion_limits()
+    if declared > limits.max_bytes:
+        raise FileRefused(
+            f"The file declares {declared:,} bytes of content, more than the "
+            f"{limits.max_bytes:,}-byte limit for AIS extracts "
+            "(AIS_MAX_EXPANDED_BYTES).",
+            code="too_large",
+        )
+    stored = _upload_size(upload)
+    if declared > max(limits.max_ratio * stored, RATIO_FLOOR_BYTES):
+        raise FileRefused(
+            f"The file declares {declared:,} bytes of content, more than "
+            f"{limits.max_ratio:g} times its compressed size of {stored:,} bytes "
+            "(AIS_MAX_EXPANSION_RATIO): refused as a decompression bomb.",
+            code="too_large",
+        )
+
+
+def _upload_size(upload: IO[bytes]) -> int:
+    size = getattr(upload, "size", None)
+    if size is None:
+        position = upload.tell()
+        size = upload.seek(0, io.SEEK_END)
+        upload.seek(position)
+    return int(size)
+
+
+def expansion_limits() -> ExpansionLimits:
+    """The settings' caps on how far an extract may expand when decompressed."""
+    return ExpansionLimits(
+        max_bytes=settings.AIS_MAX_EXPANDED_BYTES,
+        max_ratio=settings.AIS_MAX_EXPANSION_RATIO,
+    )
 
 
 def _hash_with_limit(upload: IO[bytes], limit: int) -> tuple[str, int]:
@@ -345,9 +397,16 @@ def ais_process(*, item_id: int) -> EvidenceItem:
         progress(0, 0, force=True)
         try:
             with _local_path(item.file) as path:
-                result = parse_and_validate(
-                    path, progress=lambda _done, total: progress(0, total)
+                result = validate(
+                    parse(
+                        path,
+                        progress=lambda _done, total: progress(0, total),
+                        limits=expansion_limits(),
+                    ),
+                    progress=lambda _done, total: progress(0, total),
                 )
+        except ExpansionRefused as exc:
+            return _processing_failed(item, f"Refused: {exc}")
         except UnknownFormat as exc:
             return _processing_failed(item, f"Not an AIS extract. {exc}")
         except Exception as exc:

@@ -17,6 +17,11 @@ only NMEA is read line by line, as it must be. Parsing never rejects a row on co
 it records what it saw (``RawReports``) and ``validate`` decides. The only rejections
 made here are lines that are not AIS data at all (bad checksum, undecodable, orphan
 fragments of multi-sentence messages).
+
+Memory is bounded whatever the input: compressed content is expanded as a stream and
+refused (``ExpansionRefused``) once it passes ``ExpansionLimits`` (an absolute size
+and a ratio to the compressed size), and no line longer than ``MAX_LINE_BYTES`` is
+ever copied out whole (the CSV header, NMEA lines).
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ import gzip
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -44,6 +50,23 @@ REQUIRED_COLUMNS = ("MMSI", "timestamp", "latitude", "longitude")
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
+# Parsing holds the expanded content and then columns built from it (measured: peak
+# memory about 4-5x the expanded size), so the absolute cap is what a worker can hold.
+DEFAULT_MAX_EXPANDED_BYTES = 1 << 30
+# Real AIS compresses 2-21x (measured with gzip and zstd -19 on the test data and on
+# synthetic tracks, a ship moored for a month being the worst); zeros or repeated
+# rows compress 300-30,000x.
+DEFAULT_MAX_EXPANSION_RATIO = 100
+# Below this much expanded content the ratio is not judged: it cannot hurt, and tiny
+# repetitive files (or their truncated gzip streams) can pass any ratio.
+RATIO_FLOOR_BYTES = 16 << 20
+# Real lines are under 1 KiB (a MarineCadastre header is ~150 bytes, an NMEA
+# sentence at most 82 plus a tag block).
+MAX_LINE_BYTES = 64 << 10
+_READ_CHUNK = 1 << 20
+# A zstd frame may ask for a window this large at most (zstd's own default limit).
+ZSTD_MAX_WINDOW = 1 << 27
+
 # Timestamp states in RawReports.timestamp_state.
 TS_OK, TS_MISSING, TS_BAD = 0, 1, 2
 
@@ -52,6 +75,22 @@ Progress = Callable[[int, int], None]
 
 class UnknownFormat(ValueError):
     """The content is not an AIS layout we can read."""
+
+
+class ExpansionRefused(UnknownFormat):
+    """The content expands past ExpansionLimits (a decompression bomb or too big).
+
+    A subclass of UnknownFormat, so callers that refuse unreadable input refuse
+    this too; those that show a reason can name it apart.
+    """
+
+
+@dataclass(frozen=True)
+class ExpansionLimits:
+    """How far content may expand: bytes in all, and times the stored size."""
+
+    max_bytes: int = DEFAULT_MAX_EXPANDED_BYTES
+    max_ratio: float = DEFAULT_MAX_EXPANSION_RATIO
 
 
 @dataclass(frozen=True)
@@ -161,21 +200,57 @@ _SENTENCE_RE = re.compile(rb"![A-Z]{2}VD[MO],")
 _UNIX_RE = re.compile(r"^\d{9,13}(\.\d+)?$")
 
 
-def read_source(source: bytes | str | Path) -> bytes:
-    """Return the decompressed content of a path or bytes (gzip/zstd by magic bytes)."""
-    data = (
-        Path(source).read_bytes() if isinstance(source, str | Path) else bytes(source)
-    )
+def read_source(
+    source: bytes | str | Path, *, limits: ExpansionLimits | None = None
+) -> bytes:
+    """Return the decompressed content of a path or bytes (gzip/zstd by magic bytes).
+
+    Expanded as a stream, chunk by chunk, so a bomb is refused (ExpansionRefused)
+    having held at most the limit in memory, never its whole expansion.
+    """
+    limits = limits or ExpansionLimits()
+    if isinstance(source, str | Path):
+        with Path(source).open("rb") as raw:
+            return _expand(raw, Path(source).stat().st_size, limits)
+    return _expand(io.BytesIO(source), len(source), limits)
+
+
+def _expand(raw: IO[bytes], stored_size: int, limits: ExpansionLimits) -> bytes:
+    magic = raw.read(4)
+    raw.seek(0)
+    reader: IO[bytes] = raw
+    compressed = magic.startswith(GZIP_MAGIC) or magic.startswith(ZSTD_MAGIC)
+    if magic.startswith(GZIP_MAGIC):
+        reader = gzip.GzipFile(fileobj=raw, mode="rb")
+    elif magic.startswith(ZSTD_MAGIC):
+        reader = zstandard.ZstdDecompressor(
+            max_window_size=ZSTD_MAX_WINDOW
+        ).stream_reader(raw, read_across_frames=True)
+    max_bytes = limits.max_bytes
+    ratio_cap = max(limits.max_ratio * stored_size, RATIO_FLOOR_BYTES)
+    out = io.BytesIO()
+    size = 0
     try:
-        if data.startswith(GZIP_MAGIC):
-            return gzip.decompress(data)
-        if data.startswith(ZSTD_MAGIC):
-            # stream_reader copes with frames that do not record their content size.
-            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
-            return reader.read()
+        while chunk := reader.read(_READ_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise ExpansionRefused(
+                    f"the content expands past the {max_bytes:,}-byte limit for "
+                    "AIS extracts (AIS_MAX_EXPANDED_BYTES); split the extract "
+                    "into smaller files."
+                )
+            if compressed and size > ratio_cap:
+                raise ExpansionRefused(
+                    f"the content expands more than {limits.max_ratio:g} times "
+                    f"its compressed size of {stored_size:,} bytes "
+                    "(AIS_MAX_EXPANSION_RATIO); real AIS data compresses far "
+                    "less, so this looks like a decompression bomb."
+                )
+            out.write(chunk)
     except (OSError, EOFError, zstandard.ZstdError) as exc:
         raise UnknownFormat(f"compressed content could not be read: {exc}") from exc
-    return data
+    # BytesIO hands over its buffer without a copy when nothing else holds it.
+    return out.getvalue()
 
 
 def _norm(name: str) -> str:
@@ -206,8 +281,15 @@ def detect_format(data: bytes) -> str:
 
 
 def _header(data: bytes) -> list[str]:
-    end = data.find(b"\n")
-    first = data[: end if end >= 0 else 4096].decode("utf-8", "replace")
+    end = data.find(b"\n", 0, MAX_LINE_BYTES + 1)
+    if end < 0:
+        if len(data) > MAX_LINE_BYTES:
+            raise UnknownFormat(
+                f"The first line is longer than {MAX_LINE_BYTES:,} bytes, which no "
+                "AIS header is."
+            )
+        end = len(data)
+    first = data[:end].decode("utf-8", "replace")
     first = first.lstrip("\ufeff")
     try:
         return next(csv.reader([first.rstrip("\r")]), [])
@@ -216,14 +298,30 @@ def _header(data: bytes) -> list[str]:
 
 
 def parse(
-    source: bytes | str | Path, *, progress: Progress | None = None
+    source: bytes | str | Path,
+    *,
+    progress: Progress | None = None,
+    limits: ExpansionLimits | None = None,
 ) -> RawReports:
-    """Read an AIS extract (path or bytes) into RawReports. Raises UnknownFormat."""
-    data = read_source(source)
+    """Read an AIS extract (path or bytes) into RawReports. Raises UnknownFormat
+    (ExpansionRefused past ``limits``, by default ``ExpansionLimits()``)."""
+    data = read_source(source, limits=limits)
     fmt = detect_format(data)
     if fmt == "nmea":
-        return parse_nmea(data.splitlines(), progress=progress)
+        total = data.count(b"\n") + (not data.endswith(b"\n"))
+        return parse_nmea(iter_lines(data), progress=progress, total=total)
     return parse_csv(data, fmt)
+
+
+_LINE_RE = re.compile(rb"[^\r\n]+")
+
+
+def iter_lines(data: bytes, max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The non-empty lines of ``data`` (split as ``splitlines`` splits), each cut
+    to ``max_bytes + 1`` bytes so an overlong line is never copied whole."""
+    for match in _LINE_RE.finditer(data):
+        start, end = match.span()
+        yield data[start : min(end, start + max_bytes + 1)]
 
 
 # --- CSV -------------------------------------------------------------------------
@@ -415,16 +513,22 @@ class _Reports:
 
 
 def parse_nmea(
-    lines: Iterable[bytes], *, progress: Progress | None = None
+    lines: Iterable[bytes],
+    *,
+    progress: Progress | None = None,
+    total: int | None = None,
 ) -> RawReports:
     """Decode NMEA lines; a "row" is one AIS message (or one unusable line).
 
     ``rows_read`` counts position reports plus lines or fragments that could not be
     used; decoded messages of other kinds (static data, base stations, ...) are
     counted in ``other_messages`` instead, so rows_read = kept + rejected holds.
+    A line longer than ``MAX_LINE_BYTES`` is rejected as unparseable. ``total``
+    (lines, for progress) spares listing ``lines`` up front.
     """
-    lines = list(lines)
-    total = len(lines)
+    if total is None:
+        lines = list(lines)
+        total = len(lines)
     rejected: Counter[str] = Counter()
     out = _Reports()
     other = 0
@@ -434,6 +538,9 @@ def parse_nmea(
     for number, line in enumerate(lines, 1):
         if progress is not None and number % _NMEA_PROGRESS_EVERY == 0:
             progress(number, total)
+        if len(line) > MAX_LINE_BYTES:
+            rejected["unparseable"] += 1
+            continue
         line = line.strip()
         if not line:
             continue
