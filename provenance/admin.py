@@ -1,9 +1,12 @@
 """Django admin for editors and admins.
 
-Staff who are not superusers see only their own teams' rows. Claims are read-only
-here: their content is edited in the web app (with the version check), and review
+Staff who are not superusers see only their own teams' rows, on every admin view
+(see admin_base). Claims, entities and tags are read-only here: their content is
+edited in the web app (with the version check, history and audit row), and review
 decisions are admin actions that call the same services as the web pages, so the
-workflow's rules (role, four eyes, evidence, embargo) hold in the admin too.
+workflow's rules (role, four eyes, evidence, embargo) hold in the admin too. History
+pages are read-only for everyone. Teams and memberships are managed by superusers
+only; user accounts, groups, API tokens and login logs are superuser-only pages.
 """
 
 from __future__ import annotations
@@ -13,14 +16,23 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
-from .admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
+from .admin_base import (
+    NoEditsMixin,
+    ReadOnlyInline,
+    SuperuserManagedMixin,
+    SuperuserOnlyMixin,
+    TeamScopedAdmin,
+    TeamScopedHistoryAdmin,
+)
 from .confidence import ConfidenceLevel
 from .models import (
     AuditEvent,
@@ -39,50 +51,77 @@ from .models import (
 from .rules import InvalidTransition
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(SuperuserManagedMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    readonly_fields = ["created_at"]
 
 
 @admin.register(Team)
-class TeamAdmin(TeamScopedAdmin):
+class TeamAdmin(SuperuserManagedMixin, TeamScopedAdmin):
+    """Superusers create teams, rename them and manage their members; other staff
+    see their own teams read-only (so nobody joins a team or promotes themselves
+    here). Nobody deletes a team in the admin: it would take its claims, evidence
+    and audit chain with it."""
+
+    superuser_can_delete = False
     team_lookup = "pk"
     list_display = ["name", "slug", "created_at"]
+    readonly_fields = ["created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(TeamScopedAdmin):
+class MembershipAdmin(SuperuserManagedMixin, TeamScopedAdmin):
+    """Superusers add, change and remove memberships; other staff see their
+    teams' members read-only."""
+
     list_display = ["user", "team", "role"]
     list_filter = ["role", "team"]
     search_fields = ["user__username", "team__name"]
     autocomplete_fields = ["user"]
+    readonly_fields = ["created_at"]
 
 
-class PastIdentityInline(admin.TabularInline):
+class PastIdentityInline(ReadOnlyInline):
     model = PastIdentity
-    extra = 0
+    fields = ["field", "value", "start_date", "end_date", "source_url"]
+    readonly_fields = fields
 
 
-class SanctionsInline(admin.TabularInline):
+class SanctionsInline(ReadOnlyInline):
     model = SanctionsDesignation
-    extra = 0
+    fields = ["authority", "programme", "listed_on", "reason", "source_url"]
+    readonly_fields = fields
 
 
 @admin.register(Entity)
-class EntityAdmin(TeamScopedAdmin, SimpleHistoryAdmin):
+class EntityAdmin(NoEditsMixin, TeamScopedHistoryAdmin):
+    """Read-only: entities, their past identities and sanctions change only through
+    the services (entity_update, past_identity_add, sanctions_designation_add), on
+    the entity's page, which keeps their history and audit row."""
+
     list_display = ["name", "kind", "team", "imo", "mmsi", "locode", "is_synthetic"]
     list_filter = ["kind", "team", "is_synthetic", "is_auto_created"]
     search_fields = ["name", "aliases_text", "imo", "mmsi", "locode", "call_sign"]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["edit_page", "created_by", "created_at", "updated_at"]
     inlines = [PastIdentityInline, SanctionsInline]
+
+    @admin.display(description="Edited on")
+    def edit_page(self, obj: Entity) -> str:
+        url = reverse("provenance:entity-edit", args=[obj.slug])
+        return format_html('<a href="{}">the entity page ({})</a>', url, url)
 
 
 @admin.register(Tag)
-class TagAdmin(TeamScopedAdmin):
+class TagAdmin(NoEditsMixin, TeamScopedAdmin):
+    """Read-only for everyone: tags come from the claim form (claim_create and
+    claim_update), and renaming or deleting one here would change published claims
+    without a review."""
+
     list_display = ["name", "team"]
     list_filter = ["team"]
     search_fields = ["name"]
@@ -152,7 +191,7 @@ def _review_action(decision: str, description: str, done: str) -> Any:
 
 
 @admin.register(Claim)
-class ClaimAdmin(NoEditsMixin, TeamScopedAdmin, SimpleHistoryAdmin):
+class ClaimAdmin(NoEditsMixin, TeamScopedHistoryAdmin):
     # Status and content change only through services: the claim page for content,
     # the actions below for decisions. The change page is a read-only record.
     list_display = [
@@ -192,6 +231,7 @@ class ClaimAdmin(NoEditsMixin, TeamScopedAdmin, SimpleHistoryAdmin):
         _review_action(Decision.RETRACT, "Retract (comment = reason)", "Retracted"),
     ]
     fields = [
+        "edit_page",
         "team",
         "text",
         "slug",
@@ -211,8 +251,13 @@ class ClaimAdmin(NoEditsMixin, TeamScopedAdmin, SimpleHistoryAdmin):
         "edit_history",
         "audit_trail",
     ]
-    readonly_fields = ["edit_history", "audit_trail"]
+    readonly_fields = ["edit_page", "edit_history", "audit_trail"]
     inlines = [EvidenceLinkInline, ReviewInline]
+
+    @admin.display(description="Edited on")
+    def edit_page(self, obj: Claim) -> str:
+        url = reverse("provenance:claim-edit", args=[obj.pk])
+        return format_html('<a href="{}">the claim page ({})</a>', url, url)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).with_current_confidence()
@@ -339,3 +384,28 @@ class ConfidenceAssessmentAdmin(NoEditsMixin, TeamScopedAdmin):
     list_filter = ["level", "claim__team"]
     search_fields = ["rationale", "claim__text"]
     list_select_related = ["claim", "assessed_by"]
+
+
+# --- Accounts, tokens and login logs: superusers only --------------------------------
+# Django's, DRF's and axes' own admins list every user, token and login attempt of
+# every team, and a staff user with change_user could make themselves superuser.
+
+
+def _superuser_only(model: type) -> None:
+    if not admin.site.is_registered(model):
+        return
+    registered = type(admin.site.get_model_admin(model))
+    name = f"SuperuserOnly{registered.__name__}"
+    admin.site.unregister(model)
+    admin.site.register(model, type(name, (SuperuserOnlyMixin, registered), {}))
+
+
+def _superuser_only_apps(*app_labels: str) -> None:
+    for model in list(admin.site._registry):
+        if model._meta.app_label in app_labels:
+            _superuser_only(model)
+
+
+_superuser_only(get_user_model())
+_superuser_only(Group)
+_superuser_only_apps("authtoken", "axes")

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from .confidence import SCALE, ConfidenceLevel
 from .validators import (
+    render_claim_url_template,
     validate_claim_url_template,
     validate_imo,
     validate_locode,
@@ -682,7 +683,9 @@ class Publisher(models.Model):
         """This publisher's page for a claim, if it told us where it shows them."""
         if not self.claim_url_template:
             return None
-        return self.claim_url_template.format(id=claim_id, slug=slug, team=team)
+        return render_claim_url_template(
+            self.claim_url_template, id=claim_id, slug=slug, team=team
+        )
 
     def is_usable(self, at: datetime) -> bool:
         """Whether the key works at that moment: not revoked, not expired."""

@@ -2,7 +2,12 @@
 provenance/admin.py, which registers everything else.
 
 Publishers cross team lines (one key may read several teams), so only superusers
-manage them. The API key is shown once, in the message after creation (or after
+manage them: every page, action and permission here asks `can_manage_publishers`,
+whatever model permissions a staff user holds, and every write is a keys.py service
+(create, update, new key, revoke, delete), audited in each team's chain. The outbox
+and the delivery log are superuser-only and read-only. A publisher with deliveries
+is revoked rather than deleted: its delivery log is read-only, so the admin's
+delete refuses. The API key is shown once, in the message after creation (or after
 "Issue a new key"); only its SHA-256 is stored.
 """
 
@@ -16,24 +21,27 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ..admin_base import NoEditsMixin
+from ..admin_base import NoEditsMixin, SuperuserOnlyMixin
 from ..models import OutboxEvent, Publisher, WebhookDelivery
 from ..webhooks import check_webhook_url
 from .keys import (
-    assign_new_key,
-    new_webhook_secret,
-    publisher_audit,
+    PUBLISHER_FIELDS,
+    can_manage_publishers,
+    publisher_create,
+    publisher_delete,
     publisher_revoke,
     publisher_rotate_key,
+    publisher_update,
 )
 
 
-class SuperuserOnlyAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
+class PublisherManagersOnly(SuperuserOnlyMixin):
+    def is_allowed(self, request: HttpRequest) -> bool:
+        return can_manage_publishers(request.user)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_superuser
+
+class SuperuserOnlyAdmin(PublisherManagersOnly, admin.ModelAdmin):
+    pass
 
 
 class ReadOnlyLogAdmin(NoEditsMixin, SuperuserOnlyAdmin):
@@ -59,7 +67,7 @@ class PublisherForm(forms.ModelForm):
         return url
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(NoEditsMixin, PublisherManagersOnly, admin.TabularInline):
     model = WebhookDelivery
     extra = 0
     can_delete = False
@@ -74,9 +82,6 @@ class DeliveryInline(admin.TabularInline):
     ]
     readonly_fields = fields
     ordering = ["-pk"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookDelivery]:
         return super().get_queryset(request).select_related("event")
@@ -109,33 +114,49 @@ class PublisherAdmin(SuperuserOnlyAdmin):
     def save_model(
         self, request: HttpRequest, obj: Publisher, form: forms.ModelForm, change: bool
     ) -> None:
-        # The teams it read before the edit: their chains record the change too.
-        obj._teams_before = (
-            list(obj.teams.values_list("pk", flat=True)) if change else []
-        )
+        # The services save the row and its teams; the admin only reads the form.
         if change:
-            super().save_model(request, obj, form, change)
+            publisher_update(
+                publisher_id=obj.pk,
+                actor=request.user,
+                **{
+                    name: form.cleaned_data[name]
+                    for name in form.changed_data
+                    if name in PUBLISHER_FIELDS
+                },
+            )
             return
-        key = assign_new_key(obj)
-        obj.webhook_secret = new_webhook_secret()
-        super().save_model(request, obj, form, change)
+        issued = publisher_create(
+            actor=request.user,
+            **{name: form.cleaned_data[name] for name in PublisherForm.Meta.fields},
+        )
+        # The admin logs the addition and redirects by this object's pk.
+        obj.pk = issued.publisher.pk
+        obj._state.adding = False
         self.message_user(
             request,
-            f"API key for {obj.name} (shown once, copy it now): {key}  —  "
-            f"webhook signing secret: {obj.webhook_secret}",
+            f"API key for {obj.name} (shown once, copy it now): {issued.key}  —  "
+            f"webhook signing secret: {issued.webhook_secret}",
             messages.WARNING,
         )
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool
     ) -> None:
-        super().save_related(request, form, formsets, change)
-        # After the teams are saved; the admin view's transaction covers both.
-        publisher_audit(
-            form.instance,
-            actor=request.user,
-            action="publisher.change" if change else "publisher.create",
-            also_team_ids=form.instance._teams_before,
+        """Not form.save_m2m(): the service set the teams. The delivery inline is
+        read-only, so its formset saves nothing (it still records that for the
+        admin's change message)."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request: HttpRequest, obj: Publisher) -> None:
+        publisher_delete(publisher_ids=[obj.pk], actor=request.user)
+
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[Publisher]
+    ) -> None:
+        publisher_delete(
+            publisher_ids=queryset.values_list("pk", flat=True), actor=request.user
         )
 
     @admin.action(description="Revoke the selected publishers' keys")

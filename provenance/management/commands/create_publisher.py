@@ -1,8 +1,15 @@
-"""Create a publisher and print its API key, once: only a hash is stored."""
+"""Create a publisher and print its API key, once: only a hash is stored.
+
+`--by USERNAME` names the superuser doing it, for the audit chain (publishers are
+managed by superusers only, see provenance.api.keys); without it the chain says
+"system", as for any shell session, which holds the database anyway.
+"""
 
 from datetime import timedelta
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -22,8 +29,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--expires-days", type=int, default=None, help="Key lifetime in days."
         )
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            default=None,
+            help="The superuser creating it (recorded in the audit chain).",
+        )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = None
+        if options["by"]:
+            actor = get_user_model().objects.filter(username=options["by"]).first()
+            if actor is None:
+                raise CommandError(f"No such user: {options['by']}")
         slugs = options["team"]
         teams = list(Team.objects.filter(slug__in=slugs))
         missing = sorted(set(slugs) - {t.slug for t in teams})
@@ -38,7 +56,10 @@ class Command(BaseCommand):
                 teams=teams,
                 webhook_url=options["webhook_url"],
                 expires_at=expires_at,
+                actor=actor,
             )
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(
