@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from provenance.dates import validate_past_moment
+
 from .models import (
     EvidenceItem,
     EvidenceKind,
@@ -59,9 +61,15 @@ class EvidenceForm(forms.ModelForm):
     kind: str = ""
     has_file = False
 
+    # When it happened, was obtained, archived or said: 1900 up to now (dates.py).
+    PAST_DATES = ("observed_at", "obtained_at", "archived_at", "stated_at")
+
     def __init__(self, *args: Any, team: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
+        for name in self.PAST_DATES:
+            if name in self.fields:
+                self.fields[name].validators.append(validate_past_moment)
 
     def _post_clean(self) -> None:
         # The services validate the model with its team and kind; nothing to do here.

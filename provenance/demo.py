@@ -893,17 +893,13 @@ def correct_claim_1(demo: Demo) -> None:
     claim = Claim.objects.get(pk=demo.claims["claim-1"].pk)
     if claim.summary != WRONG_SUMMARY or claim.status != "published":
         return
-    at = when("2023-10-18", 8)
-    claim = services.claim_update(
+    services.claim_correct(
         claim_id=claim.pk,
         actor=demo.editor,
         expected_version=claim.version,
-        reason="Shoigu was Russia's defence minister, not Ukraine's",
-        summary=CORRECT_SUMMARY,
-        at=at,
-    )
-    services.claim_correct(
-        claim_id=claim.pk, actor=demo.editor, correction_note=CORRECTION_NOTE, at=at
+        correction_note=CORRECTION_NOTE,
+        changes={"summary": CORRECT_SUMMARY},
+        at=when("2023-10-18", 8),
     )
     demo.created += 1
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,6 +44,7 @@ from .models import (
     Stance,
     Tag,
     Team,
+    confidence_in_force,
     format_quantity,
 )
 from .selectors import ClaimAsOf, claim_labels_as_of
@@ -364,8 +365,12 @@ def with_export_relations(
     """Everything the export reads, in a fixed number of queries per batch.
 
     `public` filters restricted evidence out in the database, so it never reaches
-    Python for a publisher. `to_attr=False` prefetches into the relation managers
-    instead, for code that reads `claim.evidence_links.all()` (selectors.claim_as_of).
+    Python for a publisher, and so are links, assessments and estimates recorded
+    after the claim's last publish/correct decision (`Claim.public_content_at`):
+    the team's later work becomes public with the next correction. The cutoff is a
+    join in the same prefetch queries, not a query more. `to_attr=False` prefetches
+    into the relation managers instead, for code that reads
+    `claim.evidence_links.all()` (selectors.claim_as_of).
     """
 
     def prefetch(lookup: str, queryset: QuerySet, *, keep: bool = False) -> Prefetch:
@@ -403,9 +408,13 @@ def with_export_relations(
         "effective_at", "recorded_at", "pk"
     )
     reviews = Review.objects.order_by("at", "pk")
+    estimates = QuantityEstimate.objects.select_related("source_entity")
     if public:
-        links = links.filter(item__is_restricted=False)
+        cutoff = F("claim__public_content_at")
+        links = links.filter(item__is_restricted=False, linked_at__lte=cutoff)
         cited = cited.filter(is_restricted=False)
+        assessments = assessments.filter(recorded_at__lte=cutoff)
+        estimates = estimates.filter(recorded_at__lte=cutoff)
         reviews = reviews.filter(decision=Decision.CORRECT).only(
             "pk", "claim_id", "at", "decision"
         )
@@ -420,7 +429,7 @@ def with_export_relations(
         prefetch("tags", Tag.objects.only("slug")),
         prefetch(
             "quantity_estimates",
-            QuantityEstimate.objects.select_related("source_entity").only(
+            estimates.only(
                 "claim_id",
                 "amount",
                 "unit",
@@ -613,6 +622,23 @@ def _stated_at_key(link: ClaimEvidence) -> datetime:
     return link.item.observed_at or link.linked_at
 
 
+def _public_part(
+    cutoff: datetime | None,
+    assessments: list[ConfidenceAssessment],
+    links: list[ClaimEvidence],
+    estimates: list[QuantityEstimate],
+) -> tuple[list[ConfidenceAssessment], list[ClaimEvidence], list[QuantityEstimate]]:
+    """What was recorded by the claim's last publish/correct decision; nothing
+    when there is none (fail closed)."""
+    if cutoff is None:
+        return [], [], []
+    return (
+        [a for a in assessments if a.recorded_at <= cutoff],
+        [link for link in links if link.linked_at <= cutoff],
+        [e for e in estimates if e.recorded_at <= cutoff],
+    )
+
+
 def assessment_out(assessment: ConfidenceAssessment) -> Assessment:
     """One assessment as the API shows it to team members."""
     return _assessment(assessment, public=False)
@@ -623,11 +649,16 @@ def claim_export(
 ) -> ClaimExport:
     """Build the export of one claim loaded through `with_export_relations`."""
     assessments = _many(claim, "assessments")
-    history = tuple(_assessment(a, public=public) for a in assessments)
     links = _many(claim, "evidence_links")
+    estimates = _many(claim, "quantity_estimates")
     if public:
         # Defence in depth: the prefetch already filtered these out.
         links = [link for link in links if not link.item.is_restricted]
+        assessments, links, estimates = _public_part(
+            claim.public_cutoff, assessments, links, estimates
+        )
+    history = tuple(_assessment(a, public=public) for a in assessments)
+    in_force = confidence_in_force(assessments, timezone.now())
     denials = sorted(
         (link for link in links if link.stance == Stance.DENIES),
         key=_stated_at_key,
@@ -666,7 +697,7 @@ def claim_export(
                 stated_at=e.stated_at,
                 is_current=e.is_current,
             )
-            for e in _many(claim, "quantity_estimates")
+            for e in estimates
         ),
         "first_appearance": FirstAppearance(
             source=claim.first_appearance_source,
@@ -674,8 +705,9 @@ def claim_export(
             url=claim.first_appearance_url,
             at=claim.first_appearance_at,
         ),
-        # The latest by (effective_at, recorded_at, pk): history is in that order.
-        "confidence": history[-1] if history else None,
+        "confidence": (
+            history[assessments.index(in_force)] if in_force is not None else None
+        ),
         "confidence_history": history,
         "evidence": tuple(
             EvidenceLink(
@@ -762,6 +794,21 @@ def claim_export_as_of(
         return None
     then = claim.history.as_of(state.when)
     current = claim_export(claim, public=public, urls=urls)
+    if public:
+        # What publishers could read then: recorded by that time's last publish or
+        # correct decision.
+        cutoff = then.public_content_at
+        assessments, state_links, estimates_then = _public_part(
+            cutoff, state.assessments, state.links, state.estimates
+        )
+        state = replace(
+            state,
+            assessments=assessments,
+            links=state_links,
+            estimates=estimates_then,
+            denials=[d for d in state.denials if d in state_links],
+            confidence=confidence_in_force(assessments, state.when),
+        )
     by_item = {link.evidence.id: link for link in current.evidence}
     # state.links come from the same (for the public: filtered) prefetch.
     links = tuple(
@@ -777,11 +824,12 @@ def claim_export_as_of(
             display=state.quantity_display,
         )
     estimates = {e.pk for e in state.estimates}
+    sources = _many(claim, "quantity_estimates")
+    if public:
+        _, _, sources = _public_part(claim.public_cutoff, [], [], sources)
     kept_estimates = tuple(
         out
-        for out, source in zip(
-            current.quantity_estimates, _many(claim, "quantity_estimates"), strict=True
-        )
+        for out, source in zip(current.quantity_estimates, sources, strict=True)
         if source.pk in estimates
     )
     corrections = tuple(
@@ -801,7 +849,11 @@ def claim_export_as_of(
             url=then.first_appearance_url,
             at=then.first_appearance_at,
         ),
-        "confidence": history[-1] if history else None,
+        "confidence": (
+            history[state.assessments.index(state.confidence)]
+            if state.confidence is not None
+            else None
+        ),
         "confidence_history": history,
         "evidence": links,
         "denials": tuple(link.item_id for link in state.denials),

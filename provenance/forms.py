@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from .confidence import SCALE, ConfidenceLevel
+from .dates import validate_as_of_day, validate_past_moment
 from .models import Claim, ClaimStatus, Entity, EntityKind, QuantityBound, Team
 
 
@@ -21,7 +22,7 @@ class ClaimForm(forms.ModelForm):
         label="Reason for this edit",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when editing a published claim; kept in the audit trail.",
+        help_text="Kept in the audit trail.",
     )
 
     class Meta:
@@ -62,6 +63,7 @@ class ClaimForm(forms.ModelForm):
         self.fields["subjects"].queryset = entities
         self.fields["first_appearance_entity"].queryset = entities
         self.fields["text"].required = True
+        self.fields["first_appearance_at"].validators.append(validate_past_moment)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["tag_names"].initial = ", ".join(
@@ -86,12 +88,6 @@ class ClaimForm(forms.ModelForm):
                 self.add_error("quantity_unit", "Give the unit, e.g. containers.")
         elif data.get("quantity_bound") or data.get("quantity_unit"):
             self.add_error("quantity_amount", "Give the amount, or clear the quantity.")
-        if (
-            self.instance.pk
-            and self.instance.status == ClaimStatus.PUBLISHED
-            and not data.get("reason", "").strip()
-        ):
-            self.add_error("reason", "Editing a published claim needs a reason.")
         return data
 
     def tag_list(self) -> list[str]:
@@ -103,6 +99,39 @@ class ClaimForm(forms.ModelForm):
             name: self.cleaned_data[name]
             for name in self.Meta.fields
             if name != "subjects"
+        }
+
+
+class ClaimCorrectionForm(ClaimForm):
+    """A published claim's new content with its public correction note, prefilled
+    with the content publishers see now; the version is the one the editor read."""
+
+    correction_note = forms.CharField(
+        label="Public correction note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shown to readers with the claim: what was wrong, what is right.",
+        error_messages={"required": "A correction needs its public correction note."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["reason"]
+        self.fields["version"].required = True
+
+    def clean_correction_note(self) -> str:
+        note = self.cleaned_data["correction_note"].strip()
+        if not note:
+            raise forms.ValidationError(
+                "A correction needs its public correction note."
+            )
+        return note
+
+    def changes(self) -> dict[str, Any]:
+        """The content as the correction service takes it."""
+        return {
+            **self.service_fields(),
+            "subjects": list(self.cleaned_data["subjects"]),
+            "tag_names": self.tag_list(),
         }
 
 
@@ -234,6 +263,7 @@ class AsOfForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Show the claim as the team knew it by the end of this day (UTC).",
+        validators=[validate_as_of_day],
     )
     axis = forms.ChoiceField(
         label="Count by",
@@ -268,6 +298,7 @@ class AssessmentForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty for now; set a past date to back-fill.",
+        validators=[validate_past_moment],
     )
     supersedes = forms.TypedChoiceField(
         label="Supersedes",
@@ -303,6 +334,7 @@ class QuantityEstimateForm(forms.Form):
         label="Stated at (UTC)",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[validate_past_moment],
     )
     make_current = forms.BooleanField(
         label="Use this figure for the claim (revise its quantity)", required=False

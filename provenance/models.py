@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -313,9 +314,10 @@ class ClaimQuerySet(models.QuerySet):
     def with_tag(self, tag_slug: str) -> ClaimQuerySet:
         return self.filter(tags__slug=tag_slug)
 
-    def with_current_confidence(self) -> ClaimQuerySet:
-        latest = ConfidenceAssessment.objects.filter(claim=OuterRef("pk")).order_by(
-            "-effective_at", "-recorded_at", "-pk"
+    def with_current_confidence(self, at: datetime | None = None) -> ClaimQuerySet:
+        """Annotate the level in force at `at` (default now): see `in_force`."""
+        latest = ConfidenceAssessment.objects.filter(claim=OuterRef("pk")).in_force(
+            at or timezone.now()
         )
         rank = Case(
             *[
@@ -400,6 +402,9 @@ class Claim(models.Model):
         null=True, blank=True, help_text="Embargo: publish automatically at this time."
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # The time of the last publish or correct decision: publishers see the
+    # assessments, links and estimates recorded by then, nothing later (issue 12).
+    public_content_at = models.DateTimeField(null=True, blank=True, editable=False)
     correction_note = models.TextField(blank=True)
     retraction_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -434,6 +439,13 @@ class Claim(models.Model):
     @property
     def has_quantity(self) -> bool:
         return self.quantity_amount is not None
+
+    @property
+    def public_cutoff(self) -> datetime | None:
+        """Publishers see what was recorded by this time; None: nothing is public."""
+        if self.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+            return None
+        return self.public_content_at
 
     @property
     def quantity_display(self) -> str:
@@ -490,6 +502,25 @@ class ConfidenceAssessmentQuerySet(models.QuerySet):
 
     def latest_first(self) -> ConfidenceAssessmentQuerySet:
         return self.order_by("-effective_at", "-recorded_at", "-pk")
+
+    def in_force(self, at: datetime) -> ConfidenceAssessmentQuerySet:
+        """What "current confidence" means everywhere (page, list, API, exports):
+        the latest by effective_at among those speaking for a time up to `at`, ties
+        by recorded_at. One that speaks for the future is not in force yet.
+        `confidence_in_force` is the same rule over rows already loaded."""
+        return self.effective_by(at).latest_first()
+
+
+def confidence_in_force(
+    assessments: Iterable[ConfidenceAssessment], at: datetime
+) -> ConfidenceAssessment | None:
+    """`ConfidenceAssessmentQuerySet.in_force(at).first()` over loaded rows (the
+    exports and as-of views have them prefetched)."""
+    return max(
+        (a for a in assessments if a.effective_at <= at),
+        key=lambda a: (a.effective_at, a.recorded_at, a.pk),
+        default=None,
+    )
 
 
 class ConfidenceAssessment(models.Model):

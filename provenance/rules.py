@@ -30,8 +30,10 @@ EDITOR_DECISIONS = frozenset(
         Decision.RETRACT,
     }
 )
-# Four eyes: whoever wrote or last edited the claim cannot also pass it.
-FOUR_EYES_DECISIONS = frozenset({Decision.APPROVE, Decision.PUBLISH})
+# Four eyes: whoever wrote or last edited the claim cannot also pass it, nor change
+# its public content (a correction carries the new text).
+FOUR_EYES_DECISIONS = frozenset({Decision.APPROVE, Decision.PUBLISH, Decision.CORRECT})
+PUBLISHED_CONTENT_LOCKED = "Published claims change through a correction."
 # Decisions whose comment is the record (for the reporter, or public): not optional.
 COMMENT_REQUIRED: dict[str, str] = {
     Decision.REQUEST_CHANGES: "Say what needs to change.",
@@ -89,7 +91,7 @@ def ensure_can_review(*, user: Any, claim: Claim, decision: str) -> None:
     }:
         raise PermissionDenied(
             "Four eyes: you wrote or last edited this claim, so another editor must "
-            "approve or publish it."
+            "approve, publish or correct it."
         )
 
 

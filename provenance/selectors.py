@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from .confidence import BANDS
 from .identity import memberships_of
@@ -29,6 +30,7 @@ from .models import (
     Stance,
     Tag,
     Team,
+    confidence_in_force,
     format_quantity,
 )
 from .timeline import TimelineEvent
@@ -251,7 +253,7 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
         quantity_display=format_quantity(
             version.quantity_amount, version.quantity_unit, version.quantity_bound
         ),
-        confidence=assessments[-1] if assessments else None,
+        confidence=confidence_in_force(assessments, when),
         assessments=assessments,
         links=links,
         denials=denials,
@@ -260,6 +262,34 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
         first_appearance_at=version.first_appearance_at,
         recorded_at=version.history_date,
         history_id=version.history_id,
+    )
+
+
+@dataclass(frozen=True)
+class NotYetPublic:
+    """Ids of the rows on a published claim's page that publishers do not see yet:
+    recorded after the last publish/correct decision; the next correction shows
+    them."""
+
+    links: frozenset[int] = frozenset()
+    assessments: frozenset[int] = frozenset()
+    estimates: frozenset[int] = frozenset()
+
+
+def not_yet_public(*, claim: Claim, state: ClaimAsOf) -> NotYetPublic:
+    if claim.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+        return NotYetPublic()
+    cutoff = claim.public_cutoff
+
+    def later(rows: list[Any], moment: str) -> frozenset[int]:
+        return frozenset(
+            row.pk for row in rows if cutoff is None or getattr(row, moment) > cutoff
+        )
+
+    return NotYetPublic(
+        links=later(state.links, "linked_at"),
+        assessments=later(state.assessments, "recorded_at"),
+        estimates=later(state.estimates, "recorded_at"),
     )
 
 
@@ -282,8 +312,15 @@ def claim_labels_as_of(state: ClaimAsOf) -> tuple[list[Entity], list[Tag]]:
     )
 
 
-def current_assessment(claim: Claim) -> ConfidenceAssessment | None:
-    return claim.assessments.latest_first().select_related("assessed_by").first()
+def current_assessment(
+    claim: Claim, at: datetime | None = None
+) -> ConfidenceAssessment | None:
+    """The assessment in force now (or at `at`): see `in_force`."""
+    return (
+        claim.assessments.in_force(at or timezone.now())
+        .select_related("assessed_by")
+        .first()
+    )
 
 
 def claim_timeline(*, claim: Claim, state: ClaimAsOf) -> list[TimelineEvent]:

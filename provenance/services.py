@@ -4,7 +4,7 @@ permission, saves named fields, and writes history and the audit trail."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from evidence.models import EvidenceItem, EvidenceKind
 
 from .audit import audit_record
+from .dates import validate_past_moment
 from .models import (
     Claim,
     ClaimEvidence,
@@ -36,7 +37,9 @@ from .models import (
 )
 from .rules import (
     COMMENT_REQUIRED,
+    PUBLISHED_CONTENT_LOCKED,
     EditConflict,
+    InvalidTransition,
     ensure_can_approve,
     ensure_can_review,
     ensure_member,
@@ -121,6 +124,77 @@ def _check_same_team(team: Team, entities: Iterable[Entity]) -> None:
     for entity in entities:
         if entity.team_id != team.pk:
             raise ValueError("Subjects must belong to the claim's team.")
+
+
+def _check_dates(**moments: datetime | None) -> None:
+    """Happened/said/speaks-for dates in the sane range (dates.py), as field errors."""
+    errors = {}
+    for name, value in moments.items():
+        try:
+            validate_past_moment(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def _bump_version(claim: Claim, at: datetime) -> None:
+    """A new link, assessment or estimate is a new version of what reviewers see:
+    a decision taken on the version before it is refused (claim_transition)."""
+    Claim.objects.filter(pk=claim.pk).update(
+        updated_at=max(at, claim.updated_at), version=F("version") + 1
+    )
+
+
+def _apply_content(
+    claim: Claim,
+    *,
+    fields: Mapping[str, Any],
+    subjects: Sequence[Entity] | None,
+    tag_names: Sequence[str] | None,
+) -> tuple[list[str], bool, bool]:
+    """Set the changed content fields on the (locked) claim; m2m are compared only.
+    Returns (changed field names, subjects changed, tags changed)."""
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
+    if subjects is not None:
+        _check_same_team(claim.team, subjects)
+    _check_dates(first_appearance_at=fields.get("first_appearance_at"))
+    changed = [name for name, value in fields.items() if getattr(claim, name) != value]
+    for name in changed:
+        setattr(claim, name, fields[name])
+    old_subjects = set(claim.subjects.values_list("pk", flat=True))
+    old_tags = set(claim.tags.values_list("name", flat=True))
+    subjects_changed = subjects is not None and {s.pk for s in subjects} != old_subjects
+    tags_changed = (
+        tag_names is not None
+        and {n.strip() for n in tag_names if n.strip()} != old_tags
+    )
+    return changed, subjects_changed, tags_changed
+
+
+def _content_payload(
+    claim: Claim,
+    *,
+    fields: Mapping[str, Any],
+    changed: Sequence[str],
+    subjects: Sequence[Entity] | None,
+    tag_names: Sequence[str] | None,
+    subjects_changed: bool,
+    tags_changed: bool,
+) -> dict[str, Any]:
+    """Write the m2m changes (after the claim's save) and describe them for audit."""
+    if subjects_changed:
+        claim.subjects.set(subjects)
+    if tags_changed:
+        claim.tags.set(tags_from_names(team=claim.team, names=tag_names))
+    payload: dict[str, Any] = {k: _audit_value(fields[k]) for k in changed}
+    if subjects_changed:
+        payload["subjects"] = [s.pk for s in subjects]
+    if tags_changed:
+        payload["tags"] = sorted(tag_names)
+    return payload
 
 
 # --- Entities -------------------------------------------------------------------------
@@ -311,7 +385,8 @@ def claim_update(
 
     Compare-and-swap on `version` (UPDATE ... WHERE version = v): a stale form raises
     EditConflict instead of overwriting. Editing an approved claim sends it back to
-    review; editing a published one requires a reason, which the audit trail keeps.
+    review. A published claim is refused (InvalidTransition): its public content
+    changes only through a correction (`claim_correct`), a reviewed decision.
     """
     unknown = set(fields) - set(CLAIM_FIELDS)
     if unknown:
@@ -327,22 +402,13 @@ def claim_update(
             "see their changes, then make yours again."
         )
     claim.refresh_from_db()
-    if claim.status == ClaimStatus.PUBLISHED and not reason.strip():
-        raise ValueError("Editing a published claim needs a reason for the record.")
+    if claim.status == ClaimStatus.PUBLISHED:
+        raise InvalidTransition(PUBLISHED_CONTENT_LOCKED)
     if claim.status == ClaimStatus.RETRACTED:
         raise ValueError("A retracted claim can no longer be edited.")
-    if subjects is not None:
-        _check_same_team(claim.team, subjects)
     at = at or timezone.now()
-    changed = [name for name, value in fields.items() if getattr(claim, name) != value]
-    for name in changed:
-        setattr(claim, name, fields[name])
-    old_subjects = set(claim.subjects.values_list("pk", flat=True))
-    old_tags = set(claim.tags.values_list("name", flat=True))
-    subjects_changed = subjects is not None and {s.pk for s in subjects} != old_subjects
-    tags_changed = (
-        tag_names is not None
-        and {n.strip() for n in tag_names if n.strip()} != old_tags
+    changed, subjects_changed, tags_changed = _apply_content(
+        claim, fields=fields, subjects=subjects, tag_names=tag_names
     )
     update_fields = [*changed, "version", "updated_at", "last_edited_by"]
     status_before = claim.status
@@ -368,15 +434,15 @@ def claim_update(
     claim._history_date = at
     claim._change_reason = reason[:100]
     claim.save(update_fields=update_fields)
-    if subjects_changed:
-        claim.subjects.set(subjects)
-    if tags_changed:
-        claim.tags.set(tags_from_names(team=claim.team, names=tag_names))
-    payload: dict[str, Any] = {k: _audit_value(fields[k]) for k in changed}
-    if subjects_changed:
-        payload["subjects"] = [s.pk for s in subjects]
-    if tags_changed:
-        payload["tags"] = sorted(tag_names)
+    payload = _content_payload(
+        claim,
+        fields=fields,
+        changed=changed,
+        subjects=subjects,
+        tag_names=tag_names,
+        subjects_changed=subjects_changed,
+        tags_changed=tags_changed,
+    )
     if reason:
         payload["reason"] = reason
     if claim.status != status_before:
@@ -411,6 +477,7 @@ def confidence_assess(
         raise ValueError("A retracted claim is no longer assessed.")
     if not rationale.strip():
         raise ValidationError({"rationale": "Say why: a rationale is required."})
+    _check_dates(effective_at=effective_at)
     linked = set(
         claim.evidence_links.filter(item_id__in=evidence_ids).values_list(
             "item_id", flat=True
@@ -441,7 +508,7 @@ def confidence_assess(
     assessment.full_clean()
     assessment.save()
     assessment.evidence.set(sorted(linked))
-    Claim.objects.filter(pk=claim.pk).update(updated_at=max(at, claim.updated_at))
+    _bump_version(claim, at)
     audit_record(
         team=claim.team,
         actor=actor,
@@ -481,8 +548,12 @@ def quantity_estimate_add(
     in earlier estimates). Locks the claim; audited."""
     claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
     ensure_member(user=actor, team=claim.team)
+    if make_current and claim.status == ClaimStatus.PUBLISHED:
+        # The estimate may be recorded; revising the public figure is a correction.
+        raise InvalidTransition(PUBLISHED_CONTENT_LOCKED)
     if source_entity is not None:
         _check_same_team(claim.team, [source_entity])
+    _check_dates(stated_at=stated_at)
     at = at or timezone.now()
     estimate = QuantityEstimate(
         claim=claim,
@@ -513,6 +584,8 @@ def quantity_estimate_add(
             quantity_unit=estimate.unit,
             quantity_bound=bound,
         )
+    else:
+        _bump_version(claim, at)
     audit_record(
         team=claim.team,
         actor=actor,
@@ -570,7 +643,7 @@ def evidence_attach(
     )
     link.full_clean()
     link.save()
-    Claim.objects.filter(pk=claim.pk).update(updated_at=max(at, claim.updated_at))
+    _bump_version(claim, at)
     audit_record(
         team=claim.team,
         actor=actor,
@@ -603,29 +676,51 @@ def claim_transition(
     claim_id: int,
     decision: str,
     actor: Any,
+    expected_version: int | None = None,
     comment: str = "",
     publish_at: datetime | None = None,
+    changes: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Claim:
     """Move a claim one step along the review workflow (`rules.ALLOWED_TRANSITIONS`).
 
-    Locks the claim row, then refuses with InvalidTransition (state, missing evidence
-    or assessment, embargo), PermissionDenied (role, four eyes) or ValidationError
-    (missing comment, embargo in the past). Writes one Review row, a history record
-    and an audit event, bumps `version` (a form opened before the decision then gets
-    EditConflict), writes the publishers' outbox event for publish/correct/retract
-    in the same transaction, and notifies people only on commit.
+    Locks the claim row, then refuses with EditConflict (the claim is no longer at
+    `expected_version`, the version the decision was made on), InvalidTransition
+    (state, missing evidence or assessment, embargo), PermissionDenied (role, four
+    eyes) or ValidationError (missing comment, embargo in the past). Writes one
+    Review row, a history record and an audit event, bumps `version` (a form opened
+    before the decision then gets EditConflict), writes the publishers' outbox event
+    for publish/correct/retract in the same transaction, and notifies people only on
+    commit.
+
+    `expected_version` is required from people (web, API, admin); None skips the
+    check for the system's own decisions (the embargo task publishes the approved
+    version: any edit since sent the claim back to review).
+
+    `changes` (correct only) is the new public content: claim fields by name, plus
+    `subjects` and `tag_names`; a published claim changes only this way. Publish
+    and correct set `public_content_at`: publishers see the assessments, links and
+    estimates recorded by then.
 
     `publish_at` (approve only) is the embargo: the claim stays approved until
     `tasks.publish_due_claims` publishes it. The embargo is checked against the real
     clock, never against `at`, which only back-dates the record.
     """
-    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    if expected_version is not None and claim.version != expected_version:
+        raise EditConflict(
+            f"This claim changed since you opened it (you saw version "
+            f"{expected_version}, it is now version {claim.version}). Reload it and "
+            "decide on what it says now."
+        )
     to_status = target_status(claim=claim, decision=decision)
     ensure_can_review(user=actor, claim=claim, decision=decision)
     comment = comment.strip()
     if decision in COMMENT_REQUIRED and not comment:
         raise ValidationError({"comment": COMMENT_REQUIRED[decision]})
+    changes = dict(changes or {})
+    if changes and decision != Decision.CORRECT:
+        raise ValueError("Only a correction changes the content.")
     now = timezone.now()
     update_fields = ["status", "version", "updated_at"]
     if decision == Decision.APPROVE:
@@ -642,12 +737,23 @@ def claim_transition(
     if decision == Decision.PUBLISH:
         ensure_not_embargoed(claim=claim, now=now)
     at = at or now
+    content: dict[str, Any] = {}
     if decision == Decision.PUBLISH:
         claim.published_at = at
-        update_fields.append("published_at")
+        claim.public_content_at = at
+        update_fields += ["published_at", "public_content_at"]
     elif decision == Decision.CORRECT:
+        subjects = changes.pop("subjects", None)
+        tag_names = changes.pop("tag_names", None)
+        changed, subjects_changed, tags_changed = _apply_content(
+            claim, fields=changes, subjects=subjects, tag_names=tag_names
+        )
+        if changed or subjects_changed or tags_changed:
+            claim.last_edited_by = actor
+            update_fields += [*changed, "last_edited_by"]
         claim.correction_note = comment
-        update_fields.append("correction_note")
+        claim.public_content_at = at
+        update_fields += ["correction_note", "public_content_at"]
     elif decision == Decision.RETRACT:
         claim.retraction_reason = comment
         update_fields.append("retraction_reason")
@@ -669,6 +775,16 @@ def claim_transition(
     claim._history_date = at
     claim._change_reason = f"{Decision(decision).label}: {comment}"[:100]
     claim.save(update_fields=update_fields)
+    if decision == Decision.CORRECT:
+        content = _content_payload(
+            claim,
+            fields=changes,
+            changed=changed,
+            subjects=subjects,
+            tag_names=tag_names,
+            subjects_changed=subjects_changed,
+            tags_changed=tags_changed,
+        )
     payload: dict[str, Any] = {
         "review": review.pk,
         "decision": decision,
@@ -676,6 +792,8 @@ def claim_transition(
         "comment": comment,
         "version": claim.version,
     }
+    if content:
+        payload["changes"] = content
     if claim.publish_at is not None and decision == Decision.APPROVE:
         payload["publish_at"] = _audit_value(claim.publish_at)
     audit_record(
@@ -715,10 +833,20 @@ def _notify_review(review_id: int) -> None:
 
 
 def claim_submit(
-    *, claim_id: int, actor: Any, comment: str = "", at: datetime | None = None
+    *,
+    claim_id: int,
+    actor: Any,
+    expected_version: int | None = None,
+    comment: str = "",
+    at: datetime | None = None,
 ) -> Claim:
     return claim_transition(
-        claim_id=claim_id, decision=Decision.SUBMIT, actor=actor, comment=comment, at=at
+        claim_id=claim_id,
+        decision=Decision.SUBMIT,
+        actor=actor,
+        expected_version=expected_version,
+        comment=comment,
+        at=at,
     )
 
 
@@ -726,6 +854,7 @@ def claim_approve(
     *,
     claim_id: int,
     actor: Any,
+    expected_version: int | None = None,
     comment: str = "",
     publish_at: datetime | None = None,
     at: datetime | None = None,
@@ -735,6 +864,7 @@ def claim_approve(
         claim_id=claim_id,
         decision=Decision.APPROVE,
         actor=actor,
+        expected_version=expected_version,
         comment=comment,
         publish_at=publish_at,
         at=at,
@@ -742,47 +872,79 @@ def claim_approve(
 
 
 def claim_request_changes(
-    *, claim_id: int, actor: Any, comment: str, at: datetime | None = None
+    *,
+    claim_id: int,
+    actor: Any,
+    comment: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> Claim:
     return claim_transition(
         claim_id=claim_id,
         decision=Decision.REQUEST_CHANGES,
         actor=actor,
+        expected_version=expected_version,
         comment=comment,
         at=at,
     )
 
 
 def claim_publish(
-    *, claim_id: int, actor: Any, comment: str = "", at: datetime | None = None
+    *,
+    claim_id: int,
+    actor: Any,
+    expected_version: int | None = None,
+    comment: str = "",
+    at: datetime | None = None,
 ) -> Claim:
     return claim_transition(
         claim_id=claim_id,
         decision=Decision.PUBLISH,
         actor=actor,
+        expected_version=expected_version,
         comment=comment,
         at=at,
     )
 
 
 def claim_correct(
-    *, claim_id: int, actor: Any, correction_note: str, at: datetime | None = None
+    *,
+    claim_id: int,
+    actor: Any,
+    correction_note: str,
+    expected_version: int | None = None,
+    changes: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Claim:
-    """Publish a correction note; the claim stays published, its history keeps the old
-    text (edit the text itself with claim_update, which needs a reason)."""
+    """Correct a published claim in public: the new content (`changes`: claim fields,
+    `subjects`, `tag_names`) with its correction note, by an editor other than the
+    author or last editor. The claim stays published; its history keeps the old
+    content; publishers get the `claim.corrected` webhook."""
     return claim_transition(
         claim_id=claim_id,
         decision=Decision.CORRECT,
         actor=actor,
+        expected_version=expected_version,
         comment=correction_note,
+        changes=changes,
         at=at,
     )
 
 
 def claim_retract(
-    *, claim_id: int, actor: Any, reason: str, at: datetime | None = None
+    *,
+    claim_id: int,
+    actor: Any,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> Claim:
     """Retract a published claim: it stays visible, marked retracted, with a reason."""
     return claim_transition(
-        claim_id=claim_id, decision=Decision.RETRACT, actor=actor, comment=reason, at=at
+        claim_id=claim_id,
+        decision=Decision.RETRACT,
+        actor=actor,
+        expected_version=expected_version,
+        comment=reason,
+        at=at,
     )

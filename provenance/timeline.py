@@ -72,13 +72,27 @@ class Layout:
         return self.lanes_top + self.lane_height * len(LANES) + self.axis_height
 
 
+def default_until(as_of: datetime | None = None) -> datetime:
+    """The right edge: a day past now (or the as-of date); later events are pinned."""
+    now = datetime.now(UTC)
+    edge = now if as_of is None else min(max(as_of, now), now + timedelta(days=3650))
+    return edge + timedelta(days=1)
+
+
 def _span(
-    events: list[TimelineEvent], as_of: datetime | None, since: datetime | None
+    events: list[TimelineEvent],
+    as_of: datetime | None,
+    since: datetime | None,
+    until: datetime,
 ) -> tuple[datetime, datetime]:
     times = [e.at for e in events] + ([as_of] if as_of else [])
     if since is not None:
         # Old background (a 2020 study) must not squash the story into a sliver.
         times = [t for t in times if t >= since] + [since]
+    # A date far in the future (stored before input was bounded) must not stretch
+    # the axis to year 9999, where the padding below overflows.
+    later = [t for t in times if t > until]
+    times = [t for t in times if t <= until] + ([until] if later else [])
     if not times:
         now = datetime.now(UTC)
         return now - timedelta(days=30), now
@@ -128,16 +142,21 @@ def render_timeline_svg(
     since: datetime | None = None,
     title: str = "Confidence and events over time",
     layout: Layout | None = None,
+    until: datetime | None = None,
 ) -> str:
     """Draw the timeline. Reads well from 1 to 500 events: markers shrink as they grow
     in number and overlapping ones are nudged apart within their lane. Events before
-    `since` are pinned to the left edge (their titles say so)."""
+    `since` are pinned to the left edge, events after `until` (default: a day past
+    now or the as-of date) to the right edge; a note says so."""
     lay = layout or Layout()
-    start, end = _span(events, as_of, since)
+    until = until or default_until(as_of)
+    if as_of is not None:
+        as_of = min(as_of, until)
+    start, end = _span(events, as_of, since, until)
     total = (end - start).total_seconds() or 1.0
 
     def x(moment: datetime) -> float:
-        moment = max(moment, start)
+        moment = min(max(moment, start), end)
         return lay.left + (moment - start).total_seconds() / total * lay.plot_width
 
     def band_y(rank: int) -> float:
@@ -243,6 +262,14 @@ def render_timeline_svg(
             f'fill="{COLOURS["axis"]}" font-style="italic">'
             f"◀ {earlier} earlier event{'s' if earlier > 1 else ''} pinned to the "
             "left edge</text>"
+        )
+    later = sum(1 for event in events if event.at > end)
+    if later:
+        add(
+            f'<text x="{lay.left + lay.plot_width - 4}" y="{lay.lanes_top - 2}" '
+            f'text-anchor="end" fill="{COLOURS["axis"]}" font-style="italic">'
+            f"{later} later event{'s' if later > 1 else ''} pinned to the right "
+            "edge ▶</text>"
         )
 
     # Time axis.

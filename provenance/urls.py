@@ -13,6 +13,7 @@ claim_patterns = [
     path("claims/export.csv", views.claim_list_csv, name="claim-list-csv"),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("claims/<int:pk>/edit/", views.claim_edit, name="claim-edit"),
+    path("claims/<int:pk>/correct/", views.claim_correct, name="claim-correct"),
     path(
         "claims/<int:pk>/timeline.svg",
         views.claim_timeline_svg,

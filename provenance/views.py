@@ -28,6 +28,7 @@ from .caching import team_page_cache
 from .forms import (
     AsOfForm,
     AssessmentForm,
+    ClaimCorrectionForm,
     ClaimFilterForm,
     ClaimForm,
     EntityForm,
@@ -71,9 +72,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
-    return render(
-        request, "provenance/claim_detail.html", claim_page_context(request, claim)
-    )
+    context = claim_page_context(request, claim)
+    # An as-of date out of range is a bad request, said on the page (not a 500).
+    status = 400 if context["as_of_form"].errors else 200
+    return render(request, "provenance/claim_detail.html", context, status=status)
 
 
 def claim_page_context(
@@ -96,6 +98,7 @@ def claim_page_context(
     return {
         "claim": claim,
         "shown": state,
+        "not_public": selectors.not_yet_public(claim=claim, state=state),
         "subjects": subjects,
         "tags": tags,
         "as_of": as_of,
@@ -203,7 +206,7 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 tag_names=form.tag_list(),
                 **form.service_fields(),
             )
-        except EditConflict as exc:
+        except (EditConflict, InvalidTransition) as exc:
             form.add_error(None, str(exc))
         except (ValidationError, ValueError) as exc:
             form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
@@ -211,6 +214,38 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Claim saved.")
             return redirect(claim)
     return render(request, "provenance/claim_form.html", {"form": form, "claim": claim})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a published claim: its new content with the public correction note,
+    prefilled with what publishers see now, as the `correct` review decision."""
+    team = selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    form = ClaimCorrectionForm(request.POST or None, instance=claim, team=team)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.claim_correct(
+                claim_id=claim.pk,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                correction_note=form.cleaned_data["correction_note"],
+                changes=form.changes(),
+            )
+        except (EditConflict, InvalidTransition, PermissionDenied, ValueError) as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Correction published.")
+            return redirect(claim)
+    return render(
+        request,
+        "provenance/claim_form.html",
+        {"form": form, "claim": claim, "is_correction": True},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -314,6 +349,8 @@ class ReviewDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[(d, Decision(d).label) for d in ALLOWED_TRANSITIONS]
     )
+    # The claim version the editor decided on: a decision on an older one is refused.
+    version = forms.IntegerField(min_value=1)
     comment = forms.CharField(required=False, max_length=5000)
     publish_at = forms.DateTimeField(
         required=False,
@@ -375,10 +412,17 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
             claim_id=claim.pk,
             decision=decision,
             actor=request.user,
+            expected_version=form.cleaned_data["version"],
             comment=form.cleaned_data["comment"],
             publish_at=form.cleaned_data["publish_at"],
         )
-    except (InvalidTransition, PermissionDenied, ValidationError, ValueError) as exc:
+    except (
+        EditConflict,
+        InvalidTransition,
+        PermissionDenied,
+        ValidationError,
+        ValueError,
+    ) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else exc
         messages.error(request, f"Not done: {text}")
     else:

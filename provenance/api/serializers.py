@@ -15,8 +15,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..confidence import ConfidenceLevel
+from ..dates import validate_past_moment
 from ..models import (
     ClaimStatus,
+    Decision,
     Entity,
     EntityKind,
     QuantityBound,
@@ -123,7 +125,9 @@ class AssessmentIn(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="The date it speaks for (default: now; a past date back-fills).",
+        help_text="The date it speaks for (default: now; a past date back-fills). "
+        "From 1900-01-01 up to now (UTC).",
+        validators=[validate_past_moment],
     )
     supersedes = serializers.IntegerField(
         required=False,
@@ -469,7 +473,10 @@ class ClaimWriteIn(serializers.Serializer):
         required=False, allow_blank=True, help_text="URL of the first appearance."
     )
     first_appearance_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="When it first appeared."
+        required=False,
+        allow_null=True,
+        help_text="When it first appeared: from 1900-01-01 up to now (UTC).",
+        validators=[validate_past_moment],
     )
 
     def service_fields(self) -> dict[str, Any]:
@@ -504,3 +511,76 @@ class ClaimUpdateIn(ClaimWriteIn):
         default="",
         help_text="Why; required when editing a published claim.",
     )
+
+
+# Content fields a decision may carry: only a correction takes them.
+CONTENT_FIELDS = (
+    "text",
+    "summary",
+    "quantity",
+    "subjects",
+    "tags",
+    "first_appearance_source",
+    "first_appearance_url",
+    "first_appearance_at",
+)
+
+
+class DecisionIn(ClaimWriteIn):
+    """A review decision on the claim version the caller read; a correction also
+    carries the new public content (any field left out stays as it is)."""
+
+    decision = serializers.ChoiceField(
+        choices=[
+            (d, Decision(d).label)
+            for d in (
+                Decision.SUBMIT,
+                Decision.APPROVE,
+                Decision.REQUEST_CHANGES,
+                Decision.PUBLISH,
+                Decision.CORRECT,
+                Decision.RETRACT,
+            )
+        ],
+        help_text="submit, approve, request_changes, publish, correct or retract.",
+    )
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="The `internal.version` you decided on; if the claim changed "
+        "since, 409.",
+    )
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Required to request changes, to correct (the public correction "
+        "note) and to retract (the reason).",
+    )
+    publish_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Approve only: the embargo, when it publishes itself.",
+    )
+    text = serializers.CharField(
+        required=False, help_text="Correct only: the new text of the claim."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("decision") != Decision.CORRECT:
+            errors = {
+                name: "Only a correction changes the content."
+                for name in CONTENT_FIELDS
+                if name in attrs
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+    def changes(self) -> dict[str, Any]:
+        """The content fields given, as claim_correct's `changes`."""
+        fields = self.service_fields()
+        for name in ("decision", "comment", "publish_at"):
+            fields.pop(name, None)
+        return fields

@@ -9,11 +9,11 @@ Who reads what:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -38,6 +38,7 @@ from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,11 +47,11 @@ from evidence.models import AISGap, EvidenceItem, PortCall
 
 from .. import exports, selectors, services, signing
 from ..caching import PAGE_TTL_SECONDS, page_key
+from ..dates import AS_OF_MESSAGE, is_sane_moment
 from ..models import Claim, Entity, Team
 from .authentication import ApiKeyAuthentication, is_publisher
 from .etags import ETagMixin, body_etag
 from .pagination import UpdatedCursorPagination
-from .parsers import BoundedJSONParser
 from .permissions import IsMemberOrReadingPublisher, IsTeamMember
 from .renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
 from .serializers import (
@@ -60,6 +61,7 @@ from .serializers import (
     ClaimOut,
     ClaimUpdateIn,
     ClaimWriteIn,
+    DecisionIn,
     EntityOut,
     EvidenceItemOut,
 )
@@ -132,7 +134,7 @@ class ApiView:
     throttle_classes = [PublisherKeyThrottle, MemberThrottle]
     renderer_classes = [ORJSONRenderer]
     # JSON bodies only, as documented: form encodings turned "" into null.
-    parser_classes = [BoundedJSONParser]
+    parser_classes = [JSONParser]
     # Any id reaches the view (dots too), which answers a non-numeric one with a
     # JSON 404 rather than a database error (500) or Django's HTML 404.
     lookup_value_regex = "[^/]+"
@@ -247,6 +249,8 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         except ValueError:
             day = None  # well-formed but impossible: parse_when says why
         when = selectors.end_of_day(day) if day else parse_when(raw, name="as_of")
+        if not is_sane_moment(when, now=timezone.now() + timedelta(days=1)):
+            raise ValidationError({"as_of": [AS_OF_MESSAGE]})
         axis = request.query_params.get("axis", "recorded")
         if axis not in selectors.AXES:
             raise ValidationError({"axis": f"One of {', '.join(selectors.AXES)}."})
@@ -318,6 +322,50 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         return Response(
             exports.claim_review(export, url=page), content_type="application/ld+json"
         )
+
+    @extend_schema(
+        summary="Take a review decision on a claim (team members)",
+        description=(
+            "Same rules as the web page: editors approve, publish, correct and "
+            "retract, never their own work (four eyes). `version` is the "
+            "`internal.version` the decision was made on: if the claim changed "
+            "since, 409. A correction carries the new public content (`text`, "
+            "`summary`, `quantity`, `subjects`, `tags`, first appearance) with its "
+            "public note in `comment`; a published claim changes only this way."
+        ),
+        request=DecisionIn,
+        responses={
+            200: ClaimOut,
+            409: OpenApiResponse(description="Stale version or decision not allowed"),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="decisions",
+        permission_classes=[IsTeamMember],
+    )
+    def decisions(self, request: Request, pk: str) -> Response:
+        team = self.team()
+        claim = get_object_or_404(Claim.objects.for_team(team), pk=pk)
+        data = DecisionIn(data=request.data, context={"team": team})
+        data.is_valid(raise_exception=True)
+        try:
+            services.claim_transition(
+                claim_id=claim.pk,
+                decision=data.validated_data["decision"],
+                actor=request.user,
+                expected_version=data.validated_data["version"],
+                comment=data.validated_data["comment"],
+                publish_at=data.validated_data["publish_at"],
+                changes=data.changes(),
+            )
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        fresh = exports.with_export_relations(
+            exports.readable_claims(team=team), public=False
+        ).get(pk=claim.pk)
+        return Response(self._export(fresh))
 
     @extend_schema(
         summary="The claim's provenance as W3C PROV-JSON",
@@ -439,8 +487,11 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
     def thumbnail(self, request: Request, pk: str) -> FileResponse:
         if is_publisher(request):
             claims, _ = self.claim_scope()
+            # One link (same join) must be readable and public: linked by the
+            # claim's last publish/correct decision.
             items = EvidenceItem.objects.exportable().filter(
-                claim_links__claim__in=claims.values("pk")
+                claim_links__claim__in=claims.values("pk"),
+                claim_links__linked_at__lte=F("claim_links__claim__public_content_at"),
             )
         else:
             items = EvidenceItem.objects.for_team(self.team())

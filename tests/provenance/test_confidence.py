@@ -95,7 +95,8 @@ def test_as_of_uses_recorded_history_not_current_fields(claim, reporter, editor)
     services.claim_update(
         claim_id=claim.pk,
         actor=reporter,
-        expected_version=1,
+        # The assessment made version 2 (issue 12: reviewers decide on a version).
+        expected_version=2,
         text="New text",
         quantity_amount=Decimal(1000),
         quantity_unit="containers",

@@ -8,7 +8,7 @@ from prov.model import ProvDocument
 from provenance import exports
 from provenance.models import Claim
 from tests.factories import AssessmentFactory
-from tests.provenance.api.helpers import published, rich_claim
+from tests.provenance.api.helpers import made_public, published, rich_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +68,7 @@ def test_rating_follows_the_assessment_in_force_not_the_last_recorded(team):
     AssessmentFactory(
         claim=claim, level="almost_certain", effective_at=now - timedelta(days=9)
     )
+    made_public(claim)
     rating = exports.claim_review(_export(claim))["reviewRating"]
     assert (rating["alternateName"], rating["ratingValue"]) == ("Unlikely", 3)
 

@@ -128,7 +128,7 @@ def test_editor_approves_from_the_queue(team, reporter, editor_client, editor):
     claim = in_review(team, reporter)
     response = editor_client.post(
         reverse("provenance:claim-review", args=[claim.pk]),
-        {"decision": "approve", "comment": "Solid.", "next": QUEUE},
+        {"decision": "approve", "version": 1, "comment": "Solid.", "next": QUEUE},
     )
     assert response.status_code == 302
     assert response["Location"] == QUEUE
@@ -141,7 +141,7 @@ def test_editor_approves_with_an_embargo_from_the_queue(team, reporter, editor_c
     claim = in_review(team, reporter)
     editor_client.post(
         reverse("provenance:claim-review", args=[claim.pk]),
-        {"decision": "approve", "publish_at": "2999-01-01T09:00"},
+        {"decision": "approve", "version": 1, "publish_at": "2999-01-01T09:00"},
     )
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.APPROVED
@@ -154,7 +154,7 @@ def test_request_changes_needs_a_comment_and_says_so(team, reporter, editor_clie
     claim = in_review(team, reporter)
     response = editor_client.post(
         reverse("provenance:claim-review", args=[claim.pk]),
-        {"decision": "request_changes", "comment": ""},
+        {"decision": "request_changes", "version": 1, "comment": ""},
         follow=True,
     )
     assert b"Say what needs to change." in response.content
@@ -166,7 +166,7 @@ def test_author_editor_is_refused_with_a_message(team, editor, editor_client):
     claim = in_review(team, editor)
     response = editor_client.post(
         reverse("provenance:claim-review", args=[claim.pk]),
-        {"decision": "approve"},
+        {"decision": "approve", "version": 1},
         follow=True,
     )
     assert b"Four eyes" in response.content
@@ -182,7 +182,8 @@ def test_reporter_submits_own_draft_from_the_claim_page(
     assert b'value="submit"' in page.content
     assert b'value="approve"' not in page.content
     reporter_client.post(
-        reverse("provenance:claim-review", args=[claim.pk]), {"decision": "submit"}
+        reverse("provenance:claim-review", args=[claim.pk]),
+        {"decision": "submit", "version": 1},
     )
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW
@@ -191,7 +192,8 @@ def test_reporter_submits_own_draft_from_the_claim_page(
 def test_reporter_cannot_approve_by_posting(team, reporter, reporter_client):
     claim = in_review(team, MembershipFactory(team=team, role="reporter").user)
     reporter_client.post(
-        reverse("provenance:claim-review", args=[claim.pk]), {"decision": "approve"}
+        reverse("provenance:claim-review", args=[claim.pk]),
+        {"decision": "approve", "version": 1},
     )
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW
@@ -200,7 +202,8 @@ def test_reporter_cannot_approve_by_posting(team, reporter, reporter_client):
 def test_other_teams_claim_cannot_be_reviewed(team, reporter, outsider_client):
     claim = in_review(team, reporter)
     response = outsider_client.post(
-        reverse("provenance:claim-review", args=[claim.pk]), {"decision": "approve"}
+        reverse("provenance:claim-review", args=[claim.pk]),
+        {"decision": "approve", "version": 1},
     )
     assert response.status_code == 404
 
@@ -209,7 +212,7 @@ def test_offsite_next_is_ignored(team, reporter, editor_client):
     claim = in_review(team, reporter)
     response = editor_client.post(
         reverse("provenance:claim-review", args=[claim.pk]),
-        {"decision": "approve", "next": "https://evil.example/"},
+        {"decision": "approve", "version": 1, "next": "https://evil.example/"},
     )
     assert response["Location"] == claim.get_absolute_url()
 

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from provenance import services
 from provenance.audit import chain_head, verify_chain
 from provenance.models import AuditEvent, Claim, ClaimStatus, Entity, Review
-from provenance.rules import EditConflict
+from provenance.rules import EditConflict, InvalidTransition
 from tests.factories import ClaimFactory
 
 
@@ -66,12 +66,17 @@ def test_editing_an_approved_claim_sends_it_back_to_review(team, reporter, edito
     assert (review.from_status, review.to_status) == ("approved", "in_review")
 
 
-def test_editing_a_published_claim_needs_a_reason(team, editor):
+def test_editing_a_published_claim_is_refused_even_with_a_reason(team, editor):
+    """Issue 12: a published claim changes only through a correction."""
     claim = ClaimFactory(team=team, author=editor, status=ClaimStatus.PUBLISHED)
     head = chain_head(team)
-    with pytest.raises(ValueError, match="reason"):
+    with pytest.raises(InvalidTransition, match="change through a correction"):
         services.claim_update(
-            claim_id=claim.pk, actor=editor, expected_version=1, text="Quietly changed"
+            claim_id=claim.pk,
+            actor=editor,
+            expected_version=1,
+            reason="Typo",
+            text="Quietly changed",
         )
     claim.refresh_from_db()
     assert (claim.text, claim.version) != ("Quietly changed", 2)

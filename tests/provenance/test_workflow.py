@@ -87,7 +87,6 @@ ALLOWED = [
     ("approved", "request_changes", "editor"),
     ("approved", "publish", "editor"),
     ("published", "correct", "editor"),
-    ("published", "correct", "author_editor"),
     ("published", "retract", "editor"),
     ("published", "retract", "author_editor"),
 ]
@@ -159,6 +158,9 @@ REFUSED_BY_ROLE = [
     ("approved", "publish", "author_editor"),
     ("in_review", "approve", "last_editor"),
     ("approved", "publish", "last_editor"),
+    # A correction changes public content (issue 12): four eyes too.
+    ("published", "correct", "author_editor"),
+    ("published", "correct", "last_editor"),
     # Non-members can do nothing, whatever their role elsewhere.
     *[(s, d, "outsider") for (s, d) in ALLOWED_PAIRS],
 ]
@@ -233,17 +235,13 @@ def test_retracted_claim_keeps_its_reason_and_stays_visible(team, people):
 def test_correction_keeps_the_old_text_and_the_claim_published(team, people):
     claim = services.claim_create(team=team, actor=people["author"], text="Old text")
     Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.PUBLISHED)
-    services.claim_update(
-        claim_id=claim.pk,
-        actor=people["editor"],
-        expected_version=1,
-        reason="Figure was wrong",
-        text="New text",
-    )
+    # Issue 12: the new text goes with the correction, not through claim_update.
     services.claim_correct(
         claim_id=claim.pk,
         actor=people["editor"],
+        expected_version=1,
         correction_note="We first said old text; it is new text.",
+        changes={"text": "New text"},
     )
     claim.refresh_from_db()
     assert (claim.status, claim.text) == ("published", "New text")

@@ -33,7 +33,18 @@ def published(team, **fields):
     now = timezone.now()
     fields.setdefault("status", "published")
     fields.setdefault("published_at", now - timedelta(days=1))
+    fields.setdefault("public_content_at", fields["published_at"])
     return ClaimFactory(team=team, **fields)
+
+
+def made_public(claim):
+    """Arrange that everything recorded on the claim so far is public, as after a
+    publish or correct decision now (publishers see nothing recorded later)."""
+    from provenance.models import Claim
+
+    claim.public_content_at = timezone.now()
+    Claim.objects.filter(pk=claim.pk).update(public_content_at=claim.public_content_at)
+    return claim
 
 
 def rich_claim(team, *, status="published"):
@@ -135,7 +146,7 @@ def rich_claim(team, *, status="published"):
         comment="internal reason for the correction",
         by=claim.author,
     )
-    return claim
+    return made_public(claim) if status != "draft" else claim
 
 
 def make_publisher(*teams, **kwargs) -> IssuedKey:

@@ -18,7 +18,7 @@ def history(team):
     claim = ClaimFactory(team=team, text="v0 draft wording", status="draft")
     claim.history.update(history_date=now - timedelta(days=10))
     claim.text, claim.status = "v1 published wording", "published"
-    claim.published_at = now - timedelta(days=5)
+    claim.published_at = claim.public_content_at = now - timedelta(days=5)
     claim._history_date = now - timedelta(days=5)
     claim.save()
     claim.text = "v2 edited wording"

@@ -114,14 +114,18 @@ def test_member_edit_with_a_stale_version_is_409(reporter_client, reporter, team
     assert Claim.objects.get(pk=claim.pk).summary == "one"
 
 
-def test_editing_a_published_claim_without_a_reason_is_400(reporter_client, team):
+def test_editing_a_published_claim_is_409_even_with_a_reason(reporter_client, team):
+    """Issue 12: a published claim changes only through a correction."""
     claim = published(team)
     response = reporter_client.patch(
         reverse("api:claim-detail", args=[claim.pk]),
-        data={"summary": "new", "version": claim.version},
+        data={"summary": "new", "version": claim.version, "reason": "Typo"},
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Published claims change through a correction."
+    }
 
 
 def test_updated_since_returns_only_later_changes(team):

@@ -9,7 +9,13 @@ from provenance import signing
 from provenance.models import AuditChainHead
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
 
-from .helpers import make_publisher, published, publisher_client, rich_claim
+from .helpers import (
+    made_public,
+    make_publisher,
+    published,
+    publisher_client,
+    rich_claim,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -148,13 +154,16 @@ def test_publisher_fetches_thumbnails_of_published_unrestricted_evidence_only(te
     unlinked = _thumbnail_item(team)
     for item in (shown, hidden):
         ClaimEvidenceFactory(claim=claim, item=item)
+    made_public(claim)
+    later = _thumbnail_item(team)
+    ClaimEvidenceFactory(claim=claim, item=later)  # not public until a correction
     client = publisher_client(make_publisher(team).key)
     detail = client.get(reverse("api:claim-detail", args=[claim.pk])).json()
     url = detail["evidence"][0]["evidence"]["thumbnail_url"]
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
-    for item in (hidden, unlinked):
+    for item in (hidden, unlinked, later):
         thumb = reverse("api:evidence-thumbnail", args=[item.pk])
         assert client.get(thumb).status_code == 404
 
