@@ -1,5 +1,6 @@
 """Webhooks against a real HTTP server on 127.0.0.1; retries driven by the clock."""
 
+import ipaddress
 import socket
 import threading
 import time
@@ -73,6 +74,72 @@ def test_private_loopback_and_odd_urls_are_refused(settings, url):
 def test_a_public_https_address_is_allowed(settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     webhooks.check_webhook_url("https://93.184.215.14/hook")
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[::127.0.0.1]",  # IPv4-compatible loopback
+        "[64:ff9b::7f00:1]",  # NAT64 of 127.0.0.1
+        "[2002:7f00:1::1]",  # 6to4 of 127.0.0.1
+        "192.0.0.8",  # IETF protocol assignments
+        "[::ffff:127.0.0.1]",  # IPv4-mapped loopback
+        "[::ffff:10.0.0.1]",
+        "[64:ff9b::a00:1]",  # NAT64 of 10.0.0.1
+        "[64:ff9b:1::a00:1]",  # local-use NAT64
+        "[2002:a9fe:a9fe::1]",  # 6to4 of 169.254.169.254
+        "[2001:0:4136:e378:8000:63bf:3fff:fdd2]",  # Teredo
+        "[fec0::1]",  # site-local
+        "[::]",
+        "100.64.0.1",  # shared address space (CGNAT)
+        "192.88.99.1",  # 6to4 relay anycast
+        "198.18.0.1",  # benchmarking
+        "0.0.0.0",  # noqa: S104 - a target refused, not bound
+        "224.0.0.1",
+    ],
+)
+def test_special_use_addresses_are_refused_in_every_form(settings, host):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError) as refused:
+        webhooks.check_webhook_url(f"https://{host}/hook")
+    assert refused.value.messages == [
+        "Webhook URL resolves to a private, loopback or reserved address."
+    ]
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "93.184.215.14",
+        "[2606:2800:21f:cb07:6820:80da:af6b:8b2c]",
+        "[64:ff9b::5db8:d70e]",  # NAT64 of 93.184.215.14
+        "[2002:5db8:d70e::1]",  # 6to4 of 93.184.215.14
+        "[::ffff:93.184.215.14]",
+    ],
+)
+def test_public_literals_are_allowed(settings, host):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    vetted = webhooks.check_webhook_url(f"https://{host}/hook")
+    assert vetted == [str(ipaddress.ip_address(host.strip("[]")))]
+
+
+def test_a_name_is_refused_if_any_address_it_resolves_to_is_special(
+    settings, monkeypatch
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    # The resolver is the outside boundary: a name with one public and one
+    # NAT64-wrapped loopback address.
+    answers = ["93.184.215.14", "64:ff9b::7f00:1"]
+    monkeypatch.setattr(
+        webhooks.socket,
+        "getaddrinfo",
+        lambda *_args, **_kwargs: [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, 1, 6, "", (a, 443))
+            for a in answers
+        ],
+    )
+    with pytest.raises(ValidationError):
+        webhooks.check_webhook_url("https://hooks.example.org/hook")
 
 
 def test_the_setting_allows_loopback_over_http(settings):
