@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.text import slugify
@@ -91,6 +91,31 @@ def unique_slug(model: type[Model], *, team: Team, text: str, max_length: int) -
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def insert_with_unique_slug(
+    obj: Claim | Entity, *, text: str, max_length: int, attempts: int = 5
+) -> None:
+    """Insert a new claim or entity under a slug free in its team.
+
+    unique_slug reads the taken slugs and the row is inserted after: a concurrent
+    creation with the same name may take the slug in between (an IntegrityError,
+    once a 500). The insert runs in a savepoint; if the slug is what clashed, the
+    next free one is chosen and the insert tried again. Other errors are raised.
+    """
+    model = type(obj)
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                obj.save()
+            return
+        except IntegrityError:
+            taken = model.objects.filter(team=obj.team, slug=obj.slug).exists()
+            if not taken or attempt == attempts:
+                raise
+            obj.slug = unique_slug(
+                model, team=obj.team, text=text, max_length=max_length
+            )
 
 
 def _audit_value(value: Any) -> Any:
@@ -232,9 +257,10 @@ def entity_create(
         **fields,
     )
     entity.aliases_text = "\n".join(entity.aliases or [])
-    entity.full_clean()
+    # The slug's uniqueness is settled by the insert itself (it may be taken by now).
+    entity.full_clean(exclude=["slug"])
     entity._history_date = at
-    entity.save()
+    insert_with_unique_slug(entity, text=name, max_length=120)
     audit_record(
         team=team,
         actor=actor,
@@ -348,10 +374,11 @@ def claim_create(
         updated_at=at,
         **fields,
     )
-    claim.full_clean()
+    # The slug's uniqueness is settled by the insert itself (it may be taken by now).
+    claim.full_clean(exclude=["slug"])
     claim._history_user = actor
     claim._history_date = at
-    claim.save()
+    insert_with_unique_slug(claim, text=text, max_length=120)
     claim.subjects.set(subjects)
     claim.tags.set(tags_from_names(team=team, names=tag_names))
     audit_record(
