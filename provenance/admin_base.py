@@ -13,7 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.utils import (
+    flatten_fieldsets,
+    get_fields_from_path,
+    unquote,
+)
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
@@ -134,9 +138,30 @@ class ScopedHistoryMixin:
             history_id.to_python(version_id)
         except ValidationError as exc:
             raise Http404("No such version.") from exc
+        # Every field shown as a value, none as an input: no choices to list.
+        request.is_history_record = True
         return super().history_form_view(
             request, str(obj.pk), version_id, extra_context
         )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not getattr(request, "is_history_record", False):
+            return readonly
+        # Declared names, else the model's editable fields (not get_fieldsets:
+        # without declared fields it asks get_form, which asks this method).
+        if self.fieldsets:
+            names = flatten_fieldsets(self.fieldsets)
+        elif self.fields:
+            names = list(self.fields)
+        else:
+            opts = self.model._meta
+            names = [
+                field.name
+                for field in [*opts.fields, *opts.many_to_many]
+                if field.editable and field is not opts.auto_field
+            ]
+        return [*names, *(name for name in readonly if name not in names)]
 
     def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
         return True

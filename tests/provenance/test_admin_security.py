@@ -205,6 +205,18 @@ def test_own_claims_history_is_shown_read_only(world):
     assert "View Badger draft claim" in html
     assert "Revert" not in html
     assert 'name="_save"' not in html
+    assert "<select" not in html  # a record, not a form: no choices listed
+    assert '<div class="readonly">Badger draft claim</div>' in html
+
+
+def test_own_entitys_historical_version_is_a_record(world):
+    response = world["bob_client"].get(version_url("entity", world["entity_b"]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<select" not in html
+    assert '<div class="readonly">Badger Holdings</div>' in html
+    assert_no_team_a_names(response)
 
 
 def test_reverting_own_draft_to_published_is_refused(world):
