@@ -148,6 +148,10 @@ class ProcessedImage:
     thumbnail: Derivative
     display: Derivative
     notes: tuple[str, ...]  # things worth showing that did not stop processing
+    # Bytes stored after the image's own end (an appended archive, a polyglot);
+    # None where the format's end is not found cheaply (TIFF).
+    trailing_bytes: int | None = None
+    trailing_kind: str | None = None  # "zip", "pdf", ... or "data"
 
 
 # -- reading and validating -----------------------------------------------------
@@ -214,6 +218,7 @@ def process_image(
     """
     data, facts = _read_and_identify(source, filename, max_bytes=max_bytes)
     notes: list[str] = []
+    trailing = trailing_bytes(data, facts.mime)
     with _opened(data, facts.mime, max_pixels=max_pixels) as img:
         facts = replace(facts, width=img.width, height=img.height)
         # The display box is square, so EXIF rotation does not change this target.
@@ -261,6 +266,8 @@ def process_image(
         thumbnail=thumbnail,
         display=display,
         notes=tuple(notes),
+        trailing_bytes=trailing,
+        trailing_kind=trailing_kind(data[len(data) - trailing :]) if trailing else None,
     )
 
 
@@ -275,6 +282,89 @@ def sniff_mime(head: bytes) -> str | None:
     # Classic TIFF and BigTIFF, both byte orders.
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "image/tiff"
+    return None
+
+
+_TRAILING_KINDS = (
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"%PDF-", "pdf"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG", "png"),
+)
+
+
+def trailing_kind(payload: bytes) -> str:
+    """What bytes appended after an image look like, from their signature."""
+    for magic, kind in _TRAILING_KINDS:
+        if payload.startswith(magic):
+            return kind
+    return "data"
+
+
+def trailing_bytes(data: bytes, mime: str) -> int | None:
+    """How many bytes follow the image's own end (0 for a clean file).
+
+    Decoders stop at the end marker and ignore the rest, which is where ZIP
+    archives and other payloads are hidden (a "polyglot" file). None when the
+    end cannot be found cheaply (TIFF, or a structure this walk does not follow).
+    """
+    end: int | None = None
+    if mime == "image/jpeg":
+        end = _jpeg_end(data)
+    elif mime == "image/png":
+        end = _png_end(data)
+    elif mime == "image/webp" and len(data) >= 8:
+        end = 8 + int.from_bytes(data[4:8], "little")
+        end += end % 2  # RIFF pads chunks to even sizes
+    if end is None or end > len(data):
+        return None
+    return len(data) - end
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """Offset just past the EOI marker, walking segments (a payload may itself
+    contain FFD9, so searching for the last one would be wrong)."""
+    i, n = 2, len(data)
+    while i + 1 < n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xD9:
+            return i + 2
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        if i + 4 > n:
+            return None
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker == 0xDA:  # entropy-coded data runs to the next real marker
+            while True:
+                i = data.find(b"\xff", i)
+                if i < 0 or i + 1 >= n:
+                    return None
+                following = data[i + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    i += 2
+                    continue
+                break
+    return None
+
+
+def _png_end(data: bytes) -> int | None:
+    i, n = 8, len(data)
+    while i + 8 <= n:
+        length = int.from_bytes(data[i : i + 4], "big")
+        kind = data[i + 4 : i + 8]
+        i += 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return i
     return None
 
 

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import platform
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -345,18 +346,23 @@ _ZIP_OFFICE_TYPES = {
 }
 
 
+def _active_content_refused() -> FileRefused:
+    return FileRefused(
+        "This file is an SVG drawing or an HTML page; such active content is "
+        "refused as evidence. Save the page as PDF, or record it as a link.",
+        code="unsupported_type",
+    )
+
+
 def sniff_document_mime(head: bytes, filename: str) -> str:
     """The type a document's bytes announce; the name only refines ZIP containers.
 
     SVG and HTML are refused: even served as attachments they are active content.
+    ``head`` is the start of the file; ``ActiveContentScan`` covers the rest.
     """
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"<svg" in text or text.startswith(b"<!doctype html") or b"<html" in text:
-        raise FileRefused(
-            "This file is an SVG drawing or an HTML page; such active content is "
-            "refused as evidence. Save the page as PDF, or record it as a link.",
-            code="unsupported_type",
-        )
+        raise _active_content_refused()
     for magic, mime in _DOCUMENT_SIGNATURES:
         if head.startswith(magic):
             if mime == "application/zip":
@@ -370,6 +376,43 @@ def sniff_document_mime(head: bytes, filename: str) -> str:
     except UnicodeDecodeError:
         return "application/octet-stream"
     return "text/plain"
+
+
+# Markup a browser renders (WHATWG MIME sniffing looks for these tags).
+_MARKUP_RE = re.compile(rb"<(?:svg|html|script|!doctype\s+html)\b", re.IGNORECASE)
+_MARKUP_OVERLAP = 64  # longer than any match, so none is split between chunks
+_LEADING_SPACE = b"\xef\xbb\xbf \t\r\n\x0c"
+
+
+class ActiveContentScan:
+    """Looks for SVG/HTML markup past any fixed head, as the upload streams by.
+
+    Padding cannot hide markup: leading whitespace of any length is skipped
+    before the start is judged, and a text file is searched whole (a binary
+    format is not: random bytes would match, and it is served as what it is).
+    """
+
+    def __init__(self, *, whole: bool) -> None:
+        self.whole = whole
+        self._tail = b""
+        self._lead = b""
+        self._seen_content = False
+
+    def feed(self, chunk: bytes) -> None:
+        if not self._seen_content:
+            stripped = chunk.lstrip(_LEADING_SPACE)
+            if stripped:
+                self._seen_content = True
+                self._lead = stripped[:_MARKUP_OVERLAP]
+        elif len(self._lead) < _MARKUP_OVERLAP:
+            self._lead += chunk[: _MARKUP_OVERLAP - len(self._lead)]
+        if self._seen_content and _MARKUP_RE.match(self._lead):
+            raise _active_content_refused()
+        if self.whole:
+            window = self._tail + chunk
+            if _MARKUP_RE.search(window):
+                raise _active_content_refused()
+            self._tail = window[-_MARKUP_OVERLAP:]
 
 
 _DOCUMENT_EXTENSIONS = {
@@ -395,8 +438,9 @@ def evidence_add_document(
 ) -> EvidenceItem:
     """Store a document (PDF or another file) byte-for-byte; no processing needed.
 
-    The type is detected from the bytes; SVG and HTML are refused. Same bytes in
-    the team raise DuplicateEvidence before anything is written.
+    The type is detected from the bytes; SVG and HTML are refused, wherever the
+    markup sits in a text file (``ActiveContentScan``). Same bytes in the team
+    raise DuplicateEvidence before anything is written.
     """
     ensure_member(user=actor, team=team)
     _check_fields(fields)
@@ -406,11 +450,13 @@ def evidence_add_document(
     if not head:
         raise FileRefused("The file is empty.", code="empty")
     mime = sniff_document_mime(head, filename)
+    scan = ActiveContentScan(whole=mime == "text/plain")
     limit = settings.UPLOAD_MAX_BYTES["document"]
     digest, size = hashlib.sha256(), 0
     upload.seek(0)
     for chunk in File(upload).chunks():
         digest.update(chunk)
+        scan.feed(chunk)
         size += len(chunk)
         if size > limit:
             raise FileRefused(
@@ -869,6 +915,32 @@ def _near_duplicates(item: EvidenceItem, phash: str) -> list[tuple[int, int]]:
     )
 
 
+_TRAILING_NAMES = {
+    "zip": "a ZIP archive",
+    "pdf": "a PDF",
+    "rar": "a RAR archive",
+    "7z": "a 7-Zip archive",
+    "gzip": "a gzip file",
+    "jpeg": "another JPEG",
+    "png": "another PNG",
+}
+
+
+def _trailing_warning(result: images.ProcessedImage) -> str:
+    """What the custody log shows about bytes hidden after the image's end."""
+    if not result.trailing_bytes:
+        return ""
+    kind = result.trailing_kind or "data"
+    starting = (
+        f", starting like {_TRAILING_NAMES[kind]}" if kind in _TRAILING_NAMES else ""
+    )
+    return (
+        f"{result.trailing_bytes:,} bytes after the end of the image{starting}: "
+        "the original carries something else besides the picture (derivatives "
+        "do not)."
+    )
+
+
 def _record_processing_steps(
     item: EvidenceItem, analysis: ImageAnalysis, matches: list[tuple[int, int]]
 ) -> None:
@@ -879,6 +951,9 @@ def _record_processing_steps(
             "mime_type": result.mime,
             "width": result.width,
             "height": result.height,
+            "trailing_bytes": result.trailing_bytes,
+            "trailing_kind": result.trailing_kind,
+            "warning": _trailing_warning(result),
         },
         "hash": {"sha256": result.sha256, "matches_upload": True},
         "metadata": {
