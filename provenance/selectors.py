@@ -524,13 +524,24 @@ def audit_trail_for(claim: Claim) -> QuerySet[AuditEvent]:
     ).order_by("seq")
 
 
-def embargoes_due(now: datetime) -> list[tuple[int, Any]]:
-    """(claim id, approving editor) for approved claims whose embargo has ended."""
+def _approved_version() -> Subquery:
+    # The approve decision saves a history row; later links and assessments bump
+    # the version without one, and an edit sends the claim back to review.
+    return Subquery(
+        Claim.history.filter(id=OuterRef("pk"), status=ClaimStatus.APPROVED)
+        .order_by("-history_date", "-history_id")
+        .values("version")[:1]
+    )
+
+
+def embargoes_due(now: datetime) -> list[tuple[int, Any, int | None]]:
+    """(claim id, approving editor, version approved) for approved claims whose
+    embargo has ended."""
     due = list(
         Claim.objects.filter(status=ClaimStatus.APPROVED, publish_at__lte=now)
-        .annotate(approver_id=_latest_approver_id())
+        .annotate(approver_id=_latest_approver_id(), approved=_approved_version())
         .order_by("publish_at", "pk")
-        .values_list("pk", "approver_id")
+        .values_list("pk", "approver_id", "approved")
     )
-    users = get_user_model().objects.in_bulk({uid for _, uid in due if uid})
-    return [(claim_id, users.get(uid)) for claim_id, uid in due]
+    users = get_user_model().objects.in_bulk({uid for _, uid, _ in due if uid})
+    return [(claim_id, users.get(uid), version) for claim_id, uid, version in due]

@@ -25,15 +25,17 @@ def publish_due_claims() -> int:
     again at publication: role (an approver who has since lost the editor role
     publishes nothing), four eyes (approval already needed someone other than the
     author and last editor, and any later edit sends the claim back to review and
-    clears the embargo) and the embargo itself against the real clock. Idempotent:
+    clears the embargo), the version (a link, assessment or estimate recorded since
+    the approval is a version the approver has not seen: it waits for an editor to
+    publish it by hand) and the embargo itself against the real clock. Idempotent:
     a claim published by an overlapping run is no longer `approved`, and the row
     lock in the service makes the second attempt a refused transition.
     """
     from . import selectors, services
-    from .rules import InvalidTransition
+    from .rules import EditConflict, InvalidTransition
 
     published = 0
-    for claim_id, approver in selectors.embargoes_due(timezone.now()):
+    for claim_id, approver, version in selectors.embargoes_due(timezone.now()):
         if approver is None:
             logger.warning("Embargoed claim %s has no approval on record", claim_id)
             continue
@@ -41,12 +43,13 @@ def publish_due_claims() -> int:
             services.claim_publish(
                 claim_id=claim_id,
                 actor=approver,
+                expected_version=version,
                 comment=(
                     "Embargo ended: published automatically on the authority of "
                     f"{approver.get_username()}, who approved it."
                 ),
             )
-        except (InvalidTransition, PermissionDenied) as exc:
+        except (EditConflict, InvalidTransition, PermissionDenied) as exc:
             logger.warning("Embargoed claim %s not published: %s", claim_id, exc)
         else:
             published += 1

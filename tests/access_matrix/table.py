@@ -249,6 +249,8 @@ TABLE: dict[str, Row] = {
     "provenance:claim-list-csv": row(NONE, html(other_team=None)),
     "provenance:claim-detail": row(CLAIMS, html()),
     "provenance:claim-edit": row(CLAIMS, form(post=OK)),
+    # The correction form (issue 12); the service refuses all but editors.
+    "provenance:claim-correct": row(CLAIMS, form()),
     "provenance:claim-timeline-svg": row(CLAIMS, html()),
     "provenance:claim-assess": row(CLAIMS, action(post=400)),
     "provenance:claim-quantity-estimate": row(CLAIMS, action(post=400)),
@@ -317,6 +319,19 @@ TABLE: dict[str, Row] = {
             ("draft", "published"),
             api(
                 read=members(),
+                publisher_reads=False,
+                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+            ),
+        ),
+    ),
+    # Review decisions (POST only): members reach the serializer (400 without a
+    # decision and version); the service decides who may take which (issue 12).
+    "api:claim-decisions": row(
+        CLAIMS,
+        dict.fromkeys(
+            ("draft", "published"),
+            api(
+                read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
                 publisher_reads=False,
                 writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
             ),

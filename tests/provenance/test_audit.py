@@ -47,12 +47,13 @@ def history(team, reporter, editor, second_editor):
     services.claim_submit(claim_id=claim.pk, actor=reporter)
     services.claim_approve(claim_id=claim.pk, actor=editor)
     services.claim_publish(claim_id=claim.pk, actor=second_editor)
-    services.claim_update(
+    # Issue 12: a published claim's text changes through a correction.
+    services.claim_correct(
         claim_id=claim.pk,
         actor=editor,
         expected_version=4,
-        reason="Port name spelled wrong",
-        text="Ships at Rajin port",
+        correction_note="Port name spelled wrong",
+        changes={"text": "Ships at Rajin port"},
     )
     services.claim_retract(claim_id=claim.pk, actor=editor, reason="Source recanted")
     return claim
@@ -75,12 +76,12 @@ def test_every_transition_and_edit_is_chained(history, team):
         (2, "claim.submit"),
         (3, "claim.approve"),
         (4, "claim.publish"),
-        (5, "claim.update"),
+        (5, "claim.correct"),
         (6, "claim.retract"),
     ]
     events = list(AuditEvent.objects.filter(team=team).order_by("seq"))
     assert all(b.prev_hash == a.hash for a, b in pairwise(events))
-    assert events[4].payload["reason"] == "Port name spelled wrong"
+    assert events[4].payload["comment"] == "Port name spelled wrong"
 
 
 def test_untouched_chain_verifies(history):

@@ -187,3 +187,49 @@ def test_api_decision_by_a_reporter_is_403(team, reporter, reporter_client):
     )
     assert response.status_code == 403
     assert response.json() == {"detail": "Only editors may do this."}
+
+
+def test_embargo_job_does_not_publish_what_changed_after_the_approval(
+    team, reporter, editor, monkeypatch
+):
+    """The job publishes on the approver's authority: only the version approved."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from provenance import tasks
+
+    claim = in_review(team, reporter)
+    publish_at = timezone.now() + timedelta(hours=2)
+    services.claim_approve(
+        claim_id=claim.pk, actor=editor, expected_version=1, publish_at=publish_at
+    )
+    item = EvidenceItemFactory(team=team)
+    services.evidence_attach(
+        claim_id=claim.pk, item_id=item.pk, actor=reporter, relation="contradicts"
+    )
+    monkeypatch.setattr(timezone, "now", lambda: publish_at + timedelta(minutes=1))
+    assert tasks.publish_due_claims() == 0
+    claim.refresh_from_db()
+    assert (claim.status, claim.version) == ("approved", 3)
+
+
+def test_queue_offers_publishing_by_hand_once_the_embargo_has_passed(
+    team, reporter, editor, second_editor, login_as
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    claim = in_review(team, reporter)
+    services.claim_approve(
+        claim_id=claim.pk,
+        actor=editor,
+        expected_version=1,
+        publish_at=timezone.now() + timedelta(hours=2),
+    )
+    Claim.objects.filter(pk=claim.pk).update(
+        publish_at=timezone.now() - timedelta(minutes=5)
+    )
+    page = login_as(second_editor).get(reverse("provenance:review-queue"))
+    assert b'value="publish"' in page.content
