@@ -848,3 +848,26 @@ def test_every_history_admin_is_scoped_and_read_only():
         for model_admin in admin.site._registry.values()
         if isinstance(model_admin, SimpleHistoryAdmin)
     )
+
+
+def view_on_site(client, obj):
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(obj)
+    return client.get(reverse("admin:view_on_site", args=[content_type.pk, obj.pk]))
+
+
+@pytest.mark.parametrize("key", ["entity_a", "claim_a", "item_a"])
+def test_view_on_site_does_not_reveal_another_teams_object(world, key):
+    response = view_on_site(world["bob_client"], world[key])
+
+    assert response.status_code == 404
+    assert "Location" not in response.headers
+    assert_no_team_a_names(response)
+
+
+def test_view_on_site_still_leads_to_my_teams_object(world):
+    response = view_on_site(world["bob_client"], world["entity_b"])
+
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/entities/badger/"
