@@ -147,23 +147,30 @@ def publisher_audit(
 ) -> None:
     """Record a publisher change in the chain of every team it reads, and of
     `also_team_ids` (teams it read before the change). Inside the change's
-    transaction."""
-    teams = Team.objects.filter(
-        pk__in={*publisher.teams.values_list("pk", flat=True), *also_team_ids}
-    ).order_by("pk")
+    transaction.
+
+    Each team's row names only that team among the publisher's teams (`teams` is
+    [its slug] or [] once it lost the publisher) and counts the others
+    (`other_teams`): a team learns that its key is shared, not with whom."""
+    reads = dict(publisher.teams.values_list("pk", "slug"))
+    teams = Team.objects.filter(pk__in={*reads, *also_team_ids}).order_by("pk")
     expires = publisher.expires_at
     payload = {
         "name": publisher.name,
         "key_prefix": publisher.key_prefix,
-        "teams": sorted(publisher.teams.values_list("slug", flat=True)),
         "expires_at": expires.isoformat() if expires else None,
         "revoked": publisher.revoked_at is not None,
         "webhook_url": publisher.webhook_url,
         "claim_url_template": publisher.claim_url_template,
     }
     for team in teams:
+        own = [reads[team.pk]] if team.pk in reads else []
         audit_record(
-            team=team, actor=actor, action=action, obj=publisher, payload=payload
+            team=team,
+            actor=actor,
+            action=action,
+            obj=publisher,
+            payload={**payload, "teams": own, "other_teams": len(reads) - len(own)},
         )
 
 

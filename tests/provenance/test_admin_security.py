@@ -871,3 +871,24 @@ def test_view_on_site_still_leads_to_my_teams_object(world):
 
     assert response.status_code == 302
     assert response["Location"] == "http://testserver/entities/badger/"
+
+
+def test_a_shared_publishers_audit_rows_name_no_other_team(world):
+    publisher_create(
+        name="Shared wire", teams=[world["team_a"], world["team_b"]], actor=None
+    )
+    event = AuditEvent.objects.get(team=world["team_b"], action="publisher.create")
+
+    listing = world["bob_client"].get(reverse("admin:provenance_auditevent_changelist"))
+    page = world["bob_client"].get(
+        reverse("admin:provenance_auditevent_change", args=[event.pk])
+    )
+
+    assert (listing.status_code, page.status_code) == (200, 200)
+    assert_no_team_a_names(listing)
+    assert_no_team_a_names(page)
+    # Team B's chain says the key also reads one other team, not which.
+    assert (event.payload["teams"], event.payload["other_teams"]) == (
+        ["badger-desk"],
+        1,
+    )
