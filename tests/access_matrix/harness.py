@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .world import World
+from .world import MARK, World
 
 ROLES = (
     "anonymous",
@@ -104,7 +105,30 @@ def outcome(response: HttpResponse) -> str | int:
     return status
 
 
-def send(client: Client, method: str, url: str) -> str | int:
+@dataclass(frozen=True)
+class Answer:
+    outcome: str | int
+    # Where MARK (team A's planted names) showed: "body", "Location", or "".
+    exposes: str
+
+
+def exposes(response: HttpResponse, body: bytes, url: str) -> str:
+    """Where the response shows something of team A's (MARK, in any case). The
+    requested URL is the caller's own: echoed back (a login redirect's `next`) it
+    tells them nothing."""
+    echoes = (url, quote(url), quote(url, safe=""))
+    location = response.get("Location", "")
+    text = body.decode(errors="replace")
+    for echo in echoes:
+        location, text = location.replace(echo, ""), text.replace(echo, "")
+    if MARK in text.lower():
+        return "body"
+    if MARK in location.lower():
+        return "Location"
+    return ""
+
+
+def send(client: Client, method: str, url: str) -> Answer:
     """One request, rolled back afterwards so the next cell sees the same world.
 
     An empty body: the matrix asks who gets in, not whether a form is valid, and an
@@ -113,6 +137,8 @@ def send(client: Client, method: str, url: str) -> str | int:
         response = client.generic(method, url)
         # Streaming responses (CSV, JSON Lines) are consumed inside the savepoint.
         if response.streaming:
-            b"".join(response.streaming_content)
+            body = b"".join(response.streaming_content)
+        else:
+            body = response.content
         transaction.set_rollback(True)
-    return outcome(response)
+    return Answer(outcome(response), exposes(response, body, url))

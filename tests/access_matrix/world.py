@@ -2,6 +2,11 @@
 
 Team B exists with one member and its own published claim, so "another team's
 member" and "another team's publisher" are real identities, not anonymous ones.
+
+Team A's name, its members' user names, its publisher and one object of every kind
+(claim text, entity, past identity, sanctions, tag, evidence title, statement quote)
+carry MARK, which nothing of team B's does: any page, list, filter, form choice or
+API response given to team B that contains MARK shows something of team A's.
 """
 
 from __future__ import annotations
@@ -10,19 +15,32 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 
-from evidence.models import EvidenceItem, EvidenceKind, ImageDetail
+from evidence.models import EvidenceItem, EvidenceKind, ImageDetail, Statement
 from provenance.api.keys import publisher_create
-from provenance.models import Claim, Entity, Publisher, Team
+from provenance.models import (
+    Claim,
+    Entity,
+    PastIdentity,
+    Publisher,
+    SanctionsDesignation,
+    Tag,
+    Team,
+)
 from tests.factories import (
     ClaimEvidenceFactory,
     ClaimFactory,
     EntityFactory,
     EvidenceItemFactory,
     MembershipFactory,
+    StatementFactory,
     TeamFactory,
     UserFactory,
 )
 from tests.provenance.api.helpers import published, rich_claim
+
+# In every planted name of team A (any case): a token that no page, field label or
+# generated value of team B contains by chance.
+MARK = "qx7"
 
 # A 1x1 JPEG is enough: the views serve bytes, they do not decode them.
 JPEG = bytes.fromhex(
@@ -59,13 +77,15 @@ class World:
     restricted_image: EvidenceItem
     ais_item: EvidenceItem
     published_b: Claim
+    tag: Tag
+    statement: Statement
 
 
 def _image(team, *, restricted: bool, claim: Claim | None) -> EvidenceItem:
     item = EvidenceItemFactory(
         team=team,
         kind=EvidenceKind.IMAGE,
-        title="Restricted image" if restricted else "Harbour image",
+        title="Qx7 restricted image" if restricted else "Qx7 harbour image",
         url="",
         is_restricted=restricted,
         mime_type="image/jpeg",
@@ -81,18 +101,55 @@ def _image(team, *, restricted: bool, claim: Claim | None) -> EvidenceItem:
     return item
 
 
+def member(team: Team, role: str, username: str, **fields) -> object:
+    user = UserFactory(username=username, **fields)
+    return MembershipFactory(team=team, role=role, user=user).user
+
+
+def _plant_draft(team: Team, author) -> tuple[Claim, Tag, Statement]:
+    """Team A's draft, with a marked text, tag and statement (quote and title)."""
+    draft = ClaimFactory(
+        team=team,
+        status="draft",
+        author=author,
+        text="Qx7 cranes stopped at the north quay",
+        slug="qx7-cranes",
+    )
+    tag = Tag.objects.create(team=team, name="qx7-tag", slug="qx7-tag")
+    draft.tags.add(tag)
+    statement = StatementFactory(
+        item__team=team,
+        item__title="Qx7 harbour master statement",
+        quote="We moved qx7 containers at night.",
+    )
+    ClaimEvidenceFactory(claim=draft, item=statement.item, relation="supports")
+    return draft, tag, statement
+
+
+def _plant_entity(team: Team) -> Entity:
+    entity = EntityFactory(
+        team=team, name="Qx7 Port Authority", slug="qx7-port-authority"
+    )
+    PastIdentity.objects.create(
+        entity=entity, field=PastIdentity.Field.NAME, value="Qx7 Harbour Board"
+    )
+    SanctionsDesignation.objects.create(
+        entity=entity, authority="Qx7 Treasury", programme="QX7-PORTS"
+    )
+    return entity
+
+
 def build_world() -> World:
-    team_a = TeamFactory(name="Team A", slug="team-a")
-    team_b = TeamFactory(name="Team B", slug="team-b")
-    reporter_a = MembershipFactory(team=team_a, role="reporter").user
-    editor_a = MembershipFactory(team=team_a, role="editor").user
-    staff_a = MembershipFactory(
-        team=team_a, role="editor", user=UserFactory(is_staff=True)
-    ).user
-    reporter_b = MembershipFactory(team=team_b, role="reporter").user
-    issued_a = publisher_create(name="Paper A", teams=[team_a])
-    issued_b = publisher_create(name="Paper B", teams=[team_b])
+    team_a = TeamFactory(name="Qx7 Alpha Desk", slug="qx7-alpha")
+    team_b = TeamFactory(name="Bravo Desk", slug="bravo")
+    reporter_a = member(team_a, "reporter", "qx7-reporter")
+    editor_a = member(team_a, "editor", "qx7-editor")
+    staff_a = member(team_a, "editor", "qx7-staff", is_staff=True)
+    reporter_b = member(team_b, "reporter", "bravo-reporter")
+    issued_a = publisher_create(name="Qx7 Gazette", teams=[team_a])
+    issued_b = publisher_create(name="Bravo Paper", teams=[team_b])
     claim = rich_claim(team_a)
+    draft, tag, statement = _plant_draft(team_a, reporter_a)
     links = claim.evidence_links.select_related("item")
     by_kind = {
         link.item.kind: link.item for link in links if not link.item.is_restricted
@@ -108,9 +165,9 @@ def build_world() -> World:
         publisher_b=issued_b.publisher,
         key_a=issued_a.key,
         key_b=issued_b.key,
-        draft=ClaimFactory(team=team_a, status="draft", author=reporter_a),
+        draft=draft,
         published=claim,
-        entity=EntityFactory(team=team_a, name="Port Authority A"),
+        entity=_plant_entity(team_a),
         link_item=by_kind[EvidenceKind.LINK],
         restricted_item=EvidenceItem.objects.get(
             team=team_a, is_restricted=True, kind=EvidenceKind.LINK
@@ -119,4 +176,6 @@ def build_world() -> World:
         restricted_image=_image(team_a, restricted=True, claim=claim),
         ais_item=by_kind[EvidenceKind.AIS],
         published_b=published(team_b),
+        tag=tag,
+        statement=statement,
     )
