@@ -781,3 +781,15 @@ class WebhookDelivery(models.Model):
 
 def user_label(user: AbstractBaseUser | None) -> str:
     return user.get_username() if user is not None else "system"
+
+
+class ThrottleCounter(models.Model):
+    """Requests counted in one throttle window, shared by every web process when
+    the cache is not (see provenance.api.throttling)."""
+
+    bucket = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.count}"

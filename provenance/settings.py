@@ -161,6 +161,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+# API throttle counters must be shared by every web process: in Redis when the cache
+# is Redis, else in the database (provenance.api.throttling).
+API_THROTTLE_STORE = (
+    "cache" if CACHE_URL.startswith(("redis://", "rediss://")) else "database"
+)
 
 _VALIDATORS_MODULE = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

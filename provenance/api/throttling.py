@@ -1,19 +1,63 @@
-"""Per-key and per-user request limits, counted in fixed windows.
+"""Per-key and per-user request limits, counted in fixed windows shared by every
+web process.
 
 DRF's SimpleRateThrottle keeps the time of every request in the window and
 rewrites that list on each request: its cost grows with the rate allowed. Here a
-window is one cache counter, raised by an atomic increment: constant cost at any
-rate, and no lost updates between processes sharing a cache. The price: up to
-twice the rate in a burst that straddles two windows.
+window is one counter raised by an atomic increment: constant cost at any rate, and
+no lost updates between processes. The price: up to twice the rate in a burst that
+straddles two windows.
+
+Where the counters live (settings.API_THROTTLE_STORE): in Redis when the cache is
+Redis (CACHE_URL=redis://...), else in the database (ThrottleCounter, one atomic
+upsert per request). Never in a per-process cache: with the default local-memory
+cache each gunicorn worker counted alone (2 workers answered 1,200 requests in 7 s
+against 600/min).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from ..models import ThrottleCounter
 from .authentication import is_publisher
+
+
+def cache_count(bucket: str, *, ttl: int) -> int:
+    """Raise the bucket's counter in the shared cache; its new value."""
+    cache = caches["default"]
+    try:
+        return cache.incr(bucket)  # the common case: the window has begun
+    except ValueError:
+        # First request of the window (or a race with another process's).
+        if cache.add(bucket, 1, ttl):
+            return 1
+        return cache.incr(bucket)
+
+
+def database_count(bucket: str, *, expires_at: datetime, now: datetime) -> int:
+    """Raise the bucket's counter in one statement (an upsert: atomic on SQLite and
+    PostgreSQL alike); its new value. A window's first request also drops the
+    counters of windows that are over."""
+    table = connection.ops.quote_name(ThrottleCounter._meta.db_table)
+    field = ThrottleCounter._meta.get_field("expires_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (bucket, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608 (table name is ours)
+            f"ON CONFLICT (bucket) DO UPDATE SET count = {table}.count + 1 "
+            "RETURNING count",
+            [bucket, field.get_db_prep_value(expires_at, connection)],
+        )
+        (count,) = cursor.fetchone()
+    if count == 1:
+        ThrottleCounter.objects.filter(expires_at__lt=now).delete()
+    return count
 
 
 class WindowThrottle(SimpleRateThrottle):
@@ -26,15 +70,16 @@ class WindowThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        key = f"{key}:{window}"
-        try:
-            count = self.cache.incr(key)  # the common case: the window has begun
-        except ValueError:
-            # First request of the window (or a race with another process's).
+        bucket = f"{key}:{window}"
+        if settings.API_THROTTLE_STORE == "cache":
             # The counter outlives its window by a little; it is never read after.
-            count = 1 if self.cache.add(key, 1, self.duration + 5) else None
-            if count is None:
-                count = self.cache.incr(key)
+            count = cache_count(bucket, ttl=self.duration + 5)
+        else:
+            count = database_count(
+                bucket,
+                expires_at=datetime.fromtimestamp(self.window_ends, tz=UTC),
+                now=datetime.fromtimestamp(self.now, tz=UTC),
+            )
         return count <= self.num_requests
 
     def wait(self) -> float:
