@@ -59,6 +59,11 @@ class NearDuplicateInline(ReadOnlyInline):
 
 @admin.register(EvidenceItem)
 class EvidenceItemAdmin(TeamScopedAdmin):
+    """The descriptive fields (services.ITEM_FIELDS) are saved by evidence_update,
+    with its custody and audit rows; everything else and every inline is read-only,
+    and items are neither added nor deleted here. The team filter lists only the
+    user's teams (TeamScopedAdmin makes relation filters RelatedOnly)."""
+
     list_display = [
         "title",
         "kind",
