@@ -17,6 +17,7 @@ postgres://postgres@127.0.0.1:5432/provenance_bench_load — recreated each run)
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -122,6 +123,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until_serving(
+    server: subprocess.Popen, base: str, seconds: float = 60
+) -> None:
+    """Poll /healthz until gunicorn answers 200. Refused, reset, a read timeout
+    (TimeoutError) or an error status all mean "not ready yet"; a server that
+    exited or never answered ends the bench with that reason."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited ({server.returncode}) before serving")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (OSError, http.client.HTTPException):
+            pass
+        time.sleep(0.2)
+    sys.exit(f"gunicorn did not serve /healthz within {seconds:.0f} s")
 
 
 def login(base: str) -> str:
@@ -252,12 +273,7 @@ def main() -> None:
         env=env,
     )
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_serving(server, base)
         cookie = login(base)
         session = {"Cookie": cookie}
         publisher = {

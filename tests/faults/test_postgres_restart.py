@@ -81,9 +81,12 @@ def web(stack, tmp_path) -> Iterator[Web]:
     def healthy() -> bool:
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited:\n{server.log()[-4000:]}")
+        # Not ready yet: refused (not listening), or slower than the probe's
+        # timeout (a first request imports and connects on a slow machine). A
+        # ReadTimeout is a requests.Timeout, not a ConnectionError.
         try:
-            return requests.get(server.url + "/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(server.url + "/healthz", timeout=2).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     try:
