@@ -22,8 +22,10 @@ def json_depth_exceeds(text: str | bytes, *, limit: int = MAX_JSON_DEPTH) -> boo
     `limit` deep. Brackets inside strings do not count.
 
     Meant for input about to be parsed: on malformed JSON the answer may be either,
-    and the parser refuses it anyway. Every step is one C-level pass over the
-    bytes; measured on 1 MB bodies it costs 0.01x to 0.3x of json.loads.
+    and the parser refuses it anyway. Every step is one C-level pass over the bytes.
+    Measured on 1 MB bodies: about 1 ms when brackets are few (the usual body, text
+    in strings; json.loads takes as long), 0.2-0.6x of json.loads when they are
+    many, 17 ms to refuse 1 MB of `[`.
     """
     data = text.encode("utf-8", errors="replace") if isinstance(text, str) else text
     if data.count(b"[") + data.count(b"{") <= limit:

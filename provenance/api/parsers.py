@@ -8,6 +8,7 @@ enforces DATA_UPLOAD_MAX_MEMORY_SIZE; exceptions.py answers that with a 413.)
 
 from __future__ import annotations
 
+import codecs
 from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
@@ -25,11 +26,14 @@ class BoundedJSONParser(JSONParser):
         parser_context: dict[str, Any] | None = None,
     ) -> Any:
         encoding = get_encoding(parser_context or {})
+        body = stream.read()
         try:
-            text = stream.read().decode(encoding)
+            text = body.decode(encoding)
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - {exc}") from exc
-        if json_depth_exceeds(text):
+        # The scan reads UTF-8: the body as sent, or re-encoded from another charset.
+        utf8 = body if codecs.lookup(encoding).name == "utf-8" else text
+        if json_depth_exceeds(utf8):
             raise ParseError(
                 f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep."
             )

@@ -114,3 +114,12 @@ def test_a_body_over_the_upload_limit_is_a_413(reporter_client, settings):
         {"detail": "The request body is larger than 1000 bytes."},
     )
     assert not Claim.objects.exists()
+
+
+def test_a_bomb_in_another_charset_is_refused_alike(reporter_client):
+    response = reporter_client.post(
+        reverse("api:claim-list"),
+        data=BOMB,
+        content_type="application/json; charset=utf-16",
+    )
+    assert (response.status_code, response.json()) == (400, TOO_DEEP)
