@@ -64,6 +64,8 @@ RATIO_FLOOR_BYTES = 16 << 20
 # sentence at most 82 plus a tag block).
 MAX_LINE_BYTES = 64 << 10
 _READ_CHUNK = 1 << 20
+# pyarrow's CSV block: also the longest row it can hold (longer ones are refused).
+_CSV_BLOCK_BYTES = 1 << 24
 # A zstd frame may ask for a window this large at most (zstd's own default limit).
 ZSTD_MAX_WINDOW = 1 << 27
 
@@ -354,6 +356,12 @@ def parse_csv(data: bytes, fmt: str) -> RawReports:
     try:
         table = _read_table(data, header, include, skip_bad_row)
     except pa.ArrowInvalid as exc:
+        if "straddling object" in str(exc):
+            # pyarrow reads in blocks and refuses a row that spans two.
+            raise UnknownFormat(
+                f"a line is longer than {_CSV_BLOCK_BYTES:,} bytes, which no AIS "
+                "row is."
+            ) from exc
         raise UnknownFormat(f"the CSV could not be read: {exc}") from exc
 
     n = table.num_rows
@@ -417,7 +425,7 @@ def _read_table(
     return pacsv.read_csv(
         pa.BufferReader(data),
         read_options=pacsv.ReadOptions(
-            column_names=header, skip_rows=1, block_size=1 << 24
+            column_names=header, skip_rows=1, block_size=_CSV_BLOCK_BYTES
         ),
         parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row),
         convert_options=pacsv.ConvertOptions(

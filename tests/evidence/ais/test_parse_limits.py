@@ -16,7 +16,7 @@ from evidence.ais.parse import (
     read_source,
 )
 from evidence.ais.validate import parse_and_validate
-from tests.evidence.ais.helpers import DATA
+from tests.evidence.ais.helpers import DATA, mc_csv, mc_row
 
 MiB = 1 << 20
 
@@ -78,4 +78,15 @@ def test_a_header_line_past_the_cap_is_refused():
 
     assert str(refused.value) == (
         "The first line is longer than 65,536 bytes, which no AIS header is."
+    )
+
+
+def test_a_csv_row_longer_than_a_block_is_refused_with_the_reason():
+    data = mc_csv(mc_row()) + b"273999001," + b"A" * (40 * MiB) + b"\n"
+
+    with pytest.raises(UnknownFormat) as refused:
+        parse_and_validate(data)
+
+    assert str(refused.value) == (
+        "a line is longer than 16,777,216 bytes, which no AIS row is."
     )
