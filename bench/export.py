@@ -153,6 +153,8 @@ def generate(n_claims: int) -> tuple[Team, str]:
                 status="published" if i % 25 else "retracted",
                 retraction_reason="" if i % 25 else "Wrong vessel.",
                 published_at=NOW - timedelta(days=100),
+                # Everything below is recorded before the publication: all public.
+                public_content_at=NOW - timedelta(days=100),
                 correction_note="A figure was corrected." if i % 10 == 0 else "",
                 author=user,
                 last_edited_by=user,

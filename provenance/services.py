@@ -733,7 +733,7 @@ def claim_transition(
     `tasks.publish_due_claims` publishes it. The embargo is checked against the real
     clock, never against `at`, which only back-dates the record.
     """
-    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
     if expected_version is not None and claim.version != expected_version:
         raise EditConflict(
             f"This claim changed since you opened it (you saw version "

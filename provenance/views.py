@@ -156,7 +156,7 @@ def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
             services.quantity_estimate_add(
                 claim_id=claim.pk, actor=request.user, **form.cleaned_data
             )
-        except (ValidationError, EditConflict) as exc:
+        except (ValidationError, EditConflict, InvalidTransition) as exc:
             form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
         except ValueError as exc:
             form.add_error(None, str(exc))

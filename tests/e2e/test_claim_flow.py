@@ -259,7 +259,7 @@ def test_as_of_view_shows_the_text_the_team_had_then(
     services.claim_update(
         claim_id=claim.pk,
         actor=reporter,
-        expected_version=1,
+        expected_version=2,  # the assessment made version 2 (issue 12)
         text="About 1,000 containers were loaded at Rajin.",
         at=on("2023-10-13"),
     )

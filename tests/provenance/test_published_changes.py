@@ -374,3 +374,21 @@ def test_backfill_sets_the_public_time_from_the_last_publish_or_correct(
         Claim.objects.get(pk=only_published.pk).public_content_at
         == only_published.published_at
     )
+
+
+def test_estimate_form_on_a_published_claim_says_revising_needs_a_correction(
+    published_claim, reporter_client
+):
+    response = reporter_client.post(
+        reverse("provenance:claim-quantity-estimate", args=[published_claim.pk]),
+        {
+            "bound": "about",
+            "amount": "2000",
+            "unit": "containers",
+            "source_label": "Port agent",
+            "make_current": "on",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["estimate_form"].non_field_errors() == [LOCKED]
+    assert published_claim.quantity_estimates.count() == 0
