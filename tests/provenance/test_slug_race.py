@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from provenance import services
-from provenance.models import AuditEvent, Claim, Entity, EntityKind
+from provenance.models import AuditEvent, Claim, Entity, EntityKind, Tag
 from tests.factories import ClaimFactory, EntityFactory, MembershipFactory, TeamFactory
 
 
@@ -150,7 +150,7 @@ def test_two_posts_creating_the_same_claim_at_once_both_succeed():
     def post(client):
         return client.post(
             reverse("api:claim-list"),
-            data={"text": "Two ships met at sea"},
+            data={"text": "Two ships met at sea", "tags": ["Shipping"]},
             content_type="application/json",
         )
 
@@ -160,6 +160,9 @@ def test_two_posts_creating_the_same_claim_at_once_both_succeed():
         "two-ships-met-at-sea",
         "two-ships-met-at-sea-2",
     ]
+    # The new tag both asked for was created once and given to both.
+    assert list(Tag.objects.values_list("slug", flat=True)) == ["shipping"]
+    assert Claim.objects.filter(tags__slug="shipping").count() == 2
 
 
 @postgresql_only
