@@ -86,6 +86,15 @@ def wait_until_ready(server: subprocess.Popen, base: str) -> None:
     raise RuntimeError(f"gunicorn not ready after {READY_SECONDS} s")
 
 
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
 @pytest.fixture
 def gunicorn(tmp_path, request):
     """Start gunicorn with two workers; yields its base URL."""
@@ -127,7 +136,7 @@ def gunicorn(tmp_path, request):
             cwd=REPO,
             env=env,
         )
-        request.addfinalizer(lambda: (server.terminate(), server.wait(timeout=30)))
+        request.addfinalizer(lambda: stop(server))
         base = f"http://127.0.0.1:{port}"
         wait_until_ready(server, base)
         return base
