@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "provenance.api.schema.add_error_responses",
+        "provenance.api.schema.add_object_links",
     ],
 }
 

@@ -124,6 +124,37 @@ def test_api_as_publisher(case, base_url, publisher_headers):
 
 # --- Object-level authorization -------------------------------------------------------
 
+
+def test_every_id_operation_is_the_target_of_a_link():
+    """The stateful phase, and with it the object-level authorization check below,
+    reaches an `{id}` operation only through an OpenAPI link from where ids come
+    from (a list or a create answer): GET /api/v1/evidence/{id}/ had none, and a
+    leak planted there went unnoticed."""
+    targets = {
+        link["operationId"]
+        for item in SCHEMA["paths"].values()
+        for operation in item.values()
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    }
+    id_operations = {
+        operation["operationId"]
+        for path, item in SCHEMA["paths"].items()
+        if "{id}" in path
+        for operation in item.values()
+    }
+    assert sorted(id_operations - targets) == []
+    # Each is linked from its collection's list, the first id of its results.
+    listed = {
+        link["operationId"]
+        for path, item in SCHEMA["paths"].items()
+        if "get" in item and "{id}" not in path
+        for link in item["get"]["responses"]["200"].get("links", {}).values()
+        if link["parameters"] == {"id": "$response.body#/results/0/id"}
+    }
+    assert sorted(id_operations - listed) == []
+
+
 WFC_CONFIG = """
 [auth.wfc]
 path = "{path}"
