@@ -7,11 +7,13 @@ what staff of that team get, "other" what staff of the other team get.
 
 What is RIGHT, and why (issue 12):
 - Not staff (anonymous, a member who is not staff): the admin login, every URL.
-- The admin is no second write path. Claims, claim links, assessments, evidence,
-  entities (with their past identities and sanctions), tags and audit events are
-  read-only for everyone, superusers too: add, change and delete are 403 and write
-  nothing. Review decisions are the claim changelist's actions, which call the
-  service (its role, four-eyes and state checks decide; a refusal is a message).
+- The admin is no second write path. Claims, claim links, assessments, entities
+  (with their past identities and sanctions), tags and audit events are read-only
+  for everyone, superusers too: add, change and delete are 403 and write nothing.
+  An evidence item's descriptive fields are saved through evidence_update (the
+  service's checks, custody and audit rows); it is never added or deleted here.
+  Review decisions are the claim changelist's actions, which call the service
+  (its role, four-eyes and state checks decide; a refusal is a message).
   Tags are read-only for superusers as well: renaming one would change published
   claims without a review.
 - simple-history's "revert" is off: any POST to a historical version is 403.
@@ -191,7 +193,19 @@ MODEL_POLICIES: dict[str, ModelPolicy] = {
     "provenance.tag": ModelPolicy(records(), RECORD_ACTIONS),
     "provenance.auditevent": ModelPolicy(records(), RECORD_ACTIONS),
     "provenance.confidenceassessment": ModelPolicy(records(), RECORD_ACTIONS),
-    "evidence.evidenceitem": ModelPolicy(records(), RECORD_ACTIONS),
+    # Its descriptive fields are saved by evidence_update (custody and audit rows,
+    # the service's team check), everything else is read-only (evidence/admin.py).
+    # Another team's item is not found, as on the change page.
+    "evidence.evidenceitem": ModelPolicy(
+        {
+            **records(),
+            "change": {
+                "GET": Who(OK, ADMIN_INDEX),
+                "POST": Who(SAVED, ADMIN_INDEX, superuser=SAVED),
+            },
+        },
+        RECORD_ACTIONS,
+    ),
     "evidence.aisextract": ModelPolicy(records(), RECORD_ACTIONS),
     "provenance.team": ModelPolicy(
         managed_by_superusers(deletable=False), RECORD_ACTIONS

@@ -36,7 +36,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
-from tests.provenance.api.helpers import published, rich_claim
+from tests.provenance.api.helpers import made_public, published, rich_claim
 
 # In every planted name of team A (any case): a token that no page, field label or
 # generated value of team B contains by chance.
@@ -150,6 +150,11 @@ def build_world() -> World:
     issued_b = publisher_create(name="Bravo Paper", teams=[team_b])
     claim = rich_claim(team_a)
     draft, tag, statement = _plant_draft(team_a, reporter_a)
+    image_item = _image(team_a, restricted=False, claim=claim)
+    restricted_image = _image(team_a, restricted=True, claim=claim)
+    # The images were linked after the claim's last publish: make them part of
+    # what its publisher sees, as a correction would.
+    made_public(claim)
     links = claim.evidence_links.select_related("item")
     by_kind = {
         link.item.kind: link.item for link in links if not link.item.is_restricted
@@ -172,10 +177,11 @@ def build_world() -> World:
         restricted_item=EvidenceItem.objects.get(
             team=team_a, is_restricted=True, kind=EvidenceKind.LINK
         ),
-        image_item=_image(team_a, restricted=False, claim=claim),
-        restricted_image=_image(team_a, restricted=True, claim=claim),
+        image_item=image_item,
+        restricted_image=restricted_image,
         ais_item=by_kind[EvidenceKind.AIS],
-        published_b=published(team_b),
+        # Written by team B's member, so both teams' users have authored a claim.
+        published_b=published(team_b, author=reporter_b),
         tag=tag,
         statement=statement,
     )
