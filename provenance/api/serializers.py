@@ -546,6 +546,7 @@ class DecisionIn(ClaimWriteIn):
     )
     version = serializers.IntegerField(
         min_value=1,
+        max_value=2**31 - 1,  # the column's range: a larger one is a 400, not a 500
         help_text="The `internal.version` you decided on; if the claim changed "
         "since, 409.",
     )
