@@ -345,3 +345,29 @@ def test_admin_autocomplete(admin_world):
             clients, url, expand(kind, [""])[""], f"[autocomplete {source}]"
         )
     assert not found, "\n".join(found)
+
+
+def test_admin_answers_every_other_method_as_get(admin_world):
+    """Why the admin rows have GET and POST only: the admin's views branch on POST
+    alone, so HEAD, OPTIONS, PUT, PATCH and DELETE get what GET gets (and write
+    nothing), on a page of no object, a list and an object of either team."""
+    clients = admin_clients(admin_world)
+    claims = admin_world.objects["provenance.claim"]
+    urls = [
+        reverse("admin:index"),
+        reverse("admin:provenance_claim_changelist"),
+        *(
+            reverse("admin:provenance_claim_change", args=[claims[team].pk])
+            for team in "ab"
+        ),
+        reverse("admin:provenance_publisher_changelist"),
+    ]
+    found = []
+    for url in urls:
+        for role, client in clients.items():
+            wanted = send_admin(client, "GET", url).outcome
+            for method in ("HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"):
+                got = send_admin(client, method, url).outcome
+                if got != wanted:
+                    found.append(f"{method} {url} as {role}: {got}, GET gets {wanted}")
+    assert found == []

@@ -33,8 +33,8 @@ ADMIN_ROLES = (
     "staff_a",  # a staff editor of team A
     "superuser",  # of no team
 )
-# The admin's views branch on POST only: any other method is answered as GET (the
-# index row checks that once for every method).
+# The admin's views branch on POST only: any other method is answered as GET
+# (test_admin_answers_every_other_method_as_get checks that).
 ADMIN_METHODS = ("GET", "POST")
 ADMIN_INDEX = "admin-index"  # 302 to the admin index: Django's "no such object"
 WRITES = "+write"  # suffix: the request wrote to the database
