@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from provenance.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
+from provenance.dates import validate_past_moment
 
 from . import services
 from .models import (
@@ -57,13 +59,27 @@ class NearDuplicateInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class EvidenceItemAdminForm(forms.ModelForm):
+    """The date bounds of the evidence pages' forms (provenance.dates)."""
+
+    PAST_DATES = ("observed_at", "obtained_at", "archived_at")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.PAST_DATES:
+            if name in self.fields:
+                self.fields[name].validators.append(validate_past_moment)
+
+
 @admin.register(EvidenceItem)
 class EvidenceItemAdmin(TeamScopedAdmin):
-    """The descriptive fields (services.ITEM_FIELDS) are saved by evidence_update,
-    with its custody and audit rows; everything else and every inline is read-only,
-    and items are neither added nor deleted here. The team filter lists only the
-    user's teams (TeamScopedAdmin makes relation filters RelatedOnly)."""
+    """The one place an item's descriptive fields and grade are edited: saved by
+    evidence_update (membership check, custody and audit rows; a refusal is a 403),
+    with the evidence pages' date bounds. Everything else and every inline is
+    read-only, and items are neither added nor deleted here. The team filter lists
+    only the user's teams (TeamScopedAdmin makes relation filters RelatedOnly)."""
 
+    form = EvidenceItemAdminForm
     list_display = [
         "title",
         "kind",
@@ -130,9 +146,11 @@ class EvidenceItemAdmin(TeamScopedAdmin):
             for name in form.changed_data
             if name in services.ITEM_FIELDS
         }
+        # PermissionDenied (not a member of the item's team, superusers included)
+        # is the admin's 403, the view's transaction rolled back: no "changed" log.
         try:
             services.evidence_update(item_id=obj.pk, actor=request.user, **fields)
-        except (PermissionDenied, ValidationError) as exc:
+        except ValidationError as exc:
             self.message_user(request, f"Not saved: {exc}", level=messages.ERROR)
 
 

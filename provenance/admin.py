@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -22,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from . import selectors, services
@@ -391,13 +393,16 @@ class ConfidenceAssessmentAdmin(NoEditsMixin, TeamScopedAdmin):
 # every team, and a staff user with change_user could make themselves superuser.
 
 
-def _superuser_only(model: type) -> None:
+def _superuser_only(model: type, *mixins: type) -> None:
+    """Re-register `model`'s admin behind SuperuserOnlyMixin (once), plus `mixins`."""
     if not admin.site.is_registered(model):
         return
     registered = type(admin.site.get_model_admin(model))
-    name = f"SuperuserOnly{registered.__name__}"
+    bases = (*mixins, registered)
+    if not issubclass(registered, SuperuserOnlyMixin):
+        bases = (*mixins, SuperuserOnlyMixin, registered)
     admin.site.unregister(model)
-    admin.site.register(model, type(name, (SuperuserOnlyMixin, registered), {}))
+    admin.site.register(model, type(registered.__name__, bases, {}))
 
 
 def _superuser_only_apps(*app_labels: str) -> None:
@@ -406,6 +411,25 @@ def _superuser_only_apps(*app_labels: str) -> None:
             _superuser_only(model)
 
 
-_superuser_only(get_user_model())
+class NoUserDeletion:
+    """Nobody deletes a user here, superusers neither: it would rewrite the claims,
+    evidence and audit rows they touched (SET_NULL) and drop their memberships.
+    Deactivate the account instead (uncheck "Active")."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class AxesCleanupFromTheAdmin:
+    @admin.action(description="Clean up expired attempts")
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: Any) -> None:
+        # axes reads the attempt time its login handler sets; the admin has none.
+        if not hasattr(request, "axes_attempt_time"):
+            request.axes_attempt_time = timezone.now()
+        super().cleanup_expired_attempts(request, queryset)
+
+
+_superuser_only(get_user_model(), NoUserDeletion)
 _superuser_only(Group)
 _superuser_only_apps("authtoken", "axes")
+_superuser_only(AccessAttempt, AxesCleanupFromTheAdmin)

@@ -82,3 +82,32 @@ def test_another_teams_item_is_neither_shown_nor_edited(
     assert EvidenceItem.objects.get(pk=theirs.pk).title == "Their photo"
     assert "Their photo" not in listing.content.decode()
     assert "Team B" not in listing.content.decode()  # not even in the team filter
+
+
+def test_an_absurd_date_is_a_form_error_in_the_admin_too(staff_client, add_image):
+    item = add_image("plain.jpg", title="Rajin pass")
+    url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
+
+    response = staff_client.post(
+        url, change_form(observed_at_0="9999-12-31", observed_at_1="00:00:00")
+    )
+
+    assert response.status_code == 200
+    assert "Enter a date between 1900-01-01 and now (UTC)." in response.content.decode()
+    assert EvidenceItem.objects.get(pk=item.pk).observed_at == item.observed_at
+
+
+def test_a_superuser_outside_the_team_cannot_edit_its_evidence(
+    team, login_as, add_image
+):
+    item = add_image("plain.jpg", title="Rajin pass")
+    root = login_as(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    response = root.post(
+        reverse("admin:evidence_evidenceitem_change", args=[item.pk]),
+        change_form(title="Renamed by root"),
+    )
+
+    assert response.status_code == 403  # the service's membership check
+    assert EvidenceItem.objects.get(pk=item.pk).title == "Rajin pass"
+    assert not CustodyEvent.objects.filter(action=CustodyEvent.Action.EDITED)

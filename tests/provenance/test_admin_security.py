@@ -799,7 +799,7 @@ SUPERUSER_CAN = {
     "provenance.publisher": (True, True, True, True),
     "provenance.outboxevent": (True, False, False, False),
     "provenance.webhookdelivery": (True, False, False, False),
-    "auth.user": (True, True, True, True),
+    "auth.user": (True, True, True, False),  # deactivate, never delete
     "auth.group": (True, True, True, True),
     "authtoken.tokenproxy": (True, True, True, True),
     # axes' own admins: every field read-only, records may be cleared.
@@ -892,3 +892,52 @@ def test_a_shared_publishers_audit_rows_name_no_other_team(world):
         ["badger-desk"],
         1,
     )
+
+
+def test_nobody_deletes_a_user_in_the_admin(world):
+    # Deleting one rewrites claims, evidence and audit rows (SET_NULL): deactivate.
+    bob = world["bob"]
+    root = world["root_client"]
+    changelist = reverse("admin:auth_user_changelist")
+
+    page = root.get(reverse("admin:auth_user_delete", args=[bob.pk]))
+    listing = root.get(changelist)
+    bulk = root.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [bob.pk], "post": "yes"},
+    )
+
+    assert page.status_code == 403
+    assert 'value="delete_selected"' not in listing.content.decode()
+    assert bulk.status_code == 200  # no action offered: just the list again
+    assert type(bob).objects.filter(pk=bob.pk).exists()
+    assert Membership.objects.filter(user=bob).count() == 1
+
+
+def test_superuser_cleans_up_expired_login_attempts(world):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    old = AccessAttempt.objects.create(
+        username="someone",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        path_info="/login/",
+        failures_since_start=1,
+    )
+    AccessAttempt.objects.filter(pk=old.pk).update(
+        attempt_time=timezone.now() - timedelta(days=1)
+    )
+
+    response = world["root_client"].post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "cleanup_expired_attempts", "_selected_action": [old.pk]},
+    )
+
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(pk=old.pk).exists()
