@@ -194,14 +194,15 @@ MODEL_POLICIES: dict[str, ModelPolicy] = {
     "provenance.auditevent": ModelPolicy(records(), RECORD_ACTIONS),
     "provenance.confidenceassessment": ModelPolicy(records(), RECORD_ACTIONS),
     # Its descriptive fields are saved by evidence_update (custody and audit rows,
-    # the service's team check), everything else is read-only (evidence/admin.py).
-    # Another team's item is not found, as on the change page.
+    # the service's membership check), everything else is read-only
+    # (evidence/admin.py). Another team's item is not found, as on the change
+    # page; the superuser is no team's member: the service refuses (403).
     "evidence.evidenceitem": ModelPolicy(
         {
             **records(),
             "change": {
                 "GET": Who(OK, ADMIN_INDEX),
-                "POST": Who(SAVED, ADMIN_INDEX, superuser=SAVED),
+                "POST": Who(SAVED, ADMIN_INDEX, superuser=403),
             },
         },
         RECORD_ACTIONS,
@@ -231,12 +232,11 @@ MODEL_POLICIES: dict[str, ModelPolicy] = {
     "provenance.webhookdelivery": ModelPolicy(
         superusers_only(changes=False), {"delete_selected": Who(403, superuser=OK)}
     ),
-    # A user who wrote claims cannot be deleted (PROTECT): Django's delete page and
-    # delete_selected show why instead (200).
+    # Nobody deletes a user here, superusers neither (it would rewrite what they
+    # touched): deactivate instead. So no action is offered at all.
     "auth.user": ModelPolicy(
         {
-            **superusers_only(changes=True),
-            "delete": same(Who(403, superuser=OK)),
+            **superusers_only(changes=True, deletes=False),
             # Setting a user's password; an empty form is the form again.
             "password": same(Who(403, superuser=OK)),
         },
@@ -250,8 +250,9 @@ MODEL_POLICIES: dict[str, ModelPolicy] = {
         superusers_only(changes=True), {"delete_selected": Who(403, superuser=OK)}
     ),
     # axes' own admins: login records, no adding; superusers may edit and delete.
-    # Its "clean up expired attempts" action must work (it was a 500: it reads a
-    # request attribute only axes' login handler sets).
+    # Its "clean up expired attempts" action works (it was a 500: it reads a
+    # request attribute only axes' login handler sets, jazzband/django-axes#1424);
+    # the planted attempt is not expired, so nothing is deleted.
     "axes.accessattempt": ModelPolicy(
         superusers_only(changes=True, adds=False),
         {
