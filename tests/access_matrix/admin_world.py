@@ -139,7 +139,7 @@ def build_admin_world() -> AdminWorld:
             TokenProxy.objects.get(user=w.reporter_a),
             TokenProxy.objects.get(user=w.reporter_b),
         ),
-        **{label: {"": row} for label, row in _login_rows("qx7-reporter").items()},
+        **{label: {"": row} for label, row in _login_rows("qx7wv-reporter").items()},
     }
     return AdminWorld(
         world=w,

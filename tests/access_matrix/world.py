@@ -40,7 +40,7 @@ from tests.provenance.api.helpers import made_public, published, rich_claim
 
 # In every planted name of team A (any case): a token that no page, field label or
 # generated value of team B contains by chance.
-MARK = "qx7"
+MARK = "qx7wv"
 
 # A 1x1 JPEG is enough: the views serve bytes, they do not decode them.
 JPEG = bytes.fromhex(
@@ -85,7 +85,7 @@ def _image(team, *, restricted: bool, claim: Claim | None) -> EvidenceItem:
     item = EvidenceItemFactory(
         team=team,
         kind=EvidenceKind.IMAGE,
-        title="Qx7 restricted image" if restricted else "Qx7 harbour image",
+        title="Qx7wv restricted image" if restricted else "Qx7wv harbour image",
         url="",
         is_restricted=restricted,
         mime_type="image/jpeg",
@@ -112,15 +112,15 @@ def _plant_draft(team: Team, author) -> tuple[Claim, Tag, Statement]:
         team=team,
         status="draft",
         author=author,
-        text="Qx7 cranes stopped at the north quay",
-        slug="qx7-cranes",
+        text="Qx7wv cranes stopped at the north quay",
+        slug="qx7wv-cranes",
     )
-    tag = Tag.objects.create(team=team, name="qx7-tag", slug="qx7-tag")
+    tag = Tag.objects.create(team=team, name="qx7wv-tag", slug="qx7wv-tag")
     draft.tags.add(tag)
     statement = StatementFactory(
         item__team=team,
-        item__title="Qx7 harbour master statement",
-        quote="We moved qx7 containers at night.",
+        item__title="Qx7wv harbour master statement",
+        quote="We moved qx7wv containers at night.",
     )
     ClaimEvidenceFactory(claim=draft, item=statement.item, relation="supports")
     return draft, tag, statement
@@ -128,25 +128,25 @@ def _plant_draft(team: Team, author) -> tuple[Claim, Tag, Statement]:
 
 def _plant_entity(team: Team) -> Entity:
     entity = EntityFactory(
-        team=team, name="Qx7 Port Authority", slug="qx7-port-authority"
+        team=team, name="Qx7wv Port Authority", slug="qx7wv-port-authority"
     )
     PastIdentity.objects.create(
-        entity=entity, field=PastIdentity.Field.NAME, value="Qx7 Harbour Board"
+        entity=entity, field=PastIdentity.Field.NAME, value="Qx7wv Harbour Board"
     )
     SanctionsDesignation.objects.create(
-        entity=entity, authority="Qx7 Treasury", programme="QX7-PORTS"
+        entity=entity, authority="Qx7wv Treasury", programme="QX7wv-PORTS"
     )
     return entity
 
 
 def build_world() -> World:
-    team_a = TeamFactory(name="Qx7 Alpha Desk", slug="qx7-alpha")
+    team_a = TeamFactory(name="Qx7wv Alpha Desk", slug="qx7wv-alpha")
     team_b = TeamFactory(name="Bravo Desk", slug="bravo")
-    reporter_a = member(team_a, "reporter", "qx7-reporter")
-    editor_a = member(team_a, "editor", "qx7-editor")
-    staff_a = member(team_a, "editor", "qx7-staff", is_staff=True)
+    reporter_a = member(team_a, "reporter", "qx7wv-reporter")
+    editor_a = member(team_a, "editor", "qx7wv-editor")
+    staff_a = member(team_a, "editor", "qx7wv-staff", is_staff=True)
     reporter_b = member(team_b, "reporter", "bravo-reporter")
-    issued_a = publisher_create(name="Qx7 Gazette", teams=[team_a])
+    issued_a = publisher_create(name="Qx7wv Gazette", teams=[team_a])
     issued_b = publisher_create(name="Bravo Paper", teams=[team_b])
     claim = rich_claim(team_a)
     draft, tag, statement = _plant_draft(team_a, reporter_a)
