@@ -38,7 +38,6 @@ from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,6 +51,7 @@ from ..models import Claim, Entity, Team
 from .authentication import ApiKeyAuthentication, is_publisher
 from .etags import ETagMixin, body_etag
 from .pagination import UpdatedCursorPagination
+from .parsers import BoundedJSONParser
 from .permissions import IsMemberOrReadingPublisher, IsTeamMember
 from .renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
 from .serializers import (
@@ -134,7 +134,7 @@ class ApiView:
     throttle_classes = [PublisherKeyThrottle, MemberThrottle]
     renderer_classes = [ORJSONRenderer]
     # JSON bodies only, as documented: form encodings turned "" into null.
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     # Any id reaches the view (dots too), which answers a non-numeric one with a
     # JSON 404 rather than a database error (500) or Django's HTML 404.
     lookup_value_regex = "[^/]+"
