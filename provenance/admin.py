@@ -50,7 +50,7 @@ from .models import (
     Tag,
     Team,
 )
-from .rules import InvalidTransition
+from .rules import EditConflict, InvalidTransition
 
 
 class MembershipInline(SuperuserManagedMixin, admin.TabularInline):
@@ -182,6 +182,15 @@ def _error_text(exc: Exception) -> str:
     return str(exc) or exc.__class__.__name__
 
 
+SEEN_VERSION_PREFIX = "seen_version_"
+
+
+def _seen_version(request: HttpRequest, claim_pk: int) -> int | None:
+    """The claim version the editor's changelist showed, posted with the action."""
+    raw = request.POST.get(f"{SEEN_VERSION_PREFIX}{claim_pk}", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 def _review_action(decision: str, description: str, done: str) -> Any:
     def action(
         modeladmin: ClaimAdmin, request: HttpRequest, queryset: QuerySet
@@ -204,6 +213,7 @@ class ClaimAdmin(NoEditsMixin, TeamScopedHistoryAdmin):
         "current_confidence",
         "publish_at",
         "updated_at",
+        "seen_version",
     ]
     # RelatedOnly: the choices come from the (team-scoped) rows, not every team/user.
     list_filter = [
@@ -318,6 +328,18 @@ class ClaimAdmin(NoEditsMixin, TeamScopedHistoryAdmin):
             ),
         )
 
+    @admin.display(description="Version")
+    def seen_version(self, obj: Claim) -> str:
+        # The row's version rides along with the action form (the changelist rows
+        # sit inside it), so a decision names the version the editor listed and is
+        # refused if the claim changed since (issue 12, finding 6).
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}">',
+            obj.version,
+            f"{SEEN_VERSION_PREFIX}{obj.pk}",
+            obj.version,
+        )
+
     def apply_decision(
         self, request: HttpRequest, queryset: QuerySet, *, decision: str, done: str
     ) -> None:
@@ -333,15 +355,26 @@ class ClaimAdmin(NoEditsMixin, TeamScopedHistoryAdmin):
             return
         applied = 0
         for claim in queryset.order_by("pk"):
+            seen = _seen_version(request, claim.pk)
+            if seen is None:
+                self.message_user(
+                    request,
+                    f"“{claim}”: refused — the version you saw is unknown; "
+                    "reload the list and decide again.",
+                    messages.ERROR,
+                )
+                continue
             try:
                 services.claim_transition(
                     claim_id=claim.pk,
                     decision=decision,
                     actor=request.user,
+                    expected_version=seen,
                     comment=comment,
                     publish_at=publish_at,
                 )
             except (
+                EditConflict,
                 InvalidTransition,
                 PermissionDenied,
                 ValidationError,

@@ -281,6 +281,9 @@ def _admin_actions(route: AdminRoute, policy, objects, clients) -> list[str]:
                 "index": "0",
                 "post": "yes",
             }
+            if hasattr(obj, "version"):
+                # A review decision names the version its changelist row showed.
+                data[f"seen_version_{obj.pk}"] = str(obj.version)
             found += _admin_cells(
                 clients,
                 url,

@@ -38,13 +38,22 @@ def ready_claim(team, author, status, **fields):
     return claim
 
 
-def act(client, action, claims, **extra):
+def act(client, action, claims, *, seen=None, **extra):
+    """POST a changelist action as the page does: each listed row carries the
+    version it showed (`seen` overrides it: {pk: version or None to omit})."""
+    versions = {c.pk: c.version for c in claims}
+    versions.update(seen or {})
     return client.post(
         CHANGELIST,
         {
             "action": action,
             "_selected_action": [c.pk for c in claims],
             "index": 0,
+            **{
+                f"seen_version_{pk}": version
+                for pk, version in versions.items()
+                if version is not None
+            },
             **extra,
         },
         follow=True,
@@ -289,3 +298,41 @@ def test_audit_events_are_scoped_to_the_staff_members_teams(
     _, client = staff(team, "editor", login_as)
     response = client.get(reverse("admin:provenance_auditevent_changelist"))
     assert [e.team_id for e in response.context["cl"].result_list] == [team.pk]
+
+
+def test_changelist_rows_carry_the_version_they_show(team, reporter, login_as):
+    _, client = staff(team, "editor", login_as)
+    claim = ready_claim(team, reporter, "in_review")
+    response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert (
+        f'<input type="hidden" name="seen_version_{claim.pk}" '
+        f'value="{claim.version}">' in response.content.decode()
+    )
+
+
+def test_admin_decision_without_the_listed_version_is_refused(team, reporter, login_as):
+    _, client = staff(team, "editor", login_as)
+    claim = ready_claim(team, reporter, "in_review")
+    response = act(client, "review_approve", [claim], seen={claim.pk: None})
+    claim.refresh_from_db()
+    assert claim.status == "in_review"
+    assert message_texts(response) == [
+        f"“{claim}”: refused — the version you saw is unknown; "
+        "reload the list and decide again."
+    ]
+
+
+def test_admin_decision_on_a_version_changed_since_listing_is_refused(
+    team, reporter, login_as
+):
+    _, client = staff(team, "editor", login_as)
+    claim = ready_claim(team, reporter, "in_review")
+    listed = claim.version
+    Claim.objects.filter(pk=claim.pk).update(version=listed + 1, text="Changed")
+    response = act(client, "review_approve", [claim], seen={claim.pk: listed})
+    claim.refresh_from_db()
+    assert claim.status == "in_review"
+    assert claim.reviews.count() == 0
+    [text] = message_texts(response)
+    assert text.startswith(f"“{claim}”: refused — This claim changed since you opened")
