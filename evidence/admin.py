@@ -13,11 +13,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from provenance.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
-from provenance.dates import validate_past_moment
-
-from . import services
-from .models import (
+from evidence import services
+from evidence.models import (
     AISExtract,
     CustodyEvent,
     EvidenceItem,
@@ -25,6 +22,8 @@ from .models import (
     NearDuplicate,
     Statement,
 )
+from provenance.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
+from provenance.dates import validate_past_moment
 
 
 class CustodyEventInline(ReadOnlyInline):

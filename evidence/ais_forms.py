@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 
-from .ais.analyse import AnalysisParams
-from .forms import EvidenceForm
-from .models import EvidenceKind
+from evidence.ais.analyse import AnalysisParams
+from evidence.forms import EvidenceForm
+from evidence.models import EvidenceKind
 
 AIS_ACCEPT = ".csv,.gz,.zst,.nmea,.txt,.log,text/csv,text/plain,application/gzip"
 DEFAULTS = AnalysisParams()

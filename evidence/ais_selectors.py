@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from .models import (
+from evidence.models import (
     AISExtract,
     AISGap,
     CustodyEvent,

@@ -48,10 +48,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .ais import analyse as ais_analyse
-from .ais.analyse import AnalysisParams, AnalysisResult, Port
-from .ais.draw import draw_track_svg, tracks_from_positions
-from .ais.parse import (
+from evidence.ais import analyse as ais_analyse
+from evidence.ais.analyse import AnalysisParams, AnalysisResult, Port
+from evidence.ais.draw import draw_track_svg, tracks_from_positions
+from evidence.ais.parse import (
     GZIP_MAGIC,
     RATIO_FLOOR_BYTES,
     ZSTD_MAGIC,
@@ -63,7 +63,7 @@ from .ais.parse import (
     detect_format,
     parse,
 )
-from .ais.validate import (
+from evidence.ais.validate import (
     COPY_COLUMNS,
     ExtractResult,
     Positions,
@@ -72,7 +72,7 @@ from .ais.validate import (
     timestamp_to_datetime,
     validate,
 )
-from .models import (
+from evidence.models import (
     AISExtract,
     AISGap,
     AISPosition,
@@ -82,7 +82,7 @@ from .models import (
     PortCall,
     ProcessingState,
 )
-from .services import (
+from evidence.services import (
     DuplicateEvidence,
     FileRefused,
     _audit,
@@ -309,7 +309,7 @@ def evidence_add_ais(
 
 
 def _enqueue_processing(item_id: int) -> None:
-    from .tasks import process_ais  # the task module imports this one
+    from evidence.tasks import process_ais  # the task module imports this one
 
     enqueue_on_commit(process_ais, item_id)
 
@@ -992,7 +992,7 @@ def ais_reanalyse_request(
     item.processing_error = ""
     item.updated_at = timezone.now()
     item.save(update_fields=["processing_state", "processing_error", "updated_at"])
-    from .tasks import reanalyse_ais
+    from evidence.tasks import reanalyse_ais
 
     enqueue_on_commit(reanalyse_ais, item.pk, actor.pk, params.to_dict())
     return item

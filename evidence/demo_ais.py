@@ -15,9 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .ais.analyse import Port
-from .ais.synthetic import SyntheticVessel, synthetic_track, to_marinecadastre_csv
-from .ais.validate import KM_PER_NM, haversine_km
+from evidence.ais.analyse import Port
+from evidence.ais.synthetic import (
+    SyntheticVessel,
+    synthetic_track,
+    to_marinecadastre_csv,
+)
+from evidence.ais.validate import KM_PER_NM, haversine_km
 
 RAJIN = Port(key="rajin", name="Rajin", lat=42.2167, lon=130.2833)
 DUNAI = Port(key="dunai", name="Dunai", lat=42.8803, lon=132.3375)

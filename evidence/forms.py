@@ -6,9 +6,7 @@ from typing import Any
 
 from django import forms
 
-from provenance.dates import validate_past_moment
-
-from .models import (
+from evidence.models import (
     EvidenceItem,
     EvidenceKind,
     InformationCredibility,
@@ -16,6 +14,7 @@ from .models import (
     SourceReliability,
     Statement,
 )
+from provenance.dates import validate_past_moment
 
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"

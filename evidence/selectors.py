@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
-from .models import CustodyEvent, EvidenceItem, NearDuplicate
-from .services import EDITOR_ROLES
+from evidence.models import CustodyEvent, EvidenceItem, NearDuplicate
+from evidence.services import EDITOR_ROLES
 
 
 def current_team(request: HttpRequest) -> Any:

@@ -30,8 +30,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from . import images
-from .models import (
+from evidence import images
+from evidence.models import (
     CustodyEvent,
     EvidenceItem,
     EvidenceKind,
@@ -322,7 +322,7 @@ def enqueue_on_commit(task: Any, *args: Any) -> None:
 
 
 def _enqueue_processing(item_id: int) -> None:
-    from .tasks import process_image  # the task module imports this one
+    from evidence.tasks import process_image  # the task module imports this one
 
     enqueue_on_commit(process_image, item_id)
 

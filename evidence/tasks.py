@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import ais_services, services
-from .models import EvidenceItem
+from evidence import ais_services, services
+from evidence.models import EvidenceItem
 
 
 @shared_task(name="evidence.tasks.process_image", ignore_result=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_ais
+from evidence import views, views_ais
 
 app_name = "evidence"
 

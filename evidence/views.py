@@ -25,11 +25,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from . import selectors, services
-from .forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
-from .images import ImageRejected
-from .models import EvidenceItem, EvidenceKind
-from .uploads import limited_upload
+from evidence import selectors, services
+from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
+from evidence.images import ImageRejected
+from evidence.models import EvidenceItem, EvidenceKind
+from evidence.uploads import limited_upload
 
 PAGE_SIZE = 25
 ADDABLE_KINDS = (

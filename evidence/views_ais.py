@@ -21,11 +21,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from . import ais_selectors, ais_services, selectors, services
-from .ais.analyse import AnalysisParams
-from .ais_forms import AISEvidenceForm, AnalysisParamsForm
-from .models import EvidenceItem, EvidenceKind
-from .uploads import limited_upload
+from evidence import ais_selectors, ais_services, selectors, services
+from evidence.ais.analyse import AnalysisParams
+from evidence.ais_forms import AISEvidenceForm, AnalysisParamsForm
+from evidence.models import EvidenceItem, EvidenceKind
+from evidence.uploads import limited_upload
 
 # What each rejection reason means, in the order validation applies them.
 REJECTION_REASONS = {

@@ -26,8 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from . import selectors, services
-from .admin_base import (
+from provenance import selectors, services
+from provenance.admin_base import (
     NoEditsMixin,
     ReadOnlyInline,
     SuperuserManagedMixin,
@@ -35,8 +35,8 @@ from .admin_base import (
     TeamScopedAdmin,
     TeamScopedHistoryAdmin,
 )
-from .confidence import ConfidenceLevel
-from .models import (
+from provenance.confidence import ConfidenceLevel
+from provenance.models import (
     AuditEvent,
     Claim,
     ClaimEvidence,
@@ -50,7 +50,7 @@ from .models import (
     Tag,
     Team,
 )
-from .rules import EditConflict, InvalidTransition
+from provenance.rules import EditConflict, InvalidTransition
 
 
 class MembershipInline(SuperuserManagedMixin, admin.TabularInline):
@@ -406,7 +406,7 @@ class AuditEventAdmin(NoEditsMixin, TeamScopedAdmin):
 
 
 # Publishers, the webhook outbox and its delivery log (issue 7): registered there.
-from .api import admin as _publisher_admin  # noqa: E402, F401
+from provenance.api import admin as _publisher_admin  # noqa: E402, F401
 
 
 @admin.register(ConfidenceAssessment)

@@ -12,7 +12,7 @@ import rfc8785
 from django.db import models, transaction
 from django.utils import timezone
 
-from .models import AuditChainHead, AuditEvent, Team, user_label
+from provenance.models import AuditChainHead, AuditEvent, Team, user_label
 
 
 def canonical_bytes(event: dict[str, Any]) -> bytes:

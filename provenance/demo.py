@@ -17,8 +17,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from . import services
-from .models import Claim, Entity, EntityKind, Membership, Role, Team
+from provenance import services
+from provenance.models import Claim, Entity, EntityKind, Membership, Role, Team
 
 DEMO_TEAM_SLUG = "demo"
 DEMO_USERS = {
@@ -776,7 +776,7 @@ def ensure_evidence(demo: Demo) -> dict[str, Any]:
 
 
 def ensure_links_and_assessments(demo: Demo, items: dict[str, Any]) -> None:
-    from .models import ClaimEvidence
+    from provenance.models import ClaimEvidence
 
     for claim_key, item_key, relation, stance, at in LINKS:
         claim = demo.claims[claim_key]

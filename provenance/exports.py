@@ -27,10 +27,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.models import AISGap, EvidenceItem, PortCall
-
-from .audit import chain_head
-from .confidence import BANDS
-from .models import (
+from provenance.audit import chain_head
+from provenance.confidence import BANDS
+from provenance.models import (
     Claim,
     ClaimEvidence,
     ClaimStatus,
@@ -47,7 +46,7 @@ from .models import (
     confidence_in_force,
     format_quantity,
 )
-from .selectors import ClaimAsOf, claim_labels_as_of
+from provenance.selectors import ClaimAsOf, claim_labels_as_of
 
 SCHEMA_VERSION = "1.0"
 BUNDLE_SCHEMA_VERSION = "1.0"

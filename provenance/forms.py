@@ -6,9 +6,16 @@ from typing import Any
 
 from django import forms
 
-from .confidence import SCALE, ConfidenceLevel
-from .dates import validate_as_of_day, validate_past_moment
-from .models import Claim, ClaimStatus, Entity, EntityKind, QuantityBound, Team
+from provenance.confidence import SCALE, ConfidenceLevel
+from provenance.dates import validate_as_of_day, validate_past_moment
+from provenance.models import (
+    Claim,
+    ClaimStatus,
+    Entity,
+    EntityKind,
+    QuantityBound,
+    Team,
+)
 
 
 class ClaimForm(forms.ModelForm):

@@ -31,7 +31,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AuditChainHead, Membership, Publisher, Team, WebSession
+from provenance.models import AuditChainHead, Membership, Publisher, Team, WebSession
 
 MEMBERSHIPS_ATTRIBUTE = "team_memberships"
 

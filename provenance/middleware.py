@@ -74,7 +74,7 @@ class TeamAuthenticationMiddleware(AuthenticationMiddleware):
     (identity.request_user) instead of a query of its own."""
 
     def process_request(self, request: HttpRequest) -> None:
-        from .identity import request_user
+        from provenance.identity import request_user
 
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: request_user(request))
@@ -87,7 +87,7 @@ class TeamMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from .selectors import current_membership
+        from provenance.selectors import current_membership
 
         request.membership = SimpleLazyObject(lambda: current_membership(request))
         return self.get_response(request)

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .confidence import SCALE, ConfidenceLevel
-from .validators import (
+from provenance.confidence import SCALE, ConfidenceLevel
+from provenance.validators import (
     render_claim_url_template,
     validate_claim_url_template,
     validate_imo,
@@ -59,7 +59,7 @@ class WebSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> type[SessionBase]:
-        from .sessions import SessionStore
+        from provenance.sessions import SessionStore
 
         return SessionStore
 

@@ -7,7 +7,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Claim, ClaimStatus, Decision, Membership, Relation, Role, Team
+from provenance.models import (
+    Claim,
+    ClaimStatus,
+    Decision,
+    Membership,
+    Relation,
+    Role,
+    Team,
+)
 
 # The review workflow as a table: decision -> (allowed from-states, to-state).
 ALLOWED_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {

@@ -13,9 +13,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from .confidence import BANDS
-from .identity import memberships_of
-from .models import (
+from provenance.confidence import BANDS
+from provenance.identity import memberships_of
+from provenance.models import (
     AuditEvent,
     Claim,
     ClaimEvidence,
@@ -33,7 +33,7 @@ from .models import (
     confidence_in_force,
     format_quantity,
 )
-from .timeline import TimelineEvent
+from provenance.timeline import TimelineEvent
 
 TEAM_SESSION_KEY = "team_id"
 

@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from evidence.models import EvidenceItem, EvidenceKind
-
-from .audit import audit_record
-from .dates import validate_past_moment
-from .models import (
+from provenance.audit import audit_record
+from provenance.dates import validate_past_moment
+from provenance.models import (
     Claim,
     ClaimEvidence,
     ClaimStatus,
@@ -35,7 +34,7 @@ from .models import (
     Tag,
     Team,
 )
-from .rules import (
+from provenance.rules import (
     COMMENT_REQUIRED,
     PUBLISHED_CONTENT_LOCKED,
     EditConflict,
@@ -46,7 +45,7 @@ from .rules import (
     ensure_not_embargoed,
     target_status,
 )
-from .validators import normalise_imo
+from provenance.validators import normalise_imo
 
 logger = logging.getLogger(__name__)
 
@@ -839,13 +838,13 @@ def claim_transition(
 
 def _outbox_enqueue(*, claim: Claim, event_type: str) -> None:
     # Imported here: webhooks builds its payloads from the claims domain.
-    from . import webhooks
+    from provenance import webhooks
 
     webhooks.outbox_enqueue(claim=claim, event_type=event_type)
 
 
 def _notify_review(review_id: int) -> None:
-    from . import tasks
+    from provenance import tasks
 
     # Runs after commit: a broker outage must not turn a recorded decision into an
     # error (the publish's webhooks have the outbox; this e-mail is best effort).

@@ -31,8 +31,8 @@ def publish_due_claims() -> int:
     a claim published by an overlapping run is no longer `approved`, and the row
     lock in the service makes the second attempt a refused transition.
     """
-    from . import selectors, services
-    from .rules import EditConflict, InvalidTransition
+    from provenance import selectors, services
+    from provenance.rules import EditConflict, InvalidTransition
 
     published = 0
     for claim_id, approver, version in selectors.embargoes_due(timezone.now()):
@@ -61,7 +61,7 @@ def notify_review_decision(review_id: int) -> int:
     """E-mail the people a review decision concerns: the team's editors when a claim
     is submitted, the claim's author for every other decision (not their own).
     Best effort: mail failures are logged, never raised."""
-    from .models import Decision, Membership, Review
+    from provenance.models import Decision, Membership, Review
 
     review = (
         Review.objects.select_related("claim", "claim__author", "by")
@@ -108,7 +108,7 @@ def deliver_webhook(delivery_id: int) -> str | None:
     """
     from django.conf import settings
 
-    from . import webhooks
+    from provenance import webhooks
 
     outcome = webhooks.deliver(delivery_id)
     if outcome is None:
@@ -129,6 +129,6 @@ def deliver_webhook(delivery_id: int) -> str | None:
 def deliver_outbox() -> int:
     """The periodic sweep (beat, every 30 s): hand every due pending delivery to a
     worker. Covers broker outages at publish time and lost retries."""
-    from . import webhooks
+    from provenance import webhooks
 
     return webhooks.dispatch(event_id=None, delivery_ids=webhooks.due_deliveries())

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_evidence
-from .api import views as api_views
+from provenance import views, views_evidence
+from provenance.api import views as api_views
 
 app_name = "provenance"
 

@@ -22,10 +22,9 @@ from django.views.decorators.http import (
 )
 
 from evidence import ais_selectors
-
-from . import selectors, services
-from .caching import team_page_cache
-from .forms import (
+from provenance import selectors, services
+from provenance.caching import team_page_cache
+from provenance.forms import (
     AsOfForm,
     AssessmentForm,
     ClaimCorrectionForm,
@@ -35,16 +34,16 @@ from .forms import (
     QuantityEstimateForm,
     TeamSwitchForm,
 )
-from .models import Claim, Decision, EntityKind
-from .rules import (
+from provenance.models import Claim, Decision, EntityKind
+from provenance.rules import (
     ALLOWED_TRANSITIONS,
     EditConflict,
     InvalidTransition,
     approval_blockers,
     is_own_work,
 )
-from .spreadsheet import csv_lines
-from .timeline import render_timeline_svg
+from provenance.spreadsheet import csv_lines
+from provenance.timeline import render_timeline_svg
 
 PAGE_SIZE = 25
 

@@ -28,9 +28,8 @@ from evidence.models import EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import ADDABLE_KINDS, add_from_form
 from evidence.views_ais import add_ais_from_form
-
-from . import selectors, services
-from .models import ClaimStatus, Relation, Stance
+from provenance import selectors, services
+from provenance.models import ClaimStatus, Relation, Stance
 
 
 class ClaimLinkForm(forms.Form):

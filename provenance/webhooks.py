@@ -35,7 +35,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Claim, OutboxEvent, Publisher, WebhookDelivery
+from provenance.models import Claim, OutboxEvent, Publisher, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -289,7 +289,7 @@ def outbox_enqueue(*, claim: Claim, event_type: str) -> OutboxEvent:
 
 def dispatch(*, event_id: int | None, delivery_ids: list[int]) -> int:
     """Hand deliveries to the broker; never raises. Returns how many were handed."""
-    from .tasks import deliver_webhook
+    from provenance.tasks import deliver_webhook
 
     handed = 0
     for delivery_id in delivery_ids:

@@ -21,10 +21,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ..admin_base import NoEditsMixin, SuperuserOnlyMixin
-from ..models import OutboxEvent, Publisher, WebhookDelivery
-from ..webhooks import check_webhook_url
-from .keys import (
+from provenance.admin_base import NoEditsMixin, SuperuserOnlyMixin
+from provenance.api.keys import (
     PUBLISHER_FIELDS,
     can_manage_publishers,
     publisher_create,
@@ -33,6 +31,8 @@ from .keys import (
     publisher_rotate_key,
     publisher_update,
 )
+from provenance.models import OutboxEvent, Publisher, WebhookDelivery
+from provenance.webhooks import check_webhook_url
 
 
 class PublisherManagersOnly(SuperuserOnlyMixin):

@@ -29,9 +29,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from ..audit import audit_record
-from ..models import Publisher, Team
-from ..webhooks import check_webhook_url
+from provenance.audit import audit_record
+from provenance.models import Publisher, Team
+from provenance.webhooks import check_webhook_url
 
 PREFIX_BYTES = 4  # 8 hex characters
 SECRET_BYTES = 32

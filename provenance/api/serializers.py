@@ -14,9 +14,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..confidence import ConfidenceLevel
-from ..dates import validate_past_moment
-from ..models import (
+from provenance.confidence import ConfidenceLevel
+from provenance.dates import validate_past_moment
+from provenance.models import (
     ClaimStatus,
     Decision,
     Entity,

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from .views import (
+from provenance.api.views import (
     ApiDocsView,
     BundleExportView,
     ClaimsExportView,

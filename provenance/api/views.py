@@ -43,18 +43,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evidence.models import AISGap, EvidenceItem, PortCall
-
-from .. import exports, selectors, services, signing
-from ..caching import PAGE_TTL_SECONDS, page_key
-from ..dates import AS_OF_MESSAGE, is_sane_moment
-from ..models import Claim, Entity, Team
-from .authentication import ApiKeyAuthentication, is_publisher
-from .etags import ETagMixin, body_etag
-from .pagination import UpdatedCursorPagination
-from .parsers import BoundedJSONParser
-from .permissions import IsMemberOrReadingPublisher, IsTeamMember
-from .renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
-from .serializers import (
+from provenance import exports, selectors, services, signing
+from provenance.api.authentication import ApiKeyAuthentication, is_publisher
+from provenance.api.etags import ETagMixin, body_etag
+from provenance.api.pagination import UpdatedCursorPagination
+from provenance.api.parsers import BoundedJSONParser
+from provenance.api.permissions import IsMemberOrReadingPublisher, IsTeamMember
+from provenance.api.renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
+from provenance.api.serializers import (
     AssessmentIn,
     AssessmentOut,
     BundleOut,
@@ -65,7 +61,10 @@ from .serializers import (
     EntityOut,
     EvidenceItemOut,
 )
-from .throttling import MemberThrottle, PublisherKeyThrottle
+from provenance.api.throttling import MemberThrottle, PublisherKeyThrottle
+from provenance.caching import PAGE_TTL_SECONDS, page_key
+from provenance.dates import AS_OF_MESSAGE, is_sane_moment
+from provenance.models import Claim, Entity, Team
 
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",

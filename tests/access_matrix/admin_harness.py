@@ -22,8 +22,8 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
-from .admin_world import AdminWorld
-from .harness import ADMIN_LOGIN, OK, REDIRECT, exposes
+from tests.access_matrix.admin_world import AdminWorld
+from tests.access_matrix.harness import ADMIN_LOGIN, OK, REDIRECT, exposes
 
 ADMIN_ROLES = (
     "anonymous",

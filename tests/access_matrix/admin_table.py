@@ -34,8 +34,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .admin_harness import ADMIN_INDEX, ADMIN_METHODS, ADMIN_ROLES, WRITES
-from .harness import ADMIN_LOGIN, OK, REDIRECT
+from tests.access_matrix.admin_harness import (
+    ADMIN_INDEX,
+    ADMIN_METHODS,
+    ADMIN_ROLES,
+    WRITES,
+)
+from tests.access_matrix.harness import ADMIN_LOGIN, OK, REDIRECT
 
 Outcome = str | int
 Grid = dict[str, dict[str, Outcome]]  # method -> role -> outcome

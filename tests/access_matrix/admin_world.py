@@ -26,6 +26,7 @@ from provenance.models import (
     Tag,
     WebhookDelivery,
 )
+from tests.access_matrix.world import World, build_world, member
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,
@@ -34,8 +35,6 @@ from tests.factories import (
     StatementFactory,
     UserFactory,
 )
-
-from .world import World, build_world, member
 
 
 @dataclass

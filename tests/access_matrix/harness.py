@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .world import MARK, World
+from tests.access_matrix.world import MARK, World
 
 ROLES = (
     "anonymous",

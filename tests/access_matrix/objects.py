@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .world import World
+from tests.access_matrix.world import World
 
 Kwargs = Callable[[World], dict]
 

@@ -23,8 +23,8 @@ What is RIGHT, and why:
 
 from __future__ import annotations
 
-from .harness import ADMIN_LOGIN, LOGIN, METHODS, OK, REDIRECT, ROLES
-from .objects import (
+from tests.access_matrix.harness import ADMIN_LOGIN, LOGIN, METHODS, OK, REDIRECT, ROLES
+from tests.access_matrix.objects import (
     AIS,
     API_ITEMS,
     CLAIMS,

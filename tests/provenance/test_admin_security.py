@@ -44,8 +44,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
-
-from .api.helpers import publisher_client
+from tests.provenance.api.helpers import publisher_client
 
 pytestmark = pytest.mark.django_db
 

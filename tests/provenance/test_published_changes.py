@@ -16,8 +16,7 @@ from provenance.audit import verify_chain
 from provenance.models import AuditEvent, Claim, OutboxEvent, Review
 from provenance.rules import InvalidTransition
 from tests.factories import EvidenceItemFactory, MembershipFactory
-
-from .api.helpers import make_publisher, publisher_client
+from tests.provenance.api.helpers import make_publisher, publisher_client
 
 LOCKED = "Published claims change through a correction."
 

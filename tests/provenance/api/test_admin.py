@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from provenance.api.keys import hash_secret
 from provenance.models import Publisher
-
-from .helpers import make_publisher, published, publisher_client
+from tests.provenance.api.helpers import make_publisher, published, publisher_client
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import AssessmentFactory, ClaimEvidenceFactory, ClaimFactory
-
-from .helpers import make_publisher, publisher_client, relabelled_claim
+from tests.provenance.api.helpers import (
+    make_publisher,
+    publisher_client,
+    relabelled_claim,
+)
 
 pytestmark = pytest.mark.django_db
 

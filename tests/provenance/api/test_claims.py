@@ -9,8 +9,7 @@ from provenance.api.throttling import WindowThrottle
 from provenance.exports import SCHEMA_VERSION
 from provenance.models import AuditEvent, Claim
 from tests.factories import ClaimFactory, EntityFactory
-
-from .helpers import (
+from tests.provenance.api.helpers import (
     INTERNAL_NOTE,
     make_publisher,
     published,

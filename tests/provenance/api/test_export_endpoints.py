@@ -8,8 +8,7 @@ from evidence.models import EvidenceKind, ImageDetail
 from provenance import signing
 from provenance.models import AuditChainHead
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
-
-from .helpers import (
+from tests.provenance.api.helpers import (
     made_public,
     make_publisher,
     published,

@@ -9,8 +9,7 @@ from django.urls import reverse
 from provenance import signing
 from provenance.models import Claim
 from tests.factories import ClaimFactory
-
-from .helpers import make_publisher, published, publisher_client
+from tests.provenance.api.helpers import make_publisher, published, publisher_client
 
 pytestmark = pytest.mark.django_db
 

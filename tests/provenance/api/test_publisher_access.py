@@ -10,8 +10,7 @@ from django.utils import timezone
 from provenance.api.throttling import PublisherKeyThrottle
 from provenance.models import Publisher, ThrottleCounter
 from tests.factories import ClaimFactory
-
-from .helpers import (
+from tests.provenance.api.helpers import (
     INTERNAL_NOTE,
     RESTRICTED_TITLE,
     REVIEW_COMMENT,

@@ -9,8 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from provenance import exports
 from provenance.api import serializers
-
-from .helpers import make_publisher, publisher_client, rich_claim
+from tests.provenance.api.helpers import make_publisher, publisher_client, rich_claim
 
 pytestmark = pytest.mark.django_db
 

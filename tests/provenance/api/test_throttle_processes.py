@@ -21,8 +21,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from tests.factories import MembershipFactory, TeamFactory
-
-from .helpers import make_publisher, published
+from tests.provenance.api.helpers import make_publisher, published
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
