@@ -274,7 +274,7 @@ def main() -> None:
 
 def ingest(csv_path: Path, membership) -> dict:
     """The full ingest through the services, with a per-stage breakdown."""
-    from evidence import ais_services
+    from evidence.ais import services as ais_services
     from evidence.models import AISExtract, AISPosition
     from tests.factories import EntityFactory
 

@@ -68,7 +68,7 @@ def main() -> None:
     )
 
     client = Client()
-    client.force_login(user, backend="provenance.identity.TeamModelBackend")
+    client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
 
     anonymous = Client()
 

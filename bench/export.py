@@ -87,10 +87,7 @@ from evidence.models import (  # noqa: E402
     PortCall,
     Statement,
 )
-from provenance import exports  # noqa: E402
-from provenance.api.keys import publisher_create  # noqa: E402
-from provenance.api.throttling import PublisherKeyThrottle  # noqa: E402
-from provenance.confidence import BANDS, SCALE  # noqa: E402
+from provenance.claims.confidence import BANDS, SCALE  # noqa: E402
 from provenance.models import (  # noqa: E402
     Claim,
     ClaimEvidence,
@@ -102,6 +99,9 @@ from provenance.models import (  # noqa: E402
     Team,
     format_quantity,
 )
+from provenance.publishing import exports  # noqa: E402
+from provenance.publishing.api.throttling import PublisherKeyThrottle  # noqa: E402
+from provenance.publishing.keys import publisher_create  # noqa: E402
 
 CHUNK = 500
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -22,8 +22,8 @@ from evidence.models import (
     NearDuplicate,
     Statement,
 )
-from provenance.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
-from provenance.dates import validate_past_moment
+from provenance.common.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
+from provenance.common.dates import validate_past_moment
 
 
 class CustodyEventInline(ReadOnlyInline):
@@ -59,7 +59,7 @@ class NearDuplicateInline(ReadOnlyInline):
 
 
 class EvidenceItemAdminForm(forms.ModelForm):
-    """The date bounds of the evidence pages' forms (provenance.dates)."""
+    """The date bounds of the evidence pages' forms (provenance.common.dates)."""
 
     PAST_DATES = ("observed_at", "obtained_at", "archived_at")
 

@@ -14,7 +14,7 @@ from evidence.models import (
     SourceReliability,
     Statement,
 )
-from provenance.dates import validate_past_moment
+from provenance.common.dates import validate_past_moment
 
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"

@@ -30,7 +30,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from evidence import images
+from evidence.images import process as images
 from evidence.models import (
     CustodyEvent,
     EvidenceItem,
@@ -43,7 +43,7 @@ from evidence.models import (
 
 logger = logging.getLogger(__name__)
 
-AUDIT_RECORD = "provenance.audit.audit_record"
+AUDIT_RECORD = "provenance.audit.chain.audit_record"
 
 ITEM_FIELDS = (
     "title",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from evidence import ais_services, services
+from evidence import services
+from evidence.ais import services as ais_services
 from evidence.models import EvidenceItem
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from evidence import views, views_ais
+from evidence import views
+from evidence.ais import views as views_ais
 
 app_name = "evidence"
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import (
 
 from evidence import selectors, services
 from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
-from evidence.images import ImageRejected
+from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
 

@@ -27,7 +27,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from provenance import selectors, services
-from provenance.admin_base import (
+from provenance.claims.confidence import ConfidenceLevel
+from provenance.common.admin_base import (
     NoEditsMixin,
     ReadOnlyInline,
     SuperuserManagedMixin,
@@ -35,7 +36,6 @@ from provenance.admin_base import (
     TeamScopedAdmin,
     TeamScopedHistoryAdmin,
 )
-from provenance.confidence import ConfidenceLevel
 from provenance.models import (
     AuditEvent,
     Claim,
@@ -406,7 +406,7 @@ class AuditEventAdmin(NoEditsMixin, TeamScopedAdmin):
 
 
 # Publishers, the webhook outbox and its delivery log (issue 7): registered there.
-from provenance.api import admin as _publisher_admin  # noqa: E402, F401
+from provenance.publishing import admin as _publisher_admin  # noqa: E402, F401
 
 
 @admin.register(ConfidenceAssessment)

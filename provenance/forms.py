@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
-from provenance.confidence import SCALE, ConfidenceLevel
-from provenance.dates import validate_as_of_day, validate_past_moment
+from provenance.claims.confidence import SCALE, ConfidenceLevel
+from provenance.common.dates import validate_as_of_day, validate_past_moment
 from provenance.models import (
     Claim,
     ClaimStatus,

@@ -74,7 +74,7 @@ class TeamAuthenticationMiddleware(AuthenticationMiddleware):
     (identity.request_user) instead of a query of its own."""
 
     def process_request(self, request: HttpRequest) -> None:
-        from provenance.identity import request_user
+        from provenance.teams.identity import request_user
 
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: request_user(request))

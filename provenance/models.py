@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from provenance.confidence import SCALE, ConfidenceLevel
+from provenance.claims.confidence import SCALE, ConfidenceLevel
 from provenance.validators import (
     render_claim_url_template,
     validate_claim_url_template,
@@ -59,7 +59,7 @@ class WebSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> type[SessionBase]:
-        from provenance.sessions import SessionStore
+        from provenance.teams.sessions import SessionStore
 
         return SessionStore
 
@@ -785,7 +785,7 @@ def user_label(user: AbstractBaseUser | None) -> str:
 
 class ThrottleCounter(models.Model):
     """Requests counted in one throttle window, shared by every web process when
-    the cache is not (see provenance.api.throttling)."""
+    the cache is not (see provenance.publishing.api.throttling)."""
 
     bucket = models.CharField(max_length=200, primary_key=True)
     count = models.PositiveIntegerField(default=0)

@@ -13,8 +13,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from provenance.confidence import BANDS
-from provenance.identity import memberships_of
+from provenance.claims.confidence import BANDS
+from provenance.claims.timeline import TimelineEvent
 from provenance.models import (
     AuditEvent,
     Claim,
@@ -33,7 +33,7 @@ from provenance.models import (
     confidence_in_force,
     format_quantity,
 )
-from provenance.timeline import TimelineEvent
+from provenance.teams.identity import memberships_of
 
 TEAM_SESSION_KEY = "team_id"
 

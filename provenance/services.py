@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from evidence.models import EvidenceItem, EvidenceKind
-from provenance.audit import audit_record
-from provenance.dates import validate_past_moment
+from provenance.audit.chain import audit_record
+from provenance.common.dates import validate_past_moment
 from provenance.models import (
     Claim,
     ClaimEvidence,
@@ -838,7 +838,7 @@ def claim_transition(
 
 def _outbox_enqueue(*, claim: Claim, event_type: str) -> None:
     # Imported here: webhooks builds its payloads from the claims domain.
-    from provenance import webhooks
+    from provenance.publishing import webhooks
 
     webhooks.outbox_enqueue(claim=claim, event_type=event_type)
 

@@ -162,7 +162,7 @@ else:
         }
     }
 # API throttle counters must be shared by every web process: in Redis when the cache
-# is Redis, else in the database (provenance.api.throttling).
+# is Redis, else in the database (provenance.publishing.api.throttling).
 API_THROTTLE_STORE = (
     "cache" if CACHE_URL.startswith(("redis://", "rediss://")) else "database"
 )
@@ -178,9 +178,9 @@ AUTHENTICATION_BACKENDS = [
     # Axes first, so throttled logins never reach the password check.
     "axes.backends.AxesStandaloneBackend",
     # ModelBackend whose session users arrive with their teams (one query).
-    "provenance.identity.TeamModelBackend",
+    "provenance.teams.identity.TeamModelBackend",
 ]
-SESSION_ENGINE = "provenance.sessions"
+SESSION_ENGINE = "provenance.teams.sessions"
 # Flash messages live in the session, which every signed-in request loads anyway;
 # the default cookie store builds a signer on every request, even with no message.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -197,7 +197,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # History pages in the admin are read-only: a revert would save raw rows around
-# the services (issue 12); provenance.admin_base refuses the POST as well.
+# the services (issue 12); provenance.common.admin_base refuses the POST as well.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "en-gb"
@@ -279,14 +279,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "provenance.api.pagination.UpdatedCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": (
+        "provenance.publishing.api.pagination.UpdatedCursorPagination"
+    ),
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "EXCEPTION_HANDLER": "provenance.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "provenance.publishing.api.exceptions.exception_handler",
     # JSON only, bounded in depth (a deeply nested body was a RecursionError).
-    "DEFAULT_PARSER_CLASSES": ["provenance.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["provenance.publishing.api.parsers.BoundedJSONParser"],
     "DEFAULT_THROTTLE_RATES": {
         "publisher": os.environ.get("API_PUBLISHER_RATE", "600/min"),
         "user": os.environ.get("API_MEMBER_RATE", "1200/min"),
@@ -309,8 +311,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "provenance.api.schema.add_error_responses",
-        "provenance.api.schema.add_object_links",
+        "provenance.publishing.api.schema.add_error_responses",
+        "provenance.publishing.api.schema.add_object_links",
     ],
 }
 

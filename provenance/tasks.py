@@ -108,7 +108,7 @@ def deliver_webhook(delivery_id: int) -> str | None:
     """
     from django.conf import settings
 
-    from provenance import webhooks
+    from provenance.publishing import webhooks
 
     outcome = webhooks.deliver(delivery_id)
     if outcome is None:
@@ -129,6 +129,6 @@ def deliver_webhook(delivery_id: int) -> str | None:
 def deliver_outbox() -> int:
     """The periodic sweep (beat, every 30 s): hand every due pending delivery to a
     worker. Covers broker outages at publish time and lost retries."""
-    from provenance import webhooks
+    from provenance.publishing import webhooks
 
     return webhooks.dispatch(event_id=None, delivery_ids=webhooks.due_deliveries())

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from provenance import views, views_evidence
-from provenance.api import views as api_views
+from provenance import views
+from provenance.claims import views_evidence
+from provenance.publishing.api import views as api_views
 
 app_name = "provenance"
 
@@ -38,7 +39,7 @@ claim_patterns = [
 urlpatterns = [
     path("", include((claim_patterns, "provenance"))),
     path("evidence/", include("evidence.urls")),
-    path("api/v1/", include(("provenance.api.urls", "api"))),
+    path("api/v1/", include(("provenance.publishing.api.urls", "api"))),
     path(
         ".well-known/provenance-signing-key",
         api_views.signing_public_key,

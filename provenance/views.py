@@ -21,9 +21,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from evidence import ais_selectors
+from evidence.ais import selectors as ais_selectors
 from provenance import selectors, services
-from provenance.caching import team_page_cache
+from provenance.audit.caching import team_page_cache
+from provenance.claims.timeline import render_timeline_svg
+from provenance.common.spreadsheet import csv_lines
 from provenance.forms import (
     AsOfForm,
     AssessmentForm,
@@ -42,8 +44,6 @@ from provenance.rules import (
     approval_blockers,
     is_own_work,
 )
-from provenance.spreadsheet import csv_lines
-from provenance.timeline import render_timeline_svg
 
 PAGE_SIZE = 25
 

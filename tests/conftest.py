@@ -75,7 +75,7 @@ def outsider(other_team):
 
 def _client_for(user) -> Client:
     client = Client()
-    client.force_login(user, backend="provenance.identity.TeamModelBackend")
+    client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
     return client
 
 

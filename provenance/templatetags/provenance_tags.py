@@ -1,6 +1,6 @@
 from django import template
 
-from provenance.confidence import BANDS
+from provenance.claims.confidence import BANDS
 
 register = template.Library()
 

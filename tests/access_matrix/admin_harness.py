@@ -125,7 +125,7 @@ def admin_clients(aw: AdminWorld) -> dict[str, Client]:
     # A 500 is an outcome like any other: the cell says so, the test goes on.
     def session(user) -> Client:
         client = Client(raise_request_exception=False)
-        client.force_login(user, backend="provenance.identity.TeamModelBackend")
+        client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
         return client
 
     w = aw.world

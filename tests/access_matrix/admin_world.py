@@ -17,7 +17,7 @@ from django.db.models import Model
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from evidence.models import AISExtract, EvidenceKind
-from provenance.demo import editor_admin_permissions
+from provenance.demo.loader import editor_admin_permissions
 from provenance.models import (
     AuditEvent,
     ConfidenceAssessment,

@@ -71,7 +71,7 @@ def discover_routes() -> list[Route]:
 def clients(world: World) -> dict[str, Client]:
     def session(user) -> Client:
         client = Client()
-        client.force_login(user, backend="provenance.identity.TeamModelBackend")
+        client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
         return client
 
     return {

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 
 from evidence.models import EvidenceItem, EvidenceKind, ImageDetail, Statement
-from provenance.api.keys import publisher_create
 from provenance.models import (
     Claim,
     Entity,
@@ -26,6 +25,7 @@ from provenance.models import (
     Tag,
     Team,
 )
+from provenance.publishing.keys import publisher_create
 from tests.factories import (
     ClaimEvidenceFactory,
     ClaimFactory,

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence.demo_ais import DUNAI, RAJIN
-from provenance.audit import chain_head
+from evidence.ais.demo import DUNAI, RAJIN
+from provenance.audit.chain import chain_head
 from tests.celery_worker import real_celery_worker  # noqa: F401 - a fixture
 from tests.factories import EntityFactory
 

@@ -12,7 +12,7 @@ import pytest
 import zstandard
 from django.urls import reverse
 
-from evidence import ais_services
+from evidence.ais import services as ais_services
 from evidence.ais.validate import parse_and_validate
 from evidence.models import AISPosition, EvidenceItem, ProcessingState
 from evidence.services import FileRefused

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from evidence.demo_ais import demo_ais_extracts
+from evidence.ais.demo import demo_ais_extracts
 from evidence.models import AISPosition, EvidenceItem
-from provenance.audit import chain_head
-from provenance.demo import SYNTHETIC_IDS
+from provenance.audit.chain import chain_head
+from provenance.demo.loader import SYNTHETIC_IDS
 from provenance.models import ClaimEvidence
 from tests.evidence.ais.helpers import DATA
 from tests.factories import ClaimFactory

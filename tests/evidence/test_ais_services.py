@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from evidence import ais_services
+from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
+from evidence.ais.demo import demo_ais_extracts
 from evidence.ais.validate import parse_and_validate
-from evidence.demo_ais import demo_ais_extracts
 from evidence.models import (
     AISExtract,
     AISGap,
@@ -22,8 +22,8 @@ from evidence.models import (
     ProcessingState,
 )
 from evidence.services import DuplicateEvidence, FileRefused
-from provenance.audit import chain_head
-from provenance.demo import SYNTHETIC_IDS
+from provenance.audit.chain import chain_head
+from provenance.demo.loader import SYNTHETIC_IDS
 from provenance.models import AuditEvent, Entity
 from tests.evidence.ais.helpers import DATA, mc_csv, mc_row
 from tests.factories import EntityFactory

@@ -7,10 +7,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from evidence import ais_services
-from evidence.demo_ais import demo_ais_extracts
+from evidence.ais import services as ais_services
+from evidence.ais.demo import demo_ais_extracts
 from evidence.models import EvidenceItem
-from provenance.demo import SYNTHETIC_IDS
+from provenance.demo.loader import SYNTHETIC_IDS
 from tests.evidence.ais.helpers import DATA
 
 # Extract page and vessel page: the same queries whatever the number of rows.
@@ -243,7 +243,7 @@ def test_admin_lists_extracts_read_only(client, team, editor, demo_items):
     from django.contrib.auth import get_user_model
 
     admin_user = get_user_model().objects.create_superuser("root", "r@x.org", "pw")
-    client.force_login(admin_user, backend="provenance.identity.TeamModelBackend")
+    client.force_login(admin_user, backend="provenance.teams.identity.TeamModelBackend")
     response = client.get(reverse("admin:evidence_aisextract_changelist"))
     assert response.status_code == 200
     assert demo_items[0].title in response.content.decode()

@@ -4,10 +4,10 @@ import io
 
 import pytest
 
-from evidence import ais_services
-from evidence.demo_ais import demo_ais_extracts
+from evidence.ais import services as ais_services
+from evidence.ais.demo import demo_ais_extracts
 from evidence.models import AISPosition, EvidenceItem, PortCall
-from provenance.demo import SYNTHETIC_IDS
+from provenance.demo.loader import SYNTHETIC_IDS
 
 
 @pytest.mark.worker

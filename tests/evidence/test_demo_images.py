@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from evidence import images
-from evidence.demo_images import SITES, synthetic_site_image
+from evidence.images import process as images
+from evidence.images.demo import SITES, synthetic_site_image
 
 WHEN = datetime(2023, 10, 14, 3, 30, tzinfo=UTC)
 

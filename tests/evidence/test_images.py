@@ -1,4 +1,4 @@
-"""Tests for evidence.images: pure functions, no Django needed.
+"""Tests for evidence.images.process: pure functions, no Django needed.
 
 Fixtures come from tests/data/images/make_fixtures.py; bombs and damaged files
 that would be large or only interesting in one test are built here in tmp_path.
@@ -19,7 +19,7 @@ import pytest
 from PIL import Image, ImageCms
 from PIL.TiffImagePlugin import IFDRational
 
-from evidence.images import (
+from evidence.images.process import (
     C2PA_READ_SETTINGS,
     NEAR_DUPLICATE_THRESHOLD,
     GpsPosition,

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from evidence import services
-from evidence.images import ImageRejected
+from evidence.images.process import ImageRejected
 from evidence.models import (
     CustodyEvent,
     EvidenceItem,
@@ -14,7 +14,7 @@ from evidence.models import (
     NearDuplicate,
     ProcessingState,
 )
-from provenance.audit import verify_chain
+from provenance.audit.chain import verify_chain
 from provenance.models import AuditEvent
 from tests.factories import EntityFactory
 

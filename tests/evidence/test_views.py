@@ -189,7 +189,7 @@ def test_upload_without_a_truthful_length_is_stopped_by_the_upload_handler(
 
 
 def test_upload_views_carry_their_kind_for_the_middleware():
-    from provenance import views_evidence
+    from provenance.claims import views_evidence
 
     assert views.image_add.upload_kind == "image"
     assert views.document_add.upload_kind == "document"
@@ -562,7 +562,7 @@ def test_upload_views_still_check_csrf(editor, image_path):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(editor, backend="provenance.identity.TeamModelBackend")
+    client.force_login(editor, backend="provenance.teams.identity.TeamModelBackend")
 
     response = client.post(
         reverse("evidence:add-image"), {"file": upload(image_path, "plain.jpg")}

@@ -64,7 +64,8 @@ if os.environ.get("FAULTS_CHECKPOINT_DIR"):
 
     django.setup()  # the evidence modules need the app registry (idempotent)
 
-    from evidence import ais_services, services
+    from evidence import services
+    from evidence.ais import services as ais_services
 
     # Both run inside the task's one transaction, after its derived rows are written.
     services._record_processing_steps = _checkpoint(

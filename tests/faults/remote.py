@@ -33,7 +33,7 @@ def command(function: Callable[..., Any]) -> Callable[..., Any]:
 @command
 def make_team(*, slug: str) -> dict[str, Any]:
     """A team with an author, two editors and the two demo ports."""
-    from evidence.demo_ais import DUNAI, RAJIN
+    from evidence.ais.demo import DUNAI, RAJIN
     from tests.factories import EntityFactory, MembershipFactory, TeamFactory
 
     team = TeamFactory(name=slug, slug=slug)
@@ -88,7 +88,7 @@ def add_image(*, team: int, actor: int, path: str) -> int:
 
 @command
 def add_ais(*, team: int, actor: int, path: str) -> int:
-    from evidence import ais_services
+    from evidence.ais import services as ais_services
 
     with open(path, "rb") as upload:
         item = ais_services.evidence_add_ais(
@@ -104,7 +104,8 @@ def add_ais(*, team: int, actor: int, path: str) -> int:
 @command
 def reprocess(*, item: int, actor: int) -> str:
     """What the item page's "process again" button does."""
-    from evidence import ais_services, services
+    from evidence import services
+    from evidence.ais import services as ais_services
     from evidence.models import EvidenceItem
 
     kind = EvidenceItem.objects.get(pk=item).kind
@@ -149,7 +150,7 @@ def _audit_actions(item_id: int) -> dict[str, int]:
 
 
 def _chain_problems(team_id: int) -> list[str]:
-    from provenance.audit import verify_chain
+    from provenance.audit.chain import verify_chain
 
     return [p.reason for p in verify_chain(_team(team_id))]
 
@@ -230,7 +231,7 @@ def ready_claim(*, team: int, author: int) -> int:
 
 @command
 def make_publisher(*, team: int, url: str) -> dict[str, Any]:
-    from provenance.api.keys import publisher_create
+    from provenance.publishing.keys import publisher_create
 
     issued = publisher_create(name=f"Fault receiver {url}", teams=[_team(team)])
     issued.publisher.webhook_url = url

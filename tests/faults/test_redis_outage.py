@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from provenance import webhooks
+from provenance.publishing import webhooks
 from tests.faults.conftest import wait_until
 from tests.webhook_receiver import Receiver
 

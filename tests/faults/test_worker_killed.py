@@ -21,10 +21,10 @@ import pytest
 from PIL import Image
 
 from evidence.ais.analyse import AnalysisParams, analyse
+from evidence.ais.demo import DUNAI, RAJIN
 from evidence.ais.synthetic import SyntheticVessel, synthetic_track
 from evidence.ais.synthetic import to_marinecadastre_csv as to_csv
 from evidence.ais.validate import parse_and_validate
-from evidence.demo_ais import DUNAI, RAJIN
 from tests.faults.conftest import wait_until
 
 pytestmark = pytest.mark.faults

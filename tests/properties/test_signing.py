@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from provenance.audit import canonical_bytes, chain_hash
-from provenance.signing import bundle_bytes, sign_bundle, verify_bundle
+from provenance.audit.chain import canonical_bytes, chain_hash
+from provenance.publishing.signing import bundle_bytes, sign_bundle, verify_bundle
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 PUBLIC = KEY.public_key()

@@ -15,14 +15,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from evidence.models import EvidenceItem
-from provenance.api.keys import (
-    can_manage_publishers,
-    hash_secret,
-    publisher_create,
-    publisher_revoke,
-    publisher_rotate_key,
-    publisher_update,
-)
 from provenance.models import (
     AuditEvent,
     Claim,
@@ -34,6 +26,14 @@ from provenance.models import (
     SanctionsDesignation,
     Tag,
     Team,
+)
+from provenance.publishing.keys import (
+    can_manage_publishers,
+    hash_secret,
+    publisher_create,
+    publisher_revoke,
+    publisher_rotate_key,
+    publisher_update,
 )
 from provenance.validators import render_claim_url_template
 from tests.factories import (
@@ -834,7 +834,7 @@ def test_every_history_admin_is_scoped_and_read_only():
     from django.contrib import admin
     from simple_history.admin import SimpleHistoryAdmin
 
-    from provenance.admin_base import ScopedHistoryMixin
+    from provenance.common.admin_base import ScopedHistoryMixin
 
     history_admins = [
         model._meta.label_lower

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from provenance import services
-from provenance.audit import verify_chain
+from provenance.audit.chain import verify_chain
 from provenance.models import AuditEvent
 from tests.factories import AssessmentFactory, ClaimEvidenceFactory
 

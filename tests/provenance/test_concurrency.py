@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections
 
 from provenance import services
-from provenance.audit import verify_chain
+from provenance.audit.chain import verify_chain
 from provenance.models import AuditEvent, Claim, ClaimStatus, Review
 from provenance.rules import EditConflict, InvalidTransition
 from tests.factories import (

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance import exports, selectors, services
+from provenance import selectors, services
 from provenance.models import Claim, QuantityEstimate
+from provenance.publishing import exports
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,

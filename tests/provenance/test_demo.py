@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.urls import reverse
 
-from provenance.audit import chain_head, verify_chain
+from provenance.audit.chain import chain_head, verify_chain
 from provenance.models import AuditEvent, Claim, Entity, Team
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from provenance import services, tasks
-from provenance.audit import verify_chain
+from provenance.audit.chain import verify_chain
 from provenance.models import AuditEvent, Claim, ClaimStatus, Membership, Review
 from provenance.rules import InvalidTransition
 from tests.factories import AssessmentFactory, ClaimEvidenceFactory, ClaimFactory

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance import identity, services
+from provenance import services
 from provenance.models import Membership, WebSession
+from provenance.teams import identity
 from tests.factories import ClaimFactory, MembershipFactory, TeamFactory
 from tests.provenance.api.helpers import make_publisher, publisher_client
 

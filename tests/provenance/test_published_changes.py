@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from provenance import services
-from provenance.audit import verify_chain
+from provenance.audit.chain import verify_chain
 from provenance.models import AuditEvent, Claim, OutboxEvent, Review
 from provenance.rules import InvalidTransition
 from tests.factories import EvidenceItemFactory, MembershipFactory

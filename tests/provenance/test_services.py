@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from provenance import services
-from provenance.audit import chain_head, verify_chain
+from provenance.audit.chain import chain_head, verify_chain
 from provenance.models import AuditEvent, Claim, ClaimStatus, Entity, Review
 from provenance.rules import EditConflict, InvalidTransition
 from tests.factories import ClaimFactory

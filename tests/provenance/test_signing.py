@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from provenance import exports, signing
 from provenance.models import Claim
+from provenance.publishing import exports, signing
 from tests.provenance.api.helpers import make_publisher, rich_claim
 
 pytestmark = pytest.mark.django_db

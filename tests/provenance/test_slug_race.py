@@ -144,7 +144,7 @@ def test_two_posts_creating_the_same_claim_at_once_both_succeed():
     clients = []
     for user in users:
         client = Client()
-        client.force_login(user, backend="provenance.identity.TeamModelBackend")
+        client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
         clients.append(client)
 
     def post(client):

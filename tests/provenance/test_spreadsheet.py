@@ -4,7 +4,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from provenance.spreadsheet import csv_safe
+from provenance.common.spreadsheet import csv_safe
 from tests.factories import ClaimFactory
 
 

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
-from provenance.timeline import TimelineEvent, render_timeline_svg
+from provenance.claims.timeline import TimelineEvent, render_timeline_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

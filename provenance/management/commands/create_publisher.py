@@ -1,7 +1,7 @@
 """Create a publisher and print its API key, once: only a hash is stored.
 
 `--by USERNAME` names the superuser doing it, for the audit chain (publishers are
-managed by superusers only, see provenance.api.keys); without it the chain says
+managed by superusers only, see provenance.publishing.keys); without it the chain says
 "system", as for any shell session, which holds the database anyway.
 """
 
@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from provenance.api.keys import publisher_create
 from provenance.models import Team
+from provenance.publishing.keys import publisher_create
 
 
 class Command(BaseCommand):

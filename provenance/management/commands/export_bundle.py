@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from provenance import exports, signing
 from provenance.models import Publisher, Team
+from provenance.publishing import exports, signing
 
 
 class Command(BaseCommand):

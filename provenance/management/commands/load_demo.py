@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from provenance.demo import DEMO_USERS, load_demo
+from provenance.demo.loader import DEMO_USERS, load_demo
 
 
 class Command(BaseCommand):

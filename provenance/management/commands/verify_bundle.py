@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from provenance import signing
+from provenance.publishing import signing
 
 
 class Command(BaseCommand):

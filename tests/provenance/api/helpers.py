@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from evidence.models import AISExtract, AISGap, EvidenceKind, PortCall
-from provenance.api.keys import IssuedKey, publisher_create
 from provenance.models import Decision, EntityKind, Review
+from provenance.publishing.keys import IssuedKey, publisher_create
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,

@@ -5,8 +5,8 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
 
-from provenance.api.keys import hash_secret
 from provenance.models import Publisher
+from provenance.publishing.keys import hash_secret
 from tests.provenance.api.helpers import make_publisher, published, publisher_client
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def _trail(team):
 def test_every_publisher_change_is_in_the_audit_chain_of_each_team_it_reads(
     admin_client, team, other_team
 ):
-    from provenance.audit import verify_chain
+    from provenance.audit.chain import verify_chain
 
     issued = make_publisher(team)
     url = reverse("admin:provenance_publisher_change", args=[issued.publisher.pk])

@@ -5,9 +5,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance.api.throttling import WindowThrottle
-from provenance.exports import SCHEMA_VERSION
 from provenance.models import AuditEvent, Claim
+from provenance.publishing.api.throttling import WindowThrottle
+from provenance.publishing.exports import SCHEMA_VERSION
 from tests.factories import ClaimFactory, EntityFactory
 from tests.provenance.api.helpers import (
     INTERNAL_NOTE,

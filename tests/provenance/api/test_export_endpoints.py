@@ -5,8 +5,8 @@ from django.urls import reverse
 from prov.model import ProvDocument
 
 from evidence.models import EvidenceKind, ImageDetail
-from provenance import signing
 from provenance.models import AuditChainHead
+from provenance.publishing import signing
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
 from tests.provenance.api.helpers import (
     made_public,
@@ -46,7 +46,7 @@ def test_bulk_export_streams_one_readable_claim_per_line(team, other_team):
 def test_bulk_export_batches_queries_by_chunk(
     team, monkeypatch, django_assert_max_num_queries
 ):
-    from provenance.api.views import ClaimsExportView
+    from provenance.publishing.api.views import ClaimsExportView
 
     monkeypatch.setattr(ClaimsExportView, "chunk_size", 4)
     for _ in range(12):

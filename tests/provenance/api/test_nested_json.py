@@ -6,8 +6,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.urls import reverse
 
-from provenance import signing
 from provenance.models import Claim
+from provenance.publishing import signing
 from tests.factories import ClaimFactory
 from tests.provenance.api.helpers import make_publisher, published, publisher_client
 
@@ -71,7 +71,7 @@ def test_a_publisher_posting_a_bomb_is_refused_before_its_body_is_read(team):
 
 
 def test_depth_scan_ignores_escaped_quotes_and_counts_both_kinds():
-    from provenance.jsonlimits import json_depth_exceeds
+    from provenance.common.jsonlimits import json_depth_exceeds
 
     assert not json_depth_exceeds(b'["\\"[[[[", {"a": [1]}]', limit=3)
     assert json_depth_exceeds(b'[{"a": [[1]]}]', limit=3)

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from provenance import exports
-from provenance.api import serializers
+from provenance.publishing import exports
+from provenance.publishing.api import serializers
 from tests.provenance.api.helpers import make_publisher, publisher_client, rich_claim
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from django.conf import settings
 
-from provenance.jsonlimits import MAX_JSON_DEPTH, json_depth_exceeds
+from provenance.common.jsonlimits import MAX_JSON_DEPTH, json_depth_exceeds
 
 ALGORITHM = "Ed25519"
 

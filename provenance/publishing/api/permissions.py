@@ -2,7 +2,7 @@ from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from provenance.api.authentication import is_publisher
+from provenance.publishing.api.authentication import is_publisher
 
 
 class IsMemberOrReadingPublisher(permissions.BasePermission):

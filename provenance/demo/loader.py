@@ -733,7 +733,7 @@ def ensure_evidence(demo: Demo) -> dict[str, Any]:
             )
             demo.created += 1
         items[key] = item
-    from evidence.demo_images import synthetic_site_image
+    from evidence.images.demo import synthetic_site_image
 
     for spec in IMAGES:
         item = existing(spec["title"])
@@ -828,8 +828,8 @@ def ensure_sanctions(demo: Demo) -> None:
 
 def ensure_ais(demo: Demo) -> dict[str, Any]:
     """Synthetic AIS tracks for both ships; the analysis finds runs and gaps itself."""
-    from evidence.ais_services import evidence_add_ais
-    from evidence.demo_ais import demo_ais_extracts
+    from evidence.ais.demo import demo_ais_extracts
+    from evidence.ais.services import evidence_add_ais
     from evidence.models import EvidenceItem
 
     items = {}

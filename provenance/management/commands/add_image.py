@@ -1,12 +1,10 @@
-"""Import one AIS extract as evidence, through the same service and checks as the
-upload form, and process it in this process (no broker needed for batch work).
+"""Add one image as evidence, through the same service and checks as the upload form.
 
-Exit status: 0 imported; 1 refused or failed (reason on stderr); 3 the same bytes
-are already stored in the team (with --json, the existing extract is printed).
+Exit status: 0 added; 1 refused (reason on stderr); 3 the same bytes are already
+stored in the team (with --json, the existing item is printed).
 
---claim links the extract to a claim with relation "supports" through
-provenance.services.evidence_attach, resolved by name at run time: this app never
-imports provenance.
+Linking to a claim (--claim) uses provenance.services.evidence_attach, resolved by
+name at run time: this app never imports provenance.
 """
 
 from __future__ import annotations
@@ -15,20 +13,24 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from evidence import ais_selectors, ais_services, selectors, services
-from evidence.ais.analyse import AnalysisParams
-from evidence.models import EvidenceItem, ProcessingState
+from evidence import selectors, services
+from evidence.images.process import ImageRejected
+from evidence.models import EvidenceItem
 
 EVIDENCE_ATTACH = "provenance.services.evidence_attach"
 
 
 class Command(BaseCommand):
-    help = "Import an AIS extract (CSV, .gz, .zst or NMEA) as evidence of a team."
+    help = "Add one image file as evidence of a team (optionally linked to a claim)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -37,28 +39,21 @@ class Command(BaseCommand):
             "--user",
             help="Acting username (default: the team's first editor or admin).",
         )
+        parser.add_argument("--claim", type=int, help="Claim id to link the image to.")
         parser.add_argument(
-            "--claim", type=int, help="Claim id the extract supports (linked)."
+            "--relation",
+            default="context",
+            choices=["supports", "contradicts", "context"],
+            help="Relation to the claim (default: context).",
         )
         parser.add_argument("--title", default="")
         parser.add_argument("--source", default="")
+        parser.add_argument("--credit", default="")
         parser.add_argument("--description", default="")
         parser.add_argument("--synthetic", action="store_true")
         parser.add_argument("--restricted", action="store_true")
         parser.add_argument(
-            "--gap-hours",
-            type=float,
-            default=AnalysisParams().gap_hours,
-            help="Dark period threshold in hours (default 12).",
-        )
-        parser.add_argument(
-            "--min-dwell-hours",
-            type=float,
-            default=AnalysisParams().min_dwell_hours,
-            help="Minimum port-call dwell in hours (default 1).",
-        )
-        parser.add_argument(
-            "--json", action="store_true", help="Print the result as one JSON object."
+            "--json", action="store_true", help="Print the item as one JSON object."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -73,21 +68,16 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         fields = {
             name: options[name]
-            for name in ("title", "source", "description")
+            for name in ("title", "source", "credit", "description")
             if options[name]
         }
-        params = AnalysisParams(
-            gap_hours=options["gap_hours"], min_dwell_hours=options["min_dwell_hours"]
-        )
         try:
             with transaction.atomic(), path.open("rb") as upload:
-                item = ais_services.evidence_add_ais(
+                item = services.evidence_add_image(
                     team=team,
                     actor=actor,
                     upload=upload,
                     filename=path.name,
-                    params=params,
-                    enqueue=False,
                     is_synthetic=options["synthetic"],
                     is_restricted=options["restricted"],
                     **fields,
@@ -97,9 +87,9 @@ class Command(BaseCommand):
                         claim_id=options["claim"],
                         item_id=item.pk,
                         actor=actor,
-                        relation="supports",
+                        relation=options["relation"],
                     )
-        except services.FileRefused as exc:
+        except ImageRejected as exc:
             raise CommandError(f"{path.name}: refused: {exc.message}") from exc
         except services.DuplicateEvidence as exc:
             if options["json"]:
@@ -113,22 +103,16 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {exc}") from exc
         except ObjectDoesNotExist as exc:
             raise CommandError(f"No claim #{options['claim']}") from exc
-        item = ais_services.ais_process(item_id=item.pk)
+        # on_commit has run: with no broker the image is processed by now.
+        item.refresh_from_db()
         if options["json"]:
             self._print(item)
-        if item.processing_state == ProcessingState.FAILED:
-            raise CommandError(f"{path.name}: {item.processing_error}")
-        if not options["json"]:
-            extract = item.ais
+        else:
             self.stdout.write(
-                f"Imported evidence #{item.pk} "
-                f"({extract.get_source_format_display()}): "
-                f"{extract.rows_read} rows read, {extract.rows_kept} kept, "
-                f"{extract.rows_rejected} rejected; "
-                f"{extract.gaps.count()} dark period(s), "
-                f"{extract.port_calls.count()} port call(s)."
+                f"Added evidence #{item.pk} {item.sha256} "
+                f"({item.mime_type}, {item.get_processing_state_display()})"
             )
 
     def _print(self, item: EvidenceItem) -> None:
-        data = ais_selectors.ais_extract_json(item)
-        self.stdout.write(json.dumps(data, sort_keys=True))
+        item = EvidenceItem.objects.select_related("team", "image").get(pk=item.pk)
+        self.stdout.write(json.dumps(selectors.image_summary(item), sort_keys=True))

@@ -21,8 +21,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from provenance.admin_base import NoEditsMixin, SuperuserOnlyMixin
-from provenance.api.keys import (
+from provenance.common.admin_base import NoEditsMixin, SuperuserOnlyMixin
+from provenance.models import OutboxEvent, Publisher, WebhookDelivery
+from provenance.publishing.keys import (
     PUBLISHER_FIELDS,
     can_manage_publishers,
     publisher_create,
@@ -31,8 +32,7 @@ from provenance.api.keys import (
     publisher_rotate_key,
     publisher_update,
 )
-from provenance.models import OutboxEvent, Publisher, WebhookDelivery
-from provenance.webhooks import check_webhook_url
+from provenance.publishing.webhooks import check_webhook_url
 
 
 class PublisherManagersOnly(SuperuserOnlyMixin):

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.utils import json
 
-from provenance.jsonlimits import MAX_JSON_DEPTH, json_depth_exceeds
+from provenance.common.jsonlimits import MAX_JSON_DEPTH, json_depth_exceeds
 
 
 class BoundedJSONParser(JSONParser):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
-from provenance.confidence import BANDS, SCALE
+from provenance.claims.confidence import BANDS, SCALE
 
 # Lane keys and their labels, top to bottom under the confidence chart.
 LANES = (

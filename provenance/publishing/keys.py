@@ -29,9 +29,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from provenance.audit import audit_record
+from provenance.audit.chain import audit_record
 from provenance.models import Publisher, Team
-from provenance.webhooks import check_webhook_url
+from provenance.publishing.webhooks import check_webhook_url
 
 PREFIX_BYTES = 4  # 8 hex characters
 SECRET_BYTES = 32

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from provenance.api.views import (
+from provenance.publishing.api.views import (
     ApiDocsView,
     BundleExportView,
     ClaimsExportView,

@@ -21,9 +21,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from evidence import ais_selectors, ais_services, selectors, services
+from evidence import selectors, services
+from evidence.ais import selectors as ais_selectors
+from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
-from evidence.ais_forms import AISEvidenceForm, AnalysisParamsForm
+from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
 

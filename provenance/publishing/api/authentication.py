@@ -9,9 +9,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from provenance.api.keys import secret_matches, split_key
-from provenance.identity import load_publisher
 from provenance.models import Publisher
+from provenance.publishing.keys import secret_matches, split_key
+from provenance.teams.identity import load_publisher
 
 KEYWORD = "Api-Key"
 # last_used_at is bookkeeping, not an access log: one write a minute at most.
@@ -63,7 +63,7 @@ def is_publisher(request: Request) -> bool:
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "provenance.api.authentication.ApiKeyAuthentication"
+    target_class = "provenance.publishing.api.authentication.ApiKeyAuthentication"
     name = "apiKey"
 
     def get_security_definition(self, auto_schema):

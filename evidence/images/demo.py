@@ -215,7 +215,7 @@ def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
 def _exif(site: Site, captured_at: datetime) -> Image.Exif:
     exif = Image.Exif()
     exif[0x010E] = f"{LABEL}: {site.name}, {site.description}. Not real imagery."
-    exif[0x0131] = "provenance evidence.demo_images"  # Software
+    exif[0x0131] = "provenance evidence.images.demo"  # Software
     when = captured_at.astimezone(UTC)
     sub = exif.get_ifd(0x8769)
     sub[0x9003] = f"{when:%Y:%m:%d %H:%M:%S}"  # DateTimeOriginal

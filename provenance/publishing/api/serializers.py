@@ -1,8 +1,9 @@
 """Input serializers validate writes; output serializers document the export shape.
 
-Claims are rendered from the frozen dataclasses in `provenance.exports` (orjson), not
-through these serializers: the `*Out` serializers below describe that JSON for the
-OpenAPI schema, and tests/provenance/api/test_schema.py keeps the two in step.
+Claims are rendered from the frozen dataclasses in `provenance.publishing.exports`
+(orjson), not through these serializers: the `*Out` serializers below describe that
+JSON for the OpenAPI schema, and tests/provenance/api/test_schema.py keeps the two
+in step.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from provenance.confidence import ConfidenceLevel
-from provenance.dates import validate_past_moment
+from provenance.claims.confidence import ConfidenceLevel
+from provenance.common.dates import validate_past_moment
 from provenance.models import (
     ClaimStatus,
     Decision,

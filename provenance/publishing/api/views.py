@@ -43,14 +43,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evidence.models import AISGap, EvidenceItem, PortCall
-from provenance import exports, selectors, services, signing
-from provenance.api.authentication import ApiKeyAuthentication, is_publisher
-from provenance.api.etags import ETagMixin, body_etag
-from provenance.api.pagination import UpdatedCursorPagination
-from provenance.api.parsers import BoundedJSONParser
-from provenance.api.permissions import IsMemberOrReadingPublisher, IsTeamMember
-from provenance.api.renderers import JSONLDRenderer, JSONLinesRenderer, ORJSONRenderer
-from provenance.api.serializers import (
+from provenance import selectors, services
+from provenance.audit.caching import PAGE_TTL_SECONDS, page_key
+from provenance.common.dates import AS_OF_MESSAGE, is_sane_moment
+from provenance.models import Claim, Entity, Team
+from provenance.publishing import exports, signing
+from provenance.publishing.api.authentication import ApiKeyAuthentication, is_publisher
+from provenance.publishing.api.etags import ETagMixin, body_etag
+from provenance.publishing.api.pagination import UpdatedCursorPagination
+from provenance.publishing.api.parsers import BoundedJSONParser
+from provenance.publishing.api.permissions import (
+    IsMemberOrReadingPublisher,
+    IsTeamMember,
+)
+from provenance.publishing.api.renderers import (
+    JSONLDRenderer,
+    JSONLinesRenderer,
+    ORJSONRenderer,
+)
+from provenance.publishing.api.serializers import (
     AssessmentIn,
     AssessmentOut,
     BundleOut,
@@ -61,10 +72,7 @@ from provenance.api.serializers import (
     EntityOut,
     EvidenceItemOut,
 )
-from provenance.api.throttling import MemberThrottle, PublisherKeyThrottle
-from provenance.caching import PAGE_TTL_SECONDS, page_key
-from provenance.dates import AS_OF_MESSAGE, is_sane_moment
-from provenance.models import Claim, Entity, Team
+from provenance.publishing.api.throttling import MemberThrottle, PublisherKeyThrottle
 
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",

@@ -127,7 +127,7 @@ PROCESSING_STEPS = (
     ("parse", "pyarrow / pyais", "layout detected, rows read column-wise"),
     ("validate", "evidence.ais.validate", "rows checked, rejections counted"),
     ("store", "database", "positions bulk-loaded"),
-    ("vessels", "evidence.ais_services", "vessels matched by IMO, then MMSI"),
+    ("vessels", "evidence.ais.services", "vessels matched by IMO, then MMSI"),
     ("analyse", "evidence.ais.analyse", "dark periods, port calls, voyages"),
 )
 

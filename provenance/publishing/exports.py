@@ -27,8 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.models import AISGap, EvidenceItem, PortCall
-from provenance.audit import chain_head
-from provenance.confidence import BANDS
+from provenance.audit.chain import chain_head
+from provenance.claims.confidence import BANDS
 from provenance.models import (
     Claim,
     ClaimEvidence,

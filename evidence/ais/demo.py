@@ -4,7 +4,7 @@ at times.
 
 Everything here is generated and must be labelled so: the items are
 ``is_synthetic`` and their description says so. Identifiers come from the caller
-(the demo loader passes ``provenance.demo.SYNTHETIC_IDS``: IMO numbers starting
+(the demo loader passes ``provenance.demo.loader.SYNTHETIC_IDS``: IMO numbers starting
 00000, which no ship carries, and MMSIs with the unallocated MID 999). The dark
 periods are only *placed* here; finding them is the analysis's job.
 """
@@ -106,7 +106,7 @@ def demo_ais_extracts(
     ids: Mapping[str, Mapping[str, str]],
 ) -> list[DemoAISExtract]:
     """One MarineCadastre CSV per ship in ``ids`` (keyed "Angara", "Maria"; each
-    with "imo" and "mmsi" strings, e.g. ``provenance.demo.SYNTHETIC_IDS``)."""
+    with "imo" and "mmsi" strings, e.g. ``provenance.demo.loader.SYNTHETIC_IDS``)."""
     extracts = []
     for ship in SHIPS:
         if ship.name not in ids:

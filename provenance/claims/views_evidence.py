@@ -22,12 +22,12 @@ from django.views.decorators.http import (
 )
 
 from evidence import selectors as evidence_selectors
-from evidence.ais_forms import AISEvidenceForm
+from evidence.ais.forms import AISEvidenceForm
+from evidence.ais.views import add_ais_from_form
 from evidence.forms import FORMS_BY_KIND
 from evidence.models import EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import ADDABLE_KINDS, add_from_form
-from evidence.views_ais import add_ais_from_form
 from provenance import selectors, services
 from provenance.models import ClaimStatus, Relation, Stance
 
