@@ -29,7 +29,7 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from provenance.models import ConfidenceAssessment
+    from provenance.claims.models import ConfidenceAssessment
     from tests.factories import (
         ClaimEvidenceFactory,
         ClaimFactory,

@@ -88,20 +88,20 @@ from evidence.models import (  # noqa: E402
     Statement,
 )
 from provenance.claims.confidence import BANDS, SCALE  # noqa: E402
-from provenance.models import (  # noqa: E402
+from provenance.claims.models import (  # noqa: E402
     Claim,
     ClaimEvidence,
     ConfidenceAssessment,
-    Entity,
     QuantityEstimate,
     Review,
     Tag,
-    Team,
     format_quantity,
 )
+from provenance.entities.models import Entity  # noqa: E402
 from provenance.publishing import exports  # noqa: E402
 from provenance.publishing.api.throttling import PublisherKeyThrottle  # noqa: E402
 from provenance.publishing.keys import publisher_create  # noqa: E402
+from provenance.teams.models import Team  # noqa: E402
 
 CHUNK = 500
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

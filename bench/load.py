@@ -44,8 +44,8 @@ def scale_demo() -> tuple[int, str]:
     from simple_history.utils import bulk_create_with_history
 
     from evidence.models import EvidenceItem
+    from provenance.claims.models import Claim, ClaimEvidence, ConfidenceAssessment
     from provenance.demo.loader import load_demo
-    from provenance.models import Claim, ClaimEvidence, ConfidenceAssessment
     from provenance.publishing.keys import publisher_create
 
     demo = load_demo()

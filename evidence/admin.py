@@ -22,8 +22,8 @@ from evidence.models import (
     NearDuplicate,
     Statement,
 )
-from provenance.common.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
 from provenance.common.dates import validate_past_moment
+from provenance.teams.admin_base import NoEditsMixin, ReadOnlyInline, TeamScopedAdmin
 
 
 class CustodyEventInline(ReadOnlyInline):

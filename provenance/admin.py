@@ -26,9 +26,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from provenance import selectors, services
+from provenance.audit.models import AuditEvent
+from provenance.claims import selectors, services
 from provenance.claims.confidence import ConfidenceLevel
-from provenance.common.admin_base import (
+from provenance.claims.models import (
+    Claim,
+    ClaimEvidence,
+    ConfidenceAssessment,
+    Decision,
+    Review,
+    Tag,
+)
+from provenance.claims.rules import EditConflict, InvalidTransition
+from provenance.entities.models import Entity, PastIdentity, SanctionsDesignation
+from provenance.teams.admin_base import (
     NoEditsMixin,
     ReadOnlyInline,
     SuperuserManagedMixin,
@@ -36,21 +47,7 @@ from provenance.common.admin_base import (
     TeamScopedAdmin,
     TeamScopedHistoryAdmin,
 )
-from provenance.models import (
-    AuditEvent,
-    Claim,
-    ClaimEvidence,
-    ConfidenceAssessment,
-    Decision,
-    Entity,
-    Membership,
-    PastIdentity,
-    Review,
-    SanctionsDesignation,
-    Tag,
-    Team,
-)
-from provenance.rules import EditConflict, InvalidTransition
+from provenance.teams.models import Membership, Team
 
 
 class MembershipInline(SuperuserManagedMixin, admin.TabularInline):

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ProvenanceConfig(AppConfig):
     name = "provenance"
     verbose_name = "Claims"
+
+    def ready(self) -> None:
+        # Publishing listens to the claims domain's events (claims.signals): the
+        # webhook outbox is written in the transaction of each publish decision.
+        import provenance.publishing.webhooks  # noqa: F401

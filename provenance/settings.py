@@ -197,7 +197,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # History pages in the admin are read-only: a revert would save raw rows around
-# the services (issue 12); provenance.common.admin_base refuses the POST as well.
+# the services (issue 12); provenance.teams.admin_base refuses the POST as well.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "en-gb"
@@ -270,7 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provenance.tasks.publish_due_claims",
         "schedule": 30.0,
     },
-    "deliver-outbox": {"task": "provenance.tasks.deliver_outbox", "schedule": 30.0},
+    "deliver-outbox": {
+        "task": "provenance.tasks.deliver_outbox",
+        "schedule": 30.0,
+    },
 }
 
 REST_FRAMEWORK = {

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from provenance import views
-from provenance.claims import views_evidence
+from provenance import health
+from provenance.claims import views, views_entities, views_evidence
+from provenance.entities import views as entity_views
 from provenance.publishing.api import views as api_views
+from provenance.teams import views as team_views
 
 app_name = "provenance"
 
@@ -27,11 +29,11 @@ claim_patterns = [
         name="claim-quantity-estimate",
     ),
     path("claims/<int:pk>/evidence/", include(views_evidence.urlpatterns)),
-    path("entities/", views.entity_list, name="entity-list"),
-    path("entities/new/", views.entity_create, name="entity-create"),
-    path("entities/<slug:slug>/", views.entity_detail, name="entity-detail"),
-    path("entities/<slug:slug>/edit/", views.entity_edit, name="entity-edit"),
-    path("team/", views.team_switch, name="team-switch"),
+    path("entities/", entity_views.entity_list, name="entity-list"),
+    path("entities/new/", entity_views.entity_create, name="entity-create"),
+    path("entities/<slug:slug>/", views_entities.entity_detail, name="entity-detail"),
+    path("entities/<slug:slug>/edit/", entity_views.entity_edit, name="entity-edit"),
+    path("team/", team_views.team_switch, name="team-switch"),
     path("review/", views.review_queue, name="review-queue"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),
 ]
@@ -45,7 +47,7 @@ urlpatterns = [
         api_views.signing_public_key,
         name="signing-key",
     ),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -6,15 +6,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from evidence.models import EvidenceItem, EvidenceKind, Statement
-from provenance.models import (
-    Claim,
-    ClaimEvidence,
-    ConfidenceAssessment,
-    Entity,
-    EntityKind,
-    Membership,
-    Team,
-)
+from provenance.claims.models import Claim, ClaimEvidence, ConfidenceAssessment
+from provenance.entities.models import Entity, EntityKind
+from provenance.teams.models import Membership, Team
 
 
 class UserFactory(factory.django.DjangoModelFactory):

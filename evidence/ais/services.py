@@ -104,7 +104,7 @@ from evidence.services import (
 
 logger = logging.getLogger(__name__)
 
-ENTITY_CREATE = "provenance.services.entity_create"
+ENTITY_CREATE = "provenance.entities.services.entity_create"
 VESSEL, PORT = "vessel", "port"
 # Head of the file (compressed) read to detect the layout before accepting it.
 SNIFF_BYTES = 1 << 20

@@ -12,7 +12,8 @@ import rfc8785
 from django.db import models, transaction
 from django.utils import timezone
 
-from provenance.models import AuditChainHead, AuditEvent, Team, user_label
+from provenance.audit.models import AuditChainHead, AuditEvent
+from provenance.teams.models import Team, user_label
 
 
 def canonical_bytes(event: dict[str, Any]) -> bytes:

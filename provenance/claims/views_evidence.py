@@ -28,8 +28,9 @@ from evidence.forms import FORMS_BY_KIND
 from evidence.models import EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import ADDABLE_KINDS, add_from_form
-from provenance import selectors, services
-from provenance.models import ClaimStatus, Relation, Stance
+from provenance.claims import selectors, services
+from provenance.claims.models import ClaimStatus, Relation, Stance
+from provenance.teams import selectors as team_selectors
 
 
 class ClaimLinkForm(forms.Form):
@@ -85,7 +86,7 @@ def _kinds() -> list[tuple[str, str]]:
 
 
 def _claim_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     data = request.POST or None
     is_ais = kind == EvidenceKind.AIS
@@ -174,7 +175,7 @@ def claim_add_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def claim_evidence_choose(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick a kind to add, or link an item the team already holds."""
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     linked = [link.item_id for link in claim.evidence_links.all()]
     form = LinkExistingForm(team=team, exclude_ids=linked)
@@ -189,7 +190,7 @@ def claim_evidence_choose(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def claim_evidence_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Link an existing item of the team (e.g. the one a duplicate upload found)."""
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     linked = [link.item_id for link in claim.evidence_links.all()]
     form = LinkExistingForm(request.POST, team=team, exclude_ids=linked)

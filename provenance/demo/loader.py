@@ -17,8 +17,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from provenance import services
-from provenance.models import Claim, Entity, EntityKind, Membership, Role, Team
+from provenance.claims import services
+from provenance.claims.models import Claim
+from provenance.entities import services as entity_services
+from provenance.entities.models import Entity, EntityKind
+from provenance.teams.models import Membership, Role, Team
 
 DEMO_TEAM_SLUG = "demo"
 DEMO_USERS = {
@@ -377,7 +380,7 @@ def ensure_entities(demo: Demo) -> None:
         spec = dict(spec)
         existing = Entity.objects.filter(team=demo.team, name=spec["name"]).first()
         if existing is None:
-            existing = services.entity_create(
+            existing = entity_services.entity_create(
                 team=demo.team,
                 actor=demo.reporter,
                 at=SEPT,
@@ -387,7 +390,7 @@ def ensure_entities(demo: Demo) -> None:
         demo.entities[existing.name] = existing
     shoigu = demo.entities["Sergei K. Shoigu"]
     if shoigu.description.startswith("Defence Minister of Ukraine"):
-        services.entity_update(
+        entity_services.entity_update(
             entity_id=shoigu.pk,
             actor=demo.editor,
             description=(
@@ -776,7 +779,7 @@ def ensure_evidence(demo: Demo) -> dict[str, Any]:
 
 
 def ensure_links_and_assessments(demo: Demo, items: dict[str, Any]) -> None:
-    from provenance.models import ClaimEvidence
+    from provenance.claims.models import ClaimEvidence
 
     for claim_key, item_key, relation, stance, at in LINKS:
         claim = demo.claims[claim_key]
@@ -810,7 +813,7 @@ def ensure_links_and_assessments(demo: Demo, items: dict[str, Any]) -> None:
 def ensure_sanctions(demo: Demo) -> None:
     angara = demo.entities["Angara"]
     if not angara.sanctions.exists():
-        services.sanctions_designation_add(
+        entity_services.sanctions_designation_add(
             entity=angara,
             actor=demo.reporter,
             authority="United States",

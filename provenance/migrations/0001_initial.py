@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import provenance.validators
+import provenance.entities.validators
 import simple_history.models
 import uuid
 from django.conf import settings
@@ -100,12 +100,12 @@ class Migration(migrations.Migration):
                 ('aliases_text', models.TextField(blank=True, editable=False)),
                 ('country', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2', max_length=2)),
                 ('website', models.URLField(blank=True)),
-                ('imo', models.CharField(blank=True, max_length=7, validators=[provenance.validators.validate_imo], verbose_name='IMO number')),
-                ('mmsi', models.CharField(blank=True, max_length=9, validators=[provenance.validators.validate_mmsi], verbose_name='MMSI')),
+                ('imo', models.CharField(blank=True, max_length=7, validators=[provenance.entities.validators.validate_imo], verbose_name='IMO number')),
+                ('mmsi', models.CharField(blank=True, max_length=9, validators=[provenance.entities.validators.validate_mmsi], verbose_name='MMSI')),
                 ('call_sign', models.CharField(blank=True, max_length=20)),
                 ('flag', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2', max_length=2)),
                 ('vessel_type', models.CharField(blank=True, max_length=80)),
-                ('locode', models.CharField(blank=True, max_length=5, validators=[provenance.validators.validate_locode], verbose_name='UN/LOCODE')),
+                ('locode', models.CharField(blank=True, max_length=5, validators=[provenance.entities.validators.validate_locode], verbose_name='UN/LOCODE')),
                 ('latitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)])),
                 ('longitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)])),
                 ('radius_km', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0.1)])),
@@ -334,12 +334,12 @@ class Migration(migrations.Migration):
                 ('aliases_text', models.TextField(blank=True, editable=False)),
                 ('country', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2', max_length=2)),
                 ('website', models.URLField(blank=True)),
-                ('imo', models.CharField(blank=True, max_length=7, validators=[provenance.validators.validate_imo], verbose_name='IMO number')),
-                ('mmsi', models.CharField(blank=True, max_length=9, validators=[provenance.validators.validate_mmsi], verbose_name='MMSI')),
+                ('imo', models.CharField(blank=True, max_length=7, validators=[provenance.entities.validators.validate_imo], verbose_name='IMO number')),
+                ('mmsi', models.CharField(blank=True, max_length=9, validators=[provenance.entities.validators.validate_mmsi], verbose_name='MMSI')),
                 ('call_sign', models.CharField(blank=True, max_length=20)),
                 ('flag', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2', max_length=2)),
                 ('vessel_type', models.CharField(blank=True, max_length=80)),
-                ('locode', models.CharField(blank=True, max_length=5, validators=[provenance.validators.validate_locode], verbose_name='UN/LOCODE')),
+                ('locode', models.CharField(blank=True, max_length=5, validators=[provenance.entities.validators.validate_locode], verbose_name='UN/LOCODE')),
                 ('latitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-90), django.core.validators.MaxValueValidator(90)])),
                 ('longitude', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180), django.core.validators.MaxValueValidator(180)])),
                 ('radius_km', models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0.1)])),

@@ -21,8 +21,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from provenance.common.admin_base import NoEditsMixin, SuperuserOnlyMixin
-from provenance.models import OutboxEvent, Publisher, WebhookDelivery
 from provenance.publishing.keys import (
     PUBLISHER_FIELDS,
     can_manage_publishers,
@@ -32,7 +30,9 @@ from provenance.publishing.keys import (
     publisher_rotate_key,
     publisher_update,
 )
+from provenance.publishing.models import OutboxEvent, Publisher, WebhookDelivery
 from provenance.publishing.webhooks import check_webhook_url
+from provenance.teams.admin_base import NoEditsMixin, SuperuserOnlyMixin
 
 
 class PublisherManagersOnly(SuperuserOnlyMixin):

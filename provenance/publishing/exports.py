@@ -29,24 +29,23 @@ from django.utils import timezone
 from evidence.models import AISGap, EvidenceItem, PortCall
 from provenance.audit.chain import chain_head
 from provenance.claims.confidence import BANDS
-from provenance.models import (
+from provenance.claims.models import (
     Claim,
     ClaimEvidence,
     ClaimStatus,
     ConfidenceAssessment,
     Decision,
-    Entity,
-    EntityKind,
-    Publisher,
     QuantityEstimate,
     Review,
     Stance,
     Tag,
-    Team,
     confidence_in_force,
     format_quantity,
 )
-from provenance.selectors import ClaimAsOf, claim_labels_as_of
+from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of
+from provenance.entities.models import Entity, EntityKind
+from provenance.publishing.models import Publisher
+from provenance.teams.models import Team
 
 SCHEMA_VERSION = "1.0"
 BUNDLE_SCHEMA_VERSION = "1.0"

@@ -30,8 +30,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from provenance.audit.chain import audit_record
-from provenance.models import Publisher, Team
+from provenance.publishing.models import Publisher
 from provenance.publishing.webhooks import check_webhook_url
+from provenance.teams.models import Team
 
 PREFIX_BYTES = 4  # 8 hex characters
 SECRET_BYTES = 32

@@ -32,10 +32,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance.models import Claim, OutboxEvent, Publisher, WebhookDelivery
+from provenance.claims.models import Claim
+from provenance.claims.signals import claim_event
+from provenance.publishing.models import OutboxEvent, Publisher, WebhookDelivery
 
 logger = logging.getLogger(__name__)
 
@@ -287,9 +290,14 @@ def outbox_enqueue(*, claim: Claim, event_type: str) -> OutboxEvent:
     return event
 
 
+@receiver(claim_event, dispatch_uid="publishing.webhooks.outbox")
+def _enqueue_claim_event(*, claim: Claim, event_type: str, **_: Any) -> None:
+    outbox_enqueue(claim=claim, event_type=event_type)
+
+
 def dispatch(*, event_id: int | None, delivery_ids: list[int]) -> int:
     """Hand deliveries to the broker; never raises. Returns how many were handed."""
-    from provenance.tasks import deliver_webhook
+    from provenance.publishing.tasks import deliver_webhook
 
     handed = 0
     for delivery_id in delivery_ids:

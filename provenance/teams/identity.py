@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -31,7 +30,8 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from provenance.models import AuditChainHead, Membership, Publisher, Team, WebSession
+from provenance.audit.models import AuditChainHead
+from provenance.teams.models import Membership, Team, WebSession
 
 MEMBERSHIPS_ATTRIBUTE = "team_memberships"
 
@@ -237,37 +237,3 @@ def request_user(request: HttpRequest) -> Any:
         with _users_from(request.session):
             request._cached_user = auth.get_user(request)
     return request._cached_user
-
-
-@cache
-def _publisher_sql() -> str:
-    through = Publisher.teams.through
-    publisher_column = Publisher.teams.field.m2m_column_name()
-    team_column = Publisher.teams.field.m2m_reverse_name()
-    quote = connection.ops.quote_name
-    return (
-        f"SELECT {_all_columns('p', Publisher)}, "  # noqa: S608
-        f"g.{quote(team_column)}, COALESCE({_column('h', AuditChainHead, 'seq')}, 0) "
-        f"FROM {_table(Publisher)} p "
-        f"LEFT JOIN {_table(through)} g "
-        f"ON g.{quote(publisher_column)} = {_column('p', Publisher, 'id')} "
-        f"LEFT JOIN {_table(AuditChainHead)} h "
-        f"ON {_column('h', AuditChainHead, 'team')} = g.{quote(team_column)} "
-        f"WHERE {_column('p', Publisher, 'key_prefix')} = %s"
-    )
-
-
-def load_publisher(key_prefix: str, *, at: datetime | None = None) -> Publisher | None:
-    """The usable publisher with this key prefix, with `team_heads` ({team id:
-    audit-chain seq} of the teams it may read) — one query."""
-    rows = _fetch(_publisher_sql(), [key_prefix])
-    if not rows:
-        return None
-    width = len(Publisher._meta.concrete_fields)
-    publisher = _instance(Publisher, list(rows[0][:width]))
-    if not publisher.is_usable(at or timezone.now()):
-        return None
-    publisher.team_heads = {
-        team: seq for team, seq in (row[width:] for row in rows) if team is not None
-    }
-    return publisher

@@ -13,8 +13,8 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends import db
 from django.core.exceptions import ValidationError
 
-from provenance.models import WebSession
 from provenance.teams.identity import load_session
+from provenance.teams.models import WebSession
 
 
 class SessionStore(db.SessionStore):

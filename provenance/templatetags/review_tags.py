@@ -7,8 +7,9 @@ from typing import Any
 
 from django import template
 
-from provenance import rules, selectors
-from provenance.models import Claim, Decision
+from provenance.claims import rules, selectors
+from provenance.claims.models import Claim, Decision
+from provenance.teams import rules as team_rules
 
 register = template.Library()
 
@@ -38,7 +39,7 @@ def review_history(context: template.Context, claim: Claim) -> dict[str, Any]:
     """Review comments for every member (reporters see the comments on their
     claims); the audit trail for editors only."""
     request = context["request"]
-    membership = rules.membership_for(request.user, claim.team)
+    membership = team_rules.membership_for(request.user, claim.team)
     is_editor = bool(membership and membership.is_editor)
     return {
         "claim": claim,

@@ -17,15 +17,11 @@ from django.db.models import Model
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from evidence.models import AISExtract, EvidenceKind
+from provenance.audit.models import AuditEvent
+from provenance.claims.models import ConfidenceAssessment, Tag
 from provenance.demo.loader import editor_admin_permissions
-from provenance.models import (
-    AuditEvent,
-    ConfidenceAssessment,
-    Membership,
-    OutboxEvent,
-    Tag,
-    WebhookDelivery,
-)
+from provenance.publishing.models import OutboxEvent, WebhookDelivery
+from provenance.teams.models import Membership
 from tests.access_matrix.world import World, build_world, member
 from tests.factories import (
     AssessmentFactory,

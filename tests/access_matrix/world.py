@@ -16,16 +16,11 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 
 from evidence.models import EvidenceItem, EvidenceKind, ImageDetail, Statement
-from provenance.models import (
-    Claim,
-    Entity,
-    PastIdentity,
-    Publisher,
-    SanctionsDesignation,
-    Tag,
-    Team,
-)
+from provenance.claims.models import Claim, Tag
+from provenance.entities.models import Entity, PastIdentity, SanctionsDesignation
 from provenance.publishing.keys import publisher_create
+from provenance.publishing.models import Publisher
+from provenance.teams.models import Team
 from tests.factories import (
     ClaimEvidenceFactory,
     ClaimFactory,

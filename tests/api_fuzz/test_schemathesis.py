@@ -30,7 +30,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from evidence.models import EvidenceItem
-from provenance.models import Claim, Entity
+from provenance.claims.models import Claim
+from provenance.entities.models import Entity
 from tests.access_matrix.world import World, build_world
 
 pytestmark = pytest.mark.fuzz

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from provenance import services
-from provenance.models import Claim, ClaimStatus, EntityKind
+from provenance.claims import services
+from provenance.claims.models import Claim, ClaimStatus
+from provenance.entities.models import EntityKind
 from tests.factories import EntityFactory, MembershipFactory, TeamFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

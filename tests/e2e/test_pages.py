@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from provenance import services
-from provenance.models import EntityKind
+from provenance.claims import services
+from provenance.entities.models import EntityKind
 from tests.factories import (
     ClaimEvidenceFactory,
     EntityFactory,

@@ -65,7 +65,8 @@ def snapshot(team):
     from django.conf import settings
 
     from evidence.models import CustodyEvent, EvidenceItem, ImageDetail, NearDuplicate
-    from provenance.models import AuditEvent, ClaimEvidence
+    from provenance.audit.models import AuditEvent
+    from provenance.claims.models import ClaimEvidence
 
     def take():
         media = Path(settings.MEDIA_ROOT)

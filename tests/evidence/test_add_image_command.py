@@ -7,7 +7,7 @@ from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 
 from evidence.models import EvidenceItem
-from provenance.models import ClaimEvidence
+from provenance.claims.models import ClaimEvidence
 from tests.celery_worker import allow_audit_flush
 from tests.factories import ClaimFactory
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from evidence.models import CustodyEvent, EvidenceItem
-from provenance.models import AuditEvent
+from provenance.audit.models import AuditEvent
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

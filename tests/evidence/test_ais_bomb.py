@@ -16,7 +16,7 @@ from evidence.ais import services as ais_services
 from evidence.ais.validate import parse_and_validate
 from evidence.models import AISPosition, EvidenceItem, ProcessingState
 from evidence.services import FileRefused
-from provenance.models import Entity
+from provenance.entities.models import Entity
 from tests.evidence.ais.helpers import DATA, mc_csv, mc_row
 
 MiB = 1 << 20

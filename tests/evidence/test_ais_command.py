@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from evidence.ais.demo import demo_ais_extracts
 from evidence.models import AISPosition, EvidenceItem
 from provenance.audit.chain import chain_head
+from provenance.claims.models import ClaimEvidence
 from provenance.demo.loader import SYNTHETIC_IDS
-from provenance.models import ClaimEvidence
 from tests.evidence.ais.helpers import DATA
 from tests.factories import ClaimFactory
 

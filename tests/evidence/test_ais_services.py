@@ -23,8 +23,9 @@ from evidence.models import (
 )
 from evidence.services import DuplicateEvidence, FileRefused
 from provenance.audit.chain import chain_head
+from provenance.audit.models import AuditEvent
 from provenance.demo.loader import SYNTHETIC_IDS
-from provenance.models import AuditEvent, Entity
+from provenance.entities.models import Entity
 from tests.evidence.ais.helpers import DATA, mc_csv, mc_row
 from tests.factories import EntityFactory
 

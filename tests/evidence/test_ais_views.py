@@ -215,7 +215,7 @@ def test_port_page_lists_the_calls_made_there(editor_client, demo_items, ports):
 def test_claim_side_page_adds_an_extract_and_links_it(
     editor_client, team, editor, django_capture_on_commit_callbacks
 ):
-    from provenance.models import ClaimEvidence
+    from provenance.claims.models import ClaimEvidence
     from tests.factories import ClaimFactory
 
     claim = ClaimFactory(team=team, author=editor)

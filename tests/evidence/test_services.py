@@ -15,7 +15,7 @@ from evidence.models import (
     ProcessingState,
 )
 from provenance.audit.chain import verify_chain
-from provenance.models import AuditEvent
+from provenance.audit.models import AuditEvent
 from tests.factories import EntityFactory
 
 pytestmark = pytest.mark.django_db

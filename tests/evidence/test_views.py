@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from evidence import views
 from evidence.models import CustodyEvent, EvidenceItem
-from provenance.models import ClaimEvidence
+from provenance.claims.models import ClaimEvidence
 from tests.factories import ClaimFactory, EntityFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -465,7 +465,7 @@ def test_statement_added_from_a_claim_is_linked_with_its_stance(
 
 def test_claim_page_lists_denials_newest_first(editor_client, team, editor):
     from evidence import services
-    from provenance.services import evidence_attach
+    from provenance.claims.services import evidence_attach
 
     claim = ClaimFactory(team=team, author=editor)
     for when, quote in [

@@ -66,7 +66,7 @@ def _user(user_id: int) -> Any:
 
 
 def _team(team_id: int) -> Any:
-    from provenance.models import Team
+    from provenance.teams.models import Team
 
     return Team.objects.get(pk=team_id)
 
@@ -141,7 +141,7 @@ def _custody_steps(item_id: int) -> dict[str, int]:
 def _audit_actions(item_id: int) -> dict[str, int]:
     from collections import Counter
 
-    from provenance.models import AuditEvent
+    from provenance.audit.models import AuditEvent
 
     actions = AuditEvent.objects.filter(
         object_type="evidence.evidenceitem", object_id=str(item_id)
@@ -189,7 +189,7 @@ def ais_facts(*, item: int) -> dict[str, Any]:
     from django.db.models import Count
 
     from evidence.models import AISGap, AISPosition, EvidenceItem, PortCall
-    from provenance.models import Entity
+    from provenance.entities.models import Entity
 
     row = EvidenceItem.objects.select_related("ais").get(pk=item)
     extract = row.ais
@@ -242,7 +242,7 @@ def make_publisher(*, team: int, url: str) -> dict[str, Any]:
 @command
 def publish(*, claim: int, actor: int) -> dict[str, Any]:
     """The publish service, timed: it must return whatever the broker does."""
-    from provenance import services
+    from provenance.claims import services
 
     started = time.monotonic()
     published = services.claim_publish(claim_id=claim, actor=_user(actor))
@@ -251,7 +251,8 @@ def publish(*, claim: int, actor: int) -> dict[str, Any]:
 
 @command
 def publication_facts(*, claim: int) -> dict[str, Any]:
-    from provenance.models import Claim, OutboxEvent, WebhookDelivery
+    from provenance.claims.models import Claim
+    from provenance.publishing.models import OutboxEvent, WebhookDelivery
 
     row = Claim.objects.get(pk=claim)
     events = OutboxEvent.objects.filter(claim_id=claim).order_by("pk")
@@ -291,7 +292,7 @@ def api_token(*, user: int) -> str:
 
 @command
 def team_facts(*, team: int) -> dict[str, Any]:
-    from provenance.models import Claim
+    from provenance.claims.models import Claim
 
     return {
         "claims": sorted(

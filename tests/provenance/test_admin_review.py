@@ -6,7 +6,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from provenance.models import AuditEvent, Claim, ClaimStatus, Review
+from provenance.audit.models import AuditEvent
+from provenance.claims.models import Claim, ClaimStatus, Review
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,
@@ -291,7 +292,7 @@ def test_claims_cannot_be_added_or_deleted_in_the_admin(team, login_as):
 def test_audit_events_are_scoped_to_the_staff_members_teams(
     team, other_team, reporter, outsider, login_as
 ):
-    from provenance import services
+    from provenance.claims import services
 
     services.claim_create(team=team, actor=reporter, text="Ours")
     services.claim_create(team=other_team, actor=outsider, text="Theirs")

@@ -15,18 +15,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from evidence.models import EvidenceItem
-from provenance.models import (
-    AuditEvent,
-    Claim,
-    ClaimStatus,
-    Entity,
-    Membership,
-    Publisher,
-    Review,
-    SanctionsDesignation,
-    Tag,
-    Team,
-)
+from provenance.audit.models import AuditEvent
+from provenance.claims.models import Claim, ClaimStatus, Review, Tag
+from provenance.entities.models import Entity, SanctionsDesignation
 from provenance.publishing.keys import (
     can_manage_publishers,
     hash_secret,
@@ -35,7 +26,9 @@ from provenance.publishing.keys import (
     publisher_rotate_key,
     publisher_update,
 )
-from provenance.validators import render_claim_url_template
+from provenance.publishing.models import Publisher
+from provenance.publishing.validators import render_claim_url_template
+from provenance.teams.models import Membership, Team
 from tests.factories import (
     ClaimFactory,
     EntityFactory,
@@ -834,7 +827,7 @@ def test_every_history_admin_is_scoped_and_read_only():
     from django.contrib import admin
     from simple_history.admin import SimpleHistoryAdmin
 
-    from provenance.common.admin_base import ScopedHistoryMixin
+    from provenance.teams.admin_base import ScopedHistoryMixin
 
     history_admins = [
         model._meta.label_lower

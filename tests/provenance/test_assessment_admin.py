@@ -1,8 +1,8 @@
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from provenance import services
-from provenance.models import ConfidenceAssessment
+from provenance.claims import services
+from provenance.claims.models import ConfidenceAssessment
 from tests.factories import ClaimFactory, EvidenceItemFactory
 
 

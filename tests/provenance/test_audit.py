@@ -10,9 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
-from provenance import services
 from provenance.audit.chain import verify_chain
-from provenance.models import AuditEvent
+from provenance.audit.models import AuditEvent
+from provenance.claims import services
 from tests.factories import AssessmentFactory, ClaimEvidenceFactory
 
 on_postgres = pytest.mark.skipif(

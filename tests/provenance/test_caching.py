@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from provenance import services
+from provenance.claims import services
 from tests.factories import ClaimFactory
 
 

@@ -5,10 +5,11 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from provenance import services
 from provenance.audit.chain import verify_chain
-from provenance.models import AuditEvent, Claim, ClaimStatus, Review
-from provenance.rules import EditConflict, InvalidTransition
+from provenance.audit.models import AuditEvent
+from provenance.claims import services
+from provenance.claims.models import Claim, ClaimStatus, Review
+from provenance.claims.rules import EditConflict, InvalidTransition
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,

@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from provenance import selectors, services
-from provenance.models import ConfidenceAssessment, QuantityEstimate
+from provenance.claims import selectors, services
+from provenance.claims.models import ConfidenceAssessment, QuantityEstimate
 from tests.factories import (
     ClaimEvidenceFactory,
     ClaimFactory,

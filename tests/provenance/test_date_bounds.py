@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance import selectors, services
-from provenance.models import Claim, QuantityEstimate
+from provenance.claims import selectors, services
+from provenance.claims.models import Claim, QuantityEstimate
 from provenance.publishing import exports
 from tests.factories import (
     AssessmentFactory,

@@ -5,9 +5,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from provenance import services
-from provenance.models import Claim, ClaimStatus, Review
-from provenance.rules import EditConflict
+from provenance.claims import services
+from provenance.claims.models import Claim, ClaimStatus, Review
+from provenance.claims.rules import EditConflict
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,
@@ -197,7 +197,7 @@ def test_embargo_job_does_not_publish_what_changed_after_the_approval(
 
     from django.utils import timezone
 
-    from provenance import tasks
+    from provenance.claims import tasks
 
     claim = in_review(team, reporter)
     publish_at = timezone.now() + timedelta(hours=2)

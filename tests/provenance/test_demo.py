@@ -2,7 +2,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from provenance.audit.chain import chain_head, verify_chain
-from provenance.models import AuditEvent, Claim, Entity, Team
+from provenance.audit.models import AuditEvent
+from provenance.claims.models import Claim
+from provenance.entities.models import Entity
+from provenance.teams.models import Team
 
 
 def test_load_demo_loads_seven_claims_and_the_places(db):

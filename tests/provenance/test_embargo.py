@@ -8,10 +8,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from provenance import services, tasks
 from provenance.audit.chain import verify_chain
-from provenance.models import AuditEvent, Claim, ClaimStatus, Membership, Review
-from provenance.rules import InvalidTransition
+from provenance.audit.models import AuditEvent
+from provenance.claims import services, tasks
+from provenance.claims.models import Claim, ClaimStatus, Review
+from provenance.claims.rules import InvalidTransition
+from provenance.teams.models import Membership
 from tests.factories import AssessmentFactory, ClaimEvidenceFactory, ClaimFactory
 
 

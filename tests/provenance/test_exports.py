@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from prov.model import ProvDocument
 
-from provenance.models import Claim
+from provenance.claims.models import Claim
 from provenance.publishing import exports
 from tests.factories import AssessmentFactory
 from tests.provenance.api.helpers import made_public, published, rich_claim

@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance import services
-from provenance.models import Membership, WebSession
+from provenance.claims import services
+from provenance.publishing.api import identity as publisher_identity
 from provenance.teams import identity
+from provenance.teams.models import Membership, WebSession
 from tests.factories import ClaimFactory, MembershipFactory, TeamFactory
 from tests.provenance.api.helpers import make_publisher, publisher_client
 
@@ -114,7 +115,7 @@ def test_removing_the_membership_closes_the_team_at_once(reporter_client, report
 
 def test_a_publisher_key_loads_with_the_heads_of_its_granted_teams(team):
     issued = make_publisher(team)
-    publisher = identity.load_publisher(issued.key.split(".")[0])
+    publisher = publisher_identity.load_publisher(issued.key.split(".")[0])
     assert publisher.pk == issued.publisher.pk
     assert publisher.team_heads == {team.pk: 1}  # granting the key is recorded
 
@@ -133,10 +134,10 @@ def test_revoked_and_expired_keys_load_no_publisher(team):
     issued = make_publisher(team)
     prefix = issued.key.split(".")[0]
     now = timezone.now()
-    assert identity.load_publisher(prefix, at=now) is not None
+    assert publisher_identity.load_publisher(prefix, at=now) is not None
     type(issued.publisher).objects.filter(pk=issued.publisher.pk).update(expires_at=now)
-    assert identity.load_publisher(prefix, at=now) is None
+    assert publisher_identity.load_publisher(prefix, at=now) is None
     type(issued.publisher).objects.filter(pk=issued.publisher.pk).update(
         expires_at=None, revoked_at=now
     )
-    assert identity.load_publisher(prefix, at=now) is None
+    assert publisher_identity.load_publisher(prefix, at=now) is None

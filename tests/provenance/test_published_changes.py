@@ -11,10 +11,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance import services
 from provenance.audit.chain import verify_chain
-from provenance.models import AuditEvent, Claim, OutboxEvent, Review
-from provenance.rules import InvalidTransition
+from provenance.audit.models import AuditEvent
+from provenance.claims import services
+from provenance.claims.models import Claim, Review
+from provenance.claims.rules import InvalidTransition
+from provenance.publishing.models import OutboxEvent
 from tests.factories import EvidenceItemFactory, MembershipFactory
 from tests.provenance.api.helpers import make_publisher, publisher_client
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance import services
-from provenance.models import ClaimStatus, Review
+from provenance.claims import services
+from provenance.claims.models import ClaimStatus, Review
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,

@@ -3,10 +3,13 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from provenance import services
 from provenance.audit.chain import chain_head, verify_chain
-from provenance.models import AuditEvent, Claim, ClaimStatus, Entity, Review
-from provenance.rules import EditConflict, InvalidTransition
+from provenance.audit.models import AuditEvent
+from provenance.claims import services
+from provenance.claims.models import Claim, ClaimStatus, Review
+from provenance.claims.rules import EditConflict, InvalidTransition
+from provenance.entities import services as entity_services
+from provenance.entities.models import Entity
 from tests.factories import ClaimFactory
 
 
@@ -85,7 +88,7 @@ def test_editing_a_published_claim_is_refused_even_with_a_reason(team, editor):
 
 def test_vessel_with_a_bad_imo_check_digit_is_refused(team, reporter):
     with pytest.raises(ValidationError) as error:
-        services.entity_create(
+        entity_services.entity_create(
             team=team, actor=reporter, kind="vessel", name="Angara", imo="9123457"
         )
     assert "imo" in error.value.message_dict
@@ -93,7 +96,7 @@ def test_vessel_with_a_bad_imo_check_digit_is_refused(team, reporter):
 
 
 def test_vessel_with_a_valid_imo_and_mmsi_is_stored(team, reporter):
-    vessel = services.entity_create(
+    vessel = entity_services.entity_create(
         team=team,
         actor=reporter,
         kind="vessel",
@@ -106,7 +109,7 @@ def test_vessel_with_a_valid_imo_and_mmsi_is_stored(team, reporter):
 
 def test_mmsi_must_be_nine_digits(team, reporter):
     with pytest.raises(ValidationError) as error:
-        services.entity_create(
+        entity_services.entity_create(
             team=team, actor=reporter, kind="vessel", name="Short", mmsi="27312345"
         )
     assert "mmsi" in error.value.message_dict

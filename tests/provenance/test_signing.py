@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from provenance.models import Claim
+from provenance.claims.models import Claim
 from provenance.publishing import exports, signing
 from tests.provenance.api.helpers import make_publisher, rich_claim
 

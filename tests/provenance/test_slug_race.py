@@ -10,8 +10,12 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from provenance import services
-from provenance.models import AuditEvent, Claim, Entity, EntityKind, Tag
+from provenance.audit.models import AuditEvent
+from provenance.claims import services
+from provenance.claims.models import Claim, Tag
+from provenance.common import writes
+from provenance.entities import services as entity_services
+from provenance.entities.models import Entity, EntityKind
 from tests.factories import ClaimFactory, EntityFactory, MembershipFactory, TeamFactory
 
 
@@ -22,7 +26,7 @@ def slug_taken_before_insert(monkeypatch):
     taken = []
 
     def arrange(take):
-        choose = services.unique_slug
+        choose = writes.unique_slug
 
         def chosen_then_taken(model, **kwargs):
             slug = choose(model, **kwargs)
@@ -31,7 +35,9 @@ def slug_taken_before_insert(monkeypatch):
                 take(slug)
             return slug
 
+        # Each room's services import the helper by name: patch it where they look.
         monkeypatch.setattr(services, "unique_slug", chosen_then_taken)
+        monkeypatch.setattr(entity_services, "unique_slug", chosen_then_taken)
         return taken
 
     return arrange
@@ -64,7 +70,7 @@ def test_an_entity_whose_slug_is_taken_just_before_its_insert_gets_the_next_one(
     taken = slug_taken_before_insert(
         lambda slug: EntityFactory(team=team, name="MV Example", slug=slug)
     )
-    entity = services.entity_create(
+    entity = entity_services.entity_create(
         team=team, actor=reporter, kind=EntityKind.VESSEL, name="MV Example"
     )
     assert taken == ["mv-example"]
@@ -173,7 +179,7 @@ def test_two_entities_with_the_same_name_created_at_once_both_succeed():
     users = [MembershipFactory(team=team, role="reporter").user for _ in range(2)]
     outcomes = at_once(
         *[
-            lambda u=u: services.entity_create(
+            lambda u=u: entity_services.entity_create(
                 team=team, actor=u, kind=EntityKind.VESSEL, name="MV Example"
             )
             for u in users

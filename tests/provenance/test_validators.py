@@ -1,6 +1,6 @@
 import pytest
 
-from provenance.validators import imo_is_valid
+from provenance.entities.validators import imo_is_valid
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from provenance import services
-from provenance.models import Claim, Entity
+from provenance.claims import services
+from provenance.claims.models import Claim
+from provenance.entities.models import Entity
 from tests.factories import ClaimFactory, EntityFactory
 
 

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from provenance.celery import app as celery_app
-from provenance.models import OutboxEvent, Publisher, WebhookDelivery
 from provenance.publishing import webhooks
-from provenance.tasks import deliver_outbox, deliver_webhook
+from provenance.publishing.models import OutboxEvent, Publisher, WebhookDelivery
+from provenance.publishing.tasks import deliver_outbox, deliver_webhook
 from tests.provenance.api.helpers import make_publisher, published
 from tests.webhook_receiver import Receiver
 

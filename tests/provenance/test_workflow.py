@@ -5,10 +5,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from provenance import services
 from provenance.audit.chain import chain_head, verify_chain
-from provenance.models import AuditEvent, Claim, ClaimStatus, Review
-from provenance.rules import EditConflict, InvalidTransition
+from provenance.audit.models import AuditEvent
+from provenance.claims import services
+from provenance.claims.models import Claim, ClaimStatus, Review
+from provenance.claims.rules import EditConflict, InvalidTransition
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,
@@ -345,7 +346,7 @@ def test_refused_transition_schedules_nothing(
 def test_publishing_decisions_write_an_outbox_event_in_the_transaction(
     team, people, decision, event_type
 ):
-    from provenance.models import OutboxEvent
+    from provenance.publishing.models import OutboxEvent
 
     status = "approved" if decision == "publish" else "published"
     claim = ready_claim(team=team, author=people["author"], status=status)

@@ -3,8 +3,7 @@
 Exit status: 0 added; 1 refused (reason on stderr); 3 the same bytes are already
 stored in the team (with --json, the existing item is printed).
 
-Linking to a claim (--claim) uses provenance.services.evidence_attach, resolved by
-name at run time: this app never imports provenance.
+Linking to a claim (--claim) goes through the claims service evidence_attach.
 """
 
 from __future__ import annotations
@@ -20,13 +19,11 @@ from django.core.exceptions import (
 )
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from evidence import selectors, services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem
-
-EVIDENCE_ATTACH = "provenance.services.evidence_attach"
+from provenance.claims import services as claim_services
 
 
 class Command(BaseCommand):
@@ -83,7 +80,7 @@ class Command(BaseCommand):
                     **fields,
                 )
                 if options["claim"]:
-                    import_string(EVIDENCE_ATTACH)(
+                    claim_services.evidence_attach(
                         claim_id=options["claim"],
                         item_id=item.pk,
                         actor=actor,

@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from provenance.models import Team
 from provenance.publishing.keys import publisher_create
+from provenance.teams.models import Team
 
 
 class Command(BaseCommand):

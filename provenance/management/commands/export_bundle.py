@@ -4,8 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from provenance.models import Publisher, Team
 from provenance.publishing import exports, signing
+from provenance.publishing.models import Publisher
+from provenance.teams.models import Team
 
 
 class Command(BaseCommand):

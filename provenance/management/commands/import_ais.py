@@ -4,9 +4,8 @@ upload form, and process it in this process (no broker needed for batch work).
 Exit status: 0 imported; 1 refused or failed (reason on stderr); 3 the same bytes
 are already stored in the team (with --json, the existing extract is printed).
 
---claim links the extract to a claim with relation "supports" through
-provenance.services.evidence_attach, resolved by name at run time: this app never
-imports provenance.
+--claim links the extract to a claim with relation "supports" through the claims
+service evidence_attach.
 """
 
 from __future__ import annotations
@@ -18,15 +17,13 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from evidence import selectors, services
 from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.models import EvidenceItem, ProcessingState
-
-EVIDENCE_ATTACH = "provenance.services.evidence_attach"
+from provenance.claims import services as claim_services
 
 
 class Command(BaseCommand):
@@ -95,7 +92,7 @@ class Command(BaseCommand):
                     **fields,
                 )
                 if options["claim"]:
-                    import_string(EVIDENCE_ATTACH)(
+                    claim_services.evidence_attach(
                         claim_id=options["claim"],
                         item_id=item.pk,
                         actor=actor,

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from provenance.audit.chain import chain_head, verify_chain
-from provenance.models import Team
+from provenance.teams.models import Team
 
 
 class Command(BaseCommand):

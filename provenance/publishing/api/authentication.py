@@ -9,9 +9,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from provenance.models import Publisher
+from provenance.publishing.api.identity import load_publisher
 from provenance.publishing.keys import secret_matches, split_key
-from provenance.teams.identity import load_publisher
+from provenance.publishing.models import Publisher
 
 KEYWORD = "Api-Key"
 # last_used_at is bookkeeping, not an access log: one write a minute at most.

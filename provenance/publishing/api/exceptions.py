@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from provenance.rules import EditConflict, InvalidTransition
+from provenance.claims.rules import EditConflict, InvalidTransition
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

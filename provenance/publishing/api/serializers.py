@@ -16,16 +16,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from provenance.claims.confidence import ConfidenceLevel
-from provenance.common.dates import validate_past_moment
-from provenance.models import (
+from provenance.claims.models import (
     ClaimStatus,
     Decision,
-    Entity,
-    EntityKind,
     QuantityBound,
     Relation,
     Stance,
 )
+from provenance.common.dates import validate_past_moment
+from provenance.entities.models import Entity, EntityKind
 
 H = "help_text"
 

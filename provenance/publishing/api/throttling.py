@@ -25,8 +25,8 @@ from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from provenance.models import ThrottleCounter
 from provenance.publishing.api.authentication import is_publisher
+from provenance.publishing.models import ThrottleCounter
 
 
 def cache_count(bucket: str, *, ttl: int) -> int:

@@ -43,10 +43,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from evidence.models import AISGap, EvidenceItem, PortCall
-from provenance import selectors, services
 from provenance.audit.caching import PAGE_TTL_SECONDS, page_key
+from provenance.claims import selectors, services
+from provenance.claims.models import Claim
 from provenance.common.dates import AS_OF_MESSAGE, is_sane_moment
-from provenance.models import Claim, Entity, Team
+from provenance.entities.models import Entity
 from provenance.publishing import exports, signing
 from provenance.publishing.api.authentication import ApiKeyAuthentication, is_publisher
 from provenance.publishing.api.etags import ETagMixin, body_etag
@@ -73,6 +74,8 @@ from provenance.publishing.api.serializers import (
     EvidenceItemOut,
 )
 from provenance.publishing.api.throttling import MemberThrottle, PublisherKeyThrottle
+from provenance.teams import selectors as team_selectors
+from provenance.teams.models import Team
 
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
@@ -154,7 +157,7 @@ class ApiView:
             raise NotFound("No such object.")
 
     def team(self) -> Team:
-        return selectors.require_team(self.request)
+        return team_selectors.require_team(self.request)
 
     def claim_scope(self) -> tuple[QuerySet[Claim], bool]:
         """(claims the caller may read, whether the caller is the public)."""

@@ -13,7 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from evidence.models import AISExtract, AISGap, EvidenceKind, PortCall
-from provenance.models import Decision, EntityKind, Review
+from provenance.claims.models import Decision, Review
+from provenance.entities.models import EntityKind
 from provenance.publishing.keys import IssuedKey, publisher_create
 from tests.factories import (
     AssessmentFactory,
@@ -40,7 +41,7 @@ def published(team, **fields):
 def made_public(claim):
     """Arrange that everything recorded on the claim so far is public, as after a
     publish or correct decision now (publishers see nothing recorded later)."""
-    from provenance.models import Claim
+    from provenance.claims.models import Claim
 
     claim.public_content_at = timezone.now()
     Claim.objects.filter(pk=claim.pk).update(public_content_at=claim.public_content_at)
@@ -166,7 +167,7 @@ def relabelled_claim(team, actor):
     Returns (claim, first subject, second subject)."""
     from datetime import UTC, datetime
 
-    from provenance import services
+    from provenance.claims import services
 
     def noon(day):
         return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)

@@ -5,8 +5,8 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.urls import reverse
 
-from provenance.models import Publisher
 from provenance.publishing.keys import hash_secret
+from provenance.publishing.models import Publisher
 from tests.provenance.api.helpers import make_publisher, published, publisher_client
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_create_publisher_command_prints_the_key_once(team, capsys):
 
 
 def _trail(team):
-    from provenance.models import AuditEvent
+    from provenance.audit.models import AuditEvent
 
     return list(
         AuditEvent.objects.filter(team=team)

@@ -5,7 +5,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance.models import AuditEvent, Claim
+from provenance.audit.models import AuditEvent
+from provenance.claims.models import Claim
 from provenance.publishing.api.throttling import WindowThrottle
 from provenance.publishing.exports import SCHEMA_VERSION
 from tests.factories import ClaimFactory, EntityFactory

@@ -5,7 +5,7 @@ from django.urls import reverse
 from prov.model import ProvDocument
 
 from evidence.models import EvidenceKind, ImageDetail
-from provenance.models import AuditChainHead
+from provenance.audit.models import AuditChainHead
 from provenance.publishing import signing
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
 from tests.provenance.api.helpers import (
@@ -117,7 +117,7 @@ def test_claimreview_url_is_the_publishers_page_when_it_gave_a_template(team):
 def test_a_bad_claim_url_template_is_refused(team, template):
     from django.core.exceptions import ValidationError
 
-    from provenance.models import Publisher
+    from provenance.publishing.models import Publisher
 
     with pytest.raises(ValidationError) as error:
         make_publisher(team, claim_url_template=template)

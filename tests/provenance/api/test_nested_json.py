@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.urls import reverse
 
-from provenance.models import Claim
+from provenance.claims.models import Claim
 from provenance.publishing import signing
 from tests.factories import ClaimFactory
 from tests.provenance.api.helpers import make_publisher, published, publisher_client

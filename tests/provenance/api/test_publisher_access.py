@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance.models import Publisher, ThrottleCounter
 from provenance.publishing.api.throttling import PublisherKeyThrottle
+from provenance.publishing.models import Publisher, ThrottleCounter
 from tests.factories import ClaimFactory
 from tests.provenance.api.helpers import (
     INTERNAL_NOTE,

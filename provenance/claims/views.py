@@ -21,29 +21,27 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from evidence.ais import selectors as ais_selectors
-from provenance import selectors, services
 from provenance.audit.caching import team_page_cache
-from provenance.claims.timeline import render_timeline_svg
-from provenance.common.spreadsheet import csv_lines
-from provenance.forms import (
+from provenance.claims import selectors, services
+from provenance.claims.forms import (
     AsOfForm,
     AssessmentForm,
     ClaimCorrectionForm,
     ClaimFilterForm,
     ClaimForm,
-    EntityForm,
     QuantityEstimateForm,
-    TeamSwitchForm,
 )
-from provenance.models import Claim, Decision, EntityKind
-from provenance.rules import (
+from provenance.claims.models import Claim, Decision
+from provenance.claims.rules import (
     ALLOWED_TRANSITIONS,
     EditConflict,
     InvalidTransition,
     approval_blockers,
     is_own_work,
 )
+from provenance.claims.timeline import render_timeline_svg
+from provenance.common.spreadsheet import csv_lines
+from provenance.teams import selectors as team_selectors
 
 PAGE_SIZE = 25
 
@@ -52,7 +50,7 @@ PAGE_SIZE = 25
 @team_page_cache
 @require_safe
 def claim_list(request: HttpRequest) -> HttpResponse:
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     filters = ClaimFilterForm(request.GET or None)
     claims = selectors.claim_list(team=team, **filters.selector_kwargs())
     page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -69,7 +67,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 @team_page_cache
 @require_safe
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     context = claim_page_context(request, claim)
     # An as-of date out of range is a bad request, said on the page (not a 500).
@@ -119,7 +117,7 @@ def claim_page_context(
 @login_required
 @require_POST
 def claim_assess(request: HttpRequest, pk: int) -> HttpResponse:
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     form = AssessmentForm(request.POST, claim=claim)
     if form.is_valid():
@@ -147,7 +145,7 @@ def claim_assess(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     form = QuantityEstimateForm(request.POST)
     if form.is_valid():
@@ -169,7 +167,7 @@ def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim_create(request: HttpRequest) -> HttpResponse:
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     form = ClaimForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,7 +189,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     form = ClaimForm(request.POST or None, instance=claim, team=team)
     if request.method == "POST" and form.is_valid():
@@ -220,7 +218,7 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct a published claim: its new content with the public correction note,
     prefilled with what publishers see now, as the `correct` review decision."""
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     form = ClaimCorrectionForm(request.POST or None, instance=claim, team=team)
     if request.method == "POST" and form.is_valid():
@@ -247,100 +245,6 @@ def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_safe
-def entity_list(request: HttpRequest) -> HttpResponse:
-    team = selectors.require_team(request)
-    kind = request.GET.get("kind", "")
-    if kind not in EntityKind.values:
-        kind = ""
-    entities = selectors.entity_list(
-        team=team, text=request.GET.get("q", ""), kind=kind
-    )
-    page = Paginator(entities, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "provenance/entity_list.html",
-        {"page": page, "kinds": EntityKind.choices, "kind": kind},
-    )
-
-
-@login_required
-@require_safe
-def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    team = selectors.require_team(request)
-    entity = selectors.entity_for_page(team=team, slug=slug)
-    claims = entity.claims.for_team(team).order_by("-updated_at")[:50]
-    return render(
-        request,
-        "provenance/entity_detail.html",
-        {
-            "entity": entity,
-            "claims": claims,
-            # A vessel's extracts, port calls and dark periods; a port's calls.
-            "ais": ais_selectors.entity_ais(team=team, entity=entity),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def entity_create(request: HttpRequest) -> HttpResponse:
-    team = selectors.require_team(request)
-    form = EntityForm(
-        request.POST or None, team=team, initial={"kind": request.GET.get("kind")}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            entity = services.entity_create(
-                team=team,
-                actor=request.user,
-                kind=form.cleaned_data["kind"],
-                name=form.cleaned_data["name"],
-                **form.service_fields(),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"{entity.get_kind_display()} added.")
-            return redirect(entity)
-    return render(request, "provenance/entity_form.html", {"form": form})
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def entity_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    team = selectors.require_team(request)
-    entity = selectors.entity_for_page(team=team, slug=slug)
-    form = EntityForm(request.POST or None, instance=entity, team=team)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.entity_update(
-                entity_id=entity.pk, actor=request.user, **form.service_fields()
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(entity)
-    return render(
-        request, "provenance/entity_form.html", {"form": form, "entity": entity}
-    )
-
-
-@login_required
-@require_POST
-def team_switch(request: HttpRequest) -> HttpResponse:
-    form = TeamSwitchForm(request.POST)
-    if not form.is_valid():
-        raise PermissionDenied
-    chosen = form.cleaned_data["team"]
-    if not any(m.team_id == chosen for m in selectors.user_teams(request.user)):
-        raise PermissionDenied
-    request.session[selectors.TEAM_SESSION_KEY] = chosen
-    return redirect("provenance:claim-list")
-
-
 # --- Review workflow ------------------------------------------------------------------
 
 
@@ -363,8 +267,8 @@ class ReviewDecisionForm(forms.Form):
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Editors: claims in review, oldest first, and approved ones waiting to publish.
     Reporters: their own claims in the workflow, with the editors' comments."""
-    team = selectors.require_team(request)
-    membership = selectors.current_membership(request)
+    team = team_selectors.require_team(request)
+    membership = team_selectors.current_membership(request)
     if not membership.is_editor:
         claims = selectors.claims_in_workflow_by(team=team, author=request.user)
         return render(
@@ -394,7 +298,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Take one review decision on a claim of the current team via the service;
     a refusal comes back as a message, never a silent no-op."""
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_review(team=team, claim_id=pk)
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
@@ -449,7 +353,7 @@ CSV_HEADER = [
 @require_safe
 def claim_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The claim list, with the same filters, as a spreadsheet-safe CSV."""
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     filters = ClaimFilterForm(request.GET or None)
     claims = selectors.claim_list(team=team, **filters.selector_kwargs())
     rows = (
@@ -481,7 +385,7 @@ def claim_list_csv(request: HttpRequest) -> StreamingHttpResponse:
 @require_safe
 def claim_timeline_svg(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline chart alone, for embedding in a newsroom's own pages."""
-    team = selectors.require_team(request)
+    team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     state = selectors.claim_as_of(claim=claim, when=timezone.now())
     events = selectors.claim_timeline(claim=claim, state=state)
@@ -491,9 +395,3 @@ def claim_timeline_svg(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-@require_safe
-def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers: answers without touching the database."""
-    return HttpResponse("ok\n", content_type="text/plain")

@@ -24,7 +24,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
-from provenance.models import Membership, Team
+from provenance.teams.models import Membership, Team
 
 
 def member_team_ids(request: HttpRequest) -> QuerySet[Membership]:

@@ -10,62 +10,28 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
+from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
-from provenance.claims.timeline import TimelineEvent
-from provenance.models import (
-    AuditEvent,
+from provenance.claims.models import (
     Claim,
     ClaimEvidence,
     ClaimStatus,
     ConfidenceAssessment,
     Decision,
-    Entity,
-    Membership,
     QuantityEstimate,
     Relation,
     Review,
     Stance,
     Tag,
-    Team,
     confidence_in_force,
     format_quantity,
 )
-from provenance.teams.identity import memberships_of
-
-TEAM_SESSION_KEY = "team_id"
-
-
-def current_membership(request: HttpRequest) -> Membership | None:
-    """The membership the user uses: the team chosen in the session, or the first
-    by name. It carries `audit_seq`, its team's audit-chain head (caching.py)."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    cached = getattr(request, "_membership", False)
-    if cached is not False:
-        return cached
-    memberships = memberships_of(user)
-    chosen = request.session.get(TEAM_SESSION_KEY)
-    membership = next((m for m in memberships if m.team_id == chosen), None) or (
-        memberships[0] if memberships else None
-    )
-    request._membership = membership
-    return membership
-
-
-def require_team(request: HttpRequest) -> Team:
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any team.")
-    return membership.team
-
-
-def user_teams(user: Any) -> list[Membership]:
-    """The user's memberships with their teams, by team name."""
-    return memberships_of(user)
+from provenance.claims.timeline import TimelineEvent
+from provenance.entities.models import Entity
+from provenance.teams.models import Team
 
 
 def claim_list(
@@ -134,24 +100,6 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
         )
     except Claim.DoesNotExist as exc:
         raise Http404("No such claim in your team.") from exc
-
-
-def entity_list(*, team: Team, text: str = "", kind: str = "") -> QuerySet[Entity]:
-    entities = Entity.objects.for_team(team).search(text)
-    if kind:
-        entities = entities.of_kind(kind)
-    return entities.order_by("kind", "name")
-
-
-def entity_for_page(*, team: Team, slug: str) -> Entity:
-    try:
-        return (
-            Entity.objects.for_team(team)
-            .prefetch_related("past_identities", "sanctions")
-            .get(slug=slug)
-        )
-    except Entity.DoesNotExist as exc:
-        raise Http404("No such entity in your team.") from exc
 
 
 AXES = ("recorded", "happened")

@@ -7,15 +7,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from provenance.models import (
-    Claim,
-    ClaimStatus,
-    Decision,
-    Membership,
-    Relation,
-    Role,
-    Team,
-)
+from provenance.claims.models import Claim, ClaimStatus, Decision, Relation
+from provenance.teams.rules import ensure_member
 
 # The review workflow as a table: decision -> (allowed from-states, to-state).
 ALLOWED_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -56,32 +49,6 @@ class InvalidTransition(Exception):
 
 class EditConflict(Exception):
     """The row changed since the user opened it (optimistic concurrency)."""
-
-
-def membership_for(user: Any, team: Team) -> Membership | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    cache = getattr(user, "_membership_cache", None)
-    if cache is None:
-        cache = {}
-        user._membership_cache = cache
-    if team.pk not in cache:
-        cache[team.pk] = Membership.objects.filter(user=user, team=team).first()
-    return cache[team.pk]
-
-
-def ensure_member(*, user: Any, team: Team) -> Membership:
-    membership = membership_for(user, team)
-    if membership is None:
-        raise PermissionDenied("You are not a member of this team.")
-    return membership
-
-
-def ensure_editor(*, user: Any, team: Team) -> Membership:
-    membership = ensure_member(user=user, team=team)
-    if membership.role not in (Role.EDITOR, Role.ADMIN):
-        raise PermissionDenied("Only editors may do this.")
-    return membership
 
 
 def ensure_can_review(*, user: Any, claim: Claim, decision: str) -> None:

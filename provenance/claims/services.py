@@ -11,41 +11,46 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from evidence.models import EvidenceItem, EvidenceKind
 from provenance.audit.chain import audit_record
-from provenance.common.dates import validate_past_moment
-from provenance.models import (
+from provenance.claims import tasks
+from provenance.claims.models import (
     Claim,
     ClaimEvidence,
     ClaimStatus,
     ConfidenceAssessment,
     Decision,
-    Entity,
-    EntityKind,
-    PastIdentity,
     QuantityEstimate,
     Review,
-    SanctionsDesignation,
     Tag,
-    Team,
 )
-from provenance.rules import (
+from provenance.claims.rules import (
     COMMENT_REQUIRED,
     PUBLISHED_CONTENT_LOCKED,
     EditConflict,
     InvalidTransition,
     ensure_can_approve,
     ensure_can_review,
-    ensure_member,
     ensure_not_embargoed,
     target_status,
 )
-from provenance.validators import normalise_imo
+from provenance.claims.signals import claim_event
+from provenance.common.writes import (
+    audit_value,
+    check_dates,
+    insert_with_unique_slug,
+    unique_slug,
+)
+from provenance.entities.models import (
+    Entity,
+)
+from provenance.teams.models import Team
+from provenance.teams.rules import ensure_member
 
 logger = logging.getLogger(__name__)
 
@@ -60,74 +65,6 @@ CLAIM_FIELDS = (
     "first_appearance_url",
     "first_appearance_at",
 )
-ENTITY_FIELDS = (
-    "name",
-    "description",
-    "aliases",
-    "country",
-    "website",
-    "imo",
-    "mmsi",
-    "call_sign",
-    "flag",
-    "vessel_type",
-    "locode",
-    "latitude",
-    "longitude",
-    "radius_km",
-    "is_synthetic",
-)
-
-
-def unique_slug(model: type[Model], *, team: Team, text: str, max_length: int) -> str:
-    base = slugify(text)[: max_length - 8].strip("-") or "item"
-    taken = set(
-        model.objects.filter(team=team, slug__startswith=base).values_list(
-            "slug", flat=True
-        )
-    )
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-def insert_with_unique_slug(
-    obj: Claim | Entity, *, text: str, max_length: int, attempts: int = 5
-) -> None:
-    """Insert a new claim or entity under a slug free in its team.
-
-    unique_slug reads the taken slugs and the row is inserted after: a concurrent
-    creation with the same name may take the slug in between (an IntegrityError,
-    once a 500). The insert runs in a savepoint; if the slug is what clashed, the
-    next free one is chosen and the insert tried again. Other errors are raised.
-    """
-    model = type(obj)
-    for attempt in range(1, attempts + 1):
-        try:
-            with transaction.atomic():
-                obj.save()
-            return
-        except IntegrityError:
-            taken = model.objects.filter(team=obj.team, slug=obj.slug).exists()
-            if not taken or attempt == attempts:
-                raise
-            obj.slug = unique_slug(
-                model, team=obj.team, text=text, max_length=max_length
-            )
-
-
-def _audit_value(value: Any) -> Any:
-    """JSON-safe form of a field value for the audit payload."""
-    if isinstance(value, Model):
-        return value.pk
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value.normalize())
-    if isinstance(value, list | tuple):
-        return [_audit_value(v) for v in value]
-    return value
 
 
 def tags_from_names(*, team: Team, names: Iterable[str]) -> list[Tag]:
@@ -148,18 +85,6 @@ def _check_same_team(team: Team, entities: Iterable[Entity]) -> None:
     for entity in entities:
         if entity.team_id != team.pk:
             raise ValueError("Subjects must belong to the claim's team.")
-
-
-def _check_dates(**moments: datetime | None) -> None:
-    """Happened/said/speaks-for dates in the sane range (dates.py), as field errors."""
-    errors = {}
-    for name, value in moments.items():
-        try:
-            validate_past_moment(value)
-        except ValidationError as exc:
-            errors[name] = exc.messages
-    if errors:
-        raise ValidationError(errors)
 
 
 def _bump_version(claim: Claim, at: datetime) -> None:
@@ -184,7 +109,7 @@ def _apply_content(
         raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
     if subjects is not None:
         _check_same_team(claim.team, subjects)
-    _check_dates(first_appearance_at=fields.get("first_appearance_at"))
+    check_dates(first_appearance_at=fields.get("first_appearance_at"))
     changed = [name for name, value in fields.items() if getattr(claim, name) != value]
     for name in changed:
         setattr(claim, name, fields[name])
@@ -213,133 +138,12 @@ def _content_payload(
         claim.subjects.set(subjects)
     if tags_changed:
         claim.tags.set(tags_from_names(team=claim.team, names=tag_names))
-    payload: dict[str, Any] = {k: _audit_value(fields[k]) for k in changed}
+    payload: dict[str, Any] = {k: audit_value(fields[k]) for k in changed}
     if subjects_changed:
         payload["subjects"] = [s.pk for s in subjects]
     if tags_changed:
         payload["tags"] = sorted(tag_names)
     return payload
-
-
-# --- Entities -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def entity_create(
-    *,
-    team: Team,
-    actor: Any,
-    kind: str,
-    name: str,
-    at: datetime | None = None,
-    is_auto_created: bool = False,
-    **fields: Any,
-) -> Entity:
-    """Create an entity in the actor's team; validated, audited."""
-    if actor is not None:
-        ensure_member(user=actor, team=team)
-    unknown = set(fields) - set(ENTITY_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown entity fields: {sorted(unknown)}")
-    at = at or timezone.now()
-    if fields.get("imo"):
-        fields["imo"] = normalise_imo(fields["imo"])
-    entity = Entity(
-        team=team,
-        kind=kind,
-        name=name.strip(),
-        slug=unique_slug(Entity, team=team, text=name, max_length=120),
-        created_by=actor,
-        created_at=at,
-        updated_at=at,
-        is_auto_created=is_auto_created,
-        **fields,
-    )
-    entity.aliases_text = "\n".join(entity.aliases or [])
-    # The slug's uniqueness is settled by the insert itself (it may be taken by now).
-    entity.full_clean(exclude=["slug"])
-    entity._history_date = at
-    insert_with_unique_slug(entity, text=name, max_length=120)
-    audit_record(
-        team=team,
-        actor=actor,
-        action="entity.create",
-        obj=entity,
-        payload={"kind": kind, "name": entity.name},
-        at=at,
-    )
-    return entity
-
-
-@transaction.atomic
-def entity_update(*, entity_id: int, actor: Any, **fields: Any) -> Entity:
-    """Edit named fields of an entity. Locks the row; audits the changed fields."""
-    entity = Entity.objects.select_for_update().get(pk=entity_id)
-    ensure_member(user=actor, team=entity.team)
-    unknown = set(fields) - set(ENTITY_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown entity fields: {sorted(unknown)}")
-    if fields.get("imo"):
-        fields["imo"] = normalise_imo(fields["imo"])
-    changed = [name for name, value in fields.items() if getattr(entity, name) != value]
-    for name in changed:
-        setattr(entity, name, fields[name])
-    if not changed:
-        return entity
-    entity.aliases_text = "\n".join(entity.aliases or [])
-    entity.updated_at = timezone.now()
-    entity.full_clean()
-    entity._history_user = actor
-    entity.save(update_fields=[*changed, "aliases_text", "updated_at"])
-    audit_record(
-        team=entity.team,
-        actor=actor,
-        action="entity.update",
-        obj=entity,
-        payload={name: _audit_value(fields[name]) for name in changed},
-    )
-    return entity
-
-
-@transaction.atomic
-def sanctions_designation_add(
-    *, entity: Entity, actor: Any, authority: str, **fields: Any
-) -> SanctionsDesignation:
-    ensure_member(user=actor, team=entity.team)
-    designation = SanctionsDesignation(entity=entity, authority=authority, **fields)
-    designation.full_clean()
-    designation.save()
-    audit_record(
-        team=entity.team,
-        actor=actor,
-        action="entity.sanction_add",
-        obj=entity,
-        payload={
-            "authority": authority,
-            **{k: _audit_value(v) for k, v in fields.items()},
-        },
-    )
-    return designation
-
-
-@transaction.atomic
-def past_identity_add(
-    *, entity: Entity, actor: Any, field: str, value: str, **dates: Any
-) -> PastIdentity:
-    ensure_member(user=actor, team=entity.team)
-    if entity.kind != EntityKind.VESSEL:
-        raise ValueError("Past names and flags are recorded for vessels only.")
-    record = PastIdentity(entity=entity, field=field, value=value, **dates)
-    record.full_clean()
-    record.save()
-    audit_record(
-        team=entity.team,
-        actor=actor,
-        action="entity.past_identity_add",
-        obj=entity,
-        payload={"field": field, "value": value},
-    )
-    return record
 
 
 # --- Claims ---------------------------------------------------------------------------
@@ -387,7 +191,7 @@ def claim_create(
         obj=claim,
         payload={
             "text": claim.text,
-            **{k: _audit_value(v) for k, v in fields.items()},
+            **{k: audit_value(v) for k, v in fields.items()},
             "subjects": [s.pk for s in subjects],
         },
         at=at,
@@ -503,7 +307,7 @@ def confidence_assess(
         raise ValueError("A retracted claim is no longer assessed.")
     if not rationale.strip():
         raise ValidationError({"rationale": "Say why: a rationale is required."})
-    _check_dates(effective_at=effective_at)
+    check_dates(effective_at=effective_at)
     linked = set(
         claim.evidence_links.filter(item_id__in=evidence_ids).values_list(
             "item_id", flat=True
@@ -579,7 +383,7 @@ def quantity_estimate_add(
         raise InvalidTransition(PUBLISHED_CONTENT_LOCKED)
     if source_entity is not None:
         _check_same_team(claim.team, [source_entity])
-    _check_dates(stated_at=stated_at)
+    check_dates(stated_at=stated_at)
     at = at or timezone.now()
     estimate = QuantityEstimate(
         claim=claim,
@@ -619,7 +423,7 @@ def quantity_estimate_add(
         obj=claim,
         payload={
             "estimate": estimate.pk,
-            "amount": _audit_value(amount),
+            "amount": audit_value(amount),
             "unit": estimate.unit,
             "bound": bound,
             "source": estimate.source_label,
@@ -821,7 +625,7 @@ def claim_transition(
     if content:
         payload["changes"] = content
     if claim.publish_at is not None and decision == Decision.APPROVE:
-        payload["publish_at"] = _audit_value(claim.publish_at)
+        payload["publish_at"] = audit_value(claim.publish_at)
     audit_record(
         team=claim.team,
         actor=actor,
@@ -831,21 +635,12 @@ def claim_transition(
         at=at,
     )
     if decision in OUTBOX_EVENTS:
-        _outbox_enqueue(claim=claim, event_type=OUTBOX_EVENTS[decision])
+        claim_event.send(sender=Claim, claim=claim, event_type=OUTBOX_EVENTS[decision])
     transaction.on_commit(partial(_notify_review, review.pk))
     return claim
 
 
-def _outbox_enqueue(*, claim: Claim, event_type: str) -> None:
-    # Imported here: webhooks builds its payloads from the claims domain.
-    from provenance.publishing import webhooks
-
-    webhooks.outbox_enqueue(claim=claim, event_type=event_type)
-
-
 def _notify_review(review_id: int) -> None:
-    from provenance import tasks
-
     # Runs after commit: a broker outage must not turn a recorded decision into an
     # error (the publish's webhooks have the outbox; this e-mail is best effort).
     try:

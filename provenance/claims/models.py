@@ -1,0 +1,402 @@
+"""The claims domain: teams, entities, claims and what the team records about them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from provenance.claims.confidence import SCALE, ConfidenceLevel
+
+if TYPE_CHECKING:
+    pass
+from provenance.entities.models import Entity
+from provenance.teams.models import Team
+
+# --- Claims ---------------------------------------------------------------------------
+
+
+class Tag(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=60)
+    slug = models.SlugField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "slug"], name="tag_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class QuantityBound(models.TextChoices):
+    EXACT = "exact", "exactly"
+    AT_LEAST = "at_least", "at least"
+    AT_MOST = "at_most", "at most"
+    ABOUT = "about", "about"
+
+
+class ClaimQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> ClaimQuerySet:
+        return self.filter(team=team)
+
+    def published(self) -> ClaimQuerySet:
+        return self.filter(status__in=[ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED])
+
+    def in_review(self) -> ClaimQuerySet:
+        return self.filter(status=ClaimStatus.IN_REVIEW)
+
+    def search(self, text: str) -> ClaimQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(text__icontains=text) | Q(summary__icontains=text) | Q(slug=text)
+        )
+
+    def with_subject(self, entity_slug: str) -> ClaimQuerySet:
+        return self.filter(subjects__slug=entity_slug)
+
+    def about(self, entity: Entity) -> ClaimQuerySet:
+        """Claims that name the entity among their subjects."""
+        return self.filter(subjects=entity)
+
+    def with_tag(self, tag_slug: str) -> ClaimQuerySet:
+        return self.filter(tags__slug=tag_slug)
+
+    def with_current_confidence(self, at: datetime | None = None) -> ClaimQuerySet:
+        """Annotate the level in force at `at` (default now): see `in_force`."""
+        latest = ConfidenceAssessment.objects.filter(claim=OuterRef("pk")).in_force(
+            at or timezone.now()
+        )
+        rank = Case(
+            *[
+                When(current_confidence=band.key, then=Value(band.rank))
+                for band in SCALE
+            ],
+            default=Value(0),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(
+            current_confidence=Subquery(latest.values("level")[:1])
+        ).annotate(current_confidence_rank=rank)
+
+    # Counts as correlated subqueries, not JOIN + GROUP BY: with ORDER BY ... LIMIT
+    # the database computes them for the rows of one page only, and COUNT(*) for the
+    # paginator leaves them out.
+    def with_denial_count(self) -> ClaimQuerySet:
+        return self.annotate(
+            denial_count=_link_count(ClaimEvidence.objects.filter(stance=Stance.DENIES))
+        )
+
+    def with_evidence_count(self) -> ClaimQuerySet:
+        return self.annotate(evidence_count=_link_count(ClaimEvidence.objects.all()))
+
+    def updated_since(self, when: datetime) -> ClaimQuerySet:
+        return self.filter(updated_at__gte=when)
+
+
+def _link_count(links: models.QuerySet) -> Coalesce:
+    counted = (
+        links.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+class Claim(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="claims")
+    text = models.TextField(help_text="The claim as a single checkable statement.")
+    slug = models.SlugField(max_length=120)
+    summary = models.TextField(blank=True)
+    subjects = models.ManyToManyField(Entity, blank=True, related_name="claims")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    quantity_amount = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True
+    )
+    quantity_unit = models.CharField(max_length=60, blank=True)
+    quantity_bound = models.CharField(
+        max_length=10, choices=QuantityBound.choices, blank=True
+    )
+    first_appearance_source = models.CharField(
+        max_length=300, blank=True, help_text="Who first made the claim, and where."
+    )
+    first_appearance_entity = models.ForeignKey(
+        Entity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="first_appearances",
+    )
+    first_appearance_url = models.URLField(max_length=500, blank=True)
+    first_appearance_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Optimistic concurrency: every save is UPDATE ... WHERE version = v.
+    version = models.PositiveIntegerField(default=1)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, help_text="Embargo: publish automatically at this time."
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The time of the last publish or correct decision: publishers see the
+    # assessments, links and estimates recorded by then, nothing later (issue 12).
+    public_content_at = models.DateTimeField(null=True, blank=True, editable=False)
+    correction_note = models.TextField(blank=True)
+    retraction_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    history = HistoricalRecords(m2m_fields=[subjects, tags])
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "slug"], name="claim_slug_unique"),
+            models.CheckConstraint(
+                condition=Q(quantity_amount__isnull=True)
+                | ~Q(quantity_bound="") & ~Q(quantity_unit=""),
+                name="claim_quantity_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "status"]),
+            models.Index(
+                fields=["team", "-updated_at", "-id"], name="claim_team_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def get_absolute_url(self) -> str:
+        return reverse("provenance:claim-detail", args=[self.pk])
+
+    @property
+    def has_quantity(self) -> bool:
+        return self.quantity_amount is not None
+
+    @property
+    def public_cutoff(self) -> datetime | None:
+        """Publishers see what was recorded by this time; None: nothing is public."""
+        if self.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+            return None
+        return self.public_content_at
+
+    @property
+    def quantity_display(self) -> str:
+        return format_quantity(
+            self.quantity_amount, self.quantity_unit, self.quantity_bound
+        )
+
+
+def format_quantity(amount: Decimal | None, unit: str, bound: str) -> str:
+    """'at least 1,000 containers': the bound's words, the amount, the unit."""
+    if amount is None:
+        return ""
+    amount = amount.normalize()
+    text = f"{int(amount):,}" if amount == amount.to_integral() else f"{amount:,f}"
+    words = QuantityBound(bound).label if bound else ""
+    return f"{words} {text} {unit}".strip()
+
+
+class QuantityEstimate(models.Model):
+    """One source's figure for a claim's quantity; the team marks the one it uses."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="quantity_estimates"
+    )
+    amount = models.DecimalField(max_digits=20, decimal_places=4)
+    unit = models.CharField(max_length=60)
+    bound = models.CharField(max_length=10, choices=QuantityBound.choices)
+    source_label = models.CharField(max_length=300)
+    source_entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_url = models.URLField(max_length=500, blank=True)
+    stated_at = models.DateTimeField(null=True, blank=True)
+    is_current = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bound} {self.amount} {self.unit} ({self.source_label})"
+
+
+class ConfidenceAssessmentQuerySet(models.QuerySet):
+    def recorded_by(self, when: datetime) -> ConfidenceAssessmentQuerySet:
+        return self.filter(recorded_at__lte=when)
+
+    def effective_by(self, when: datetime) -> ConfidenceAssessmentQuerySet:
+        return self.filter(effective_at__lte=when)
+
+    def latest_first(self) -> ConfidenceAssessmentQuerySet:
+        return self.order_by("-effective_at", "-recorded_at", "-pk")
+
+    def in_force(self, at: datetime) -> ConfidenceAssessmentQuerySet:
+        """What "current confidence" means everywhere (page, list, API, exports):
+        the latest by effective_at among those speaking for a time up to `at`, ties
+        by recorded_at. One that speaks for the future is not in force yet.
+        `confidence_in_force` is the same rule over rows already loaded."""
+        return self.effective_by(at).latest_first()
+
+
+def confidence_in_force(
+    assessments: Iterable[ConfidenceAssessment], at: datetime
+) -> ConfidenceAssessment | None:
+    """`ConfidenceAssessmentQuerySet.in_force(at).first()` over loaded rows (the
+    exports and as-of views have them prefetched)."""
+    return max(
+        (a for a in assessments if a.effective_at <= at),
+        key=lambda a: (a.effective_at, a.recorded_at, a.pk),
+        default=None,
+    )
+
+
+class ConfidenceAssessment(models.Model):
+    """Append-only: a mistaken assessment is superseded by a new one, never edited."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="assessments"
+    )
+    level = models.CharField(max_length=24, choices=ConfidenceLevel.choices)
+    rationale = models.TextField()
+    evidence = models.ManyToManyField(
+        "evidence.EvidenceItem", blank=True, related_name="cited_by_assessments"
+    )
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    effective_at = models.DateTimeField(
+        default=timezone.now, help_text="The date this assessment speaks for."
+    )
+
+    objects = ConfidenceAssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["effective_at", "recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} ({self.effective_at:%Y-%m-%d})"
+
+
+class Relation(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"
+    CONTEXT = "context", "Context"
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts", "Asserts"
+    CONFIRMS = "confirms", "Confirms"
+    DENIES = "denies", "Denies"
+    DECLINES = "declines_to_comment", "Declines to comment"
+
+
+class ClaimEvidenceQuerySet(models.QuerySet):
+    def denials(self) -> ClaimEvidenceQuerySet:
+        return self.filter(stance=Stance.DENIES)
+
+    def linked_by(self, when: datetime) -> ClaimEvidenceQuerySet:
+        return self.filter(linked_at__lte=when)
+
+
+class ClaimEvidence(models.Model):
+    """A claim ↔ evidence link with its relation; a stance when it is a statement."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="evidence_links"
+    )
+    item = models.ForeignKey(
+        "evidence.EvidenceItem", on_delete=models.PROTECT, related_name="claim_links"
+    )
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    stance = models.CharField(max_length=24, choices=Stance.choices, blank=True)
+    note = models.TextField(blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClaimEvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["linked_at", "pk"]
+        verbose_name_plural = "claim evidence links"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "item"], name="claim_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.relation} {self.claim}"
+
+
+class Decision(models.TextChoices):
+    SUBMIT = "submit", "Submit for review"
+    APPROVE = "approve", "Approve"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    PUBLISH = "publish", "Publish"
+    CORRECT = "correct", "Correct"
+    RETRACT = "retract", "Retract"
+    EDIT = "edit", "Edit (sent back to review)"
+
+
+class Review(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    from_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    to_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    comment = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.by} at {self.at:%Y-%m-%d}"

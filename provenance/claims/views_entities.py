@@ -1,0 +1,34 @@
+"""An actor's page: the entity, the claims about it and its AIS evidence (a vessel's
+extracts, port calls and dark periods; a port's calls)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import (
+    require_safe,
+)
+
+from evidence.ais import selectors as ais_selectors
+from provenance.claims.models import Claim
+from provenance.entities import selectors as entity_selectors
+from provenance.teams import selectors as team_selectors
+
+
+@login_required
+@require_safe
+def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    team = team_selectors.require_team(request)
+    entity = entity_selectors.entity_for_page(team=team, slug=slug)
+    claims = Claim.objects.for_team(team).about(entity).order_by("-updated_at")[:50]
+    return render(
+        request,
+        "provenance/entity_detail.html",
+        {
+            "entity": entity,
+            "claims": claims,
+            # A vessel's extracts, port calls and dark periods; a port's calls.
+            "ais": ais_selectors.entity_ais(team=team, entity=entity),
+        },
+    )

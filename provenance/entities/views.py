@@ -1,0 +1,83 @@
+"""Web views: parse the request, call one selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import (
+    require_http_methods,
+    require_safe,
+)
+
+from provenance.entities import selectors as entity_selectors
+from provenance.entities import services as entity_services
+from provenance.entities.forms import EntityForm
+from provenance.entities.models import EntityKind
+from provenance.teams import selectors as team_selectors
+
+
+@login_required
+@require_safe
+def entity_list(request: HttpRequest) -> HttpResponse:
+    team = team_selectors.require_team(request)
+    kind = request.GET.get("kind", "")
+    if kind not in EntityKind.values:
+        kind = ""
+    entities = entity_selectors.entity_list(
+        team=team, text=request.GET.get("q", ""), kind=kind
+    )
+    page = Paginator(entities, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "provenance/entity_list.html",
+        {"page": page, "kinds": EntityKind.choices, "kind": kind},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def entity_create(request: HttpRequest) -> HttpResponse:
+    team = team_selectors.require_team(request)
+    form = EntityForm(
+        request.POST or None, team=team, initial={"kind": request.GET.get("kind")}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            entity = entity_services.entity_create(
+                team=team,
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"{entity.get_kind_display()} added.")
+            return redirect(entity)
+    return render(request, "provenance/entity_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def entity_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    team = team_selectors.require_team(request)
+    entity = entity_selectors.entity_for_page(team=team, slug=slug)
+    form = EntityForm(request.POST or None, instance=entity, team=team)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entity_services.entity_update(
+                entity_id=entity.pk, actor=request.user, **form.service_fields()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(entity)
+    return render(
+        request, "provenance/entity_form.html", {"form": form, "entity": entity}
+    )

@@ -1,0 +1,84 @@
+"""The claims domain: teams, entities, claims and what the team records about them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.db import models
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebSession(AbstractBaseSession):
+    """Django's database session, naming its signed-in user: the query that reads
+    the session brings the user and their teams along (identity.py). Deleting a
+    user ends their sessions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        from provenance.teams.sessions import SessionStore
+
+        return SessionStore
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", "Reporter"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def editors(self) -> MembershipQuerySet:
+        return self.filter(role__in=[Role.EDITOR, Role.ADMIN])
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REPORTER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.team} ({self.role})"
+
+    @property
+    def is_editor(self) -> bool:
+        return self.role in (Role.EDITOR, Role.ADMIN)
+
+
+def user_label(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user is not None else "system"

@@ -1,0 +1,35 @@
+"""Who may do what, and which review transitions exist: all access rules here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from provenance.teams.models import Membership, Role, Team
+
+
+def membership_for(user: Any, team: Team) -> Membership | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    cache = getattr(user, "_membership_cache", None)
+    if cache is None:
+        cache = {}
+        user._membership_cache = cache
+    if team.pk not in cache:
+        cache[team.pk] = Membership.objects.filter(user=user, team=team).first()
+    return cache[team.pk]
+
+
+def ensure_member(*, user: Any, team: Team) -> Membership:
+    membership = membership_for(user, team)
+    if membership is None:
+        raise PermissionDenied("You are not a member of this team.")
+    return membership
+
+
+def ensure_editor(*, user: Any, team: Team) -> Membership:
+    membership = ensure_member(user=user, team=team)
+    if membership.role not in (Role.EDITOR, Role.ADMIN):
+        raise PermissionDenied("Only editors may do this.")
+    return membership
