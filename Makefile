@@ -26,6 +26,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the rooms' import direction (pyproject.toml)
 
 check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
