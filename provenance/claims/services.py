@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -30,14 +31,16 @@ from provenance.claims.models import (
     Tag,
 )
 from provenance.claims.rules import (
-    COMMENT_REQUIRED,
     PUBLISHED_CONTENT_LOCKED,
+    WORKFLOW,
     EditConflict,
     InvalidTransition,
-    ensure_can_approve,
-    ensure_can_review,
-    ensure_not_embargoed,
-    target_status,
+    Transition,
+    Value,
+    ensure_content_editable,
+    ensure_decision_valid,
+    ensure_may_take,
+    transition_for,
 )
 from provenance.claims.signals import claim_event
 from provenance.common.writes import (
@@ -95,18 +98,38 @@ def _bump_version(claim: Claim, at: datetime) -> None:
     )
 
 
+@dataclass(frozen=True)
+class ContentChange:
+    """New content for a (locked) claim: the claim fields given, which of them
+    differ, and the subjects and tags when given and different."""
+
+    fields: Mapping[str, Any]
+    changed: list[str]
+    subjects: Sequence[Entity] | None
+    tag_names: Sequence[str] | None
+    subjects_changed: bool
+    tags_changed: bool
+
+    @property
+    def any(self) -> bool:
+        return bool(self.changed) or self.subjects_changed or self.tags_changed
+
+
+def _check_fields(fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
+
+
 def _apply_content(
     claim: Claim,
     *,
     fields: Mapping[str, Any],
     subjects: Sequence[Entity] | None,
     tag_names: Sequence[str] | None,
-) -> tuple[list[str], bool, bool]:
-    """Set the changed content fields on the (locked) claim; m2m are compared only.
-    Returns (changed field names, subjects changed, tags changed)."""
-    unknown = set(fields) - set(CLAIM_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
+) -> ContentChange:
+    """Set the changed content fields on the (locked) claim; m2m are compared only."""
+    _check_fields(fields)
     if subjects is not None:
         _check_same_team(claim.team, subjects)
     check_dates(first_appearance_at=fields.get("first_appearance_at"))
@@ -115,34 +138,31 @@ def _apply_content(
         setattr(claim, name, fields[name])
     old_subjects = set(claim.subjects.values_list("pk", flat=True))
     old_tags = set(claim.tags.values_list("name", flat=True))
-    subjects_changed = subjects is not None and {s.pk for s in subjects} != old_subjects
-    tags_changed = (
-        tag_names is not None
-        and {n.strip() for n in tag_names if n.strip()} != old_tags
+    return ContentChange(
+        fields=fields,
+        changed=changed,
+        subjects=subjects,
+        tag_names=tag_names,
+        subjects_changed=subjects is not None
+        and {s.pk for s in subjects} != old_subjects,
+        tags_changed=tag_names is not None
+        and {n.strip() for n in tag_names if n.strip()} != old_tags,
     )
-    return changed, subjects_changed, tags_changed
 
 
-def _content_payload(
-    claim: Claim,
-    *,
-    fields: Mapping[str, Any],
-    changed: Sequence[str],
-    subjects: Sequence[Entity] | None,
-    tag_names: Sequence[str] | None,
-    subjects_changed: bool,
-    tags_changed: bool,
-) -> dict[str, Any]:
+def _write_content(claim: Claim, content: ContentChange) -> dict[str, Any]:
     """Write the m2m changes (after the claim's save) and describe them for audit."""
-    if subjects_changed:
-        claim.subjects.set(subjects)
-    if tags_changed:
-        claim.tags.set(tags_from_names(team=claim.team, names=tag_names))
-    payload: dict[str, Any] = {k: audit_value(fields[k]) for k in changed}
-    if subjects_changed:
-        payload["subjects"] = [s.pk for s in subjects]
-    if tags_changed:
-        payload["tags"] = sorted(tag_names)
+    if content.subjects_changed:
+        claim.subjects.set(content.subjects)
+    if content.tags_changed:
+        claim.tags.set(tags_from_names(team=claim.team, names=content.tag_names))
+    payload: dict[str, Any] = {
+        k: audit_value(content.fields[k]) for k in content.changed
+    }
+    if content.subjects_changed:
+        payload["subjects"] = [s.pk for s in content.subjects]
+    if content.tags_changed:
+        payload["tags"] = sorted(content.tag_names)
     return payload
 
 
@@ -162,9 +182,7 @@ def claim_create(
 ) -> Claim:
     """Create a draft claim authored by the actor. `at` back-dates the record (demo)."""
     ensure_member(user=actor, team=team)
-    unknown = set(fields) - set(CLAIM_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
+    _check_fields(fields)
     _check_same_team(team, subjects)
     at = at or timezone.now()
     claim = Claim(
@@ -215,12 +233,11 @@ def claim_update(
 
     Compare-and-swap on `version` (UPDATE ... WHERE version = v): a stale form raises
     EditConflict instead of overwriting. Editing an approved claim sends it back to
-    review. A published claim is refused (InvalidTransition): its public content
-    changes only through a correction (`claim_correct`), a reviewed decision.
+    review (the `edit` row of `rules.WORKFLOW`). A published claim is refused
+    (InvalidTransition): its public content changes only through a correction
+    (`claim_correct`), a reviewed decision.
     """
-    unknown = set(fields) - set(CLAIM_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
+    _check_fields(fields)
     claim = Claim.objects.select_related("team").get(pk=claim_id)
     ensure_member(user=actor, team=claim.team)
     swapped = Claim.objects.filter(pk=claim_id, version=expected_version).update(
@@ -232,47 +249,22 @@ def claim_update(
             "see their changes, then make yours again."
         )
     claim.refresh_from_db()
-    if claim.status == ClaimStatus.PUBLISHED:
-        raise InvalidTransition(PUBLISHED_CONTENT_LOCKED)
-    if claim.status == ClaimStatus.RETRACTED:
-        raise ValueError("A retracted claim can no longer be edited.")
+    ensure_content_editable(claim)
     at = at or timezone.now()
-    changed, subjects_changed, tags_changed = _apply_content(
+    content = _apply_content(
         claim, fields=fields, subjects=subjects, tag_names=tag_names
     )
-    update_fields = [*changed, "version", "updated_at", "last_edited_by"]
+    update_fields = [*content.changed, "version", "updated_at", "last_edited_by"]
     status_before = claim.status
-    if claim.status == ClaimStatus.APPROVED and (
-        changed or subjects_changed or tags_changed
-    ):
-        claim.status = ClaimStatus.IN_REVIEW
-        claim.publish_at = None
-        update_fields += ["status", "publish_at"]
-        Review.objects.create(
-            claim=claim,
-            decision=Decision.EDIT,
-            from_status=status_before,
-            to_status=claim.status,
-            comment=reason or "Edited after approval; needs review again.",
-            by=actor,
-            at=at,
-        )
+    edit = WORKFLOW[Decision.EDIT]
+    if claim.status in edit.sources and content.any:
+        ensure_may_take(transition=edit, user=actor, claim=claim)
+        _, entered = _enter(edit, claim, actor=actor, comment=reason, at=at)
+        update_fields += entered
     claim.last_edited_by = actor
     claim.updated_at = at
-    claim.full_clean()
-    claim._history_user = actor
-    claim._history_date = at
-    claim._change_reason = reason[:100]
-    claim.save(update_fields=update_fields)
-    payload = _content_payload(
-        claim,
-        fields=fields,
-        changed=changed,
-        subjects=subjects,
-        tag_names=tag_names,
-        subjects_changed=subjects_changed,
-        tags_changed=tags_changed,
-    )
+    _save(claim, actor=actor, at=at, reason=reason, update_fields=update_fields)
+    payload = _write_content(claim, content)
     if reason:
         payload["reason"] = reason
     if claim.status != status_before:
@@ -281,6 +273,18 @@ def claim_update(
         team=claim.team, actor=actor, action="claim.update", obj=claim, payload=payload
     )
     return claim
+
+
+def _save(
+    claim: Claim, *, actor: Any, at: datetime, reason: str, update_fields: list[str]
+) -> None:
+    """Validate and save the named fields, with the history record's who, when and
+    why."""
+    claim.full_clean()
+    claim._history_user = actor
+    claim._history_date = at
+    claim._change_reason = reason[:100]
+    claim.save(update_fields=update_fields)
 
 
 # --- Confidence and quantities ------------------------------------------------------
@@ -308,23 +312,8 @@ def confidence_assess(
     if not rationale.strip():
         raise ValidationError({"rationale": "Say why: a rationale is required."})
     check_dates(effective_at=effective_at)
-    linked = set(
-        claim.evidence_links.filter(item_id__in=evidence_ids).values_list(
-            "item_id", flat=True
-        )
-    )
-    unlinked = sorted(set(evidence_ids) - linked)
-    if unlinked:
-        raise ValidationError(
-            {"evidence": f"Evidence {unlinked} is not linked to this claim."}
-        )
-    supersedes = None
-    if supersedes_id is not None:
-        supersedes = claim.assessments.filter(pk=supersedes_id).first()
-        if supersedes is None:
-            raise ValidationError(
-                {"supersedes": "Only an assessment of this claim can be superseded."}
-            )
+    linked = _cited_evidence(claim, evidence_ids)
+    supersedes = _superseded(claim, supersedes_id)
     at = at or timezone.now()
     assessment = ConfidenceAssessment(
         claim=claim,
@@ -355,6 +344,32 @@ def confidence_assess(
         at=at,
     )
     return assessment
+
+
+def _cited_evidence(claim: Claim, evidence_ids: Sequence[int]) -> set[int]:
+    """The cited items, each of which must be linked to the claim already."""
+    linked = set(
+        claim.evidence_links.filter(item_id__in=evidence_ids).values_list(
+            "item_id", flat=True
+        )
+    )
+    unlinked = sorted(set(evidence_ids) - linked)
+    if unlinked:
+        raise ValidationError(
+            {"evidence": f"Evidence {unlinked} is not linked to this claim."}
+        )
+    return linked
+
+
+def _superseded(claim: Claim, supersedes_id: int | None) -> ConfidenceAssessment | None:
+    if supersedes_id is None:
+        return None
+    supersedes = claim.assessments.filter(pk=supersedes_id).first()
+    if supersedes is None:
+        raise ValidationError(
+            {"supersedes": "Only an assessment of this claim can be superseded."}
+        )
+    return supersedes
 
 
 @transaction.atomic
@@ -404,16 +419,7 @@ def quantity_estimate_add(
         claim.quantity_estimates.filter(is_current=True).update(is_current=False)
     estimate.save()
     if make_current:
-        claim_update(
-            claim_id=claim.pk,
-            actor=actor,
-            expected_version=claim.version,
-            reason=f"Quantity revised from {source_label}",
-            at=at,
-            quantity_amount=amount,
-            quantity_unit=estimate.unit,
-            quantity_bound=bound,
-        )
+        _make_current(claim, estimate, actor=actor, at=at, source_label=source_label)
     else:
         _bump_version(claim, at)
     audit_record(
@@ -432,6 +438,28 @@ def quantity_estimate_add(
         at=at,
     )
     return estimate
+
+
+def _make_current(
+    claim: Claim,
+    estimate: QuantityEstimate,
+    *,
+    actor: Any,
+    at: datetime,
+    source_label: str,
+) -> None:
+    """Revise the claim's quantity to the estimate: an edit like any other (back to
+    review when approved), on the version just locked."""
+    claim_update(
+        claim_id=claim.pk,
+        actor=actor,
+        expected_version=claim.version,
+        reason=f"Quantity revised from {source_label}",
+        at=at,
+        quantity_amount=estimate.amount,
+        quantity_unit=estimate.unit,
+        quantity_bound=estimate.bound,
+    )
 
 
 # --- Evidence links -------------------------------------------------------------------
@@ -492,13 +520,6 @@ def evidence_attach(
 
 # --- Review workflow ------------------------------------------------------------------
 
-# What publishers are told, by decision (the outbox of issue 7).
-OUTBOX_EVENTS: dict[str, str] = {
-    Decision.PUBLISH: "claim.published",
-    Decision.CORRECT: "claim.corrected",
-    Decision.RETRACT: "claim.retracted",
-}
-
 
 @transaction.atomic
 def claim_transition(
@@ -512,7 +533,8 @@ def claim_transition(
     changes: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Claim:
-    """Move a claim one step along the review workflow (`rules.ALLOWED_TRANSITIONS`).
+    """Move a claim one step along the review workflow: the decision's row of
+    `rules.WORKFLOW` says every rule, this drives it.
 
     Locks the claim row, then refuses with EditConflict (the claim is no longer at
     `expected_version`, the version the decision was made on), InvalidTransition
@@ -520,7 +542,7 @@ def claim_transition(
     eyes) or ValidationError (missing comment, embargo in the past). Writes one
     Review row, a history record and an audit event, bumps `version` (a form opened
     before the decision then gets EditConflict), writes the publishers' outbox event
-    for publish/correct/retract in the same transaction, and notifies people only on
+    (the row's `outbox_event`) in the same transaction, and notifies people only on
     commit.
 
     `expected_version` is required from people (web, API, admin); None skips the
@@ -543,89 +565,50 @@ def claim_transition(
             f"{expected_version}, it is now version {claim.version}). Reload it and "
             "decide on what it says now."
         )
-    to_status = target_status(claim=claim, decision=decision)
-    ensure_can_review(user=actor, claim=claim, decision=decision)
+    transition = transition_for(claim=claim, decision=decision)
+    ensure_may_take(transition=transition, user=actor, claim=claim)
     comment = comment.strip()
-    if decision in COMMENT_REQUIRED and not comment:
-        raise ValidationError({"comment": COMMENT_REQUIRED[decision]})
     changes = dict(changes or {})
-    if changes and decision != Decision.CORRECT:
-        raise ValueError("Only a correction changes the content.")
     now = timezone.now()
-    update_fields = ["status", "version", "updated_at"]
-    if decision == Decision.APPROVE:
-        ensure_can_approve(claim=claim)
-        if publish_at is not None and publish_at <= now:
-            raise ValidationError({"publish_at": "An embargo must end in the future."})
-        claim.publish_at = publish_at
-        update_fields.append("publish_at")
-    elif publish_at is not None:
-        raise ValidationError({"publish_at": "Only an approval sets an embargo."})
-    if decision == Decision.REQUEST_CHANGES:
-        claim.publish_at = None
-        update_fields.append("publish_at")
-    if decision == Decision.PUBLISH:
-        ensure_not_embargoed(claim=claim, now=now)
-    at = at or now
-    content: dict[str, Any] = {}
-    if decision == Decision.PUBLISH:
-        claim.published_at = at
-        claim.public_content_at = at
-        update_fields += ["published_at", "public_content_at"]
-    elif decision == Decision.CORRECT:
-        subjects = changes.pop("subjects", None)
-        tag_names = changes.pop("tag_names", None)
-        changed, subjects_changed, tags_changed = _apply_content(
-            claim, fields=changes, subjects=subjects, tag_names=tag_names
-        )
-        if changed or subjects_changed or tags_changed:
-            claim.last_edited_by = actor
-            update_fields += [*changed, "last_edited_by"]
-        claim.correction_note = comment
-        claim.public_content_at = at
-        update_fields += ["correction_note", "public_content_at"]
-    elif decision == Decision.RETRACT:
-        claim.retraction_reason = comment
-        update_fields.append("retraction_reason")
-    from_status = claim.status
-    review = Review.objects.create(
+    ensure_decision_valid(
+        transition=transition,
         claim=claim,
-        decision=decision,
-        from_status=from_status,
-        to_status=to_status,
         comment=comment,
-        by=actor,
-        at=at,
+        publish_at=publish_at,
+        changes=changes,
+        now=now,
     )
-    claim.status = to_status
+    at = at or now
+    content = (
+        _correction(claim, changes, actor=actor) if transition.changes_content else None
+    )
+    from_status = claim.status
+    review, update_fields = _enter(
+        transition, claim, actor=actor, comment=comment, at=at, publish_at=publish_at
+    )
+    if content is not None and content.any:
+        update_fields += [*content.changed, "last_edited_by"]
     claim.version += 1
     claim.updated_at = max(at, claim.updated_at)
-    claim.full_clean()
-    claim._history_user = actor
-    claim._history_date = at
-    claim._change_reason = f"{Decision(decision).label}: {comment}"[:100]
-    claim.save(update_fields=update_fields)
-    if decision == Decision.CORRECT:
-        content = _content_payload(
-            claim,
-            fields=changes,
-            changed=changed,
-            subjects=subjects,
-            tag_names=tag_names,
-            subjects_changed=subjects_changed,
-            tags_changed=tags_changed,
-        )
+    _save(
+        claim,
+        actor=actor,
+        at=at,
+        reason=f"{Decision(decision).label}: {comment}",
+        update_fields=[*update_fields, "version", "updated_at"],
+    )
     payload: dict[str, Any] = {
         "review": review.pk,
         "decision": decision,
-        "status": [from_status, to_status],
+        "status": [from_status, transition.target],
         "comment": comment,
         "version": claim.version,
     }
-    if content:
-        payload["changes"] = content
-    if claim.publish_at is not None and decision == Decision.APPROVE:
-        payload["publish_at"] = audit_value(claim.publish_at)
+    if content is not None and (changed := _write_content(claim, content)):
+        payload["changes"] = changed
+    for field, source in transition.sets:
+        if source == Value.EMBARGO and getattr(claim, field) is not None:
+            payload[field] = audit_value(getattr(claim, field))
     audit_record(
         team=claim.team,
         actor=actor,
@@ -634,10 +617,56 @@ def claim_transition(
         payload=payload,
         at=at,
     )
-    if decision in OUTBOX_EVENTS:
-        claim_event.send(sender=Claim, claim=claim, event_type=OUTBOX_EVENTS[decision])
+    if transition.outbox_event:
+        claim_event.send(sender=Claim, claim=claim, event_type=transition.outbox_event)
     transaction.on_commit(partial(_notify_review, review.pk))
     return claim
+
+
+def _correction(claim: Claim, changes: dict[str, Any], *, actor: Any) -> ContentChange:
+    """Set a correction's new content on the claim; whoever changes it is its last
+    editor."""
+    subjects = changes.pop("subjects", None)
+    tag_names = changes.pop("tag_names", None)
+    content = _apply_content(
+        claim, fields=changes, subjects=subjects, tag_names=tag_names
+    )
+    if content.any:
+        claim.last_edited_by = actor
+    return content
+
+
+def _enter(
+    transition: Transition,
+    claim: Claim,
+    *,
+    actor: Any,
+    comment: str,
+    at: datetime,
+    publish_at: datetime | None = None,
+) -> tuple[Review, list[str]]:
+    """Take the transition on the locked claim: set the fields its row sets and its
+    target status, and write the Review row. The only place a claim's status is
+    assigned. Returns the Review and the fields to save; the caller saves."""
+    values = {
+        Value.AT: at,
+        Value.COMMENT: comment,
+        Value.EMBARGO: publish_at,
+        Value.CLEARED: None,
+    }
+    for field, source in transition.sets:
+        setattr(claim, field, values[source])
+    review = Review.objects.create(
+        claim=claim,
+        decision=transition.decision,
+        from_status=claim.status,
+        to_status=transition.target,
+        comment=comment or transition.default_comment,
+        by=actor,
+        at=at,
+    )
+    claim.status = transition.target
+    return review, ["status", *(field for field, _ in transition.sets)]
 
 
 def _notify_review(review_id: int) -> None:

@@ -33,10 +33,10 @@ from provenance.claims.forms import (
 )
 from provenance.claims.models import Claim, Decision
 from provenance.claims.rules import (
-    ALLOWED_TRANSITIONS,
     EditConflict,
     InvalidTransition,
     approval_blockers,
+    decision_choices,
     is_own_work,
 )
 from provenance.claims.timeline import render_timeline_svg
@@ -249,9 +249,7 @@ def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ReviewDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[(d, Decision(d).label) for d in ALLOWED_TRANSITIONS]
-    )
+    decision = forms.ChoiceField(choices=decision_choices)
     # The claim version the editor decided on: a decision on an older one is refused.
     version = forms.IntegerField(min_value=1)
     comment = forms.CharField(required=False, max_length=5000)

@@ -13,21 +13,20 @@ from provenance.teams import rules as team_rules
 
 register = template.Library()
 
-# Decisions shown as buttons, and whether they take a comment the service requires.
-_COMMENTED = set(rules.COMMENT_REQUIRED)
-
 
 @register.inclusion_tag("provenance/_review_actions.html", takes_context=True)
 def review_actions(context: template.Context, claim: Claim) -> dict[str, Any]:
     request = context["request"]
     decisions = rules.allowed_decisions(user=request.user, claim=claim)
+    # Buttons, with what their row of the workflow asks for besides the version.
     return {
         "claim": claim,
         "decisions": [
             {
                 "value": decision,
                 "label": Decision(decision).label,
-                "needs_comment": decision in _COMMENTED,
+                "needs_comment": bool(rules.WORKFLOW[decision].comment_required),
+                "takes_embargo": rules.WORKFLOW[decision].takes_embargo,
             }
             for decision in decisions
         ],
