@@ -1,4 +1,4 @@
-"""Tests for evidence.images.process: pure functions, no Django needed.
+"""Tests for evidence.images (process and its steps): pure, no Django needed.
 
 Fixtures come from tests/data/images/make_fixtures.py; bombs and damaged files
 that would be large or only interesting in one test are built here in tmp_path.
@@ -19,15 +19,16 @@ import pytest
 from PIL import Image, ImageCms
 from PIL.TiffImagePlugin import IFDRational
 
-from evidence.images.process import (
-    C2PA_READ_SETTINGS,
-    NEAR_DUPLICATE_THRESHOLD,
+from evidence.images.credentials import C2PA_READ_SETTINGS
+from evidence.images.exif import (
     GpsPosition,
-    ImageRejected,
     capture_time,
     exif_to_json,
     gps_position,
-    hamming,
+)
+from evidence.images.phash import NEAR_DUPLICATE_THRESHOLD, hamming
+from evidence.images.process import (
+    ImageRejected,
     inspect_image,
     near_duplicates,
     process_image,
