@@ -98,8 +98,8 @@ from provenance.claims.models import (  # noqa: E402
     format_quantity,
 )
 from provenance.entities.models import Entity  # noqa: E402
-from provenance.publishing import exports  # noqa: E402
 from provenance.publishing.api.throttling import PublisherKeyThrottle  # noqa: E402
+from provenance.publishing.exports.queries import ITEM_COLUMNS  # noqa: E402
 from provenance.publishing.keys import publisher_create  # noqa: E402
 from provenance.teams.models import Team  # noqa: E402
 
@@ -463,7 +463,7 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
             "linked_at",
             "item_id",
             # The same item columns the export reads, so both sides fetch alike.
-            *[f"item__{f}" for f in exports.ITEM_COLUMNS],
+            *[f"item__{f}" for f in ITEM_COLUMNS],
             "item__image__thumbnail",
             "item__ais__id",
             "item__ais__source_format",

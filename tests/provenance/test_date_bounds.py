@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from provenance.claims import selectors, services
 from provenance.claims.models import Claim, QuantityEstimate
-from provenance.publishing import exports
+from provenance.publishing.exports import builders, queries
 from tests.factories import (
     AssessmentFactory,
     ClaimEvidenceFactory,
@@ -257,8 +257,8 @@ def test_page_api_and_exports_agree_on_the_confidence_in_force(
     listed = reporter_client.get(reverse("provenance:claim-list"))
     assert [c.current_confidence for c in listed.context["page"]] == ["likely"]
     assert selectors.current_assessment(claim).level == "likely"
-    loaded = exports.with_export_relations(
+    loaded = queries.with_export_relations(
         Claim.objects.filter(pk=claim.pk), public=True
     ).get()
-    export = exports.claim_export(loaded, public=True, urls=exports.ExportUrls())
+    export = builders.claim_export(loaded, public=True, urls=builders.ExportUrls())
     assert export.confidence.level == "likely"

@@ -6,7 +6,15 @@ from django.utils import timezone
 from prov.model import ProvDocument
 
 from provenance.claims.models import Claim
-from provenance.publishing import exports
+from provenance.publishing.exports import (
+    builders,
+    bundles,
+    claimreview,
+    native,
+    prov,
+    queries,
+    shapes,
+)
 from tests.factories import AssessmentFactory
 from tests.provenance.api.helpers import made_public, published, rich_claim
 
@@ -16,16 +24,16 @@ URLS_BASE = "https://provenance.example.org"
 
 
 def _export(claim, *, public=True):
-    loaded = exports.with_export_relations(
+    loaded = queries.with_export_relations(
         Claim.objects.filter(pk=claim.pk), public=public
     ).get()
-    return exports.claim_export(
-        loaded, public=public, urls=exports.ExportUrls(URLS_BASE)
+    return builders.claim_export(
+        loaded, public=public, urls=builders.ExportUrls(URLS_BASE)
     )
 
 
 def test_claim_review_has_the_required_and_recommended_fields(team):
-    review = exports.claim_review(_export(rich_claim(team)))
+    review = claimreview.claim_review(_export(rich_claim(team)))
     assert review["@context"] == "https://schema.org"
     assert review["@type"] == "ClaimReview"
     # Required.
@@ -69,19 +77,19 @@ def test_rating_follows_the_assessment_in_force_not_the_last_recorded(team):
         claim=claim, level="almost_certain", effective_at=now - timedelta(days=9)
     )
     made_public(claim)
-    rating = exports.claim_review(_export(claim))["reviewRating"]
+    rating = claimreview.claim_review(_export(claim))["reviewRating"]
     assert (rating["alternateName"], rating["ratingValue"]) == ("Unlikely", 3)
 
 
 def test_claim_review_of_an_unassessed_claim_still_names_a_rating(team):
-    rating = exports.claim_review(_export(published(team)))["reviewRating"]
+    rating = claimreview.claim_review(_export(published(team)))["reviewRating"]
     assert rating == {"@type": "Rating", "alternateName": "Not assessed"}
 
 
 def test_prov_json_loads_back_with_the_prov_reader(team):
     claim = rich_claim(team)
-    urls = exports.ExportUrls(URLS_BASE)
-    text = exports.prov_json(_export(claim), urls=urls)
+    urls = builders.ExportUrls(URLS_BASE)
+    text = prov.prov_json(_export(claim), urls=urls)
     document = ProvDocument.deserialize(content=text, format="json")
     ns = f"{URLS_BASE}/api/v1/"
     ids = {r.identifier.uri for r in document.get_records() if r.identifier}
@@ -99,26 +107,26 @@ def test_prov_json_loads_back_with_the_prov_reader(team):
 
 
 def test_native_json_keeps_keys_and_order_stable(team):
-    full = orjson.loads(exports.native_bytes(_export(rich_claim(team))))
-    bare = orjson.loads(exports.native_bytes(_export(published(team))))
+    full = orjson.loads(native.native_bytes(_export(rich_claim(team))))
+    bare = orjson.loads(native.native_bytes(_export(published(team))))
     assert list(full) == list(bare)
-    assert list(full) == list(exports.ClaimExport.__dataclass_fields__)
+    assert list(full) == list(shapes.ClaimExport.__dataclass_fields__)
     assert bare["quantity"] is None
     assert bare["confidence"] is None
     assert bare["evidence"] == []
 
 
 def test_datetimes_are_utc_with_z(team):
-    data = orjson.loads(exports.native_bytes(_export(published(team))))
+    data = orjson.loads(native.native_bytes(_export(published(team))))
     assert data["created_at"].endswith("Z")
 
 
 def test_bundle_payload_has_claims_heads_and_time(team):
     rich_claim(team)
-    payload = exports.bundle_payload(
+    payload = bundles.bundle_payload(
         claims=Claim.objects.filter(team=team),
         public=True,
-        urls=exports.ExportUrls(),
+        urls=builders.ExportUrls(),
         teams=[team],
     )
     assert payload["kind"] == "provenance.bundle"

@@ -7,7 +7,8 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from provenance.claims.models import Claim
-from provenance.publishing import exports, signing
+from provenance.publishing import signing
+from provenance.publishing.exports import builders, bundles
 from tests.provenance.api.helpers import make_publisher, rich_claim
 
 pytestmark = pytest.mark.django_db
@@ -15,10 +16,10 @@ pytestmark = pytest.mark.django_db
 
 def _bundle(team) -> bytes:
     rich_claim(team)
-    payload = exports.bundle_payload(
+    payload = bundles.bundle_payload(
         claims=Claim.objects.filter(team=team),
         public=True,
-        urls=exports.ExportUrls(),
+        urls=builders.ExportUrls(),
         teams=[team],
     )
     return signing.bundle_bytes(signing.sign_bundle(payload))

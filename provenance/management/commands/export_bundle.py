@@ -4,7 +4,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from provenance.publishing import exports, signing
+from provenance.publishing import signing
+from provenance.publishing.exports.builders import ExportUrls
+from provenance.publishing.exports.bundles import bundle_payload
+from provenance.publishing.exports.queries import readable_claims
 from provenance.publishing.models import Publisher
 from provenance.teams.models import Team
 
@@ -28,18 +31,18 @@ class Command(BaseCommand):
             publisher = Publisher.objects.filter(pk=options["publisher"]).first()
             if publisher is None:
                 raise CommandError("No such publisher.")
-            claims = exports.readable_claims(publisher=publisher)
+            claims = readable_claims(publisher=publisher)
             teams = list(publisher.teams.all())
         else:
             team = Team.objects.filter(slug=options["team"]).first()
             if team is None:
                 raise CommandError("No such team.")
-            claims = exports.readable_claims(team=team).published()
+            claims = readable_claims(team=team).published()
             teams = [team]
-        payload = exports.bundle_payload(
+        payload = bundle_payload(
             claims=claims,
             public=True,
-            urls=exports.ExportUrls(options["base_url"]),
+            urls=ExportUrls(options["base_url"]),
             teams=teams,
         )
         body = signing.bundle_bytes(signing.sign_bundle(payload))

@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework.renderers import BaseRenderer
 
-from provenance.publishing.exports import native_bytes
+from provenance.publishing.exports.native import native_bytes
 
 
 class ORJSONRenderer(BaseRenderer):

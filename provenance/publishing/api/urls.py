@@ -2,13 +2,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from provenance.publishing.api.claim_views import ClaimViewSet
+from provenance.publishing.api.evidence_views import EntityViewSet, EvidenceViewSet
 from provenance.publishing.api.views import (
     ApiDocsView,
     BundleExportView,
     ClaimsExportView,
-    ClaimViewSet,
-    EntityViewSet,
-    EvidenceViewSet,
 )
 
 # No format-suffix routes (claims.json): the handlers take no `format` argument, so

@@ -8,7 +8,7 @@ from django.utils import timezone
 from provenance.audit.models import AuditEvent
 from provenance.claims.models import Claim
 from provenance.publishing.api.throttling import WindowThrottle
-from provenance.publishing.exports import SCHEMA_VERSION
+from provenance.publishing.exports.shapes import SCHEMA_VERSION
 from tests.factories import ClaimFactory, EntityFactory
 from tests.provenance.api.helpers import (
     INTERNAL_NOTE,

@@ -1,0 +1,334 @@
+"""/api/v1/claims/: read claims as exports (native JSON, ClaimReview, PROV), and
+team members' writes through the claims services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from provenance.audit.caching import PAGE_TTL_SECONDS, page_key
+from provenance.claims import selectors, services
+from provenance.claims.models import Claim
+from provenance.common.dates import AS_OF_MESSAGE, is_sane_moment
+from provenance.publishing.api.authentication import is_publisher
+from provenance.publishing.api.base import (
+    UPDATED_SINCE,
+    ApiView,
+    export_urls,
+    parse_when,
+)
+from provenance.publishing.api.etags import ETagMixin, body_etag
+from provenance.publishing.api.outputs import AssessmentOut, ClaimOut
+from provenance.publishing.api.pagination import UpdatedCursorPagination
+from provenance.publishing.api.permissions import (
+    IsMemberOrReadingPublisher,
+    IsTeamMember,
+)
+from provenance.publishing.api.renderers import JSONLDRenderer, ORJSONRenderer
+from provenance.publishing.api.serializers import (
+    AssessmentIn,
+    ClaimUpdateIn,
+    ClaimWriteIn,
+    DecisionIn,
+)
+from provenance.publishing.exports.builders import (
+    assessment_out,
+    claim_export,
+    claim_export_as_of,
+)
+from provenance.publishing.exports.claimreview import claim_review
+from provenance.publishing.exports.prov import prov_json
+from provenance.publishing.exports.queries import (
+    readable_claims,
+    with_export_relations,
+)
+from provenance.publishing.exports.shapes import ClaimExport
+from provenance.teams.models import Team
+
+AS_OF = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description=(
+        "Show the claim as the team's record stood at the end of this date (UTC), "
+        "as on the web page; a datetime is taken as given. Publishers get 404 if "
+        "the claim was not published then."
+    ),
+)
+AXIS = OpenApiParameter(
+    "axis",
+    OpenApiTypes.STR,
+    enum=["recorded", "happened"],
+    description=(
+        "With as_of: 'recorded' (default) counts what had been recorded by then; "
+        "'happened' counts evidence by when it happened and assessments by the "
+        "date they speak for."
+    ),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List claims",
+        description=(
+            "Publishers: published and retracted claims of granted teams. Members: "
+            "every claim of their team. Cursor-paginated, newest change first."
+        ),
+        parameters=[UPDATED_SINCE],
+    ),
+    retrieve=extend_schema(summary="One claim", parameters=[AS_OF, AXIS]),
+    create=extend_schema(
+        summary="Create a draft claim (team members)",
+        request=ClaimWriteIn,
+        responses={201: ClaimOut},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a claim (team members)",
+        description="Optimistic concurrency: a stale `version` answers 409.",
+        request=ClaimUpdateIn,
+        responses={200: ClaimOut, 409: OpenApiResponse(description="Edit conflict")},
+    ),
+)
+class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
+    """Claims with quantity, confidence history, evidence, statements and denials."""
+
+    permission_classes = [IsMemberOrReadingPublisher]
+    pagination_class = UpdatedCursorPagination
+    serializer_class = ClaimOut
+    queryset = Claim.objects.none()  # for the schema; real rows come from claim_scope
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        claims, public = self.claim_scope()
+        return with_export_relations(self.updated_since(claims), public=public)
+
+    def _export(self, claim: Claim, **kwargs: Any) -> ClaimExport:
+        return claim_export(
+            claim,
+            public=is_publisher(self.request),
+            urls=export_urls(self.request),
+            **kwargs,
+        )
+
+    def _member_answer(self, team: Team, claim: Claim, **kwargs: Any) -> Response:
+        """The claim as a member reads it after a write, loaded afresh."""
+        fresh = with_export_relations(readable_claims(team=team), public=False).get(
+            pk=claim.pk
+        )
+        return Response(self._export(fresh), **kwargs)
+
+    def list(self, request: Request) -> Response:
+        public = is_publisher(request)
+        key = None
+        if public:
+            # What a publisher reads changes only with its teams' audit chains.
+            key = page_key(
+                "api-claims",
+                request.auth.pk,
+                sorted(request.auth.team_heads.items()),
+                request.get_full_path(),
+            )
+            hit = cache.get(key)
+            if hit is not None:
+                body, etag = hit
+                response = HttpResponse(body, content_type="application/json")
+                response["ETag"] = etag
+                return response
+        page = self.paginate_queryset(self.get_queryset())
+        urls = export_urls(request)
+        data = [claim_export(c, public=public, urls=urls) for c in page]
+        response = self.get_paginated_response(data)
+        if key is not None:
+            # Cache the bytes and their ETag: unpickling thousands of export
+            # dataclasses costs more than building them, hashing the body nearly so.
+            body = ORJSONRenderer().render(response.data)
+            cache.set(key, (body, body_etag(body)), PAGE_TTL_SECONDS)
+        return response
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        raw = request.query_params.get("as_of")
+        if raw is None:
+            return Response(self._export(get_object_or_404(self.get_queryset(), pk=pk)))
+        claims, public = self.claim_scope()
+        # Prefetched into the managers: claim_as_of reads claim.evidence_links.all().
+        claim = get_object_or_404(
+            with_export_relations(claims, public=public, to_attr=False), pk=pk
+        )
+        try:
+            day = parse_date(raw)
+        except ValueError:
+            day = None  # well-formed but impossible: parse_when says why
+        when = selectors.end_of_day(day) if day else parse_when(raw, name="as_of")
+        if not is_sane_moment(when, now=timezone.now() + timedelta(days=1)):
+            raise ValidationError({"as_of": [AS_OF_MESSAGE]})
+        axis = request.query_params.get("axis", "recorded")
+        if axis not in selectors.AXES:
+            raise ValidationError({"axis": f"One of {', '.join(selectors.AXES)}."})
+        state = selectors.claim_as_of(claim=claim, when=when, axis=axis)
+        export = claim_export_as_of(
+            claim, state=state, public=public, urls=export_urls(request)
+        )
+        if export is None:
+            raise Http404("The claim was not published at that time.")
+        return Response(export)
+
+    def create(self, request: Request) -> Response:
+        team = self.team()
+        serializer = ClaimWriteIn(data=request.data, context={"team": team})
+        serializer.is_valid(raise_exception=True)
+        try:
+            claim = services.claim_create(
+                team=team, actor=request.user, **serializer.service_fields()
+            )
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return self._member_answer(team, claim, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        team = self.team()
+        claim = get_object_or_404(Claim.objects.for_team(team), pk=pk)
+        # Not partial=True: every field but `version` is optional already, and
+        # partial would drop `version` from the required fields (a 500 when missing).
+        serializer = ClaimUpdateIn(data=request.data, context={"team": team})
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.claim_update(
+                claim_id=claim.pk,
+                actor=request.user,
+                expected_version=serializer.validated_data["version"],
+                reason=serializer.validated_data.get("reason", ""),
+                **serializer.service_fields(),
+            )
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return self._member_answer(team, claim)
+
+    @extend_schema(
+        summary="The claim as schema.org ClaimReview (JSON-LD)",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+    )
+    @action(
+        detail=True,
+        url_path="claimreview",
+        renderer_classes=[JSONLDRenderer, ORJSONRenderer],
+    )
+    def claimreview(self, request: Request, pk: str) -> Response:
+        claim = get_object_or_404(self.get_queryset(), pk=pk)
+        export = self._export(claim)
+        page = None
+        if is_publisher(request):
+            page = request.auth.claim_page_url(
+                claim_id=export.id, slug=export.slug, team=export.team
+            )
+        return Response(
+            claim_review(export, url=page), content_type="application/ld+json"
+        )
+
+    @extend_schema(
+        summary="Take a review decision on a claim (team members)",
+        description=(
+            "Same rules as the web page: editors approve, publish, correct and "
+            "retract, never their own work (four eyes). `version` is the "
+            "`internal.version` the decision was made on: if the claim changed "
+            "since, 409. A correction carries the new public content (`text`, "
+            "`summary`, `quantity`, `subjects`, `tags`, first appearance) with its "
+            "public note in `comment`; a published claim changes only this way."
+        ),
+        request=DecisionIn,
+        responses={
+            200: ClaimOut,
+            409: OpenApiResponse(description="Stale version or decision not allowed"),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="decisions",
+        permission_classes=[IsTeamMember],
+    )
+    def decisions(self, request: Request, pk: str) -> Response:
+        team = self.team()
+        claim = get_object_or_404(Claim.objects.for_team(team), pk=pk)
+        data = DecisionIn(data=request.data, context={"team": team})
+        data.is_valid(raise_exception=True)
+        try:
+            services.claim_transition(
+                claim_id=claim.pk,
+                decision=data.validated_data["decision"],
+                actor=request.user,
+                expected_version=data.validated_data["version"],
+                comment=data.validated_data["comment"],
+                publish_at=data.validated_data["publish_at"],
+                changes=data.changes(),
+            )
+        except ValueError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        return self._member_answer(team, claim)
+
+    @extend_schema(
+        summary="The claim's provenance as W3C PROV-JSON",
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    @extend_schema(
+        methods=["GET"],
+        summary="Assessment history of a claim (team members)",
+        description="Append-only: assessments are never edited or deleted; a "
+        "mistaken one is superseded by a new one that names it.",
+        responses={200: AssessmentOut(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record a confidence assessment (team members)",
+        request=AssessmentIn,
+        responses={201: AssessmentOut},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="assessments",
+        permission_classes=[IsTeamMember],
+    )
+    def assessments(self, request: Request, pk: str) -> Response:
+        claim = get_object_or_404(Claim.objects.for_team(self.team()), pk=pk)
+        if request.method == "POST":
+            data = AssessmentIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            try:
+                assessment = services.confidence_assess(
+                    claim_id=claim.pk,
+                    actor=request.user,
+                    level=data.validated_data["level"],
+                    rationale=data.validated_data["rationale"],
+                    evidence_ids=data.validated_data["evidence"],
+                    effective_at=data.validated_data["effective_at"],
+                    supersedes_id=data.validated_data["supersedes"],
+                )
+            except ValueError as exc:  # e.g. a retracted claim
+                raise ValidationError({"detail": str(exc)}) from exc
+            return Response(assessment_out(assessment), status=201)
+        history = claim.assessments.latest_first().prefetch_related("evidence")
+        return Response([assessment_out(a) for a in history])
+
+    @action(detail=True, url_path="prov")
+    def prov(self, request: Request, pk: str) -> HttpResponse:
+        claim = get_object_or_404(self.get_queryset(), pk=pk)
+        document = prov_json(self._export(claim), urls=export_urls(request))
+        return HttpResponse(document, content_type="application/json")

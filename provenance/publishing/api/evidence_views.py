@@ -1,0 +1,107 @@
+"""/api/v1/evidence/ and /api/v1/entities/: team members read their team's items
+and entities; publishers reach only thumbnails of evidence they may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from evidence.models import EvidenceItem
+from provenance.entities.models import Entity
+from provenance.publishing.api.authentication import is_publisher
+from provenance.publishing.api.base import ApiView, export_urls
+from provenance.publishing.api.etags import ETagMixin
+from provenance.publishing.api.outputs import EntityOut, EvidenceItemOut
+from provenance.publishing.api.pagination import UpdatedCursorPagination
+from provenance.publishing.api.permissions import (
+    IsMemberOrReadingPublisher,
+    IsTeamMember,
+)
+from provenance.publishing.exports.builders import evidence_item_export
+from provenance.publishing.exports.queries import with_evidence_relations
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List evidence items (team members)"),
+    retrieve=extend_schema(summary="One evidence item (team members)"),
+)
+class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
+    """Evidence items: metadata, hashes, grade, thumbnail URL, statement details and
+    AIS summaries (port calls, voyages, dark periods)."""
+
+    permission_classes = [IsTeamMember]
+    pagination_class = UpdatedCursorPagination
+    serializer_class = EvidenceItemOut
+    queryset = EvidenceItem.objects.none()
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "thumbnail":
+            return [IsMemberOrReadingPublisher()]
+        return super().get_permissions()
+
+    def get_queryset(self) -> QuerySet[EvidenceItem]:
+        items = EvidenceItem.objects.for_team(self.team())
+        return with_evidence_relations(self.updated_since(items))
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        urls = export_urls(request)
+        return self.get_paginated_response(
+            [evidence_item_export(item, urls=urls) for item in page]
+        )
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        item = get_object_or_404(self.get_queryset(), pk=pk)
+        return Response(evidence_item_export(item, urls=export_urls(request)))
+
+    @extend_schema(
+        summary="Thumbnail of an image (members; publishers for published evidence)",
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=True, url_path="thumbnail")
+    def thumbnail(self, request: Request, pk: str) -> FileResponse:
+        if is_publisher(request):
+            claims, _ = self.claim_scope()
+            # One link (same join) must be readable and public: linked by the
+            # claim's last publish/correct decision.
+            items = EvidenceItem.objects.exportable().filter(
+                claim_links__claim__in=claims.values("pk"),
+                claim_links__linked_at__lte=F("claim_links__claim__public_content_at"),
+            )
+        else:
+            items = EvidenceItem.objects.for_team(self.team())
+        item = get_object_or_404(items.select_related("image").distinct(), pk=pk)
+        image = getattr(item, "image", None)
+        if image is None or not image.thumbnail:
+            raise Http404("No thumbnail for this item.")
+        name = image.thumbnail.name.lower()
+        content_type = "image/webp" if name.endswith(".webp") else "image/jpeg"
+        return FileResponse(image.thumbnail.open("rb"), content_type=content_type)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List entities (team members)"),
+    retrieve=extend_schema(summary="One entity (team members)"),
+)
+class EntityViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
+    """Entities of the caller's team."""
+
+    permission_classes = [IsTeamMember]
+    pagination_class = UpdatedCursorPagination
+    serializer_class = EntityOut
+    queryset = Entity.objects.none()
+
+    def get_queryset(self) -> QuerySet[Entity]:
+        return self.updated_since(Entity.objects.for_team(self.team()))

@@ -1,0 +1,542 @@
+"""Building the export dataclasses (shapes) from rows loaded by the query plan
+(queries.with_export_relations / with_evidence_relations).
+
+Every publisher output is built through `claim_export` / `claim_export_as_of`, and
+both cut what publishers see through `public_part`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from evidence.models import EvidenceItem
+from provenance.claims.confidence import BANDS
+from provenance.claims.models import (
+    Claim,
+    ClaimEvidence,
+    ClaimStatus,
+    ConfidenceAssessment,
+    Decision,
+    QuantityEstimate,
+    Review,
+    Stance,
+    confidence_in_force,
+    format_quantity,
+)
+from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of
+from provenance.entities.models import Entity
+from provenance.publishing.exports.queries import prefetched, with_export_relations
+from provenance.publishing.exports.shapes import (
+    SCHEMA_VERSION,
+    AISSummary,
+    Assessment,
+    ClaimExport,
+    Correction,
+    DarkPeriod,
+    EntityRef,
+    EvidenceItemExport,
+    EvidenceLink,
+    EvidenceOut,
+    FirstAppearance,
+    Grade,
+    InternalDetail,
+    InternalLinkNote,
+    InternalReview,
+    MemberClaimExport,
+    PortCallOut,
+    Quantity,
+    QuantityEstimateOut,
+    ReviewState,
+    StatementOut,
+    decimal_text,
+)
+
+
+class ExportUrls:
+    """Absolute (or site-relative, without a base) API URLs, reversed once."""
+
+    def __init__(self, base_url: str = "") -> None:
+        self.base_url = base_url.rstrip("/")
+        self._claims = self.base_url + reverse("api:claim-list")
+        self._evidence = self.base_url + reverse("api:evidence-list")
+
+    def claim(self, claim_id: int) -> str:
+        return f"{self._claims}{claim_id}/"
+
+    def thumbnail(self, item_id: int) -> str:
+        return f"{self._evidence}{item_id}/thumbnail/"
+
+    @property
+    def namespace(self) -> str:
+        """The PROV namespace: the API root, or a URN when there is no base URL."""
+        if not self.base_url:
+            return "urn:provenance:"
+        return self.base_url + reverse("api:claim-list").removesuffix("claims/")
+
+
+# --- Entities, assessments, evidence --------------------------------------------------
+
+
+def entity_ref(entity: Entity | None) -> EntityRef | None:
+    if entity is None:
+        return None
+    return EntityRef(
+        id=entity.pk,
+        slug=entity.slug,
+        name=entity.name,
+        kind=entity.kind,
+        country=entity.country,
+        imo=entity.imo,
+        mmsi=entity.mmsi,
+        locode=entity.locode,
+    )
+
+
+def _assessment(assessment: ConfidenceAssessment, *, public: bool) -> Assessment:
+    band = BANDS[assessment.level]
+    return Assessment(
+        id=assessment.pk,
+        level=assessment.level,
+        label=band.label,
+        rank=band.rank,
+        probability_low=band.low,
+        probability_high=band.high,
+        rationale=assessment.rationale,
+        effective_at=assessment.effective_at,
+        recorded_at=assessment.recorded_at,
+        evidence_ids=tuple(
+            item.pk
+            for item in prefetched(assessment, "evidence")
+            if not (public and item.is_restricted)
+        ),
+    )
+
+
+def assessment_out(assessment: ConfidenceAssessment) -> Assessment:
+    """One assessment as the API shows it to team members."""
+    return _assessment(assessment, public=False)
+
+
+def _ais(item: EvidenceItem) -> AISSummary | None:
+    extract = getattr(item, "ais", None)
+    if extract is None:
+        return None
+    summary = extract.summary if isinstance(extract.summary, dict) else {}
+    voyages = summary.get("voyages") or []
+    return AISSummary(
+        source_format=extract.source_format,
+        rows_read=extract.rows_read,
+        rows_kept=extract.rows_kept,
+        first_at=extract.first_at,
+        last_at=extract.last_at,
+        analysis_params=dict(extract.analysis_params or {}),
+        port_calls=tuple(
+            PortCallOut(
+                mmsi=call.mmsi,
+                vessel=call.vessel.slug if call.vessel else None,
+                port=call.port.name,
+                port_locode=call.port.locode,
+                arrival_at=call.arrival_at,
+                departure_at=call.departure_at,
+            )
+            for call in prefetched(extract, "port_calls")
+        ),
+        voyages=tuple(v for v in voyages if isinstance(v, dict)),
+        dark_periods=tuple(
+            DarkPeriod(
+                mmsi=gap.mmsi,
+                vessel=gap.vessel.slug if gap.vessel else None,
+                start_at=gap.start_at,
+                end_at=gap.end_at,
+                duration_hours=round(gap.duration.total_seconds() / 3600, 3),
+                distance_km=gap.distance_km,
+                implied_speed_knots=gap.implied_speed_knots,
+                near_port=gap.near_port.name if gap.near_port else None,
+            )
+            for gap in prefetched(extract, "gaps")
+        ),
+    )
+
+
+def _statement(item: EvidenceItem) -> StatementOut | None:
+    statement = getattr(item, "statement", None)
+    if statement is None:
+        return None
+    return StatementOut(
+        speaker=entity_ref(statement.speaker),
+        on_behalf_of=entity_ref(statement.on_behalf_of),
+        stated_at=statement.stated_at,
+        venue=statement.venue,
+        quote=statement.quote,
+        original_text=statement.original_text,
+        original_language=statement.original_language,
+    )
+
+
+def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
+    image = getattr(item, "image", None)
+    return EvidenceOut(
+        id=item.pk,
+        kind=item.kind,
+        title=item.title,
+        description=item.description,
+        source=item.source,
+        credit=item.credit,
+        licence=item.licence,
+        url=item.url,
+        archived_url=item.archived_url,
+        observed_at=item.observed_at,
+        sha256=item.sha256,
+        size_bytes=item.size_bytes,
+        mime_type=item.mime_type,
+        grade=Grade(
+            code=item.grade,
+            source_reliability=item.source_reliability,
+            information_credibility=item.information_credibility,
+        ),
+        is_synthetic=item.is_synthetic,
+        is_restricted=item.is_restricted,
+        thumbnail_url=urls.thumbnail(item.pk) if image and image.thumbnail else None,
+        statement=_statement(item),
+        ais=_ais(item),
+    )
+
+
+def evidence_item_export(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceItemExport:
+    public = evidence_out(item, urls=urls)
+    return EvidenceItemExport(
+        **{name: getattr(public, name) for name in EvidenceOut.__dataclass_fields__},
+        team=item.team.slug,
+        obtained_at=item.obtained_at,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+# --- What publishers may see ----------------------------------------------------------
+
+
+def public_part(
+    cutoff: datetime | None,
+    assessments: list[ConfidenceAssessment],
+    links: list[ClaimEvidence],
+    estimates: list[QuantityEstimate],
+) -> tuple[list[ConfidenceAssessment], list[ClaimEvidence], list[QuantityEstimate]]:
+    """What publishers may see of a claim's assessments, links and estimates: those
+    recorded by its last publish/correct decision (`Claim.public_cutoff`); nothing
+    when there is none (fail closed). Every publisher output is built through
+    `claim_export` / `claim_export_as_of`, which call this."""
+    if cutoff is None:
+        return [], [], []
+    return (
+        [a for a in assessments if a.recorded_at <= cutoff],
+        [link for link in links if link.linked_at <= cutoff],
+        [e for e in estimates if e.recorded_at <= cutoff],
+    )
+
+
+def _visible(
+    claim: Claim, *, public: bool
+) -> tuple[list[ConfidenceAssessment], list[ClaimEvidence], list[QuantityEstimate]]:
+    assessments = prefetched(claim, "assessments")
+    links = prefetched(claim, "evidence_links")
+    estimates = prefetched(claim, "quantity_estimates")
+    if not public:
+        return assessments, links, estimates
+    # Defence in depth: the prefetch already filtered these out.
+    links = [link for link in links if not link.item.is_restricted]
+    # The one place publishers' view of later work is cut (see public_part).
+    return public_part(claim.public_cutoff, assessments, links, estimates)
+
+
+# --- Claims ---------------------------------------------------------------------------
+
+
+def _quantity(
+    amount: Decimal | None, unit: str, bound: str, display: str
+) -> Quantity | None:
+    if amount is None:
+        return None
+    return Quantity(
+        amount=decimal_text(amount), unit=unit, bound=bound, display=display
+    )
+
+
+def _estimate(estimate: QuantityEstimate) -> QuantityEstimateOut:
+    return QuantityEstimateOut(
+        amount=decimal_text(estimate.amount),
+        unit=estimate.unit,
+        bound=estimate.bound,
+        display=format_quantity(estimate.amount, estimate.unit, estimate.bound),
+        source_label=estimate.source_label,
+        source_url=estimate.source_url,
+        source_entity=entity_ref(estimate.source_entity),
+        stated_at=estimate.stated_at,
+        is_current=estimate.is_current,
+    )
+
+
+def _stated_at_key(link: ClaimEvidence) -> datetime:
+    statement = getattr(link.item, "statement", None)
+    if statement is not None:
+        return statement.stated_at
+    return link.item.observed_at or link.linked_at
+
+
+def _denials(links: list[ClaimEvidence]) -> tuple[int, ...]:
+    """Evidence ids of the statements denying the claim, newest first."""
+    denials = sorted(
+        (link for link in links if link.stance == Stance.DENIES),
+        key=_stated_at_key,
+        reverse=True,
+    )
+    return tuple(link.item_id for link in denials)
+
+
+def _review_state(claim: Claim, reviews: list[Review]) -> ReviewState:
+    return ReviewState(
+        status=claim.status,
+        published_at=claim.published_at,
+        correction_note=claim.correction_note,
+        corrections=tuple(
+            Correction(corrected_at=r.at)
+            for r in reviews
+            if r.decision == Decision.CORRECT
+        ),
+        retraction_reason=claim.retraction_reason,
+    )
+
+
+def _internal(
+    claim: Claim,
+    assessments: list[ConfidenceAssessment],
+    links: list[ClaimEvidence],
+    reviews: list[Review],
+) -> InternalDetail:
+    return InternalDetail(
+        version=claim.version,
+        author=claim.author.get_username(),
+        last_edited_by=(
+            claim.last_edited_by.get_username() if claim.last_edited_by else None
+        ),
+        assessed_by=tuple(a.assessed_by.get_username() for a in assessments),
+        link_notes=tuple(
+            InternalLinkNote(
+                evidence_id=link.item_id,
+                note=link.note,
+                linked_by=link.linked_by.get_username() if link.linked_by else None,
+            )
+            for link in links
+        ),
+        reviews=tuple(
+            InternalReview(
+                decision=r.decision,
+                from_status=r.from_status,
+                to_status=r.to_status,
+                comment=r.comment,
+                by=r.by.get_username(),
+                at=r.at,
+            )
+            for r in reviews
+        ),
+    )
+
+
+def claim_export(
+    claim: Claim, *, public: bool, urls: ExportUrls, as_of: datetime | None = None
+) -> ClaimExport:
+    """Build the export of one claim loaded through `with_export_relations`."""
+    assessments, links, estimates = _visible(claim, public=public)
+    history = tuple(_assessment(a, public=public) for a in assessments)
+    in_force = confidence_in_force(assessments, timezone.now())
+    reviews = prefetched(claim, "reviews")
+    fields: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "id": claim.pk,
+        "url": urls.claim(claim.pk),
+        "team": claim.team.slug,
+        "team_name": claim.team.name,
+        "slug": claim.slug,
+        "text": claim.text,
+        "summary": claim.summary,
+        "subjects": tuple(entity_ref(s) for s in prefetched(claim, "subjects")),
+        "tags": tuple(tag.slug for tag in prefetched(claim, "tags")),
+        "quantity": _quantity(
+            claim.quantity_amount,
+            claim.quantity_unit,
+            claim.quantity_bound,
+            claim.quantity_display,
+        ),
+        "quantity_estimates": tuple(_estimate(e) for e in estimates),
+        "first_appearance": FirstAppearance(
+            source=claim.first_appearance_source,
+            entity=entity_ref(claim.first_appearance_entity),
+            url=claim.first_appearance_url,
+            at=claim.first_appearance_at,
+        ),
+        "confidence": (
+            history[assessments.index(in_force)] if in_force is not None else None
+        ),
+        "confidence_history": history,
+        "evidence": tuple(
+            EvidenceLink(
+                relation=link.relation,
+                stance=link.stance,
+                linked_at=link.linked_at,
+                evidence=evidence_out(link.item, urls=urls),
+            )
+            for link in links
+        ),
+        "denials": _denials(links),
+        "review": _review_state(claim, reviews),
+        "created_at": claim.created_at,
+        "updated_at": claim.updated_at,
+        "as_of": as_of,
+    }
+    if public:
+        return ClaimExport(**fields)
+    return MemberClaimExport(
+        **fields, internal=_internal(claim, assessments, links, reviews)
+    )
+
+
+def iter_claim_exports(
+    claims: QuerySet[Claim], *, public: bool, urls: ExportUrls, chunk_size: int = 500
+) -> Iterator[ClaimExport]:
+    """Constant memory: a server-side cursor, prefetches batched per chunk."""
+    loaded = with_export_relations(claims, public=public).order_by("pk")
+    for claim in loaded.iterator(chunk_size=chunk_size):
+        yield claim_export(claim, public=public, urls=urls)
+
+
+# --- Claims as they stood -------------------------------------------------------------
+
+
+def _public_state(state: ClaimAsOf, cutoff: datetime | None) -> ClaimAsOf:
+    """What publishers could read then: recorded by that time's last publish or
+    correct decision (`cutoff`)."""
+    assessments, links, estimates = public_part(
+        cutoff, state.assessments, state.links, state.estimates
+    )
+    return replace(
+        state,
+        assessments=assessments,
+        links=links,
+        estimates=estimates,
+        denials=[d for d in state.denials if d in links],
+        confidence=confidence_in_force(assessments, state.when),
+    )
+
+
+def _estimates_as_of(
+    claim: Claim, current: ClaimExport, state: ClaimAsOf, *, public: bool
+) -> tuple[QuantityEstimateOut, ...]:
+    """The current export's estimates that `state` had, in the current order."""
+    kept = {e.pk for e in state.estimates}
+    sources = prefetched(claim, "quantity_estimates")
+    if public:
+        _, _, sources = public_part(claim.public_cutoff, [], [], sources)
+    return tuple(
+        out
+        for out, source in zip(current.quantity_estimates, sources, strict=True)
+        if source.pk in kept
+    )
+
+
+def _internal_as_of(
+    internal: InternalDetail,
+    then: Any,
+    state: ClaimAsOf,
+    links: tuple[EvidenceLink, ...],
+) -> InternalDetail:
+    kept = {link.evidence.id for link in links}
+    return replace(
+        internal,
+        version=then.version,
+        assessed_by=tuple(a.assessed_by.get_username() for a in state.assessments),
+        link_notes=tuple(n for n in internal.link_notes if n.evidence_id in kept),
+        reviews=tuple(r for r in internal.reviews if r.at <= state.when),
+    )
+
+
+def _review_state_as_of(
+    current: ReviewState, then: Any, state: ClaimAsOf
+) -> ReviewState:
+    return ReviewState(
+        status=state.status,
+        published_at=then.published_at,
+        correction_note=then.correction_note,
+        corrections=tuple(
+            c for c in current.corrections if c.corrected_at <= state.when
+        ),
+        retraction_reason=then.retraction_reason,
+    )
+
+
+def claim_export_as_of(
+    claim: Claim, *, state: ClaimAsOf, public: bool, urls: ExportUrls
+) -> ClaimExport | None:
+    """The export of a claim as the team's record stood at `state.when`.
+
+    `state` comes from `selectors.claim_as_of` over a claim loaded through
+    `with_export_relations` (so restricted links are already gone for the public).
+    Field values (quantity, first appearance, publication fields) come from the
+    claim's history at that time, subjects and tags too. For a publisher, None
+    unless the claim was published (or retracted) at that time.
+    """
+    if not state.existed:
+        return None
+    if public and state.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+        return None
+    then = claim.history.as_of(state.when)
+    current = claim_export(claim, public=public, urls=urls)
+    if public:
+        state = _public_state(state, then.public_content_at)
+    by_item = {link.evidence.id: link for link in current.evidence}
+    # state.links come from the same (for the public: filtered) prefetch.
+    links = tuple(
+        by_item[link.item_id] for link in state.links if link.item_id in by_item
+    )
+    history = tuple(_assessment(a, public=public) for a in state.assessments)
+    subjects, tags = claim_labels_as_of(state)
+    changes: dict[str, Any] = {
+        "subjects": tuple(entity_ref(s) for s in subjects),
+        "tags": tuple(tag.slug for tag in tags),
+        "text": state.text,
+        "summary": state.summary,
+        "quantity": _quantity(
+            then.quantity_amount,
+            then.quantity_unit,
+            then.quantity_bound,
+            state.quantity_display,
+        ),
+        "quantity_estimates": _estimates_as_of(claim, current, state, public=public),
+        "first_appearance": FirstAppearance(
+            source=then.first_appearance_source,
+            entity=current.first_appearance.entity,
+            url=then.first_appearance_url,
+            at=then.first_appearance_at,
+        ),
+        "confidence": (
+            history[state.assessments.index(state.confidence)]
+            if state.confidence is not None
+            else None
+        ),
+        "confidence_history": history,
+        "evidence": links,
+        "denials": tuple(link.item_id for link in state.denials),
+        "review": _review_state_as_of(current.review, then, state),
+        "updated_at": then.updated_at,
+        "as_of": state.when,
+    }
+    if isinstance(current, MemberClaimExport):
+        changes["internal"] = _internal_as_of(current.internal, then, state, links)
+    return replace(current, **changes)

@@ -1,0 +1,419 @@
+"""The shape of what leaves the team: one frozen dataclass per JSON object.
+
+These dataclasses are the one definition of the claim JSON. The builders fill them,
+`native` dumps them (field order is key order; every key is always present, ``null``
+or ``[]`` when empty), and the OpenAPI schema is generated from them
+(provenance.publishing.api.outputs): each field carries its documentation here, in
+`field(metadata=doc(...))`. Bump ``SCHEMA_VERSION`` (and docs/api.md) on any change
+a consumer could notice.
+
+Two audiences read the same shape. Publishers see only what the team publishes:
+published (or retracted) claims, evidence that is not restricted, no internal notes,
+no reviewer comments and no names of team members. Team members get the same claim
+plus an ``internal`` block (`MemberClaimExport`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import Field, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from provenance.claims.confidence import ConfidenceLevel
+from provenance.claims.models import ClaimStatus, QuantityBound, Relation, Stance
+from provenance.entities.models import EntityKind
+
+SCHEMA_VERSION = "1.0"
+DOC = "provenance.doc"
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """How a field is documented.
+
+    `choices`: the values a string takes. `like`: the type to document when the
+    field's own type is looser than what it holds (dicts passed through as stored).
+    `decimal`: (digits, places) of a decimal kept as a string. `minimum`/`maximum`
+    bound an integer. `members_only`: publishers never receive the field.
+    """
+
+    text: str
+    choices: Sequence[tuple[str, str]] = ()
+    like: Any = None
+    decimal: tuple[int, int] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    members_only: bool = False
+
+
+def doc(text: str, **options: Any) -> dict[str, Doc]:
+    """A dataclass field's metadata: its documentation (see `Doc` for the options).
+    Used as `field(metadata=doc(...))`: no default, so every field stays required."""
+    return {DOC: Doc(text, **options)}
+
+
+def field_doc(dataclass_field: Field) -> Doc:
+    return dataclass_field.metadata[DOC]
+
+
+def decimal_text(value: Decimal) -> str:
+    """Amounts are decimal strings without exponent: 1000, not 1E+3."""
+    return format(value.normalize(), "f")
+
+
+# The quantity columns' precision (claims.models), for the documented pattern.
+AMOUNT_DIGITS = (20, 4)
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    id: int = field(metadata=doc("Entity id within Provenance."))
+    slug: str = field(metadata=doc("Stable slug of the entity within its team."))
+    name: str = field(metadata=doc("Display name."))
+    kind: str = field(metadata=doc("What the entity is.", choices=EntityKind.choices))
+    country: str = field(metadata=doc("ISO 3166-1 alpha-2 country code, or empty."))
+    imo: str = field(metadata=doc("Vessel IMO number, or empty."))
+    mmsi: str = field(metadata=doc("Vessel MMSI, or empty."))
+    locode: str = field(metadata=doc("Port UN/LOCODE, or empty."))
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    amount: str = field(
+        metadata=doc(
+            "The figure, as a decimal string (no exponent).", decimal=AMOUNT_DIGITS
+        )
+    )
+    unit: str = field(metadata=doc("Unit of the figure, e.g. 'containers'."))
+    bound: str = field(
+        metadata=doc(
+            "exact, at_least, at_most or about.", choices=QuantityBound.choices
+        )
+    )
+    display: str = field(
+        metadata=doc("Human-readable form, e.g. 'at least 1,000 containers'.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityEstimateOut(Quantity):
+    source_label: str = field(metadata=doc("Who gave this figure."))
+    source_url: str = field(metadata=doc("Where the figure was given, or empty."))
+    source_entity: EntityRef | None = field(
+        metadata=doc("The source as an entity, if recorded.")
+    )
+    stated_at: datetime | None = field(metadata=doc("When the source gave the figure."))
+    is_current: bool = field(
+        metadata=doc("True for the estimate the team uses as the claim's quantity.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FirstAppearance:
+    source: str = field(
+        metadata=doc("Who first made the claim, and where (free text).")
+    )
+    entity: EntityRef | None = field(metadata=doc("Who first made it, as entity."))
+    url: str = field(metadata=doc("URL of the first appearance, or empty."))
+    at: datetime | None = field(metadata=doc("When the claim first appeared."))
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    id: int = field(metadata=doc("Assessment id (append-only record)."))
+    level: str = field(
+        metadata=doc("ICD-203 likelihood term (key).", choices=ConfidenceLevel.choices)
+    )
+    label: str = field(
+        metadata=doc("ICD-203 likelihood term as words, e.g. 'Very likely'.")
+    )
+    rank: int = field(
+        metadata=doc("1 (almost no chance) … 7 (almost certain).", minimum=1, maximum=7)
+    )
+    probability_low: int = field(
+        metadata=doc("Lower bound of the term's probability band, in percent.")
+    )
+    probability_high: int = field(
+        metadata=doc("Upper bound of the term's probability band, in percent.")
+    )
+    rationale: str = field(metadata=doc("Why the team assessed it so."))
+    effective_at: datetime = field(metadata=doc("The date this assessment speaks for."))
+    recorded_at: datetime = field(metadata=doc("When the assessment was recorded."))
+    evidence_ids: tuple[int, ...] = field(
+        metadata=doc("Ids of the evidence items cited (exported items only).")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StatementOut:
+    speaker: EntityRef | None = field(metadata=doc("Who spoke (a person)."))
+    on_behalf_of: EntityRef | None = field(
+        metadata=doc("Organization or government spoken for.")
+    )
+    stated_at: datetime = field(metadata=doc("When the statement was made."))
+    venue: str = field(metadata=doc("Venue or medium."))
+    quote: str = field(metadata=doc("The quote, in English."))
+    original_text: str = field(
+        metadata=doc("The quote in its original language, if different.")
+    )
+    original_language: str = field(metadata=doc("Language code of the original text."))
+
+
+@dataclass(frozen=True, slots=True)
+class PortCallOut:
+    mmsi: str = field(metadata=doc("MMSI of the vessel."))
+    vessel: str | None = field(metadata=doc("Slug of the vessel entity, if matched."))
+    port: str = field(metadata=doc("Port name."))
+    port_locode: str = field(metadata=doc("Port UN/LOCODE, or empty."))
+    arrival_at: datetime = field(metadata=doc("Arrival time (UTC)."))
+    departure_at: datetime | None = field(
+        metadata=doc("Departure time, or null if still in port.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DarkPeriod:
+    mmsi: str = field(metadata=doc("MMSI of the vessel."))
+    vessel: str | None = field(metadata=doc("Slug of the vessel entity, if matched."))
+    start_at: datetime = field(metadata=doc("Last report before the gap."))
+    end_at: datetime = field(metadata=doc("First report after the gap."))
+    duration_hours: float = field(metadata=doc("Length of the gap in hours."))
+    distance_km: float = field(metadata=doc("Distance across the gap."))
+    implied_speed_knots: float = field(
+        metadata=doc("Distance over duration, in knots.")
+    )
+    near_port: str | None = field(
+        metadata=doc("Port near either end of the gap, if any.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Voyage:
+    """Documentation only: a voyage as the AIS analysis stored it (a dict in its
+    summary, passed through unchanged; evidence.ais.analyse.Voyage.to_dict)."""
+
+    mmsi: str = field(metadata=doc("MMSI of the vessel."))
+    from_port: str = field(metadata=doc("Port of departure."))
+    to_port: str = field(metadata=doc("Port of arrival."))
+    departure: str = field(metadata=doc("Departure time (ISO 8601)."))
+    arrival: str = field(metadata=doc("Arrival time (ISO 8601)."))
+    duration_hours: float = field(metadata=doc("Length of the voyage."))
+
+
+@dataclass(frozen=True, slots=True)
+class AISSummary:
+    source_format: str = field(metadata=doc("Source format of the extract."))
+    rows_read: int = field(metadata=doc("Rows read from the file."))
+    rows_kept: int = field(metadata=doc("Rows kept after validation."))
+    first_at: datetime | None = field(metadata=doc("First position report."))
+    last_at: datetime | None = field(metadata=doc("Last position report."))
+    analysis_params: dict[str, Any] = field(
+        metadata=doc(
+            "Parameters of the analysis (thresholds), kept to re-run it.",
+            like=dict[str, float],
+        )
+    )
+    port_calls: tuple[PortCallOut, ...] = field(metadata=doc("Port calls found."))
+    voyages: tuple[dict[str, Any], ...] = field(
+        metadata=doc("Voyages between port calls.", like=tuple[Voyage, ...])
+    )
+    dark_periods: tuple[DarkPeriod, ...] = field(
+        metadata=doc("Transponder dark periods (AIS gaps).")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    code: str = field(metadata=doc("Admiralty code, e.g. 'B2'."))
+    source_reliability: str = field(
+        metadata=doc("A (completely reliable) … F (cannot be judged).")
+    )
+    information_credibility: str = field(
+        metadata=doc("1 (confirmed) … 6 (cannot be judged).")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceOut:
+    id: int = field(metadata=doc("Evidence item id."))
+    # No `choices`: a second enum named "kind" (entities have one) would need
+    # ENUM_NAME_OVERRIDES in settings.
+    kind: str = field(
+        metadata=doc("Kind of evidence: image, ais, statement, document or link.")
+    )
+    title: str = field(metadata=doc("Title."))
+    description: str = field(metadata=doc("Description."))
+    source: str = field(metadata=doc("Source or provider, e.g. 'Maxar'."))
+    credit: str = field(metadata=doc("Credit line."))
+    licence: str = field(metadata=doc("Licence."))
+    url: str = field(metadata=doc("Public URL of the item, or empty."))
+    archived_url: str = field(metadata=doc("URL of an archived copy, or empty."))
+    observed_at: datetime | None = field(
+        metadata=doc("When the thing happened, was said or was taken.")
+    )
+    sha256: str = field(metadata=doc("SHA-256 of the original file (hex), or empty."))
+    size_bytes: int | None = field(metadata=doc("Size of the original file."))
+    mime_type: str = field(metadata=doc("Detected type of the original file."))
+    grade: Grade = field(metadata=doc("Admiralty grade of source and information."))
+    is_synthetic: bool = field(
+        metadata=doc("Generated stand-in data (demo), not real evidence.")
+    )
+    is_restricted: bool = field(
+        metadata=doc("Source protection; always false in publisher output.")
+    )
+    thumbnail_url: str | None = field(
+        metadata=doc("API URL of a thumbnail, for images.")
+    )
+    statement: StatementOut | None = field(
+        metadata=doc("Statement details, for statements.")
+    )
+    ais: AISSummary | None = field(metadata=doc("AIS summary, for AIS extracts."))
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItemExport(EvidenceOut):
+    """An evidence item as a team member reads it from /api/v1/evidence/."""
+
+    team: str = field(metadata=doc("Slug of the team that owns the item."))
+    obtained_at: datetime | None = field(metadata=doc("When the team obtained it."))
+    created_at: datetime = field(metadata=doc("When it was added."))
+    updated_at: datetime = field(metadata=doc("Last change."))
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLink:
+    relation: str = field(
+        metadata=doc("How the evidence bears on the claim.", choices=Relation.choices)
+    )
+    stance: str = field(
+        metadata=doc(
+            "For statements: the speaker's stance toward the claim.",
+            choices=[*Stance.choices, ("", "None")],
+        )
+    )
+    linked_at: datetime = field(
+        metadata=doc("When the evidence was linked to the claim.")
+    )
+    evidence: EvidenceOut = field(metadata=doc("The evidence item."))
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    corrected_at: datetime = field(metadata=doc("When a correction was published."))
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewState:
+    status: str = field(
+        metadata=doc(
+            "Review status; publishers see 'published' or 'retracted'.",
+            choices=ClaimStatus.choices,
+        )
+    )
+    published_at: datetime | None = field(
+        metadata=doc("When the claim was first published.")
+    )
+    correction_note: str = field(
+        metadata=doc("The public correction note, if corrected.")
+    )
+    corrections: tuple[Correction, ...] = field(
+        metadata=doc("Each published correction.")
+    )
+    retraction_reason: str = field(
+        metadata=doc("Why the claim was retracted, if it was.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class InternalReview:
+    decision: str = field(metadata=doc("Review decision."))
+    from_status: str = field(metadata=doc("Status before."))
+    to_status: str = field(metadata=doc("Status after."))
+    comment: str = field(metadata=doc("Reviewer's comment."))
+    by: str = field(metadata=doc("Username of the reviewer."))
+    at: datetime = field(metadata=doc("When."))
+
+
+@dataclass(frozen=True, slots=True)
+class InternalLinkNote:
+    evidence_id: int = field(metadata=doc("Evidence item id."))
+    note: str = field(metadata=doc("Internal note on the link."))
+    linked_by: str | None = field(metadata=doc("Username who linked it."))
+
+
+@dataclass(frozen=True, slots=True)
+class InternalDetail:
+    version: int = field(
+        metadata=doc("Edit version; send it back as `version` when updating.")
+    )
+    author: str = field(metadata=doc("Username of the claim's author."))
+    last_edited_by: str | None = field(metadata=doc("Username of the last editor."))
+    assessed_by: tuple[str, ...] = field(
+        metadata=doc("Assessor of each entry of confidence_history, in order.")
+    )
+    link_notes: tuple[InternalLinkNote, ...] = field(
+        metadata=doc("Notes on evidence links.")
+    )
+    reviews: tuple[InternalReview, ...] = field(metadata=doc("Every review decision."))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimExport:
+    schema_version: str = field(
+        metadata=doc("Version of this JSON schema, e.g. '1.0'.")
+    )
+    id: int = field(metadata=doc("Claim id."))
+    url: str = field(metadata=doc("API URL of the claim."))
+    team: str = field(metadata=doc("Slug of the team that owns the claim."))
+    team_name: str = field(metadata=doc("Name of the team that owns the claim."))
+    slug: str = field(metadata=doc("Slug of the claim within its team."))
+    text: str = field(metadata=doc("The claim as a single checkable statement."))
+    summary: str = field(metadata=doc("Summary."))
+    subjects: tuple[EntityRef, ...] = field(
+        metadata=doc("Entities the claim is about.")
+    )
+    tags: tuple[str, ...] = field(metadata=doc("Tag slugs."))
+    quantity: Quantity | None = field(metadata=doc("Structured quantity, if any."))
+    quantity_estimates: tuple[QuantityEstimateOut, ...] = field(
+        metadata=doc("Each source's figure for the quantity.")
+    )
+    first_appearance: FirstAppearance = field(
+        metadata=doc("Where the claim first appeared.")
+    )
+    confidence: Assessment | None = field(
+        metadata=doc(
+            "The confidence in force: the latest assessment by effective date."
+        )
+    )
+    confidence_history: tuple[Assessment, ...] = field(
+        metadata=doc("Every assessment, oldest first (effective date).")
+    )
+    evidence: tuple[EvidenceLink, ...] = field(
+        metadata=doc("Linked evidence with relation and stance.")
+    )
+    denials: tuple[int, ...] = field(
+        metadata=doc("Evidence ids of statements denying the claim, newest first.")
+    )
+    review: ReviewState = field(metadata=doc("Publication state and corrections."))
+    created_at: datetime = field(metadata=doc("When the claim was created."))
+    updated_at: datetime = field(
+        metadata=doc("Last change; use with `updated_since` for incremental sync.")
+    )
+    as_of: datetime | None = field(
+        metadata=doc(
+            "Set when the claim is shown as it stood at a past date (`?as_of=`)."
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberClaimExport(ClaimExport):
+    """A claim as a team member reads it: the public shape plus ``internal``."""
+
+    internal: InternalDetail = field(
+        metadata=doc(
+            "Team members only; never present for publishers.", members_only=True
+        )
+    )
