@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -16,9 +15,6 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from provenance.claims.confidence import SCALE, ConfidenceLevel
-
-if TYPE_CHECKING:
-    pass
 from provenance.entities.models import Entity
 from provenance.teams.models import Team
 
@@ -55,15 +51,30 @@ class QuantityBound(models.TextChoices):
     ABOUT = "about", "about"
 
 
+# Publishers see these claims (a retracted one stays visible, marked retracted).
+PUBLIC_STATUSES = frozenset({ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED})
+
+
 class ClaimQuerySet(models.QuerySet):
     def for_team(self, team: Team) -> ClaimQuerySet:
         return self.filter(team=team)
 
     def published(self) -> ClaimQuerySet:
-        return self.filter(status__in=[ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED])
+        return self.filter(status__in=PUBLIC_STATUSES)
+
+    def unpublished(self) -> ClaimQuerySet:
+        """Claims still in the workflow: neither published nor retracted."""
+        return self.exclude(status__in=PUBLIC_STATUSES)
 
     def in_review(self) -> ClaimQuerySet:
         return self.filter(status=ClaimStatus.IN_REVIEW)
+
+    def approved(self) -> ClaimQuerySet:
+        return self.filter(status=ClaimStatus.APPROVED)
+
+    def embargo_ended(self, now: datetime) -> ClaimQuerySet:
+        """Approved claims whose embargo (`publish_at`) is over by `now`."""
+        return self.approved().filter(publish_at__lte=now)
 
     def search(self, text: str) -> ClaimQuerySet:
         text = text.strip()
@@ -104,9 +115,7 @@ class ClaimQuerySet(models.QuerySet):
     # the database computes them for the rows of one page only, and COUNT(*) for the
     # paginator leaves them out.
     def with_denial_count(self) -> ClaimQuerySet:
-        return self.annotate(
-            denial_count=_link_count(ClaimEvidence.objects.filter(stance=Stance.DENIES))
-        )
+        return self.annotate(denial_count=_link_count(ClaimEvidence.objects.denials()))
 
     def with_evidence_count(self) -> ClaimQuerySet:
         return self.annotate(evidence_count=_link_count(ClaimEvidence.objects.all()))
@@ -212,7 +221,7 @@ class Claim(models.Model):
     @property
     def public_cutoff(self) -> datetime | None:
         """Publishers see what was recorded by this time; None: nothing is public."""
-        if self.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+        if self.status not in PUBLIC_STATUSES:
             return None
         return self.public_content_at
 
@@ -340,8 +349,9 @@ class ClaimEvidenceQuerySet(models.QuerySet):
     def denials(self) -> ClaimEvidenceQuerySet:
         return self.filter(stance=Stance.DENIES)
 
-    def linked_by(self, when: datetime) -> ClaimEvidenceQuerySet:
-        return self.filter(linked_at__lte=when)
+    def supporting(self) -> ClaimEvidenceQuerySet:
+        """Links that support the claim: approval needs one."""
+        return self.filter(relation=Relation.SUPPORTS)
 
 
 class ClaimEvidence(models.Model):

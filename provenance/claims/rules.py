@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from provenance.claims.models import Claim, ClaimStatus, Decision, Relation
+from provenance.claims.models import Claim, ClaimStatus, Decision
 from provenance.teams.rules import ensure_member
 
 PUBLISHED_CONTENT_LOCKED = "Published claims change through a correction."
@@ -64,7 +64,7 @@ def approval_blockers(claim: Claim) -> list[str]:
     """
     has_support = getattr(claim, "has_supporting_evidence", None)
     if has_support is None:
-        has_support = claim.evidence_links.filter(relation=Relation.SUPPORTS).exists()
+        has_support = claim.evidence_links.supporting().exists()
     has_assessment = getattr(claim, "has_assessment", None)
     if has_assessment is None:
         has_assessment = claim.assessments.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -16,13 +17,13 @@ from django.utils import timezone
 from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
+    PUBLIC_STATUSES,
     Claim,
     ClaimEvidence,
     ClaimStatus,
     ConfidenceAssessment,
     Decision,
     QuantityEstimate,
-    Relation,
     Review,
     Stance,
     Tag,
@@ -158,39 +159,9 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
         .order_by("-history_date", "-history_id")
         .first()
     )
-    if axis == "recorded":
-        links = [link for link in claim.evidence_links.all() if link.linked_at <= when]
-        assessments = list(
-            claim.assessments.recorded_by(when)
-            .effective_by(when)
-            .select_related("assessed_by")
-            .prefetch_related("evidence")
-        )
-        estimates = [e for e in claim.quantity_estimates.all() if e.recorded_at <= when]
-    else:
-        links = [
-            link
-            for link in claim.evidence_links.all()
-            if (happened_at(link) or link.linked_at) <= when
-        ]
-        assessments = list(
-            claim.assessments.effective_by(when)
-            .select_related("assessed_by")
-            .prefetch_related("evidence")
-        )
-        estimates = [
-            e
-            for e in claim.quantity_estimates.all()
-            if (e.stated_at or e.recorded_at) <= when
-        ]
-    assessments.sort(key=lambda a: (a.effective_at, a.recorded_at, a.pk))
-    denials = sorted(
-        (link for link in links if link.stance == Stance.DENIES),
-        key=lambda link: happened_at(link) or link.linked_at,
-        reverse=True,
-    )
     if version is None:
         return ClaimAsOf(when, axis, False, "", "", "", "", None, [], [], [], [])
+    links, assessments, estimates = _known_at(claim, when=when, axis=axis)
     return ClaimAsOf(
         when=when,
         axis=axis,
@@ -204,13 +175,45 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
         confidence=confidence_in_force(assessments, when),
         assessments=assessments,
         links=links,
-        denials=denials,
+        denials=sorted(
+            (link for link in links if link.stance == Stance.DENIES),
+            key=lambda link: happened_at(link) or link.linked_at,
+            reverse=True,
+        ),
         estimates=estimates,
         first_appearance_source=version.first_appearance_source,
         first_appearance_at=version.first_appearance_at,
         recorded_at=version.history_date,
         history_id=version.history_id,
     )
+
+
+def _known_at(
+    claim: Claim, *, when: datetime, axis: str
+) -> tuple[list[ClaimEvidence], list[ConfidenceAssessment], list[QuantityEstimate]]:
+    """The links, assessments (in force order) and estimates counted at `when` on
+    the axis. Links and estimates are filtered from the prefetched rows."""
+    assessments = claim.assessments.effective_by(when)
+    if axis == "recorded":
+        links = [link for link in claim.evidence_links.all() if link.linked_at <= when]
+        assessments = assessments.recorded_by(when)
+        estimates = [e for e in claim.quantity_estimates.all() if e.recorded_at <= when]
+    else:
+        links = [
+            link
+            for link in claim.evidence_links.all()
+            if (happened_at(link) or link.linked_at) <= when
+        ]
+        estimates = [
+            e
+            for e in claim.quantity_estimates.all()
+            if (e.stated_at or e.recorded_at) <= when
+        ]
+    assessed = list(
+        assessments.select_related("assessed_by").prefetch_related("evidence")
+    )
+    assessed.sort(key=lambda a: (a.effective_at, a.recorded_at, a.pk))
+    return links, assessed, estimates
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ class NotYetPublic:
 
 
 def not_yet_public(*, claim: Claim, state: ClaimAsOf) -> NotYetPublic:
-    if claim.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+    if claim.status not in PUBLIC_STATUSES:
         return NotYetPublic()
     cutoff = claim.public_cutoff
 
@@ -273,42 +276,52 @@ def current_assessment(
 
 def claim_timeline(*, claim: Claim, state: ClaimAsOf) -> list[TimelineEvent]:
     """Every dated event of a claim known in `state`, for the chart and the list."""
-    events: list[TimelineEvent] = []
+    events = [
+        *_confidence_events(state),
+        *(_link_event(link) for link in state.links),
+        *_quantity_events(claim, state),
+        *_estimate_events(state),
+        *_review_events(claim, state),
+    ]
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def _confidence_events(state: ClaimAsOf) -> Iterator[TimelineEvent]:
     for assessment in state.assessments:
         band = BANDS[assessment.level]
-        events.append(
-            TimelineEvent(
-                lane="confidence",
-                at=assessment.effective_at,
-                label=f"Confidence: {band.label}",
-                detail=assessment.rationale,
-                level=assessment.level,
-            )
+        yield TimelineEvent(
+            lane="confidence",
+            at=assessment.effective_at,
+            label=f"Confidence: {band.label}",
+            detail=assessment.rationale,
+            level=assessment.level,
         )
-    for link in state.links:
-        moment = happened_at(link) or link.linked_at
-        statement = getattr(link.item, "statement", None)
-        if statement is not None:
-            who = statement.speaker or statement.on_behalf_of or link.item.source
-            verb = link.get_stance_display() if link.stance else "Statement"
-            events.append(
-                TimelineEvent(
-                    lane="statement",
-                    at=moment,
-                    label=f"{who}: {verb.lower()}",
-                    detail=statement.quote[:200],
-                    marker=link.stance,
-                )
-            )
-        else:
-            events.append(
-                TimelineEvent(
-                    lane="evidence",
-                    at=moment,
-                    label=f"{link.item.get_kind_display()}: {link.item.title}",
-                    detail=link.get_relation_display(),
-                )
-            )
+
+
+def _link_event(link: ClaimEvidence) -> TimelineEvent:
+    moment = happened_at(link) or link.linked_at
+    statement = getattr(link.item, "statement", None)
+    if statement is None:
+        return TimelineEvent(
+            lane="evidence",
+            at=moment,
+            label=f"{link.item.get_kind_display()}: {link.item.title}",
+            detail=link.get_relation_display(),
+        )
+    who = statement.speaker or statement.on_behalf_of or link.item.source
+    verb = link.get_stance_display() if link.stance else "Statement"
+    return TimelineEvent(
+        lane="statement",
+        at=moment,
+        label=f"{who}: {verb.lower()}",
+        detail=statement.quote[:200],
+        marker=link.stance,
+    )
+
+
+def _quantity_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
+    """Each change of the claim's own figure, from its recorded versions."""
     previous = None
     versions = claim.history.filter(history_date__lte=state.when).order_by(
         "history_date", "history_id"
@@ -327,51 +340,37 @@ def claim_timeline(*, claim: Claim, state: ClaimAsOf) -> list[TimelineEvent]:
         )
         if quantity != previous and (previous is not None or quantity[0] is not None):
             shown = format_quantity(*quantity) or "no figure"
-            events.append(
-                TimelineEvent(
-                    lane="quantity",
-                    at=version.history_date,
-                    label=f"Quantity: {shown}",
-                    detail=version.history_change_reason or "",
-                )
+            yield TimelineEvent(
+                lane="quantity",
+                at=version.history_date,
+                label=f"Quantity: {shown}",
+                detail=version.history_change_reason or "",
             )
         previous = quantity
+
+
+def _estimate_events(state: ClaimAsOf) -> Iterator[TimelineEvent]:
+    """Other sources' figures (the current one is the claim's own figure)."""
     for estimate in state.estimates:
         if not estimate.is_current:
-            events.append(
-                TimelineEvent(
-                    lane="quantity",
-                    at=estimate.stated_at or estimate.recorded_at,
-                    label="Estimate: "
-                    + format_quantity(estimate.amount, estimate.unit, estimate.bound),
-                    detail=estimate.source_label,
-                    marker="estimate",
-                )
+            yield TimelineEvent(
+                lane="quantity",
+                at=estimate.stated_at or estimate.recorded_at,
+                label="Estimate: "
+                + format_quantity(estimate.amount, estimate.unit, estimate.bound),
+                detail=estimate.source_label,
+                marker="estimate",
             )
+
+
+def _review_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
     for review in claim.reviews.filter(at__lte=state.when).select_related("by"):
-        events.append(
-            TimelineEvent(
-                lane="review",
-                at=review.at,
-                label=review.get_decision_display(),
-                detail=f"{review.from_status} → {review.to_status}",
-            )
+        yield TimelineEvent(
+            lane="review",
+            at=review.at,
+            label=review.get_decision_display(),
+            detail=f"{review.from_status} → {review.to_status}",
         )
-    events.sort(key=lambda event: event.at)
-    return events
-
-
-def denials_for(claim: Claim) -> list[ClaimEvidence]:
-    """Denials of a claim, newest statement first (uses the prefetched links)."""
-    denials = [
-        link for link in claim.evidence_links.all() if link.stance == Stance.DENIES
-    ]
-    return sorted(denials, key=_stated_at, reverse=True)
-
-
-def _stated_at(link: ClaimEvidence) -> Any:
-    statement = getattr(link.item, "statement", None)
-    return statement.stated_at if statement else link.item.observed_at or link.linked_at
 
 
 # --- Review workflow ------------------------------------------------------------------
@@ -405,9 +404,7 @@ def review_queue(team: Team) -> QuerySet[Claim]:
         .annotate(
             submitted_at=Coalesce(_last_submitted_at(), F("updated_at")),
             has_supporting_evidence=Exists(
-                ClaimEvidence.objects.filter(
-                    claim=OuterRef("pk"), relation=Relation.SUPPORTS
-                )
+                ClaimEvidence.objects.supporting().filter(claim=OuterRef("pk"))
             ),
             has_assessment=Exists(
                 ConfidenceAssessment.objects.filter(claim=OuterRef("pk"))
@@ -422,7 +419,7 @@ def awaiting_publication(team: Team) -> QuerySet[Claim]:
     """Approved claims, embargoed ones by the time they publish themselves."""
     return (
         Claim.objects.for_team(team)
-        .filter(status=ClaimStatus.APPROVED)
+        .approved()
         .with_current_confidence()
         .select_related("author", "last_edited_by")
         .order_by(F("publish_at").asc(nulls_last=True), "updated_at", "pk")
@@ -434,7 +431,7 @@ def claims_in_workflow_by(*, team: Team, author: Any) -> QuerySet[Claim]:
     return (
         Claim.objects.for_team(team)
         .filter(author=author)
-        .exclude(status__in=[ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED])
+        .unpublished()
         .prefetch_related(
             Prefetch(
                 "reviews",
@@ -486,7 +483,7 @@ def embargoes_due(now: datetime) -> list[tuple[int, Any, int | None]]:
     """(claim id, approving editor, version approved) for approved claims whose
     embargo has ended."""
     due = list(
-        Claim.objects.filter(status=ClaimStatus.APPROVED, publish_at__lte=now)
+        Claim.objects.embargo_ended(now)
         .annotate(approver_id=_latest_approver_id(), approved=_approved_version())
         .order_by("publish_at", "pk")
         .values_list("pk", "approver_id", "approved")

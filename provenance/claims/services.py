@@ -1,25 +1,41 @@
-"""Every state change of the claims domain. Each service is one transaction that checks
+"""Every state change of the claims domain (the review decisions are in `decisions`,
+reached from here too). Each service is one transaction that checks
 permission, saves named fields, and writes history and the audit trail."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
 
 from evidence.models import EvidenceItem, EvidenceKind
 from provenance.audit.chain import audit_record
-from provenance.claims import tasks
+from provenance.claims.content import (
+    apply_content,
+    check_fields,
+    check_same_team,
+    save_claim,
+    tags_from_names,
+    write_content,
+)
+
+# The review decisions live in `decisions`; every claim write is reached from here.
+from provenance.claims.decisions import (  # noqa: F401
+    claim_approve,
+    claim_correct,
+    claim_publish,
+    claim_request_changes,
+    claim_retract,
+    claim_submit,
+    claim_transition,
+    enter_transition,
+)
 from provenance.claims.models import (
     Claim,
     ClaimEvidence,
@@ -27,67 +43,24 @@ from provenance.claims.models import (
     ConfidenceAssessment,
     Decision,
     QuantityEstimate,
-    Review,
-    Tag,
 )
 from provenance.claims.rules import (
     PUBLISHED_CONTENT_LOCKED,
     WORKFLOW,
     EditConflict,
     InvalidTransition,
-    Transition,
-    Value,
     ensure_content_editable,
-    ensure_decision_valid,
     ensure_may_take,
-    transition_for,
 )
-from provenance.claims.signals import claim_event
 from provenance.common.writes import (
     audit_value,
     check_dates,
     insert_with_unique_slug,
     unique_slug,
 )
-from provenance.entities.models import (
-    Entity,
-)
+from provenance.entities.models import Entity
 from provenance.teams.models import Team
 from provenance.teams.rules import ensure_member
-
-logger = logging.getLogger(__name__)
-
-CLAIM_FIELDS = (
-    "text",
-    "summary",
-    "quantity_amount",
-    "quantity_unit",
-    "quantity_bound",
-    "first_appearance_source",
-    "first_appearance_entity",
-    "first_appearance_url",
-    "first_appearance_at",
-)
-
-
-def tags_from_names(*, team: Team, names: Iterable[str]) -> list[Tag]:
-    tags = []
-    for name in names:
-        name = name.strip()
-        if not name:
-            continue
-        slug = slugify(name)[:60] or "tag"
-        tag, _ = Tag.objects.get_or_create(
-            team=team, slug=slug, defaults={"name": name}
-        )
-        tags.append(tag)
-    return tags
-
-
-def _check_same_team(team: Team, entities: Iterable[Entity]) -> None:
-    for entity in entities:
-        if entity.team_id != team.pk:
-            raise ValueError("Subjects must belong to the claim's team.")
 
 
 def _bump_version(claim: Claim, at: datetime) -> None:
@@ -96,74 +69,6 @@ def _bump_version(claim: Claim, at: datetime) -> None:
     Claim.objects.filter(pk=claim.pk).update(
         updated_at=max(at, claim.updated_at), version=F("version") + 1
     )
-
-
-@dataclass(frozen=True)
-class ContentChange:
-    """New content for a (locked) claim: the claim fields given, which of them
-    differ, and the subjects and tags when given and different."""
-
-    fields: Mapping[str, Any]
-    changed: list[str]
-    subjects: Sequence[Entity] | None
-    tag_names: Sequence[str] | None
-    subjects_changed: bool
-    tags_changed: bool
-
-    @property
-    def any(self) -> bool:
-        return bool(self.changed) or self.subjects_changed or self.tags_changed
-
-
-def _check_fields(fields: Mapping[str, Any]) -> None:
-    unknown = set(fields) - set(CLAIM_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown claim fields: {sorted(unknown)}")
-
-
-def _apply_content(
-    claim: Claim,
-    *,
-    fields: Mapping[str, Any],
-    subjects: Sequence[Entity] | None,
-    tag_names: Sequence[str] | None,
-) -> ContentChange:
-    """Set the changed content fields on the (locked) claim; m2m are compared only."""
-    _check_fields(fields)
-    if subjects is not None:
-        _check_same_team(claim.team, subjects)
-    check_dates(first_appearance_at=fields.get("first_appearance_at"))
-    changed = [name for name, value in fields.items() if getattr(claim, name) != value]
-    for name in changed:
-        setattr(claim, name, fields[name])
-    old_subjects = set(claim.subjects.values_list("pk", flat=True))
-    old_tags = set(claim.tags.values_list("name", flat=True))
-    return ContentChange(
-        fields=fields,
-        changed=changed,
-        subjects=subjects,
-        tag_names=tag_names,
-        subjects_changed=subjects is not None
-        and {s.pk for s in subjects} != old_subjects,
-        tags_changed=tag_names is not None
-        and {n.strip() for n in tag_names if n.strip()} != old_tags,
-    )
-
-
-def _write_content(claim: Claim, content: ContentChange) -> dict[str, Any]:
-    """Write the m2m changes (after the claim's save) and describe them for audit."""
-    if content.subjects_changed:
-        claim.subjects.set(content.subjects)
-    if content.tags_changed:
-        claim.tags.set(tags_from_names(team=claim.team, names=content.tag_names))
-    payload: dict[str, Any] = {
-        k: audit_value(content.fields[k]) for k in content.changed
-    }
-    if content.subjects_changed:
-        payload["subjects"] = [s.pk for s in content.subjects]
-    if content.tags_changed:
-        payload["tags"] = sorted(content.tag_names)
-    return payload
 
 
 # --- Claims ---------------------------------------------------------------------------
@@ -182,8 +87,8 @@ def claim_create(
 ) -> Claim:
     """Create a draft claim authored by the actor. `at` back-dates the record (demo)."""
     ensure_member(user=actor, team=team)
-    _check_fields(fields)
-    _check_same_team(team, subjects)
+    check_fields(fields)
+    check_same_team(team, subjects)
     at = at or timezone.now()
     claim = Claim(
         team=team,
@@ -237,7 +142,7 @@ def claim_update(
     (InvalidTransition): its public content changes only through a correction
     (`claim_correct`), a reviewed decision.
     """
-    _check_fields(fields)
+    check_fields(fields)
     claim = Claim.objects.select_related("team").get(pk=claim_id)
     ensure_member(user=actor, team=claim.team)
     swapped = Claim.objects.filter(pk=claim_id, version=expected_version).update(
@@ -251,7 +156,7 @@ def claim_update(
     claim.refresh_from_db()
     ensure_content_editable(claim)
     at = at or timezone.now()
-    content = _apply_content(
+    content = apply_content(
         claim, fields=fields, subjects=subjects, tag_names=tag_names
     )
     update_fields = [*content.changed, "version", "updated_at", "last_edited_by"]
@@ -259,12 +164,12 @@ def claim_update(
     edit = WORKFLOW[Decision.EDIT]
     if claim.status in edit.sources and content.any:
         ensure_may_take(transition=edit, user=actor, claim=claim)
-        _, entered = _enter(edit, claim, actor=actor, comment=reason, at=at)
+        _, entered = enter_transition(edit, claim, actor=actor, comment=reason, at=at)
         update_fields += entered
     claim.last_edited_by = actor
     claim.updated_at = at
-    _save(claim, actor=actor, at=at, reason=reason, update_fields=update_fields)
-    payload = _write_content(claim, content)
+    save_claim(claim, actor=actor, at=at, reason=reason, update_fields=update_fields)
+    payload = write_content(claim, content)
     if reason:
         payload["reason"] = reason
     if claim.status != status_before:
@@ -273,18 +178,6 @@ def claim_update(
         team=claim.team, actor=actor, action="claim.update", obj=claim, payload=payload
     )
     return claim
-
-
-def _save(
-    claim: Claim, *, actor: Any, at: datetime, reason: str, update_fields: list[str]
-) -> None:
-    """Validate and save the named fields, with the history record's who, when and
-    why."""
-    claim.full_clean()
-    claim._history_user = actor
-    claim._history_date = at
-    claim._change_reason = reason[:100]
-    claim.save(update_fields=update_fields)
 
 
 # --- Confidence and quantities ------------------------------------------------------
@@ -397,7 +290,7 @@ def quantity_estimate_add(
         # The estimate may be recorded; revising the public figure is a correction.
         raise InvalidTransition(PUBLISHED_CONTENT_LOCKED)
     if source_entity is not None:
-        _check_same_team(claim.team, [source_entity])
+        check_same_team(claim.team, [source_entity])
     check_dates(stated_at=stated_at)
     at = at or timezone.now()
     estimate = QuantityEstimate(
@@ -415,13 +308,7 @@ def quantity_estimate_add(
         recorded_at=at,
     )
     estimate.full_clean()
-    if make_current:
-        claim.quantity_estimates.filter(is_current=True).update(is_current=False)
-    estimate.save()
-    if make_current:
-        _make_current(claim, estimate, actor=actor, at=at, source_label=source_label)
-    else:
-        _bump_version(claim, at)
+    _save_estimate(claim, estimate, actor=actor, at=at, source_label=source_label)
     audit_record(
         team=claim.team,
         actor=actor,
@@ -440,7 +327,7 @@ def quantity_estimate_add(
     return estimate
 
 
-def _make_current(
+def _save_estimate(
     claim: Claim,
     estimate: QuantityEstimate,
     *,
@@ -448,8 +335,15 @@ def _make_current(
     at: datetime,
     source_label: str,
 ) -> None:
-    """Revise the claim's quantity to the estimate: an edit like any other (back to
-    review when approved), on the version just locked."""
+    """Save the estimate. The current one revises the claim's quantity: an edit like
+    any other (back to review when approved), on the version just locked; any other
+    is a new version of what reviewers see."""
+    if not estimate.is_current:
+        estimate.save()
+        _bump_version(claim, at)
+        return
+    claim.quantity_estimates.filter(is_current=True).update(is_current=False)
+    estimate.save()
     claim_update(
         claim_id=claim.pk,
         actor=actor,
@@ -516,285 +410,3 @@ def evidence_attach(
         at=at,
     )
     return link
-
-
-# --- Review workflow ------------------------------------------------------------------
-
-
-@transaction.atomic
-def claim_transition(
-    *,
-    claim_id: int,
-    decision: str,
-    actor: Any,
-    expected_version: int | None = None,
-    comment: str = "",
-    publish_at: datetime | None = None,
-    changes: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
-) -> Claim:
-    """Move a claim one step along the review workflow: the decision's row of
-    `rules.WORKFLOW` says every rule, this drives it.
-
-    Locks the claim row, then refuses with EditConflict (the claim is no longer at
-    `expected_version`, the version the decision was made on), InvalidTransition
-    (state, missing evidence or assessment, embargo), PermissionDenied (role, four
-    eyes) or ValidationError (missing comment, embargo in the past). Writes one
-    Review row, a history record and an audit event, bumps `version` (a form opened
-    before the decision then gets EditConflict), writes the publishers' outbox event
-    (the row's `outbox_event`) in the same transaction, and notifies people only on
-    commit.
-
-    `expected_version` is required from people (web, API, admin); None skips the
-    check for the system's own decisions (the embargo task publishes the approved
-    version: any edit since sent the claim back to review).
-
-    `changes` (correct only) is the new public content: claim fields by name, plus
-    `subjects` and `tag_names`; a published claim changes only this way. Publish
-    and correct set `public_content_at`: publishers see the assessments, links and
-    estimates recorded by then.
-
-    `publish_at` (approve only) is the embargo: the claim stays approved until
-    `tasks.publish_due_claims` publishes it. The embargo is checked against the real
-    clock, never against `at`, which only back-dates the record.
-    """
-    claim = Claim.objects.select_for_update().get(pk=claim_id)
-    if expected_version is not None and claim.version != expected_version:
-        raise EditConflict(
-            f"This claim changed since you opened it (you saw version "
-            f"{expected_version}, it is now version {claim.version}). Reload it and "
-            "decide on what it says now."
-        )
-    transition = transition_for(claim=claim, decision=decision)
-    ensure_may_take(transition=transition, user=actor, claim=claim)
-    comment = comment.strip()
-    changes = dict(changes or {})
-    now = timezone.now()
-    ensure_decision_valid(
-        transition=transition,
-        claim=claim,
-        comment=comment,
-        publish_at=publish_at,
-        changes=changes,
-        now=now,
-    )
-    at = at or now
-    content = (
-        _correction(claim, changes, actor=actor) if transition.changes_content else None
-    )
-    from_status = claim.status
-    review, update_fields = _enter(
-        transition, claim, actor=actor, comment=comment, at=at, publish_at=publish_at
-    )
-    if content is not None and content.any:
-        update_fields += [*content.changed, "last_edited_by"]
-    claim.version += 1
-    claim.updated_at = max(at, claim.updated_at)
-    _save(
-        claim,
-        actor=actor,
-        at=at,
-        reason=f"{Decision(decision).label}: {comment}",
-        update_fields=[*update_fields, "version", "updated_at"],
-    )
-    payload: dict[str, Any] = {
-        "review": review.pk,
-        "decision": decision,
-        "status": [from_status, transition.target],
-        "comment": comment,
-        "version": claim.version,
-    }
-    if content is not None and (changed := _write_content(claim, content)):
-        payload["changes"] = changed
-    for field, source in transition.sets:
-        if source == Value.EMBARGO and getattr(claim, field) is not None:
-            payload[field] = audit_value(getattr(claim, field))
-    audit_record(
-        team=claim.team,
-        actor=actor,
-        action=f"claim.{decision}",
-        obj=claim,
-        payload=payload,
-        at=at,
-    )
-    if transition.outbox_event:
-        claim_event.send(sender=Claim, claim=claim, event_type=transition.outbox_event)
-    transaction.on_commit(partial(_notify_review, review.pk))
-    return claim
-
-
-def _correction(claim: Claim, changes: dict[str, Any], *, actor: Any) -> ContentChange:
-    """Set a correction's new content on the claim; whoever changes it is its last
-    editor."""
-    subjects = changes.pop("subjects", None)
-    tag_names = changes.pop("tag_names", None)
-    content = _apply_content(
-        claim, fields=changes, subjects=subjects, tag_names=tag_names
-    )
-    if content.any:
-        claim.last_edited_by = actor
-    return content
-
-
-def _enter(
-    transition: Transition,
-    claim: Claim,
-    *,
-    actor: Any,
-    comment: str,
-    at: datetime,
-    publish_at: datetime | None = None,
-) -> tuple[Review, list[str]]:
-    """Take the transition on the locked claim: set the fields its row sets and its
-    target status, and write the Review row. The only place a claim's status is
-    assigned. Returns the Review and the fields to save; the caller saves."""
-    values = {
-        Value.AT: at,
-        Value.COMMENT: comment,
-        Value.EMBARGO: publish_at,
-        Value.CLEARED: None,
-    }
-    for field, source in transition.sets:
-        setattr(claim, field, values[source])
-    review = Review.objects.create(
-        claim=claim,
-        decision=transition.decision,
-        from_status=claim.status,
-        to_status=transition.target,
-        comment=comment or transition.default_comment,
-        by=actor,
-        at=at,
-    )
-    claim.status = transition.target
-    return review, ["status", *(field for field, _ in transition.sets)]
-
-
-def _notify_review(review_id: int) -> None:
-    # Runs after commit: a broker outage must not turn a recorded decision into an
-    # error (the publish's webhooks have the outbox; this e-mail is best effort).
-    try:
-        tasks.notify_review_decision.delay(review_id)
-    except Exception:
-        logger.warning(
-            "Broker unavailable; review %s notification not sent",
-            review_id,
-            exc_info=True,
-        )
-
-
-def claim_submit(
-    *,
-    claim_id: int,
-    actor: Any,
-    expected_version: int | None = None,
-    comment: str = "",
-    at: datetime | None = None,
-) -> Claim:
-    return claim_transition(
-        claim_id=claim_id,
-        decision=Decision.SUBMIT,
-        actor=actor,
-        expected_version=expected_version,
-        comment=comment,
-        at=at,
-    )
-
-
-def claim_approve(
-    *,
-    claim_id: int,
-    actor: Any,
-    expected_version: int | None = None,
-    comment: str = "",
-    publish_at: datetime | None = None,
-    at: datetime | None = None,
-) -> Claim:
-    """Approve; with `publish_at`, approve under embargo (publishes itself then)."""
-    return claim_transition(
-        claim_id=claim_id,
-        decision=Decision.APPROVE,
-        actor=actor,
-        expected_version=expected_version,
-        comment=comment,
-        publish_at=publish_at,
-        at=at,
-    )
-
-
-def claim_request_changes(
-    *,
-    claim_id: int,
-    actor: Any,
-    comment: str,
-    expected_version: int | None = None,
-    at: datetime | None = None,
-) -> Claim:
-    return claim_transition(
-        claim_id=claim_id,
-        decision=Decision.REQUEST_CHANGES,
-        actor=actor,
-        expected_version=expected_version,
-        comment=comment,
-        at=at,
-    )
-
-
-def claim_publish(
-    *,
-    claim_id: int,
-    actor: Any,
-    expected_version: int | None = None,
-    comment: str = "",
-    at: datetime | None = None,
-) -> Claim:
-    return claim_transition(
-        claim_id=claim_id,
-        decision=Decision.PUBLISH,
-        actor=actor,
-        expected_version=expected_version,
-        comment=comment,
-        at=at,
-    )
-
-
-def claim_correct(
-    *,
-    claim_id: int,
-    actor: Any,
-    correction_note: str,
-    expected_version: int | None = None,
-    changes: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
-) -> Claim:
-    """Correct a published claim in public: the new content (`changes`: claim fields,
-    `subjects`, `tag_names`) with its correction note, by an editor other than the
-    author or last editor. The claim stays published; its history keeps the old
-    content; publishers get the `claim.corrected` webhook."""
-    return claim_transition(
-        claim_id=claim_id,
-        decision=Decision.CORRECT,
-        actor=actor,
-        expected_version=expected_version,
-        comment=correction_note,
-        changes=changes,
-        at=at,
-    )
-
-
-def claim_retract(
-    *,
-    claim_id: int,
-    actor: Any,
-    reason: str,
-    expected_version: int | None = None,
-    at: datetime | None = None,
-) -> Claim:
-    """Retract a published claim: it stays visible, marked retracted, with a reason."""
-    return claim_transition(
-        claim_id=claim_id,
-        decision=Decision.RETRACT,
-        actor=actor,
-        expected_version=expected_version,
-        comment=reason,
-        at=at,
-    )
