@@ -6,15 +6,21 @@ from typing import Any
 
 from django import forms
 
+from evidence.documents.services import (
+    ON_BEHALF_KINDS,
+    SPEAKER_KINDS,
+    STATEMENT_FIELDS,
+)
 from evidence.models import (
     EvidenceItem,
     EvidenceKind,
     InformationCredibility,
     ProcessingState,
     SourceReliability,
-    Statement,
 )
 from provenance.common.dates import validate_past_moment
+from provenance.entities.models import Entity
+from provenance.teams.models import Team
 
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -63,7 +69,7 @@ class EvidenceForm(forms.ModelForm):
     # When it happened, was obtained, archived or said: 1900 up to now (dates.py).
     PAST_DATES = ("observed_at", "obtained_at", "archived_at", "stated_at")
 
-    def __init__(self, *args: Any, team: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
         for name in self.PAST_DATES:
@@ -152,20 +158,13 @@ class StatementEvidenceForm(EvidenceForm):
         required=False, max_length=12, help_text="e.g. ru, ko"
     )
 
-    statement_fields = ("venue", "original_text", "original_language")
+    statement_fields = STATEMENT_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The Entity model, reached through the FK: evidence never imports provenance.
-        entities = Statement._meta.get_field("speaker").related_model.objects.filter(
-            team=self.team
-        )
-        self.fields["speaker"].queryset = entities.filter(kind="person").order_by(
-            "name"
-        )
-        self.fields["on_behalf_of"].queryset = entities.filter(
-            kind__in=["organization", "government"]
-        ).order_by("name")
+        entities = Entity.objects.for_team(self.team).order_by("name")
+        self.fields["speaker"].queryset = entities.filter(kind__in=SPEAKER_KINDS)
+        self.fields["on_behalf_of"].queryset = entities.filter(kind__in=ON_BEHALF_KINDS)
         self.fields["title"].required = False
         self.fields["title"].help_text = "Defaults to speaker and quote."
 

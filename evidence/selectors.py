@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
 from evidence.models import CustodyEvent, EvidenceItem, NearDuplicate
-from evidence.services import EDITOR_ROLES
+from provenance.teams.models import Membership, Team
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
 
 
-def current_team(request: HttpRequest) -> Any:
+def current_team(request: HttpRequest) -> Team:
     """The team the user works in (set by the project's TeamMiddleware), or 404."""
     membership = getattr(request, "membership", None)
     if not membership:
@@ -30,7 +34,7 @@ EVIDENCE_SORTS: dict[str, tuple[str, ...]] = {
 
 def evidence_list(
     *,
-    team: Any,
+    team: Team,
     text: str = "",
     kind: str = "",
     state: str = "",
@@ -44,7 +48,6 @@ def evidence_list(
         EvidenceItem.objects.for_team(team)
         .search(text)
         .select_related("added_by", "image", "statement__speaker")
-        .annotate(claim_count=Count("claim_links", distinct=True))
     )
     if kind:
         items = items.of_kind(kind)
@@ -61,15 +64,11 @@ def evidence_list(
     return items.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[""]))
 
 
-def evidence_for_page(*, team: Any, item_id: int) -> EvidenceItem:
-    """One item of the team with everything its page shows; 404 outside the team."""
+def evidence_for_page(*, team: Team, item_id: int) -> EvidenceItem:
+    """One item of the team with everything its page shows; 404 outside the team.
+    (Its claim links are the claims room's read: the page loads them by a tag.)"""
     duplicates = NearDuplicate.objects.select_related("other", "other__image")
     custody = CustodyEvent.objects.select_related("actor")
-    links = (
-        EvidenceItem._meta.get_field("claim_links")
-        .related_model.objects.select_related("claim", "linked_by")
-        .order_by("linked_at", "pk")
-    )
     try:
         return (
             EvidenceItem.objects.for_team(team)
@@ -82,7 +81,6 @@ def evidence_for_page(*, team: Any, item_id: int) -> EvidenceItem:
             .prefetch_related(
                 Prefetch("near_duplicates", queryset=duplicates),
                 Prefetch("custody_events", queryset=custody),
-                Prefetch("claim_links", queryset=links),
             )
             .get(pk=item_id)
         )
@@ -90,7 +88,7 @@ def evidence_for_page(*, team: Any, item_id: int) -> EvidenceItem:
         raise Http404("No such evidence in your team.") from exc
 
 
-def evidence_for_status(*, team: Any, item_id: int) -> EvidenceItem:
+def evidence_for_status(*, team: Team, item_id: int) -> EvidenceItem:
     try:
         return (
             EvidenceItem.objects.for_team(team)
@@ -107,7 +105,7 @@ def evidence_for_status(*, team: Any, item_id: int) -> EvidenceItem:
         raise Http404("No such evidence in your team.") from exc
 
 
-def evidence_for_media(*, user: Any, item_id: int) -> EvidenceItem:
+def evidence_for_media(*, user: User | None, item_id: int) -> EvidenceItem:
     """An item whose files the user may fetch: a member of its team, else 404.
 
     Any of the user's teams counts (not only the current one): the answer for
@@ -118,18 +116,20 @@ def evidence_for_media(*, user: Any, item_id: int) -> EvidenceItem:
     try:
         return (
             EvidenceItem.objects.select_related("image")
-            .filter(team__memberships__user=user)
+            .filter(team__in=Membership.objects.filter(user=user).values("team"))
             .get(pk=item_id)
         )
     except EvidenceItem.DoesNotExist as exc:
         raise Http404("No such evidence.") from exc
 
 
-def evidence_by_sha256(*, team: Any, sha256: str) -> EvidenceItem | None:
+def evidence_by_sha256(*, team: Team, sha256: str) -> EvidenceItem | None:
     return EvidenceItem.objects.for_team(team).filter(sha256=sha256).first()
 
 
-def evidence_to_link(*, team: Any, exclude_ids: Any = ()) -> QuerySet[EvidenceItem]:
+def evidence_to_link(
+    *, team: Team, exclude_ids: Iterable[int] = ()
+) -> QuerySet[EvidenceItem]:
     """The team's evidence that can still be linked to a claim."""
     return (
         EvidenceItem.objects.for_team(team)
@@ -184,11 +184,12 @@ def image_summary(item: EvidenceItem) -> dict[str, Any]:
     }
 
 
-def command_context(*, team_slug: str, username: str | None = None) -> tuple[Any, Any]:
+def command_context(
+    *, team_slug: str, username: str | None = None
+) -> tuple[Team, User]:
     """(team, acting user) for a batch command: the named user, else the team's
     first editor. Raises LookupError with a message for the command line."""
-    team_model = EvidenceItem._meta.get_field("team").related_model
-    team = team_model.objects.filter(slug=team_slug).first()
+    team = Team.objects.filter(slug=team_slug).first()
     if team is None:
         raise LookupError(f"No team with slug {team_slug!r}")
     users = get_user_model().objects
@@ -198,7 +199,8 @@ def command_context(*, team_slug: str, username: str | None = None) -> tuple[Any
             raise LookupError(f"No user {username!r}")
         return team, user
     membership = (
-        team.memberships.filter(role__in=EDITOR_ROLES)
+        Membership.objects.filter(team=team)
+        .editors()
         .select_related("user")
         .order_by("created_at", "pk")
         .first()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from evidence import services
 from evidence.ais import services as ais_services
+from evidence.images import services as image_services
 from evidence.models import EvidenceItem
 
 
@@ -13,7 +13,7 @@ from evidence.models import EvidenceItem
 def process_image(item_id: int) -> str:
     """Derive an image's facts and derivatives; records running/done/failed on it."""
     try:
-        item = services.image_process(item_id=item_id)
+        item = image_services.image_process(item_id=item_id)
     except EvidenceItem.DoesNotExist:
         return "missing"  # deleted before the task ran: nothing left to do
     return item.processing_state

@@ -1,13 +1,14 @@
 """Evidence pages: parse the request, call one selector or service, render.
 
-Team and role come from ``request.membership`` (set by the project's middleware);
-this app never imports provenance.
+Team and role come from ``request.membership`` (set by the project's middleware).
+The claims an item is linked to are the claims room's read, loaded by the
+templates through a tag (evidence sits below claims).
 """
 
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,10 +27,16 @@ from django.views.decorators.http import (
 )
 
 from evidence import selectors, services
+from evidence.documents import services as document_services
 from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
+from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
+from provenance.teams.models import Team
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
 
 PAGE_SIZE = 25
 ADDABLE_KINDS = (
@@ -72,11 +79,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if item.kind == EvidenceKind.AIS:
         # An extract has its own page: track map, port calls, dark periods.
         return redirect("evidence:ais-detail", pk=item.pk)
-    return render(
-        request,
-        "evidence/item_detail.html",
-        {"item": item, "links": list(item.claim_links.all())},
-    )
+    return render(request, "evidence/item_detail.html", {"item": item})
 
 
 @login_required
@@ -88,6 +91,11 @@ def item_status(request: HttpRequest, pk: int) -> JsonResponse:
     html = render_to_string(
         "evidence/_processing.html", {"item": item}, request=request
     )
+    return status_response(item, html=html)
+
+
+def status_response(item: EvidenceItem, *, html: str, **extra: Any) -> JsonResponse:
+    """The JSON a page's poller reads: state, label, error, the part as HTML."""
     response = JsonResponse(
         {
             "id": item.pk,
@@ -95,6 +103,7 @@ def item_status(request: HttpRequest, pk: int) -> JsonResponse:
             "label": item.get_processing_state_display(),
             "error": item.processing_error,
             "is_pending": item.is_pending,
+            **extra,
             "html": html,
         }
     )
@@ -132,7 +141,7 @@ def item_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_status(team=team, item_id=pk)
     try:
-        services.image_reprocess(item_id=item.pk, actor=request.user)
+        image_services.image_reprocess(item_id=item.pk, actor=request.user)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
@@ -143,7 +152,9 @@ def item_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
 # --- adding ---------------------------------------------------------------------------
 
 
-def add_from_form(*, form: EvidenceForm, team: Any, actor: Any) -> EvidenceItem | None:
+def add_from_form(
+    *, form: EvidenceForm, team: Team, actor: User
+) -> EvidenceItem | None:
     """Call the service for the form's kind. Refusals become form errors; a
     duplicate sets ``form.duplicate`` to the existing item. Used by the claim-side
     pages too, so every path adds evidence the same way."""
@@ -151,19 +162,19 @@ def add_from_form(*, form: EvidenceForm, team: Any, actor: Any) -> EvidenceItem 
     try:
         if form.kind == EvidenceKind.IMAGE:
             upload = form.cleaned_data["file"]
-            return services.evidence_add_image(
+            return image_services.evidence_add_image(
                 team=team, actor=actor, upload=upload, filename=upload.name, **fields
             )
         if form.kind == EvidenceKind.DOCUMENT:
             upload = form.cleaned_data["file"]
-            return services.evidence_add_document(
+            return document_services.evidence_add_document(
                 team=team, actor=actor, upload=upload, filename=upload.name, **fields
             )
         if form.kind == EvidenceKind.STATEMENT:
-            return services.evidence_add_statement(
+            return document_services.evidence_add_statement(
                 team=team, actor=actor, **form.statement_kwargs(), **fields
             )
-        return services.evidence_add_link(team=team, actor=actor, **fields)
+        return document_services.evidence_add_link(team=team, actor=actor, **fields)
     except (ImageRejected, services.FileRefused) as exc:
         form.add_error("file", exc.message)
     except services.DuplicateEvidence as exc:

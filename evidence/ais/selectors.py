@@ -19,6 +19,8 @@ from evidence.models import (
     EvidenceKind,
     PortCall,
 )
+from provenance.entities.models import Entity, EntityKind
+from provenance.teams.models import Team
 
 # A vessel page lists at most this many port calls and dark periods (newest first).
 ENTITY_PAGE_LIMIT = 200
@@ -36,14 +38,10 @@ def _calls() -> QuerySet[PortCall]:
     )
 
 
-def ais_extract_for_page(*, team: Any, item_id: int) -> EvidenceItem:
+def ais_extract_for_page(*, team: Team, item_id: int) -> EvidenceItem:
     """An AIS item of the team with its extract, vessels, dark periods, port
-    calls, custody log and claim links; 404 outside the team or for other kinds."""
-    links = (
-        EvidenceItem._meta.get_field("claim_links")
-        .related_model.objects.select_related("claim", "linked_by")
-        .order_by("linked_at", "pk")
-    )
+    calls and custody log; 404 outside the team or for other kinds. (Its claim
+    links are the claims room's read: the page loads them by a tag.)"""
     try:
         return (
             EvidenceItem.objects.for_team(team)
@@ -57,7 +55,6 @@ def ais_extract_for_page(*, team: Any, item_id: int) -> EvidenceItem:
                     "custody_events",
                     queryset=CustodyEvent.objects.select_related("actor"),
                 ),
-                Prefetch("claim_links", queryset=links),
             )
             .get(pk=item_id)
         )
@@ -65,7 +62,7 @@ def ais_extract_for_page(*, team: Any, item_id: int) -> EvidenceItem:
         raise Http404("No such AIS extract in your team.") from exc
 
 
-def ais_extract_for_status(*, team: Any, item_id: int) -> EvidenceItem:
+def ais_extract_for_status(*, team: Team, item_id: int) -> EvidenceItem:
     """What the status poll needs: the item and, once done, the results."""
     try:
         return (
@@ -100,11 +97,11 @@ class EntityAIS:
         )
 
 
-def entity_ais(*, team: Any, entity: Any) -> EntityAIS:
+def entity_ais(*, team: Team, entity: Entity) -> EntityAIS:
     """For a vessel: its extracts, port calls and dark periods across extracts; for
     a port: the calls made there. Team-scoped; a constant number of queries."""
     in_team = {"extract__item__team": team}
-    if entity.kind == "vessel":
+    if entity.kind == EntityKind.VESSEL:
         extracts = list(
             AISExtract.objects.filter(item__team=team, vessels=entity)
             .select_related("item")
@@ -121,7 +118,7 @@ def entity_ais(*, team: Any, entity: Any) -> EntityAIS:
             .order_by("-start_at", "-pk")[:ENTITY_PAGE_LIMIT]
         )
         return EntityAIS(extracts, calls, gaps, [])
-    if entity.kind == "port":
+    if entity.kind == EntityKind.PORT:
         here = list(
             PortCall.objects.filter(port=entity, **in_team)
             .select_related("vessel", "extract__item")
@@ -142,6 +139,35 @@ def ais_extract_json(item: EvidenceItem) -> dict[str, Any]:
         .get(item_id=item.pk)
     )
     summary = extract.summary or {}
+    gaps = _gaps().filter(extract=extract)
+    return {
+        "id": item.pk,
+        "team": extract.item.team.slug,
+        "title": extract.item.title,
+        "sha256": extract.item.sha256,
+        "is_synthetic": extract.item.is_synthetic,
+        "processing_state": extract.item.processing_state,
+        "processing_error": extract.item.processing_error,
+        "format": extract.source_format,
+        "rows_read": extract.rows_read,
+        "rows_kept": extract.rows_kept,
+        "rows_rejected": extract.rows_rejected,
+        "rejected": extract.rejected,
+        "cleared": summary.get("cleared", {}),
+        "first_at": _iso(extract.first_at),
+        "last_at": _iso(extract.last_at),
+        "analysis_params": extract.analysis_params,
+        "vessels": _vessels_json(summary),
+        "port_calls": summary.get("port_calls", []),
+        "voyages": summary.get("voyages", []),
+        "runs": summary.get("runs", {}),
+        "dark_periods": [_gap_json(g) for g in gaps],
+    }
+
+
+def _vessels_json(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each vessel of the extract with its entity: those the file described, then
+    those only linked by MMSI."""
     entities = summary.get("entities") or {}
     vessels = [
         {
@@ -167,43 +193,21 @@ def ais_extract_json(item: EvidenceItem) -> dict[str, Any]:
         for mmsi, e in sorted(entities.items())
         if mmsi not in seen
     ]
-    gaps = _gaps().filter(extract=extract)
+    return vessels
+
+
+def _gap_json(g: AISGap) -> dict[str, Any]:
     return {
-        "id": item.pk,
-        "team": extract.item.team.slug,
-        "title": extract.item.title,
-        "sha256": extract.item.sha256,
-        "is_synthetic": extract.item.is_synthetic,
-        "processing_state": extract.item.processing_state,
-        "processing_error": extract.item.processing_error,
-        "format": extract.source_format,
-        "rows_read": extract.rows_read,
-        "rows_kept": extract.rows_kept,
-        "rows_rejected": extract.rows_rejected,
-        "rejected": extract.rejected,
-        "cleared": summary.get("cleared", {}),
-        "first_at": _iso(extract.first_at),
-        "last_at": _iso(extract.last_at),
-        "analysis_params": extract.analysis_params,
-        "vessels": vessels,
-        "port_calls": summary.get("port_calls", []),
-        "voyages": summary.get("voyages", []),
-        "runs": summary.get("runs", {}),
-        "dark_periods": [
-            {
-                "mmsi": g.mmsi,
-                "vessel": g.vessel.name if g.vessel else None,
-                "start": _iso(g.start_at),
-                "end": _iso(g.end_at),
-                "duration_hours": g.duration.total_seconds() / 3600,
-                "start_position": [g.start_latitude, g.start_longitude],
-                "end_position": [g.end_latitude, g.end_longitude],
-                "distance_km": g.distance_km,
-                "implied_speed_knots": g.implied_speed_knots,
-                "near_port": g.near_port.name if g.near_port else None,
-            }
-            for g in gaps
-        ],
+        "mmsi": g.mmsi,
+        "vessel": g.vessel.name if g.vessel else None,
+        "start": _iso(g.start_at),
+        "end": _iso(g.end_at),
+        "duration_hours": g.duration.total_seconds() / 3600,
+        "start_position": [g.start_latitude, g.start_longitude],
+        "end_position": [g.end_latitude, g.end_longitude],
+        "distance_km": g.distance_km,
+        "implied_speed_knots": g.implied_speed_knots,
+        "near_port": g.near_port.name if g.near_port else None,
     }
 
 

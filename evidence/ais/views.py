@@ -5,7 +5,7 @@ or service, render."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +28,11 @@ from evidence.ais.analyse import AnalysisParams
 from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
+from evidence.views import status_response
+from provenance.teams.models import Team
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
 
 # What each rejection reason means, in the order validation applies them.
 REJECTION_REASONS = {
@@ -47,7 +52,7 @@ REJECTION_REASONS = {
 
 
 def add_ais_from_form(
-    *, form: AISEvidenceForm, team: Any, actor: Any
+    *, form: AISEvidenceForm, team: Team, actor: User
 ) -> EvidenceItem | None:
     """Call the AIS service for a valid form. Refusals become form errors; a
     duplicate sets ``form.duplicate`` (same contract as ``views.add_from_form``,
@@ -163,7 +168,6 @@ def ais_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evidence/ais_detail.html",
         {
             **results_context(item),
-            "links": list(item.claim_links.all()),
             "params_form": AnalysisParamsForm(
                 initial=AnalysisParamsForm.initial_from(params)
             ),
@@ -181,20 +185,12 @@ def ais_status(request: HttpRequest, pk: int) -> JsonResponse:
     html = render_to_string(
         "evidence/ais_results.html", results_context(item), request=request
     )
-    response = JsonResponse(
-        {
-            "id": item.pk,
-            "state": item.processing_state,
-            "label": item.get_processing_state_display(),
-            "error": item.processing_error,
-            "is_pending": item.is_pending,
-            "progress_done": item.progress_done,
-            "progress_total": item.progress_total,
-            "html": html,
-        }
+    return status_response(
+        item,
+        html=html,
+        progress_done=item.progress_done,
+        progress_total=item.progress_total,
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @login_required

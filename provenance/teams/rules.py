@@ -22,6 +22,10 @@ def membership_for(user: Any, team: Team) -> Membership | None:
 
 
 def ensure_member(*, user: Any, team: Team) -> Membership:
+    """The one membership rule, for every room: signed in, and a member of the
+    team (read once per user object, i.e. per request; see membership_for)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("You must be signed in.")
     membership = membership_for(user, team)
     if membership is None:
         raise PermissionDenied("You are not a member of this team.")

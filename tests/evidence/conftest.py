@@ -39,7 +39,7 @@ def image_path():
 @pytest.fixture
 def add_image(team, editor, image_path, django_capture_on_commit_callbacks):
     """Add an image through the service, running its on-commit processing."""
-    from evidence import services
+    from evidence.images import services
 
     def add(name: str, *, actor=None, team_=None, **fields):
         with (

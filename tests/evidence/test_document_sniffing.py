@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from evidence import services
+from evidence.documents import services as document_services
 from evidence.models import EvidenceItem
 
 REFUSED = (
@@ -17,7 +18,7 @@ REFUSED = (
 
 
 def add_document(team, editor, content: bytes, filename: str = "notes.txt"):
-    return services.evidence_add_document(
+    return document_services.evidence_add_document(
         team=team, actor=editor, upload=io.BytesIO(content), filename=filename
     )
 

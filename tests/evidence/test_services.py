@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from evidence import services
+from evidence.documents import services as document_services
+from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import (
     CustodyEvent,
@@ -166,7 +168,7 @@ def test_processing_twice_gives_the_same_result(add_image):
         }
 
     first = state()
-    services.image_process(item_id=item.pk)
+    image_services.image_process(item_id=item.pk)
     second = state()
 
     assert second == first
@@ -188,7 +190,7 @@ def test_custody_log_records_obtained_uploaded_and_each_processing_step(
     assert events[1].actor == editor
     assert events[1].detail["sha256"] == item.sha256
     steps = {e.detail["step"]: e for e in events if e.action == "processed"}
-    assert set(steps) == {s for s, _, _ in services.PROCESSING_STEPS}
+    assert set(steps) == {s for s, _, _ in image_services.PROCESSING_STEPS}
     assert steps["phash"].tool == "imagehash"
     assert steps["phash"].tool_version not in ("", "not installed")
     assert steps["derivatives"].tool == "Pillow"
@@ -211,7 +213,7 @@ def test_original_changed_on_disk_fails_processing_with_the_reason(add_image):
     with open(item.file.path, "ab") as fh:
         fh.write(b"tampered")
 
-    services.image_process(item_id=item.pk)
+    image_services.image_process(item_id=item.pk)
 
     item.refresh_from_db()
     assert item.processing_state == ProcessingState.FAILED
@@ -223,7 +225,7 @@ def test_outsider_cannot_add_evidence_to_a_team(team, outsider, image_path):
         pytest.raises(PermissionDenied),
         image_path("plain.jpg").open("rb") as upload,
     ):
-        services.evidence_add_image(
+        image_services.evidence_add_image(
             team=team, actor=outsider, upload=upload, filename="plain.jpg"
         )
 
@@ -251,7 +253,7 @@ def test_statement_records_speaker_on_behalf_of_and_quote(team, editor):
     russia = EntityFactory(team=team, kind="government", name="Russian Federation")
     stated_at = datetime(2023, 10, 15, 9, 0, tzinfo=UTC)
 
-    item = services.evidence_add_statement(
+    item = document_services.evidence_add_statement(
         team=team,
         actor=editor,
         speaker=speaker,
@@ -274,7 +276,7 @@ def test_statement_speaker_must_be_a_person_of_the_team(team, editor, other_team
     organisation = EntityFactory(team=team, kind="organization")
 
     with pytest.raises(ValidationError) as caught:
-        services.evidence_add_statement(
+        document_services.evidence_add_statement(
             team=team,
             actor=editor,
             speaker=organisation,
@@ -288,7 +290,7 @@ def test_statement_speaker_must_be_a_person_of_the_team(team, editor, other_team
 
 def test_document_type_comes_from_the_bytes(team, editor, image_path):
     with image_path("report.pdf").open("rb") as upload:
-        item = services.evidence_add_document(
+        item = document_services.evidence_add_document(
             team=team, actor=editor, upload=upload, filename="rusi-analysis.bin"
         )
 
@@ -307,7 +309,7 @@ def test_svg_is_refused_as_a_document_too(team, editor, image_path, snapshot):
         pytest.raises(services.FileRefused) as caught,
         image_path("drawing.svg").open("rb") as upload,
     ):
-        services.evidence_add_document(
+        document_services.evidence_add_document(
             team=team, actor=editor, upload=upload, filename="drawing.pdf"
         )
 
@@ -316,7 +318,7 @@ def test_svg_is_refused_as_a_document_too(team, editor, image_path, snapshot):
 
 
 def test_link_records_url_and_archived_copy(team, editor):
-    item = services.evidence_add_link(
+    item = document_services.evidence_add_link(
         team=team,
         actor=editor,
         url="https://rusi.org/explore-our-research",
@@ -382,7 +384,7 @@ def test_failed_item_can_be_queued_again_and_reaches_done(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.image_reprocess(item_id=item.pk, actor=editor)
+        image_services.image_reprocess(item_id=item.pk, actor=editor)
 
     item.refresh_from_db()
     assert (item.processing_state, item.processing_error) == ("done", "")

@@ -200,7 +200,7 @@ def test_upload_views_carry_their_kind_for_the_middleware():
 
 
 def test_list_filters_by_kind_and_grade(editor_client, team, editor):
-    from evidence import services
+    from evidence.documents import services
 
     services.evidence_add_link(
         team=team, actor=editor, url="https://a.example/", title="Alpha link"
@@ -464,7 +464,7 @@ def test_statement_added_from_a_claim_is_linked_with_its_stance(
 
 
 def test_claim_page_lists_denials_newest_first(editor_client, team, editor):
-    from evidence import services
+    from evidence.documents import services
     from provenance.claims.services import evidence_attach
 
     claim = ClaimFactory(team=team, author=editor)

@@ -3,7 +3,7 @@
 import pytest
 from django.db import transaction
 
-from evidence import services
+from evidence.images import services
 from evidence.models import CustodyEvent, EvidenceItem, ImageDetail, NearDuplicate
 
 

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from evidence import selectors, services
+from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem
 from provenance.claims import services as claim_services
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         }
         try:
             with transaction.atomic(), path.open("rb") as upload:
-                item = services.evidence_add_image(
+                item = image_services.evidence_add_image(
                     team=team,
                     actor=actor,
                     upload=upload,

@@ -1,0 +1,310 @@
+"""Documents, statements and links: evidence that needs no processing.
+
+A document's type is detected from its bytes; SVG and HTML are refused wherever
+the markup sits (``ActiveContentScan``). A statement names its speaker (a person)
+or whom it was made for (an organization or government) among the team's
+entities; a link is a URL with an optional archived copy.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import PurePath
+from typing import IO, TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from evidence.images import process as images
+from evidence.models import EvidenceItem, EvidenceKind, Statement
+from evidence.services import (
+    IMAGE_EXTENSIONS,
+    FileRefused,
+    check_fields,
+    deleted_on_error,
+    file_detail,
+    hash_upload,
+    insert_item,
+    new_item,
+    original_storage,
+    record_arrival,
+    refuse_duplicate,
+    save_original,
+)
+from provenance.entities.models import Entity, EntityKind
+from provenance.teams.models import Team
+from provenance.teams.rules import ensure_member
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
+
+_DOCUMENT_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+    (b"{\\rtf", "application/rtf"),
+)
+_ZIP_OFFICE_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    ),
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+_DOCUMENT_EXTENSIONS = {
+    "application/pdf": ".pdf",
+    "text/plain": ".txt",
+    "application/rtf": ".rtf",
+    "application/zip": ".zip",
+    "application/x-ole-storage": ".bin",
+    "application/octet-stream": ".bin",
+    **IMAGE_EXTENSIONS,
+    **{mime: ext for ext, mime in _ZIP_OFFICE_TYPES.items()},
+}
+STATEMENT_FIELDS = ("venue", "original_text", "original_language")
+SPEAKER_KINDS = frozenset({EntityKind.PERSON})
+ON_BEHALF_KINDS = frozenset({EntityKind.ORGANIZATION, EntityKind.GOVERNMENT})
+
+
+# --- what a document is ---------------------------------------------------------------
+
+
+def _active_content_refused() -> FileRefused:
+    return FileRefused(
+        "This file is an SVG drawing or an HTML page; such active content is "
+        "refused as evidence. Save the page as PDF, or record it as a link.",
+        code="unsupported_type",
+    )
+
+
+def sniff_document_mime(head: bytes, filename: str) -> str:
+    """The type a document's bytes announce; the name only refines ZIP containers.
+
+    SVG and HTML are refused: even served as attachments they are active content.
+    ``head`` is the start of the file; ``ActiveContentScan`` covers the rest.
+    """
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"<svg" in text or text.startswith(b"<!doctype html") or b"<html" in text:
+        raise _active_content_refused()
+    for magic, mime in _DOCUMENT_SIGNATURES:
+        if head.startswith(magic):
+            if mime == "application/zip":
+                return _ZIP_OFFICE_TYPES.get(PurePath(filename).suffix.lower(), mime)
+            return mime
+    image_mime = images.sniff_mime(head)
+    if image_mime:
+        return image_mime
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    return "text/plain"
+
+
+# Markup a browser renders (WHATWG MIME sniffing looks for these tags).
+_MARKUP_RE = re.compile(rb"<(?:svg|html|script|!doctype\s+html)\b", re.IGNORECASE)
+_MARKUP_OVERLAP = 64  # longer than any match, so none is split between chunks
+_LEADING_SPACE = b"\xef\xbb\xbf \t\r\n\x0c"
+
+
+class ActiveContentScan:
+    """Looks for SVG/HTML markup past any fixed head, as the upload streams by.
+
+    Padding cannot hide markup: leading whitespace of any length is skipped
+    before the start is judged, and a text file is searched whole (a binary
+    format is not: random bytes would match, and it is served as what it is).
+    """
+
+    def __init__(self, *, whole: bool) -> None:
+        self.whole = whole
+        self._tail = b""
+        self._lead = b""
+        self._seen_content = False
+
+    def feed(self, chunk: bytes) -> None:
+        if not self._seen_content:
+            stripped = chunk.lstrip(_LEADING_SPACE)
+            if stripped:
+                self._seen_content = True
+                self._lead = stripped[:_MARKUP_OVERLAP]
+        elif len(self._lead) < _MARKUP_OVERLAP:
+            self._lead += chunk[: _MARKUP_OVERLAP - len(self._lead)]
+        if self._seen_content and _MARKUP_RE.match(self._lead):
+            raise _active_content_refused()
+        if self.whole:
+            window = self._tail + chunk
+            if _MARKUP_RE.search(window):
+                raise _active_content_refused()
+            self._tail = window[-_MARKUP_OVERLAP:]
+
+
+# --- adding ---------------------------------------------------------------------------
+
+
+def evidence_add_document(
+    *,
+    team: Team,
+    actor: User,
+    upload: IO[bytes],
+    filename: str,
+    is_restricted: bool = False,
+    **fields: Any,
+) -> EvidenceItem:
+    """Store a document (PDF or another file) byte-for-byte; no processing needed.
+
+    The type is detected from the bytes; SVG and HTML are refused, wherever the
+    markup sits in a text file (``ActiveContentScan``). Same bytes in the team
+    raise DuplicateEvidence before anything is written.
+    """
+    ensure_member(user=actor, team=team)
+    check_fields(fields)
+    if upload.seekable():
+        upload.seek(0)
+    head = upload.read(2048)
+    if not head:
+        raise FileRefused("The file is empty.", code="empty")
+    mime = sniff_document_mime(head, filename)
+    scan = ActiveContentScan(whole=mime == "text/plain")
+    sha256, _size = hash_upload(
+        upload, limit=settings.UPLOAD_MAX_BYTES["document"], feed=scan.feed
+    )
+    refuse_duplicate(team, sha256)
+    fields.setdefault("title", PurePath(filename).stem[:300] or "Document")
+    suffix = PurePath(filename).suffix.lower()
+    extension = _DOCUMENT_EXTENSIONS.get(mime, ".bin")
+    item = new_item(
+        team=team,
+        actor=actor,
+        kind=EvidenceKind.DOCUMENT,
+        is_restricted=is_restricted,
+        filename=filename,
+        mime_type=mime,
+        has_extension_mismatch=bool(suffix) and suffix != extension,
+        **fields,
+    )
+    name, size, sha256 = save_original(item, upload, extension=extension)
+    with deleted_on_error(original_storage(), [name]), transaction.atomic():
+        item.sha256, item.size_bytes = sha256, size
+        insert_item(item)
+        record_arrival(
+            item=item,
+            actor=actor,
+            detail=file_detail(item),
+            extra={"mime_type": mime, "size_bytes": size},
+        )
+    return item
+
+
+def _check_statement_parties(
+    team: Team, speaker: Entity | None, on_behalf_of: Entity | None
+) -> None:
+    errors: dict[str, str] = {}
+    if speaker is None and on_behalf_of is None:
+        errors["speaker"] = "Give the speaker, or whom the statement was made for."
+    if speaker is not None and (
+        speaker.team_id != team.pk or speaker.kind not in SPEAKER_KINDS
+    ):
+        errors["speaker"] = "The speaker must be a person entity of your team."
+    if on_behalf_of is not None and (
+        on_behalf_of.team_id != team.pk or on_behalf_of.kind not in ON_BEHALF_KINDS
+    ):
+        errors["on_behalf_of"] = (
+            "Must be an organization or government entity of your team."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def evidence_add_statement(
+    *,
+    team: Team,
+    actor: User,
+    quote: str,
+    stated_at: datetime,
+    speaker: Entity | None = None,
+    on_behalf_of: Entity | None = None,
+    is_restricted: bool = False,
+    **fields: Any,
+) -> EvidenceItem:
+    """Record an official statement: an item of kind statement with its Statement.
+
+    The speaker must be a person and ``on_behalf_of`` an organization or
+    government, both of the team. ``observed_at`` defaults to ``stated_at``.
+    """
+    ensure_member(user=actor, team=team)
+    statement_fields = {k: fields.pop(k) for k in STATEMENT_FIELDS if k in fields}
+    check_fields(fields)
+    _check_statement_parties(team, speaker, on_behalf_of)
+    who = speaker or on_behalf_of
+    fields.setdefault("title", f"{who}: “{quote.strip()[:120]}”"[:300])
+    fields.setdefault("observed_at", stated_at)
+    item = new_item(
+        team=team,
+        actor=actor,
+        kind=EvidenceKind.STATEMENT,
+        is_restricted=is_restricted,
+        **fields,
+    )
+    item.full_clean()
+    item.save()
+    statement = Statement(
+        item=item,
+        speaker=speaker,
+        on_behalf_of=on_behalf_of,
+        stated_at=stated_at,
+        quote=quote.strip(),
+        **statement_fields,
+    )
+    statement.full_clean()
+    statement.save()
+    record_arrival(
+        item=item,
+        actor=actor,
+        detail={"url": item.url},
+        extra={
+            "speaker": getattr(speaker, "pk", None),
+            "on_behalf_of": getattr(on_behalf_of, "pk", None),
+            "stated_at": stated_at.isoformat(),
+            "quote": statement.quote,
+        },
+    )
+    return item
+
+
+@transaction.atomic
+def evidence_add_link(
+    *,
+    team: Team,
+    actor: User,
+    url: str,
+    is_restricted: bool = False,
+    **fields: Any,
+) -> EvidenceItem:
+    """Record a web page as evidence: URL, title and optional archived copy."""
+    ensure_member(user=actor, team=team)
+    check_fields(fields)
+    fields.setdefault("title", url[:300])
+    item = new_item(
+        team=team,
+        actor=actor,
+        kind=EvidenceKind.LINK,
+        is_restricted=is_restricted,
+        url=url,
+        **fields,
+    )
+    item.full_clean()
+    item.save()
+    record_arrival(
+        item=item,
+        actor=actor,
+        detail={"url": url},
+        extra={"url": url, "archived_url": item.archived_url},
+    )
+    return item
