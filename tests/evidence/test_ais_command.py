@@ -10,7 +10,7 @@ from evidence.ais.demo import demo_ais_extracts
 from evidence.models import AISPosition, EvidenceItem
 from provenance.audit.chain import chain_head
 from provenance.claims.models import ClaimEvidence
-from provenance.demo.loader import SYNTHETIC_IDS
+from provenance.demo.story import SYNTHETIC_IDS
 from tests.evidence.ais.helpers import DATA
 from tests.factories import ClaimFactory
 

@@ -24,7 +24,7 @@ from evidence.models import (
 from evidence.services import DuplicateEvidence, FileRefused
 from provenance.audit.chain import chain_head
 from provenance.audit.models import AuditEvent
-from provenance.demo.loader import SYNTHETIC_IDS
+from provenance.demo.story import SYNTHETIC_IDS
 from provenance.entities.models import Entity
 from tests.evidence.ais.helpers import DATA, mc_csv, mc_row
 from tests.factories import EntityFactory

@@ -10,7 +10,7 @@ from django.urls import reverse
 from evidence.ais import services as ais_services
 from evidence.ais.demo import demo_ais_extracts
 from evidence.models import EvidenceItem
-from provenance.demo.loader import SYNTHETIC_IDS
+from provenance.demo.story import SYNTHETIC_IDS
 from tests.evidence.ais.helpers import DATA
 
 # Extract page and vessel page: the same queries whatever the number of rows.

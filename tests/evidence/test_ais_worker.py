@@ -7,7 +7,7 @@ import pytest
 from evidence.ais import services as ais_services
 from evidence.ais.demo import demo_ais_extracts
 from evidence.models import AISPosition, EvidenceItem, PortCall
-from provenance.demo.loader import SYNTHETIC_IDS
+from provenance.demo.story import SYNTHETIC_IDS
 
 
 @pytest.mark.worker

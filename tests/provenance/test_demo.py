@@ -103,3 +103,57 @@ def test_demo_claim_one_as_of_17_october(client, db):
     imagery = [link.item for link in shown.links if link.item.kind == "image"]
     assert imagery
     assert all(item.is_synthetic for item in imagery)
+
+
+def test_demo_team_and_members_are_written_by_the_teams_services(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    team = Team.objects.get(slug="demo")
+    users = {m.role: m.user_id for m in team.memberships.all()}
+    first = AuditEvent.objects.filter(team=team).order_by("seq")[:4]
+    assert [
+        (e.seq, e.actor_label, e.action, e.payload, e.at.isoformat()) for e in first
+    ] == [
+        (
+            1,
+            "system",
+            "team.create",
+            {"name": "Demo newsroom", "slug": "demo"},
+            "2023-09-05T09:00:00+00:00",
+        ),
+        (
+            2,
+            "system",
+            "membership.add",
+            {"user": users["reporter"], "role": "reporter"},
+            "2023-09-05T09:00:00+00:00",
+        ),
+        (
+            3,
+            "system",
+            "membership.add",
+            {"user": users["editor"], "role": "editor"},
+            "2023-09-05T09:00:00+00:00",
+        ),
+        (
+            4,
+            "demo-reporter",
+            "entity.create",
+            first[3].payload,
+            first[3].at.isoformat(),
+        ),
+    ]
+    assert team.created_at.isoformat() == "2023-09-05T09:00:00+00:00"
+
+
+def test_demo_claims_keep_the_slugs_the_service_gave_them(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    slugs = list(
+        Claim.objects.filter(team__slug="demo")
+        .order_by("pk")
+        .values_list("slug", flat=True)
+    )
+    assert slugs[:2] == [
+        "north-korea-is-supplying-munitions-to-russia",
+        "containers-loaded-at-rajin-were-carried-by-the-angara-and-the-maria-to-dunai",
+    ]
+    assert len(set(slugs)) == 7

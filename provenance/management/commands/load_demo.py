@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from provenance.demo.loader import DEMO_USERS, load_demo
+from provenance.demo.loader import load_demo
+from provenance.demo.story import DEMO_USERS
 
 
 class Command(BaseCommand):
