@@ -334,71 +334,104 @@ def find_port_calls(
     """Port calls (see module docstring), in mmsi then arrival order."""
     params = params or AnalysisParams()
     p = positions
-    n = len(p)
-    if not n or not ports:
+    if not len(p) or not ports:
         return []
     first = np.r_[True, p.mmsi[1:] != p.mmsi[:-1]]
-    last = np.r_[first[1:], True]
-    speed = _speed_knots(p, first)
-    # Interval before each row (0 at a vessel's first row).
-    dt_before = np.where(first, 0, np.r_[0, np.diff(p.timestamp_us)])
-    gap_us = params.gap_hours * _US_PER_HOUR
-    port_gap_us = params.port_gap_hours * _US_PER_HOUR
-    min_dwell_us = params.min_dwell_hours * _US_PER_HOUR
-    calls: list[PortCall] = []
-    for port in ports:
-        entry_km, exit_km = params.entry_exit_km(port)
-        near_km = max(params.near_port_km, exit_km)
-        d = haversine_km(p.lat, p.lon, port.lat, port.lon)
-        label = np.where(d <= entry_km, 1, np.where(d > exit_km, -1, 0))
-        # A track starting between the two circles starts outside.
-        label = np.where(first & (label == 0), -1, label)
-        # Forward-fill the last decisive label: hysteresis without a Python loop.
-        src = np.maximum.accumulate(np.where(label != 0, np.arange(n), 0))
-        inside = label[src] == 1
-        prev_inside = np.r_[False, inside[:-1]] & ~first
-        next_inside = np.r_[inside[1:], False] & ~last
-        starts = np.flatnonzero(inside & ~prev_inside)
-        ends = np.flatnonzero(inside & ~next_inside)
-        for i, j in zip(starts, ends, strict=True):
-            exit_row = None if last[j] else j + 1
-            stopped = bool((speed[i : j + 1] < params.stop_start_knots).any())
-            silent = dt_before[i + 1 : (j if exit_row is None else exit_row) + 1]
-            dark = bool(len(silent)) and bool(silent.max() >= port_gap_us)
-            arrival_seen = not first[i] and dt_before[i] < gap_us
-            departure_us = None
-            departure_seen = False
-            if exit_row is not None:
-                # The exit report dates the departure only if it came soon after
-                # the vessel was last heard, or right outside the port; otherwise
-                # it left unseen and we keep the time it was last seen in port.
-                departure_seen = bool(
-                    dt_before[exit_row] < gap_us or d[exit_row] <= near_km
-                )
-                departure_us = int(p.timestamp_us[exit_row if departure_seen else j])
-            arrival_us = int(p.timestamp_us[i])
-            if not (stopped or dark):
-                continue  # passed through without stopping
-            if departure_us is not None and departure_us - arrival_us < min_dwell_us:
-                continue
-            calls.append(
-                PortCall(
-                    mmsi=int(p.mmsi[i]),
-                    port=port.key,
-                    arrival=timestamp_to_datetime(arrival_us),
-                    departure=(
-                        None
-                        if departure_us is None
-                        else timestamp_to_datetime(departure_us)
-                    ),
-                    stopped=stopped,
-                    dark_in_port=dark,
-                    arrival_seen=bool(arrival_seen),
-                    departure_seen=departure_seen,
-                )
-            )
+    track = _Track(
+        p,
+        first=first,
+        last=np.r_[first[1:], True],
+        speed=_speed_knots(p, first),
+        # Interval before each row (0 at a vessel's first row).
+        dt_before=np.where(first, 0, np.r_[0, np.diff(p.timestamp_us)]),
+    )
+    calls = [call for port in ports for call in _calls_at(track, port, params)]
     calls.sort(key=lambda c: (c.mmsi, c.arrival, c.port))
     return calls
+
+
+@dataclass(frozen=True, eq=False)
+class _Track:
+    """Per-row facts about the positions that every port's visits are judged on."""
+
+    p: Positions
+    first: np.ndarray  # a vessel's first row
+    last: np.ndarray  # a vessel's last row
+    speed: np.ndarray  # knots, see _speed_knots
+    dt_before: np.ndarray  # microseconds since the vessel's previous row
+
+
+def _calls_at(track: _Track, port: Port, params: AnalysisParams) -> list[PortCall]:
+    """The calls at one port: its visits (entry/exit hysteresis) that qualify."""
+    p, first, last = track.p, track.first, track.last
+    n = len(p)
+    entry_km, exit_km = params.entry_exit_km(port)
+    d = haversine_km(p.lat, p.lon, port.lat, port.lon)
+    label = np.where(d <= entry_km, 1, np.where(d > exit_km, -1, 0))
+    # A track starting between the two circles starts outside.
+    label = np.where(first & (label == 0), -1, label)
+    # Forward-fill the last decisive label: hysteresis without a Python loop.
+    src = np.maximum.accumulate(np.where(label != 0, np.arange(n), 0))
+    inside = label[src] == 1
+    prev_inside = np.r_[False, inside[:-1]] & ~first
+    next_inside = np.r_[inside[1:], False] & ~last
+    starts = np.flatnonzero(inside & ~prev_inside)
+    ends = np.flatnonzero(inside & ~next_inside)
+    near_km = max(params.near_port_km, exit_km)
+    calls = []
+    for i, j in zip(starts, ends, strict=True):
+        call = _visit_call(track, port, d, near_km, i, j, params)
+        if call is not None:
+            calls.append(call)
+    return calls
+
+
+def _visit_call(
+    track: _Track,
+    port: Port,
+    d: np.ndarray,
+    near_km: float,
+    i: int,
+    j: int,
+    params: AnalysisParams,
+) -> PortCall | None:
+    """The call made by the visit from row i to row j (``d`` km from the port),
+    or None when the vessel passed through or stayed too briefly."""
+    p, dt_before = track.p, track.dt_before
+    gap_us = params.gap_hours * _US_PER_HOUR
+    exit_row = None if track.last[j] else j + 1
+    stopped = bool((track.speed[i : j + 1] < params.stop_start_knots).any())
+    silent = dt_before[i + 1 : (j if exit_row is None else exit_row) + 1]
+    dark = bool(len(silent)) and bool(
+        silent.max() >= params.port_gap_hours * _US_PER_HOUR
+    )
+    arrival_seen = not track.first[i] and dt_before[i] < gap_us
+    departure_us = None
+    departure_seen = False
+    if exit_row is not None:
+        # The exit report dates the departure only if it came soon after the
+        # vessel was last heard, or right outside the port; otherwise it left
+        # unseen and we keep the time it was last seen in port.
+        departure_seen = bool(dt_before[exit_row] < gap_us or d[exit_row] <= near_km)
+        departure_us = int(p.timestamp_us[exit_row if departure_seen else j])
+    arrival_us = int(p.timestamp_us[i])
+    if not (stopped or dark):
+        return None  # passed through without stopping
+    min_dwell_us = params.min_dwell_hours * _US_PER_HOUR
+    if departure_us is not None and departure_us - arrival_us < min_dwell_us:
+        return None
+    return PortCall(
+        mmsi=int(p.mmsi[i]),
+        port=port.key,
+        arrival=timestamp_to_datetime(arrival_us),
+        departure=(
+            None if departure_us is None else timestamp_to_datetime(departure_us)
+        ),
+        stopped=stopped,
+        dark_in_port=dark,
+        arrival_seen=bool(arrival_seen),
+        departure_seen=departure_seen,
+    )
 
 
 def _speed_knots(p: Positions, first: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from evidence.ais.validate import (
     format_timestamps,
     haversine_km,
 )
+from evidence.ais.vessels import imo_check_digit
 
 MARINECADASTRE_COLUMNS = (
     "MMSI",
@@ -55,9 +56,7 @@ def synthetic_imo(base: int) -> int:
     """Append the IMO check digit to a six-digit base: 999999 -> 9999993."""
     if not 100_000 <= base <= 999_999:
         raise ValueError("IMO base must have six digits")
-    digits = [int(c) for c in f"{base:06d}"]
-    check = sum(d * w for d, w in zip(digits, range(7, 1, -1), strict=True)) % 10
-    return base * 10 + check
+    return base * 10 + imo_check_digit(base)
 
 
 @dataclass(frozen=True)
@@ -92,15 +91,44 @@ def synthetic_track(
     ``speed_knots``; reports every ``interval`` with a little jitter. Reports inside
     any ``dark`` window (start, end) are left out: the transponder was off.
     """
+    # One generator, drawn from in a fixed order: a seed always gives one track.
     rng = np.random.default_rng(seed)
     leg_km = float(
         haversine_km(origin.lat, origin.lon, destination.lat, destination.lon)
     )
     leg_us = int(leg_km / KM_PER_NM / speed_knots * 3600 * _US)
+    plan = _plan(origin, destination, datetime_to_timestamp(start), runs, leg_us, dwell)
+    step = int(interval.total_seconds() * _US)
+    times = np.arange(plan.starts[0], plan.end_us, step, dtype=np.int64)
+    times += rng.integers(-step // 10, step // 10 + 1, size=len(times))
+    times = np.clip(times, plan.starts[0], plan.end_us - 1)
+    for off, on in dark:
+        times = times[
+            (times < datetime_to_timestamp(off)) | (times >= datetime_to_timestamp(on))
+        ]
+    times = np.unique(times // _US) * _US  # whole seconds, as MarineCadastre has
+    return _reports_table(vessel, times, _motion(rng, plan, times, speed_knots))
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """The voyage as segments: dwell, leg, dwell, leg ... dwell."""
+
+    starts: np.ndarray  # int64 epoch microseconds, one per segment
+    lat0: np.ndarray  # where each segment starts and ends
+    lon0: np.ndarray
+    lat1: np.ndarray
+    lon1: np.ndarray
+    moving: np.ndarray  # bool: a leg, not a dwell
+    leg_us: int
+    end_us: int
+
+
+def _plan(
+    origin: Port, destination: Port, t: int, runs: int, leg_us: int, dwell: timedelta
+) -> _Plan:
     dwell_us = int(dwell.total_seconds() * _US)
-    # Segments alternate dwell, leg, dwell, leg ... dwell.
     seg_start, seg_from, seg_to, moving = [], [], [], []
-    t = datetime_to_timestamp(start)
     here, there = origin, destination
     for _ in range(runs):
         seg_start += [t, t + dwell_us]
@@ -113,26 +141,27 @@ def synthetic_track(
     seg_from.append(here)
     seg_to.append(here)
     moving.append(False)
-    end_us = t + dwell_us
+    return _Plan(
+        starts=np.array(seg_start, dtype=np.int64),
+        lat0=np.array([p.lat for p in seg_from]),
+        lon0=np.array([p.lon for p in seg_from]),
+        lat1=np.array([p.lat for p in seg_to]),
+        lon1=np.array([p.lon for p in seg_to]),
+        moving=np.array(moving),
+        leg_us=leg_us,
+        end_us=t + dwell_us,
+    )
 
-    step = int(interval.total_seconds() * _US)
-    times = np.arange(datetime_to_timestamp(start), end_us, step, dtype=np.int64)
-    times += rng.integers(-step // 10, step // 10 + 1, size=len(times))
-    times = np.clip(times, seg_start[0], end_us - 1)
-    for off, on in dark:
-        times = times[
-            (times < datetime_to_timestamp(off)) | (times >= datetime_to_timestamp(on))
-        ]
-    times = np.unique(times // _US) * _US  # whole seconds, as MarineCadastre has
 
-    starts = np.array(seg_start, dtype=np.int64)
-    seg = np.searchsorted(starts, times, side="right") - 1
-    lat0 = np.array([p.lat for p in seg_from])[seg]
-    lon0 = np.array([p.lon for p in seg_from])[seg]
-    lat1 = np.array([p.lat for p in seg_to])[seg]
-    lon1 = np.array([p.lon for p in seg_to])[seg]
-    is_moving = np.array(moving)[seg]
-    frac = np.where(is_moving, (times - starts[seg]) / max(leg_us, 1), 0.0)
+def _motion(
+    rng: np.random.Generator, plan: _Plan, times: np.ndarray, speed_knots: float
+) -> dict[str, np.ndarray]:
+    """Position, speed, course and heading at each time, with realistic noise."""
+    seg = np.searchsorted(plan.starts, times, side="right") - 1
+    lat0, lon0 = plan.lat0[seg], plan.lon0[seg]
+    lat1, lon1 = plan.lat1[seg], plan.lon1[seg]
+    is_moving = plan.moving[seg]
+    frac = np.where(is_moving, (times - plan.starts[seg]) / max(plan.leg_us, 1), 0.0)
     frac = np.clip(frac, 0.0, 1.0)
     # ~50 m of position noise, as from a real GPS.
     lat = lat0 + (lat1 - lat0) * frac + rng.normal(0, 0.0004, len(times))
@@ -147,7 +176,19 @@ def synthetic_track(
     heading = np.where(
         is_moving, np.round(bearing) % 360, np.round(rng.uniform(0, 359))
     )
+    return {
+        "lat": lat,
+        "lon": lon,
+        "sog": sog,
+        "cog": cog,
+        "heading": heading,
+        "moving": is_moving,
+    }
 
+
+def _reports_table(
+    vessel: SyntheticVessel, times: np.ndarray, motion: dict[str, np.ndarray]
+) -> pa.Table:
     n = len(times)
 
     def const(value: object) -> pa.Array:
@@ -162,16 +203,16 @@ def synthetic_track(
         {
             "MMSI": const(vessel.mmsi),
             "BaseDateTime": format_timestamps(times, sep="T", zone=""),
-            "LAT": number(lat, 5),
-            "LON": number(lon, 5),
-            "SOG": number(np.maximum(sog, 0), 1),
-            "COG": number(cog, 1),
-            "Heading": number(heading, 0),
+            "LAT": number(motion["lat"], 5),
+            "LON": number(motion["lon"], 5),
+            "SOG": number(np.maximum(motion["sog"], 0), 1),
+            "COG": number(motion["cog"], 1),
+            "Heading": number(motion["heading"], 0),
             "VesselName": const(vessel.name),
             "IMO": const(f"IMO{vessel.imo:07d}" if vessel.imo else None),
             "CallSign": const(vessel.call_sign or None),
             "VesselType": const(vessel.ship_type),
-            "Status": pc.if_else(pa.array(is_moving), "0", "5"),
+            "Status": pc.if_else(pa.array(motion["moving"]), "0", "5"),
             "Length": const(vessel.length_m),
             "Width": const(vessel.width_m),
             "Draft": const(None),

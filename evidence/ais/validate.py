@@ -33,25 +33,25 @@ counted in ``cleared["bad_imo"]``. "Not available" SOG (102.3), COG (360) and he
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from evidence.ais.parse import (
+from evidence.ais.parse import VesselInfo, parse
+from evidence.ais.reports import (
+    EPOCH,
     TS_BAD,
     TS_MISSING,
     Progress,
     RawReports,
-    VesselInfo,
-    parse,
+    epoch_us,
 )
+from evidence.ais.vessels import vessels_from_static
 
 DEFAULT_MAX_JUMP_KNOTS = 50.0
 JUMP_ALLOWANCE_KM = 1.0
@@ -60,7 +60,6 @@ KM_PER_NM = 1.852
 # After this many vectorised passes, any vessel still showing impossible jumps is
 # finished by a plain sequential walk (pathological tracks only).
 _JUMP_ROUNDS = 16
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 REASONS = (
     "malformed",
@@ -187,59 +186,11 @@ def validate(
     progress: Progress | None = None,
 ) -> ExtractResult:
     """Apply the rules in the module docstring to RawReports."""
-    n = len(raw.mmsi)
     total = raw.rows_read
     rejected: Counter[str] = Counter(raw.rejected)
     if progress is not None:
         progress(0, total)
-
-    lat, lon = raw.lat.copy(), raw.lon.copy()
-    # "Not available" markers are absence, not data.
-    lat[lat == 91.0] = np.nan
-    lon[lon == 181.0] = np.nan
-    sog = np.where((raw.sog >= 0) & (raw.sog < 102.3), raw.sog, np.nan)
-    cog = np.where((raw.cog >= 0) & (raw.cog < 360.0), raw.cog, np.nan)
-    heading = np.where((raw.heading >= 0) & (raw.heading < 360), raw.heading, np.nan)
-
-    alive = np.ones(n, dtype=bool)
-
-    def reject(reason: str, mask: np.ndarray) -> None:
-        hit = alive & mask
-        count = int(hit.sum())
-        if count:
-            rejected[reason] += count
-            alive[hit] = False
-
-    reject("bad_mmsi", ~raw.mmsi_ok)
-    reject("no_timestamp", raw.timestamp_state == TS_MISSING)
-    reject("bad_timestamp", raw.timestamp_state == TS_BAD)
-    missing = np.isnan(lat) | np.isnan(lon)
-    reject("no_position", missing & ~raw.position_unparseable)
-    with np.errstate(invalid="ignore"):
-        outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
-    reject("bad_position", raw.position_unparseable | outside | missing)
-
-    index = np.flatnonzero(alive)
-    # Arrow's multi-key sort is about twice as fast as np.lexsort here.
-    keys = pa.table(
-        {
-            "m": raw.mmsi[index],
-            "t": raw.timestamp_us[index],
-            "a": lat[index],
-            "o": lon[index],
-        }
-    )
-    order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in "mtao"])
-    index = index[order.to_numpy()]
-    positions = Positions(
-        raw.mmsi[index],
-        raw.timestamp_us[index],
-        lat[index],
-        lon[index],
-        sog[index],
-        cog[index],
-        heading[index],
-    )
+    positions = _sorted_positions(raw, _cleaned(raw), rejected)
     if progress is not None:
         progress(total // 2, total)
 
@@ -262,7 +213,7 @@ def validate(
         positions = positions.take(keep)
 
     cleared: Counter[str] = Counter()
-    vessels = _vessels(raw.static, cleared)
+    vessels = vessels_from_static(raw.static, cleared)
     if progress is not None:
         progress(total, total)
     return ExtractResult(
@@ -276,6 +227,60 @@ def validate(
         other_messages=raw.other_messages,
         max_jump_knots=max_jump_knots,
     )
+
+
+def _cleaned(raw: RawReports) -> Positions:
+    """Every row, unsorted, with the "not available" markers read as absence."""
+    lat, lon = raw.lat.copy(), raw.lon.copy()
+    lat[lat == 91.0] = np.nan
+    lon[lon == 181.0] = np.nan
+    return Positions(
+        raw.mmsi,
+        raw.timestamp_us,
+        lat,
+        lon,
+        np.where((raw.sog >= 0) & (raw.sog < 102.3), raw.sog, np.nan),
+        np.where((raw.cog >= 0) & (raw.cog < 360.0), raw.cog, np.nan),
+        np.where((raw.heading >= 0) & (raw.heading < 360), raw.heading, np.nan),
+    )
+
+
+def _sorted_positions(
+    raw: RawReports, rows: Positions, rejected: Counter[str]
+) -> Positions:
+    """The rows passing the per-row rules (counted into ``rejected`` by the first
+    rule each fails), sorted by mmsi, time, latitude and longitude."""
+    alive = np.ones(len(rows), dtype=bool)
+
+    def reject(reason: str, mask: np.ndarray) -> None:
+        hit = alive & mask
+        count = int(hit.sum())
+        if count:
+            rejected[reason] += count
+            alive[hit] = False
+
+    lat, lon = rows.lat, rows.lon
+    reject("bad_mmsi", ~raw.mmsi_ok)
+    reject("no_timestamp", raw.timestamp_state == TS_MISSING)
+    reject("bad_timestamp", raw.timestamp_state == TS_BAD)
+    missing = np.isnan(lat) | np.isnan(lon)
+    reject("no_position", missing & ~raw.position_unparseable)
+    with np.errstate(invalid="ignore"):
+        outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
+    reject("bad_position", raw.position_unparseable | outside | missing)
+
+    index = np.flatnonzero(alive)
+    # Arrow's multi-key sort is about twice as fast as np.lexsort here.
+    keys = pa.table(
+        {
+            "m": raw.mmsi[index],
+            "t": raw.timestamp_us[index],
+            "a": lat[index],
+            "o": lon[index],
+        }
+    )
+    order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in "mtao"])
+    return rows.take(index[order.to_numpy()])
 
 
 # --- geometry --------------------------------------------------------------------
@@ -304,6 +309,18 @@ def _impossible(
     return km > max_knots * KM_PER_NM * hours + JUMP_ALLOWANCE_KM
 
 
+def _bad_steps(
+    positions: Positions, keep: np.ndarray, max_knots: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Between consecutive kept rows: (kept row numbers, their MMSIs, same vessel,
+    impossible jump), the last two per step."""
+    idx = np.flatnonzero(keep)
+    m = positions.mmsi[idx]
+    same = m[1:] == m[:-1]
+    bad = same & _impossible(positions, idx[:-1], idx[1:], max_knots)
+    return idx, m, same, bad
+
+
 def _jump_filter(positions: Positions, max_knots: float) -> np.ndarray:
     """Boolean mask of rows to keep after removing impossible jumps.
 
@@ -317,10 +334,7 @@ def _jump_filter(positions: Positions, max_knots: float) -> np.ndarray:
     if n < 2:
         return keep
     for _ in range(_JUMP_ROUNDS):
-        idx = np.flatnonzero(keep)
-        m = positions.mmsi[idx]
-        same = m[1:] == m[:-1]
-        bad = same & _impossible(positions, idx[:-1], idx[1:], max_knots)
+        idx, m, same, bad = _bad_steps(positions, keep, max_knots)
         k = np.flatnonzero(bad)  # jump between idx[k] and idx[k+1]
         if not len(k):
             return keep
@@ -343,10 +357,7 @@ def _sequential_jump_filter(
     positions: Positions, keep: np.ndarray, max_knots: float
 ) -> None:
     """Fallback for vessels still jumping: compare each row to the last kept one."""
-    idx = np.flatnonzero(keep)
-    m = positions.mmsi[idx]
-    same = m[1:] == m[:-1]
-    bad = same & _impossible(positions, idx[:-1], idx[1:], max_knots)
+    _, m, _, bad = _bad_steps(positions, keep, max_knots)
     for mmsi in np.unique(m[1:][bad]):
         lo, hi = np.searchsorted(positions.mmsi, [mmsi, mmsi + 1])
         last = None
@@ -364,140 +375,9 @@ def _sequential_jump_filter(
                 last = i
 
 
-# --- vessels and IMO -------------------------------------------------------------
-
-
-def imo_is_valid(imo: int) -> bool:
-    """IMO ship number check digit: weights 7..2 on the first six digits, mod 10.
-
-    Checked on the zero-padded seven digits, as ``provenance.validators`` does, so
-    synthetic demo numbers such as 0000012 (no real ship's IMO starts 00000) pass.
-    """
-    if not 0 < imo <= 9_999_999:
-        return False
-    digits = [int(c) for c in f"{imo:07d}"]
-    weighted = sum(d * w for d, w in zip(digits[:6], range(7, 1, -1), strict=True))
-    return weighted % 10 == digits[6]
-
-
-def _vessels(static: pa.Table, cleared: Counter[str]) -> dict[int, VesselInfo]:
-    """Last reported static data per MMSI; IMOs failing the check digit dropped.
-
-    The IMO check runs once per distinct (MMSI, IMO text) pair, not per row: a
-    million-row extract usually holds a handful of pairs.
-    """
-    if static.num_rows == 0:
-        return {}
-    last = (
-        static.group_by("mmsi", use_threads=False)
-        .aggregate([(name, "last") for name in ("name", "call_sign", "ship_type")])
-        .to_pylist()
-    )
-    with_row = static.select(["mmsi", "imo"]).append_column(
-        "row", pa.array(np.arange(static.num_rows, dtype=np.int64))
-    )
-    pairs = (
-        with_row.filter(pc.is_valid(with_row.column("imo")))
-        .group_by(["mmsi", "imo"])
-        .aggregate([("row", "count"), ("row", "max")])
-        .to_pylist()
-    )
-    best: dict[int, tuple[int, int]] = {}  # mmsi -> (last row, imo)
-    for pair in pairs:
-        imo = _imo_number(pair["imo"])
-        if imo == 0:
-            continue  # AIS "no IMO"
-        if imo is None or not imo_is_valid(imo):
-            cleared["bad_imo"] += pair["row_count"]
-            continue
-        mmsi = pair["mmsi"]
-        if mmsi not in best or best[mmsi][0] < pair["row_max"]:
-            best[mmsi] = (pair["row_max"], imo)
-    return {
-        int(r["mmsi"]): VesselInfo(
-            mmsi=int(r["mmsi"]),
-            imo=best[r["mmsi"]][1] if r["mmsi"] in best else None,
-            name=r["name_last"],
-            call_sign=r["call_sign_last"],
-            ship_type=r["ship_type_last"],
-        )
-        for r in sorted(last, key=lambda r: r["mmsi"])
-    }
-
-
-def _imo_number(text: str) -> int | None:
-    """ "IMO9321483" / "9321483" -> 9321483; None if not a number at all."""
-    text = text.strip().upper().removeprefix("IMO").strip()
-    return int(text) if text.isdigit() and len(text) <= 10 else None
-
-
-# --- output for the database ------------------------------------------------------
+# --- time: epoch microseconds, UTC, in and out -------------------------------------
 
 COPY_COLUMNS = ("mmsi", "timestamp", "lat", "lon", "sog", "cog", "heading")
-
-
-def iter_rows(
-    positions: Positions,
-) -> Iterator[
-    tuple[int, datetime, float, float, float | None, float | None, int | None]
-]:
-    """(mmsi, aware UTC datetime, lat, lon, sog, cog, heading) with None for missing.
-
-    For ``bulk_create`` or psycopg ``copy.write_row``; COPY text from
-    ``positions_to_copy_csv`` is much faster for large extracts.
-    """
-    columns = (
-        positions.mmsi.tolist(),
-        positions.timestamp_us.tolist(),
-        positions.lat.tolist(),
-        positions.lon.tolist(),
-        positions.sog.tolist(),
-        positions.cog.tolist(),
-        positions.heading.tolist(),
-    )
-    for mmsi, ts, lat, lon, sog, cog, heading in zip(*columns, strict=True):
-        yield (
-            mmsi,
-            _EPOCH + timedelta(microseconds=ts),
-            lat,
-            lon,
-            None if sog != sog else sog,  # NaN != NaN
-            None if cog != cog else cog,
-            None if heading != heading else int(heading),
-        )
-
-
-def positions_to_copy_csv(
-    positions: Positions, *, leading: Sequence[tuple[str, int | str]] = ()
-) -> bytes:
-    """CSV bytes (no header) for ``COPY t (...) FROM STDIN WITH (FORMAT csv)``.
-
-    Columns: each ``leading`` constant (e.g. ``[("extract_id", 7)]``) then
-    ``COPY_COLUMNS``. MMSI is written zero-padded to nine digits (loads into text or
-    integer columns), timestamps as ``YYYY-MM-DD HH:MM:SS[.ffffff]Z``, heading as an
-    integer, missing values as empty fields (NULL in CSV COPY).
-    """
-    n = len(positions)
-    data: dict[str, pa.Array] = {}
-    for name, value in leading:
-        if isinstance(value, int):
-            data[name] = pa.array(np.full(n, value, dtype=np.int64))
-        else:
-            data[name] = pa.array([value] * n, pa.string())
-    data["mmsi"] = pc.utf8_lpad(pc.cast(pa.array(positions.mmsi), pa.string()), 9, "0")
-    data["timestamp"] = format_timestamps(positions.timestamp_us, sep=" ", zone="Z")
-    data["lat"] = pa.array(positions.lat)
-    data["lon"] = pa.array(positions.lon)
-    data["sog"] = pa.array(positions.sog, from_pandas=True)
-    data["cog"] = pa.array(positions.cog, from_pandas=True)
-    data["heading"] = pc.cast(pa.array(positions.heading, from_pandas=True), "int16")
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(
-        pa.table(data),
-        sink,
-        pacsv.WriteOptions(include_header=False, quoting_style="needed"),
-    )
-    return sink.getvalue().to_pybytes()
 
 
 _DAY_US = 86_400_000_000
@@ -532,7 +412,7 @@ def format_timestamps(timestamp_us: np.ndarray, *, sep: str, zone: str) -> pa.Ar
     span = int(day.max()) - first_day + 1
     dates = pa.array(
         [
-            (_EPOCH + timedelta(days=first_day + i)).strftime("%Y-%m-%d")
+            (EPOCH + timedelta(days=first_day + i)).strftime("%Y-%m-%d")
             for i in range(span)
         ]
     )
@@ -548,12 +428,11 @@ def format_timestamps(timestamp_us: np.ndarray, *, sep: str, zone: str) -> pa.Ar
 
 def timestamp_to_datetime(timestamp_us: int) -> datetime:
     """Epoch microseconds -> aware UTC datetime."""
-    return _EPOCH + timedelta(microseconds=int(timestamp_us))
+    return EPOCH + timedelta(microseconds=int(timestamp_us))
 
 
 def datetime_to_timestamp(when: datetime) -> int:
     """Aware datetime -> epoch microseconds."""
     if when.tzinfo is None:
         raise ValueError("naive datetime: AIS times must be timezone-aware")
-    delta = when - _EPOCH
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return epoch_us(when)

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 import pytest
 
 from evidence.ais.parse import UnknownFormat, detect_format, read_source
-from evidence.ais.validate import iter_rows, parse_and_validate
+from evidence.ais.rows import iter_rows
+from evidence.ais.validate import parse_and_validate
 from tests.evidence.ais.helpers import DATA, mc_csv, mc_row
 
 

@@ -9,11 +9,8 @@ from evidence.ais.synthetic import (
     synthetic_track,
     to_marinecadastre_csv,
 )
-from evidence.ais.validate import (
-    datetime_to_timestamp,
-    imo_is_valid,
-    parse_and_validate,
-)
+from evidence.ais.validate import datetime_to_timestamp, parse_and_validate
+from evidence.ais.vessels import imo_is_valid
 
 RAJIN = Port("KPRJN", "Rajin", 42.2167, 130.2833)
 DUNAI = Port("DUNAI", "Dunai", 42.8803, 132.3375)

@@ -1,11 +1,8 @@
 from datetime import UTC, datetime
 
-from evidence.ais.validate import (
-    imo_is_valid,
-    iter_rows,
-    parse_and_validate,
-    positions_to_copy_csv,
-)
+from evidence.ais.rows import iter_rows, positions_to_copy_csv
+from evidence.ais.validate import parse_and_validate
+from evidence.ais.vessels import imo_is_valid
 from tests.evidence.ais.helpers import mc_csv, mc_row
 
 

@@ -1,0 +1,250 @@
+"""Read the CSV AIS layouts (MarineCadastre, both vintages, and DMA) column-wise.
+
+Pure: no Django, no ORM. pyarrow reads every column as text (a million rows must
+load in well under a second) and the conversions run on whole columns, so a stray
+"abc" in LAT rejects one row, never the file. Rows are not judged here: what was
+seen goes into ``RawReports`` and ``validate`` decides.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from evidence.ais.reports import (
+    MAX_LINE_BYTES,
+    TS_BAD,
+    TS_MISSING,
+    TS_OK,
+    RawReports,
+    UnknownFormat,
+    parse_time_text,
+)
+
+# pyarrow's CSV block: also the longest row it can hold (longer ones are refused).
+_CSV_BLOCK_BYTES = 1 << 24
+
+# Canonical field -> accepted header names per layout (compared after norm()).
+_MARINECADASTRE = {
+    "mmsi": ("mmsi",),
+    "timestamp": ("basedatetime",),
+    "lat": ("lat",),
+    "lon": ("lon",),
+    "sog": ("sog",),
+    "cog": ("cog",),
+    "heading": ("heading",),
+    "imo": ("imo",),
+    "name": ("vesselname",),
+    "call_sign": ("callsign",),
+    "ship_type": ("vesseltype",),
+}
+_LAYOUTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "marinecadastre": _MARINECADASTRE,
+    "marinecadastre_v2": {
+        **_MARINECADASTRE,
+        "lat": ("latitude",),
+        "lon": ("longitude",),
+    },
+    "dma": {
+        **_MARINECADASTRE,
+        "timestamp": ("timestamp",),
+        "lat": ("latitude",),
+        "lon": ("longitude",),
+        "name": ("name",),
+        "ship_type": ("shiptype",),
+    },
+}
+_NUMERIC_FIELDS = ("lat", "lon", "sog", "cog", "heading")
+# Placeholders the providers write for "unknown"; read as null.
+_NULL_TEXTS = ["", "NULL", "null", "Null", "NA", "N/A", "Unknown", "Undefined"]
+_TIMESTAMP_FORMATS = {
+    "marinecadastre": ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"),
+    "marinecadastre_v2": ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"),
+    "dma": ("%d/%m/%Y %H:%M:%S",),
+}
+_NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+
+
+def norm(name: str) -> str:
+    """A header name as compared: "# Timestamp", "BaseDateTime" and
+    "base_date_time" all compare alike."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def read_header(data: bytes) -> list[str]:
+    """The first line's fields, as CSV; UnknownFormat if that line is overlong."""
+    end = data.find(b"\n", 0, MAX_LINE_BYTES + 1)
+    if end < 0:
+        if len(data) > MAX_LINE_BYTES:
+            raise UnknownFormat(
+                f"The first line is longer than {MAX_LINE_BYTES:,} bytes, which no "
+                "AIS header is."
+            )
+        end = len(data)
+    first = data[:end].decode("utf-8", "replace")
+    first = first.lstrip("\ufeff")
+    try:
+        return next(csv.reader([first.rstrip("\r")]), [])
+    except csv.Error:
+        return []
+
+
+def parse_csv(data: bytes, fmt: str) -> RawReports:
+    """Column-wise read of a detected CSV layout (no per-row Python)."""
+    header = [h.strip() for h in read_header(data)]
+    by_norm = {norm(h): h for h in header}
+    columns = {
+        key: next((by_norm[n] for n in names if n in by_norm), None)
+        for key, names in _LAYOUTS[fmt].items()
+    }
+    table, malformed = _read_text_table(data, header, columns)
+    n = table.num_rows
+
+    def col(key: str) -> pa.ChunkedArray:
+        name = columns[key]
+        if name is None:
+            return pa.chunked_array([pa.nulls(n, pa.string())])
+        return table.column(name)
+
+    mmsi_text = pc.utf8_trim_whitespace(col("mmsi"))
+    mmsi_ok = pc.fill_null(pc.match_substring_regex(mmsi_text, r"^\d{9}$"), False)
+    mmsi = pc.cast(pc.if_else(mmsi_ok, mmsi_text, "0"), pa.int64())
+    ts_us, ts_state = _parse_timestamps(col("timestamp"), _TIMESTAMP_FORMATS[fmt])
+    numbers = {}
+    unparseable = np.zeros(n, dtype=bool)
+    for key in _NUMERIC_FIELDS:
+        values, bad = _parse_numbers(col(key))
+        numbers[key] = values
+        if key in ("lat", "lon"):
+            unparseable |= bad
+
+    static = pa.table(
+        {
+            "mmsi": mmsi,
+            "imo": col("imo"),
+            "name": pc.utf8_trim_whitespace(col("name")),
+            "call_sign": pc.utf8_trim_whitespace(col("call_sign")),
+            "ship_type": pc.utf8_trim_whitespace(col("ship_type")),
+        }
+    ).filter(mmsi_ok)
+    rejected: Counter[str] = Counter()
+    if malformed:
+        rejected["malformed"] = malformed
+    return RawReports(
+        format=fmt,
+        rows_read=n + malformed,
+        rejected=rejected,
+        mmsi=_np(mmsi, np.int64),
+        mmsi_ok=_np(mmsi_ok, bool),
+        timestamp_us=ts_us,
+        timestamp_state=ts_state,
+        lat=numbers["lat"],
+        lon=numbers["lon"],
+        position_unparseable=unparseable,
+        sog=numbers["sog"],
+        cog=numbers["cog"],
+        heading=numbers["heading"],
+        static=static,
+    )
+
+
+def _read_text_table(
+    data: bytes, header: list[str], columns: dict[str, str | None]
+) -> tuple[pa.Table, int]:
+    """The wanted columns as text, and how many rows had the wrong field count."""
+    malformed = 0
+
+    def skip_bad_row(_row: object) -> str:
+        nonlocal malformed
+        malformed += 1
+        return "skip"
+
+    include = [c for c in dict.fromkeys(columns.values()) if c is not None]
+    # Bad UTF-8 is replaced up front: pyarrow would otherwise fail on the whole file
+    # (or inside the bad-row callback). isascii() makes the common case ~free.
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("utf-8", "replace").encode("utf-8")
+    try:
+        table = _read_table(data, header, include, skip_bad_row)
+    except pa.ArrowInvalid as exc:
+        if "straddling object" in str(exc):
+            # pyarrow reads in blocks and refuses a row that spans two.
+            raise UnknownFormat(
+                f"a line is longer than {_CSV_BLOCK_BYTES:,} bytes, which no AIS "
+                "row is."
+            ) from exc
+        raise UnknownFormat(f"the CSV could not be read: {exc}") from exc
+    return table, malformed
+
+
+def _read_table(
+    data: bytes,
+    header: list[str],
+    include: list[str],
+    on_bad_row: Callable[[object], str],
+) -> pa.Table:
+    # Everything as text first: a stray "abc" in LAT must reject one row, not the
+    # file, so conversion happens afterwards with nulls for what does not parse.
+    return pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(
+            column_names=header, skip_rows=1, block_size=_CSV_BLOCK_BYTES
+        ),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(include, pa.string()),
+            include_columns=include,
+            null_values=_NULL_TEXTS,
+            strings_can_be_null=True,
+        ),
+    )
+
+
+def _np(array: pa.Array | pa.ChunkedArray, dtype: type) -> np.ndarray:
+    # A writable copy: Arrow-backed views are read-only.
+    return np.array(array.to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+def _parse_numbers(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Text -> float64 with NaN for null; also a mask of present-but-unparseable."""
+    present = _np(pc.is_valid(text), bool)
+    try:
+        values = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Slow path only for dirty columns: null out what is not a number.
+        trimmed = pc.utf8_trim_whitespace(text)
+        ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)
+        values = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), "f8")
+    out = _np(pc.fill_null(values, np.nan), np.float64)
+    return out, present & ~_np(pc.is_valid(values), bool)
+
+
+def _parse_timestamps(
+    text: pa.ChunkedArray, formats: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Text -> (epoch microseconds UTC, state), trying the layout's formats in turn."""
+    present = _np(pc.is_valid(text), bool)
+    result = pc.strptime(text, format=formats[0], unit="us", error_is_null=True)
+    for fmt in formats[1:]:
+        parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+        result = pc.coalesce(result, parsed)
+    us = _np(pc.fill_null(pc.cast(result, pa.int64()), 0), np.int64)
+    ok = _np(pc.is_valid(result), bool)
+    # Rare leftovers (fractions, offsets, "Z"): per-value fallback on those only.
+    for i in np.flatnonzero(present & ~ok):
+        when = parse_time_text(str(text[int(i)]))
+        if when is not None:
+            us[i] = when
+            ok[i] = True
+    state = np.where(ok, TS_OK, np.where(present, TS_BAD, TS_MISSING)).astype(np.int8)
+    return us, state
