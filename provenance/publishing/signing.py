@@ -178,45 +178,14 @@ def verify_bundle(
     `strict` also requires the file to be byte-identical to its canonical form, so a
     change outside the signed payload (or a reformatting) is reported too.
     """
-    # The canonical re-encoding recurses per level: bound the depth first.
-    if json_depth_exceeds(data):
-        return Verification(
-            False,
-            f"the file is not valid JSON (nested more than {MAX_JSON_DEPTH} "
-            "levels deep)",
-        )
-    try:
-        bundle = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        return Verification(False, f"the file is not valid JSON ({exc})")
-    if not isinstance(bundle, dict) or set(bundle) != {"payload", "signature"}:
-        return Verification(
-            False,
-            "the file is not a bundle: expected exactly 'payload' and 'signature'",
-        )
+    bundle = _read_bundle(data)
+    if isinstance(bundle, Verification):
+        return bundle
     payload, signature = bundle["payload"], bundle["signature"]
-    if not isinstance(signature, dict) or not isinstance(payload, dict):
-        return Verification(False, "'payload' and 'signature' must be objects")
-    if signature.get("alg") != ALGORITHM:
-        return Verification(
-            False, f"unsupported signature algorithm {signature.get('alg')!r}"
-        )
     expected_kid = key_id(public_key)
-    if signature.get("key_id") != expected_kid:
-        return Verification(
-            False,
-            f"signed with key {signature.get('key_id')!r}, but the public key given "
-            f"is {expected_kid!r}",
-        )
-    text = str(signature.get("value", ""))
-    try:
-        value = _b64url_decode(text)
-    except ValueError:
-        return Verification(False, "the signature value is not valid base64url")
-    # One spelling only: the decoder ignores the spare bits of the last character
-    # (and stray characters), so other spellings would change the file unnoticed.
-    if _b64url(value) != text:
-        return Verification(False, "the signature value is not canonical base64url")
+    value = _signature_value(signature, expected_kid)
+    if isinstance(value, Verification):
+        return value
     try:
         public_key.verify(value, _canonical(payload))
     except InvalidSignature:
@@ -241,3 +210,54 @@ def verify_bundle(
         expected_kid,
         len(claims) if isinstance(claims, list) else 0,
     )
+
+
+def _read_bundle(data: bytes) -> dict[str, Any] | Verification:
+    """The bundle as JSON with a payload and a signature object, or why not."""
+    # The canonical re-encoding recurses per level: bound the depth first.
+    if json_depth_exceeds(data):
+        return Verification(
+            False,
+            f"the file is not valid JSON (nested more than {MAX_JSON_DEPTH} "
+            "levels deep)",
+        )
+    try:
+        bundle = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return Verification(False, f"the file is not valid JSON ({exc})")
+    if not isinstance(bundle, dict) or set(bundle) != {"payload", "signature"}:
+        return Verification(
+            False,
+            "the file is not a bundle: expected exactly 'payload' and 'signature'",
+        )
+    if not isinstance(bundle["signature"], dict) or not isinstance(
+        bundle["payload"], dict
+    ):
+        return Verification(False, "'payload' and 'signature' must be objects")
+    return bundle
+
+
+def _signature_value(
+    signature: dict[str, Any], expected_kid: str
+) -> bytes | Verification:
+    """The signature's bytes, if its algorithm, key and spelling are ours."""
+    if signature.get("alg") != ALGORITHM:
+        return Verification(
+            False, f"unsupported signature algorithm {signature.get('alg')!r}"
+        )
+    if signature.get("key_id") != expected_kid:
+        return Verification(
+            False,
+            f"signed with key {signature.get('key_id')!r}, but the public key given "
+            f"is {expected_kid!r}",
+        )
+    text = str(signature.get("value", ""))
+    try:
+        value = _b64url_decode(text)
+    except ValueError:
+        return Verification(False, "the signature value is not valid base64url")
+    # One spelling only: the decoder ignores the spare bits of the last character
+    # (and stray characters), so other spellings would change the file unnoticed.
+    if _b64url(value) != text:
+        return Verification(False, "the signature value is not canonical base64url")
+    return value
