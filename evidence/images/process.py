@@ -30,7 +30,7 @@ from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
-from PIL import ImageOps
+from PIL import Image, ImageOps
 
 from evidence.images.credentials import (
     C2PA_READ_SETTINGS,
@@ -201,22 +201,15 @@ def process_image(
             notes.append(f"{img.n_frames} frames: the first is shown")
         # PNG can carry eXIf after the pixels, so read EXIF after the decode.
         meta = read_metadata(img.getexif())
-
         # All pixel work stays inside the block: closing the file frees its pixels.
-        ImageOps.exif_transpose(img, in_place=True)
-        pixels = to_srgb(img, notes)
-        if max(pixels.size) > display_max:
-            pixels = resize(pixels, fit(pixels.size, (display_max, display_max)))
-        # Pillow releases the GIL while encoding: the display copy is encoded on
-        # another thread while this one makes the thumbnail and the pHash.
-        display_job = derivative_pool().submit(
-            encode, pixels, derivative_format, quality
+        thumbnail, display, phash = _derive(
+            img,
+            notes,
+            thumb_size=thumb_size,
+            display_max=display_max,
+            derivative_format=derivative_format,
+            quality=quality,
         )
-        thumb = resize(pixels, fit(pixels.size, thumb_size))
-        thumbnail = encode(thumb, derivative_format, quality)
-        # pHash shrinks to 32x32 greyscale anyway; the thumbnail is the cheap input.
-        phash = phash_of(thumb)
-        display = display_job.result()
 
     return ProcessedImage(
         sha256=facts.sha256,
@@ -237,6 +230,31 @@ def process_image(
         trailing_bytes=trailing,
         trailing_kind=trailing_kind(data[len(data) - trailing :]) if trailing else None,
     )
+
+
+def _derive(
+    img: Image.Image,
+    notes: list[str],
+    *,
+    thumb_size: tuple[int, int],
+    display_max: int,
+    derivative_format: DerivativeFormat,
+    quality: int,
+) -> tuple[Derivative, Derivative, str]:
+    """(thumbnail, display derivative, pHash of the thumbnail) from decoded pixels,
+    oriented per EXIF (``img`` is turned in place)."""
+    ImageOps.exif_transpose(img, in_place=True)
+    pixels = to_srgb(img, notes)
+    if max(pixels.size) > display_max:
+        pixels = resize(pixels, fit(pixels.size, (display_max, display_max)))
+    # Pillow releases the GIL while encoding: the display copy is encoded on
+    # another thread while this one makes the thumbnail and the pHash.
+    display_job = derivative_pool().submit(encode, pixels, derivative_format, quality)
+    thumb = resize(pixels, fit(pixels.size, thumb_size))
+    thumbnail = encode(thumb, derivative_format, quality)
+    # pHash shrinks to 32x32 greyscale anyway; the thumbnail is the cheap input.
+    phash = phash_of(thumb)
+    return thumbnail, display_job.result(), phash
 
 
 # -- near-duplicates -----------------------------------------------------------
