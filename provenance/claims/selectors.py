@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -250,10 +249,9 @@ def claim_labels_as_of(state: ClaimAsOf) -> tuple[list[Entity], list[Tag]]:
     if state.history_id is None:
         return [], []
     # simple-history's per-version copies of the claim's m2m rows.
-    subjects = apps.get_model("provenance", "HistoricalClaim_subjects").objects
-    tags = apps.get_model("provenance", "HistoricalClaim_tags").objects
-    subjects = subjects.filter(history_id=state.history_id)
-    tags = tags.filter(history_id=state.history_id)
+    versions = Claim.history.model
+    subjects = versions.subjects.model.objects.filter(history_id=state.history_id)
+    tags = versions.tags.model.objects.filter(history_id=state.history_id)
     return (
         [
             row.entity
@@ -410,7 +408,7 @@ def review_queue(team: Team) -> QuerySet[Claim]:
                 ConfidenceAssessment.objects.filter(claim=OuterRef("pk"))
             ),
         )
-        .select_related("author", "last_edited_by")
+        .select_related("team", "author", "last_edited_by")
         .order_by("submitted_at", "pk")
     )
 
@@ -421,7 +419,7 @@ def awaiting_publication(team: Team) -> QuerySet[Claim]:
         Claim.objects.for_team(team)
         .approved()
         .with_current_confidence()
-        .select_related("author", "last_edited_by")
+        .select_related("team", "author", "last_edited_by")
         .order_by(F("publish_at").asc(nulls_last=True), "updated_at", "pk")
     )
 

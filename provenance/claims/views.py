@@ -35,6 +35,7 @@ from provenance.claims.models import Claim, Decision
 from provenance.claims.rules import (
     EditConflict,
     InvalidTransition,
+    allowed_decisions,
     approval_blockers,
     decision_choices,
     is_own_work,
@@ -273,12 +274,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             request, "provenance/review_queue.html", {"own_claims": list(claims)}
         )
     queue = list(selectors.review_queue(team))
+    awaiting = list(selectors.awaiting_publication(team))
+    for claim in [*queue, *awaiting]:
+        # The buttons are the workflow's: what this editor may decide on the row.
+        claim.decisions = allowed_decisions(user=request.user, claim=claim)
+        claim.is_own_work = is_own_work(user=request.user, claim=claim)
     for claim in queue:
         claim.blockers = approval_blockers(claim)
-        claim.is_own_work = is_own_work(user=request.user, claim=claim)
-    awaiting = list(selectors.awaiting_publication(team))
-    for claim in awaiting:
-        claim.is_own_work = is_own_work(user=request.user, claim=claim)
     return render(
         request,
         "provenance/review_queue.html",
