@@ -19,7 +19,7 @@ from tests.factories import (
 
 STATUSES = ["draft", "in_review", "approved", "published", "retracted"]
 DECISIONS = ["submit", "approve", "request_changes", "publish", "correct", "retract"]
-# The workflow, written out here independently of rules.ALLOWED_TRANSITIONS.
+# The workflow, written out here independently of rules.WORKFLOW.
 ALLOWED_PAIRS = {
     ("draft", "submit"): "in_review",
     ("in_review", "approve"): "approved",
