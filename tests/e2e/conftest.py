@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.celery_worker import real_celery_worker  # noqa: F401 - a fixture
+
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",

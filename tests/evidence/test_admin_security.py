@@ -69,6 +69,7 @@ def test_read_only_fields_are_not_written_through_the_change_form(
 def test_another_teams_item_is_neither_shown_nor_edited(
     staff_client, other_team, outsider, add_image
 ):
+    add_image("plain.jpg", title="Our photo")
     theirs = add_image(
         "plain.jpg", title="Their photo", team_=other_team, actor=outsider
     )
@@ -80,6 +81,8 @@ def test_another_teams_item_is_neither_shown_nor_edited(
 
     assert (page.status_code, post.status_code) == (302, 302)  # "doesn't exist"
     assert EvidenceItem.objects.get(pk=theirs.pk).title == "Their photo"
+    assert listing.status_code == 200
+    assert "Our photo" in listing.content.decode()
     assert "Their photo" not in listing.content.decode()
     assert "Team B" not in listing.content.decode()  # not even in the team filter
 

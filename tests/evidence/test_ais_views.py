@@ -107,7 +107,9 @@ def test_extract_page_svg_uses_no_inline_styles_or_scripts(editor_client, demo_i
     response = editor_client.get(
         reverse("evidence:ais-detail", args=[demo_items[0].pk])
     )
+    assert response.status_code == 200
     svg = re.search(r"<svg.*?</svg>", response.content.decode(), re.S).group(0)
+    assert ">Rajin</text>" in svg  # the track map itself, not some other svg
     assert "style=" not in svg
     assert "<script" not in svg
     assert re.search(r"\son[a-z]+=", svg) is None  # no event handlers

@@ -85,4 +85,9 @@ def test_a_plain_jpeg_has_nothing_flagged(add_image, editor_client):
     verify = item.custody_events.get(detail__step="verify")
     assert verify.detail["trailing_bytes"] == 0
     response = editor_client.get(reverse("evidence:item-detail", args=[item.pk]))
+    assert response.status_code == 200
+    # The verify step is on the page, only without a warning.
+    assert "checked type from the bytes, pixel cap, full decode" in (
+        response.content.decode()
+    )
     assert "after the end of the image" not in response.content.decode()

@@ -3,8 +3,20 @@
 import pytest
 from django.db import transaction
 
+from evidence.images import process as images
 from evidence.images import services
 from evidence.models import CustodyEvent, EvidenceItem, ImageDetail, NearDuplicate
+
+# Each processing step once in the custody log, with the tool that did it.
+IMAGE_STEPS = {
+    "verify": "Pillow",
+    "hash": "hashlib",
+    "metadata": "Pillow",
+    "derivatives": "Pillow",
+    "phash": "imagehash",
+    "content_credentials": "c2pa-python",
+    "near_duplicates": "imagehash",
+}
 
 
 def _state(item_id):
@@ -25,41 +37,55 @@ def _state(item_id):
     }
 
 
+def _finished(item_id) -> bool:
+    # Done or failed both end the wait; the assertions after it say which it must be.
+    state = EvidenceItem.objects.get(pk=item_id).processing_state
+    return state in ("done", "failed")
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_uploaded_image_reaches_done_through_a_real_worker(
     real_celery_worker, team, editor, image_path
 ):
+    # What the pure pipeline makes of each file, in this process.
+    expected = {
+        name: images.process_image(image_path(name))
+        for name in ("plain.jpg", "plain_resized.jpg")
+    }
     with image_path("plain.jpg").open("rb") as upload:
         first = services.evidence_add_image(
             team=team, actor=editor, upload=upload, filename="plain.jpg"
         )
     real_celery_worker.wait_for(
-        lambda: EvidenceItem.objects.get(pk=first.pk).processing_state == "done",
-        what="the first image to be processed",
+        lambda: _finished(first.pk), what="the first image to be processed"
     )
+    assert _state(first.pk)["state"] == "done"
     with image_path("plain_resized.jpg").open("rb") as upload:
         item = services.evidence_add_image(
             team=team, actor=editor, upload=upload, filename="plain_resized.jpg"
         )
-    assert EvidenceItem.objects.get(pk=item.pk).processing_state in (
-        "pending",
-        "running",
-        "done",
-    )
 
     real_celery_worker.wait_for(
-        lambda: EvidenceItem.objects.get(pk=item.pk).processing_state == "done",
-        what="the image to be processed",
+        lambda: _finished(item.pk), what="the image to be processed"
     )
     assert "evidence.tasks.process_image" in real_celery_worker.log()
     done = _state(item.pk)
-    assert done["near"] == sorted(
-        [
-            (item.pk, first.pk, done["near"][0][2]),
-            (first.pk, item.pk, done["near"][0][2]),
-        ]
-    )
+    resized = expected["plain_resized.jpg"]
+    distance = (
+        int(resized.phash, 16) ^ int(expected["plain.jpg"].phash, 16)
+    ).bit_count()
+    assert distance <= 10  # within the near-duplicate threshold
+    assert done == {
+        "state": "done",
+        "error": "",
+        "facts": (resized.width, resized.height, resized.phash, resized.exif),
+        "near": sorted([(item.pk, first.pk, distance), (first.pk, item.pk, distance)]),
+        "custody": sorted(
+            [("uploaded", "", None)]
+            + [("processed", tool, step) for step, tool in IMAGE_STEPS.items()]
+        ),
+    }
 
     # The same task again, through the worker: the same result, no duplicate rows.
     def enqueue_again():

@@ -65,6 +65,25 @@ def message_texts(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def refused(claim, reason: str) -> str:
+    return f"\u201c{claim.text}\u201d: refused \u2014 {reason}"
+
+
+FOUR_EYES = (
+    "Four eyes: you wrote or last edited this claim, so another editor must "
+    "approve, publish or correct it."
+)
+# The message an applied action reports, per action.
+APPLIED = {
+    "review_submit": "Submitted: 1 claim(s).",
+    "review_approve": "Approved: 1 claim(s).",
+    "review_request_changes": "Sent back for changes: 1 claim(s).",
+    "review_publish": "Published: 1 claim(s).",
+    "review_correct": "Corrected: 1 claim(s).",
+    "review_retract": "Retracted: 1 claim(s).",
+}
+
+
 ADMIN_ALLOWED = [
     ("draft", "review_submit", "", "in_review"),
     ("in_review", "review_approve", "", "approved"),
@@ -91,28 +110,30 @@ def test_editor_applies_each_transition_through_the_admin(
     review = Review.objects.get(claim=claim)
     assert (review.by, review.comment) == (user, comment)
     assert AuditEvent.objects.filter(object_id=str(claim.pk)).count() == 1
-    assert any("1 claim(s)" in text for text in message_texts(response))
+    assert message_texts(response) == [APPLIED[action]]
 
 
 @pytest.mark.parametrize(
-    ("from_status", "action"),
+    ("from_status", "action", "which", "decision"),
     [
-        ("in_review", "review_submit"),
-        ("draft", "review_approve"),
-        ("in_review", "review_publish"),
-        ("draft", "review_correct"),
-        ("retracted", "review_retract"),
+        ("in_review", "review_submit", "An in review claim", "submit for review"),
+        ("draft", "review_approve", "A draft claim", "approve"),
+        ("in_review", "review_publish", "An in review claim", "publish"),
+        ("draft", "review_correct", "A draft claim", "correct"),
+        ("retracted", "review_retract", "A retracted claim", "retract"),
     ],
 )
 def test_transition_not_in_the_table_is_refused_in_the_admin(
-    team, reporter, login_as, from_status, action
+    team, reporter, login_as, from_status, action, which, decision
 ):
     _, client = staff(team, "editor", login_as)
     claim = ready_claim(team, reporter, from_status)
     response = act(client, action, [claim], comment="Because")
     claim.refresh_from_db()
     assert claim.status == from_status
-    assert any("refused" in text for text in message_texts(response))
+    assert message_texts(response) == [
+        refused(claim, f"{which} cannot be given the decision '{decision}'.")
+    ]
     assert Review.objects.count() == 0
 
 
@@ -122,15 +143,17 @@ def test_author_editor_cannot_approve_own_claim_in_the_admin(team, login_as):
     response = act(client, "review_approve", [claim])
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW
-    assert any("Four eyes" in text for text in message_texts(response))
+    assert message_texts(response) == [refused(claim, FOUR_EYES)]
 
 
 def test_author_editor_cannot_publish_own_claim_in_the_admin(team, login_as):
     user, client = staff(team, "editor", login_as)
     claim = ready_claim(team, user, ClaimStatus.APPROVED)
-    act(client, "review_publish", [claim])
+    response = act(client, "review_publish", [claim])
     claim.refresh_from_db()
+    assert response.status_code == 200
     assert claim.status == ClaimStatus.APPROVED
+    assert message_texts(response) == [refused(claim, FOUR_EYES)]
 
 
 def test_reporter_staff_cannot_approve_in_the_admin(team, reporter, login_as):
@@ -139,7 +162,7 @@ def test_reporter_staff_cannot_approve_in_the_admin(team, reporter, login_as):
     response = act(client, "review_approve", [claim])
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW
-    assert any("Only editors" in text for text in message_texts(response))
+    assert message_texts(response) == [refused(claim, "Only editors may do this.")]
 
 
 def test_superuser_outside_the_team_is_refused_by_the_service(team, reporter, login_as):
@@ -148,7 +171,9 @@ def test_superuser_outside_the_team_is_refused_by_the_service(team, reporter, lo
     response = act(client, "review_approve", [claim])
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW
-    assert any("not a member" in text for text in message_texts(response))
+    assert message_texts(response) == [
+        refused(claim, "You are not a member of this team.")
+    ]
 
 
 def test_retract_without_a_reason_is_refused_in_the_admin(team, reporter, login_as):
@@ -157,7 +182,7 @@ def test_retract_without_a_reason_is_refused_in_the_admin(team, reporter, login_
     response = act(client, "review_retract", [claim], comment="")
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PUBLISHED
-    assert any("needs its reason" in text for text in message_texts(response))
+    assert message_texts(response) == [refused(claim, "A retraction needs its reason.")]
 
 
 def test_approve_without_evidence_is_refused_in_the_admin(team, reporter, login_as):
@@ -166,7 +191,13 @@ def test_approve_without_evidence_is_refused_in_the_admin(team, reporter, login_
     response = act(client, "review_approve", [claim])
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.IN_REVIEW
-    assert any("supporting evidence" in text for text in message_texts(response))
+    assert message_texts(response) == [
+        refused(
+            claim,
+            "This claim cannot be approved yet: it needs at least one supporting "
+            "evidence link; it needs a confidence assessment.",
+        )
+    ]
 
 
 def test_mixed_selection_applies_the_allowed_and_reports_the_refused(
@@ -180,9 +211,10 @@ def test_mixed_selection_applies_the_allowed_and_reports_the_refused(
         theirs.pk: "approved",
         mine.pk: "in_review",
     }
-    texts = message_texts(response)
-    assert any("Approved: 1 claim(s)." in t for t in texts)
-    assert any("Four eyes" in t for t in texts)
+    assert message_texts(response) == [
+        refused(mine, FOUR_EYES),
+        "Approved: 1 claim(s).",
+    ]
 
 
 def test_approve_with_an_embargo_in_the_admin(team, reporter, login_as):
@@ -199,12 +231,16 @@ def test_staff_see_only_their_own_teams_claims(team, other_team, reporter, login
     ClaimFactory(team=team, author=reporter, text="Ours in admin")
     theirs = ClaimFactory(team=other_team, text="Theirs in admin")
     response = client.get(CHANGELIST)
+    assert response.status_code == 200
     assert b"Ours in admin" in response.content
     assert b"Theirs in admin" not in response.content
     page = client.get(
         reverse("admin:provenance_claim_change", args=[theirs.pk]), follow=True
     )
-    assert page.redirect_chain[-1][0] == reverse("admin:index")
+    assert page.redirect_chain == [(reverse("admin:index"), 302)]
+    assert page.status_code == 200
+    missing = f"Claim with ID \u201c{theirs.pk}\u201d doesn\u2019t exist."
+    assert f"{missing} Perhaps it was deleted?" in page.content.decode()
     assert b"Theirs in admin" not in page.content
 
 

@@ -2,10 +2,15 @@ from django.urls import reverse
 
 from tests.factories import ClaimFactory
 
+NOT_PROVIDED = "Authentication credentials were not provided."
+
 
 def test_api_requires_authentication(client, db):
     response = client.get(reverse("api:claim-list"))
-    assert response.status_code in (401, 403)
+    # The API-key scheme comes first and names its challenge: 401, not 403.
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Api-Key realm="api"'
+    assert response.json() == {"detail": NOT_PROVIDED}
 
 
 def test_basic_auth_is_not_accepted(client, reporter):
@@ -15,7 +20,10 @@ def test_basic_auth_is_not_accepted(client, reporter):
     response = client.get(
         reverse("api:claim-list"), HTTP_AUTHORIZATION=f"Basic {token}"
     )
-    assert response.status_code in (401, 403)
+    # Basic is no scheme of ours: the header is ignored, as if absent.
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Api-Key realm="api"'
+    assert response.json() == {"detail": NOT_PROVIDED}
 
 
 def test_api_lists_only_the_members_team(reporter_client, team, other_team):

@@ -52,6 +52,7 @@ def test_staff_see_only_their_teams_evidence_in_the_admin(
     EvidenceItemFactory(team=other_team, title="Their evidence")
     client = login_as(_staff_editor(editor))
     page = client.get(reverse("admin:evidence_evidenceitem_changelist"))
+    assert page.status_code == 200
     assert b"Our evidence" in page.content
     assert b"Their evidence" not in page.content
     other = EvidenceItemFactory(team=other_team)

@@ -154,6 +154,7 @@ def test_reporter_sees_review_comments_but_not_the_audit_trail(
     history, reporter_client
 ):
     response = reporter_client.get(history.get_absolute_url())
+    assert response.status_code == 200
     assert b"Source recanted" in response.content
     assert b"Audit trail" not in response.content
 

@@ -38,6 +38,8 @@ def test_a_flash_message_is_never_cached(reporter_client, team):
     )
     assert b"Claim created as a draft." in response.content
     again = reporter_client.get(response.redirect_chain[-1][0])
+    assert again.status_code == 200
+    assert b"A new claim" in again.content
     assert b"Claim created as a draft." not in again.content
 
 

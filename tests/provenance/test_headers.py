@@ -38,8 +38,10 @@ def test_every_html_page_carries_the_security_headers(reporter_client, html_page
 def test_pages_use_no_inline_script_without_the_nonce(reporter_client, html_pages):
     for url in html_pages:
         response = reporter_client.get(url)
+        assert response.status_code == 200, url
         nonce = response.wsgi_request.csp_nonce
         body = response.content.decode()
+        assert '<main id="main">' in body, url
         for chunk in body.split("<script")[1:]:
             tag = chunk.split(">", 1)[0]
             assert "src=" in tag or f'nonce="{nonce}"' in tag, (url, tag)

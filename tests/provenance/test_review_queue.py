@@ -71,6 +71,8 @@ def test_queue_shows_author_evidence_confidence_and_denials(
 def test_queue_says_why_a_claim_cannot_be_approved_yet(team, reporter, editor_client):
     in_review(team, reporter, text="Thin claim", ready=False)
     response = editor_client.get(QUEUE)
+    assert response.status_code == 200
+    assert b"Thin claim" in response.content
     assert b"Cannot approve yet" in response.content
     assert b'value="approve"' not in response.content
 
@@ -78,6 +80,8 @@ def test_queue_says_why_a_claim_cannot_be_approved_yet(team, reporter, editor_cl
 def test_queue_does_not_offer_approval_of_your_own_claim(team, editor, editor_client):
     in_review(team, editor, text="My own claim")
     response = editor_client.get(QUEUE)
+    assert response.status_code == 200
+    assert b"My own claim" in response.content
     assert b"Yours: another editor approves it." in response.content
     assert b'value="approve"' not in response.content
 
@@ -179,6 +183,7 @@ def test_reporter_submits_own_draft_from_the_claim_page(
 ):
     claim = ClaimFactory(team=team, author=reporter)
     page = reporter_client.get(claim.get_absolute_url())
+    assert page.status_code == 200
     assert b'value="submit"' in page.content
     assert b'value="approve"' not in page.content
     reporter_client.post(
@@ -226,6 +231,7 @@ def test_reporter_sees_status_and_comments_on_their_claims(
     )
     ClaimFactory(team=team, text="Someone else's claim")
     response = reporter_client.get(QUEUE)
+    assert response.status_code == 200
     assert b"My claim about Rajin" in response.content
     assert b"Which berth? Add the port call." in response.content
     assert b"Someone else" not in response.content

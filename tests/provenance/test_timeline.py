@@ -32,9 +32,27 @@ def test_timeline_is_valid_xml_from_one_to_five_hundred_events():
 def test_every_marker_has_a_title_with_escaped_text():
     svg = render_timeline_svg(_events(10))
     root = ElementTree.fromstring(svg)
-    titles = [t.text for t in root.iter(f"{SVG}title")]
-    assert any("Event <1> & co" in (t or "") for t in titles)
+    shapes = [
+        el
+        for el in root.iter()
+        if el.tag in {f"{SVG}circle", f"{SVG}polygon", f"{SVG}rect"}
+    ]
+    # The full-width rects are the lane bands behind the markers, not markers.
+    markers = [el for el in shapes if el.get("width") != "786"]
+    assert len(markers) == 10
+    assert all(m.find(f"{SVG}title") is not None for m in markers)
+    start = datetime(2023, 8, 1, tzinfo=UTC)
+    expected = [
+        f"{start + timedelta(hours=n * 7):%d %b %Y}: Event <{n}> & co"
+        for n in range(10)
+        if n % 5  # events 0 and 5 are confidence: titled by their level
+    ] + [
+        "01 Aug 2023: Roughly even chance (45–55 %)",
+        "02 Aug 2023: Very likely (80–95 %)",
+    ]
+    assert sorted(m.find(f"{SVG}title").text for m in markers) == sorted(expected)
     assert "<1>" not in svg
+    assert "Event &lt;1&gt; &amp; co" in svg
 
 
 def test_denials_are_drawn_apart_from_assertions():

@@ -44,6 +44,8 @@ def test_adding_a_publisher_shows_the_key_once_and_stores_its_hash(
     page = admin_client.get(
         reverse("admin:provenance_publisher_change", args=[publisher.pk])
     )
+    assert page.status_code == 200
+    assert prefix in page.content.decode()
     assert secret not in page.content.decode()
 
 

@@ -12,6 +12,7 @@ from provenance.publishing.exports.shapes import SCHEMA_VERSION
 from tests.factories import ClaimFactory, EntityFactory
 from tests.provenance.api.helpers import (
     INTERNAL_NOTE,
+    RESTRICTED_TITLE,
     make_publisher,
     published,
     publisher_client,
@@ -64,7 +65,12 @@ def test_member_reads_the_internal_block(reporter_client, team):
     assert data["internal"]["version"] == claim.version
     assert INTERNAL_NOTE in [n["note"] for n in data["internal"]["link_notes"]]
     assert len(data["evidence"]) == 4  # the restricted item too, flagged
-    assert any(link["evidence"]["is_restricted"] for link in data["evidence"])
+    restricted = [
+        link["evidence"]["title"]
+        for link in data["evidence"]
+        if link["evidence"]["is_restricted"]
+    ]
+    assert restricted == [RESTRICTED_TITLE]
 
 
 def test_member_creates_a_draft_through_the_service(reporter_client, reporter, team):
