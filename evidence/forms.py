@@ -65,6 +65,8 @@ class EvidenceForm(forms.ModelForm):
 
     kind: str = ""
     has_file = False
+    # Where the service takes the title from when none is given ("" = required).
+    title_default = ""
 
     # When it happened, was obtained, archived or said: 1900 up to now (dates.py).
     PAST_DATES = ("observed_at", "obtained_at", "archived_at", "stated_at")
@@ -75,6 +77,9 @@ class EvidenceForm(forms.ModelForm):
         for name in self.PAST_DATES:
             if name in self.fields:
                 self.fields[name].validators.append(validate_past_moment)
+        if self.title_default:
+            self.fields["title"].required = False
+            self.fields["title"].help_text = f"Defaults to {self.title_default}."
 
     def _post_clean(self) -> None:
         # The services validate the model with its team and kind; nothing to do here.
@@ -100,11 +105,7 @@ class ImageEvidenceForm(EvidenceForm):
         "SVG is refused.",
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Defaults to the file name."
+    title_default = "the file name"
 
 
 class DocumentEvidenceForm(EvidenceForm):
@@ -114,15 +115,12 @@ class DocumentEvidenceForm(EvidenceForm):
         label="Document file",
         help_text="PDF or another file, kept byte-for-byte. SVG and HTML are refused.",
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Defaults to the file name."
+    title_default = "the file name"
 
 
 class LinkEvidenceForm(EvidenceForm):
     kind = EvidenceKind.LINK
+    title_default = "the URL"
 
     class Meta(EvidenceForm.Meta):
         fields = [*EvidenceForm.Meta.fields, "archived_url", "archived_at"]
@@ -132,12 +130,11 @@ class LinkEvidenceForm(EvidenceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["url"].required = True
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Defaults to the URL."
 
 
 class StatementEvidenceForm(EvidenceForm):
     kind = EvidenceKind.STATEMENT
+    title_default = "speaker and quote"
     speaker = forms.ModelChoiceField(
         queryset=None, required=False, help_text="A person entity."
     )
@@ -165,8 +162,6 @@ class StatementEvidenceForm(EvidenceForm):
         entities = Entity.objects.for_team(self.team).order_by("name")
         self.fields["speaker"].queryset = entities.filter(kind__in=SPEAKER_KINDS)
         self.fields["on_behalf_of"].queryset = entities.filter(kind__in=ON_BEHALF_KINDS)
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Defaults to speaker and quote."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -12,6 +12,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from provenance.entities.models import Entity
+from provenance.teams.models import Team
+
 
 def _generated_name(folder: str, filename: str) -> str:
     # Stored under a generated name: the uploader's file name is kept as data only.
@@ -63,7 +66,7 @@ class InformationCredibility(models.TextChoices):
 
 
 class EvidenceItemQuerySet(models.QuerySet):
-    def for_team(self, team: models.Model) -> EvidenceItemQuerySet:
+    def for_team(self, team: Team) -> EvidenceItemQuerySet:
         return self.filter(team=team)
 
     def exportable(self) -> EvidenceItemQuerySet:
@@ -87,7 +90,7 @@ class EvidenceItemQuerySet(models.QuerySet):
 
 class EvidenceItem(models.Model):
     team = models.ForeignKey(
-        "provenance.Team", on_delete=models.CASCADE, related_name="evidence_items"
+        Team, on_delete=models.CASCADE, related_name="evidence_items"
     )
     kind = models.CharField(max_length=12, choices=EvidenceKind.choices)
     title = models.CharField(max_length=300)
@@ -255,14 +258,14 @@ class Statement(models.Model):
         EvidenceItem, on_delete=models.CASCADE, related_name="statement"
     )
     speaker = models.ForeignKey(
-        "provenance.Entity",
+        Entity,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="statements",
     )
     on_behalf_of = models.ForeignKey(
-        "provenance.Entity",
+        Entity,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -295,9 +298,7 @@ class AISExtract(models.Model):
     rows_read = models.PositiveBigIntegerField(default=0)
     rows_kept = models.PositiveBigIntegerField(default=0)
     rejected = models.JSONField(default=dict, blank=True)
-    vessels = models.ManyToManyField(
-        "provenance.Entity", blank=True, related_name="ais_extracts"
-    )
+    vessels = models.ManyToManyField(Entity, blank=True, related_name="ais_extracts")
     first_at = models.DateTimeField(null=True, blank=True)
     last_at = models.DateTimeField(null=True, blank=True)
     # Analysis parameters are kept beside the results so they can be re-run.
@@ -347,7 +348,7 @@ class AISGap(models.Model):
         AISExtract, on_delete=models.CASCADE, related_name="gaps"
     )
     vessel = models.ForeignKey(
-        "provenance.Entity",
+        Entity,
         null=True,
         on_delete=models.SET_NULL,
         related_name="ais_gaps",
@@ -362,7 +363,7 @@ class AISGap(models.Model):
     distance_km = models.FloatField()
     implied_speed_knots = models.FloatField()
     near_port = models.ForeignKey(
-        "provenance.Entity",
+        Entity,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -385,14 +386,14 @@ class PortCall(models.Model):
         AISExtract, on_delete=models.CASCADE, related_name="port_calls"
     )
     vessel = models.ForeignKey(
-        "provenance.Entity",
+        Entity,
         null=True,
         on_delete=models.SET_NULL,
         related_name="port_calls",
     )
     mmsi = models.CharField(max_length=9)
     port = models.ForeignKey(
-        "provenance.Entity", on_delete=models.PROTECT, related_name="calls_here"
+        Entity, on_delete=models.PROTECT, related_name="calls_here"
     )
     arrival_at = models.DateTimeField()
     departure_at = models.DateTimeField(null=True, blank=True)

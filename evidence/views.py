@@ -7,6 +7,7 @@ templates through a tag (evidence sits below claims).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +160,8 @@ def add_from_form(
     duplicate sets ``form.duplicate`` to the existing item. Used by the claim-side
     pages too, so every path adds evidence the same way."""
     fields = form.service_fields()
-    try:
+
+    def add() -> EvidenceItem:
         if form.kind == EvidenceKind.IMAGE:
             upload = form.cleaned_data["file"]
             return image_services.evidence_add_image(
@@ -175,6 +177,17 @@ def add_from_form(
                 team=team, actor=actor, **form.statement_kwargs(), **fields
             )
         return document_services.evidence_add_link(team=team, actor=actor, **fields)
+
+    return refusals_as_errors(form, add)
+
+
+def refusals_as_errors(
+    form: EvidenceForm, add: Callable[[], EvidenceItem]
+) -> EvidenceItem | None:
+    """Run ``add``; a refused file, a duplicate (``form.duplicate``), invalid data
+    or a permission refusal become the form's errors (then None)."""
+    try:
+        return add()
     except (ImageRejected, services.FileRefused) as exc:
         form.add_error("file", exc.message)
     except services.DuplicateEvidence as exc:

@@ -69,10 +69,10 @@ class AISEvidenceForm(EvidenceForm):
     min_dwell_hours = AnalysisParamsForm.base_fields["min_dwell_hours"]
     near_port_km = AnalysisParamsForm.base_fields["near_port_km"]
 
+    title_default = "the file name"
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Defaults to the file name."
         for name in AnalysisParamsForm.param_names:
             self.fields[name].required = False
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evidence.ais import analyse as ais_analyse
-from evidence.ais.analyse import AnalysisParams, AnalysisResult, Port
+from evidence.ais.analyse import AnalysisParams, AnalysisResult, Port, RouteCount
 from evidence.ais.draw import draw_track_svg, tracks_from_positions
 from evidence.ais.parse import VesselInfo
 from evidence.ais.validate import ExtractResult, Positions
@@ -198,7 +198,7 @@ def analysis_summary(
     def port_name(key: str | None) -> str | None:
         return names.get(key, key) if key else None
 
-    def runs_row(r: Any) -> dict[str, Any]:
+    def runs_row(r: RouteCount) -> dict[str, Any]:
         return {
             **r.to_dict(),
             "port_a_name": port_name(r.port_a),

@@ -5,7 +5,7 @@ a page costs the same few queries however many rows it shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -211,7 +211,7 @@ def _gap_json(g: AISGap) -> dict[str, Any]:
     }
 
 
-def _iso(when: Any) -> str | None:
+def _iso(when: datetime | None) -> str | None:
     if when is None:
         return None
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -249,9 +249,33 @@ def evidence_add_ais(
         **fields,
     )
     processing.arrive(item)
-    name, stored_size, stored_sha = save_original(
-        item, upload, extension=EXTENSIONS[container]
+    _store_extract(
+        item,
+        actor=actor,
+        upload=upload,
+        extension=EXTENSIONS[container],
+        sniffed=sniffed,
+        sha256=sha256,
+        params=params or AnalysisParams(),
     )
+    if enqueue:
+        _enqueue_processing(item.pk)
+    return item
+
+
+def _store_extract(
+    item: EvidenceItem,
+    *,
+    actor: User,
+    upload: IO[bytes],
+    extension: str,
+    sniffed: Sniffed,
+    sha256: str,
+    params: AnalysisParams,
+) -> None:
+    """The original, the item, its empty AISExtract, custody and the audit event;
+    the stored file is deleted if any of it fails."""
+    name, stored_size, stored_sha = save_original(item, upload, extension=extension)
     with deleted_on_error(original_storage(), [name]), transaction.atomic():
         if stored_sha != sha256:
             raise FileRefused(
@@ -261,9 +285,7 @@ def evidence_add_ais(
         item.sha256, item.size_bytes = sha256, stored_size
         insert_item(item)
         AISExtract.objects.create(
-            item=item,
-            source_format=sniffed.format,
-            analysis_params=(params or AnalysisParams()).to_dict(),
+            item=item, source_format=sniffed.format, analysis_params=params.to_dict()
         )
         record_arrival(
             item=item,
@@ -271,9 +293,6 @@ def evidence_add_ais(
             detail=file_detail(item, format=sniffed.format),
             extra={"format": sniffed.format, "size_bytes": stored_size},
         )
-        if enqueue:
-            _enqueue_processing(item.pk)
-    return item
 
 
 def _enqueue_processing(item_id: int) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,14 +21,14 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from evidence import selectors, services
+from evidence import selectors
 from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
-from evidence.views import status_response
+from evidence.views import refusals_as_errors, status_response
 from provenance.teams.models import Team
 
 if TYPE_CHECKING:
@@ -58,25 +58,17 @@ def add_ais_from_form(
     duplicate sets ``form.duplicate`` (same contract as ``views.add_from_form``,
     so the claim-side page can use either)."""
     upload = form.cleaned_data["file"]
-    try:
-        return ais_services.evidence_add_ais(
+    return refusals_as_errors(
+        form,
+        lambda: ais_services.evidence_add_ais(
             team=team,
             actor=actor,
             upload=upload,
             filename=upload.name,
             params=form.analysis_params(),
             **form.service_fields(),
-        )
-    except services.FileRefused as exc:
-        form.add_error("file", exc.message)
-    except services.DuplicateEvidence as exc:
-        form.duplicate = exc.existing
-        form.add_error(None, "These exact bytes are already stored in your team.")
-    except ValidationError as exc:
-        form.add_error(None, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-    return None
+        ),
+    )
 
 
 @limited_upload("ais")

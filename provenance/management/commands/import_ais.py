@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -24,6 +24,10 @@ from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.models import EvidenceItem, ProcessingState
 from provenance.claims import services as claim_services
+from provenance.teams.models import Team
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
 
 
 class Command(BaseCommand):
@@ -70,6 +74,28 @@ class Command(BaseCommand):
             )
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
+        item = self._add(path, team=team, actor=actor, options=options)
+        item = ais_services.ais_process(item_id=item.pk)
+        if options["json"]:
+            self._print(item)
+        if item.processing_state == ProcessingState.FAILED:
+            raise CommandError(f"{path.name}: {item.processing_error}")
+        if not options["json"]:
+            extract = item.ais
+            self.stdout.write(
+                f"Imported evidence #{item.pk} "
+                f"({extract.get_source_format_display()}): "
+                f"{extract.rows_read} rows read, {extract.rows_kept} kept, "
+                f"{extract.rows_rejected} rejected; "
+                f"{extract.gaps.count()} dark period(s), "
+                f"{extract.port_calls.count()} port call(s)."
+            )
+
+    def _add(
+        self, path: Path, *, team: Team, actor: User, options: dict[str, Any]
+    ) -> EvidenceItem:
+        """Store the extract (and link it) in one transaction; refusals become
+        CommandErrors (3 for a duplicate)."""
         fields = {
             name: options[name]
             for name in ("title", "source", "description")
@@ -112,21 +138,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {exc}") from exc
         except ObjectDoesNotExist as exc:
             raise CommandError(f"No claim #{options['claim']}") from exc
-        item = ais_services.ais_process(item_id=item.pk)
-        if options["json"]:
-            self._print(item)
-        if item.processing_state == ProcessingState.FAILED:
-            raise CommandError(f"{path.name}: {item.processing_error}")
-        if not options["json"]:
-            extract = item.ais
-            self.stdout.write(
-                f"Imported evidence #{item.pk} "
-                f"({extract.get_source_format_display()}): "
-                f"{extract.rows_read} rows read, {extract.rows_kept} kept, "
-                f"{extract.rows_rejected} rejected; "
-                f"{extract.gaps.count()} dark period(s), "
-                f"{extract.port_calls.count()} port call(s)."
-            )
+        return item
 
     def _print(self, item: EvidenceItem) -> None:
         data = ais_selectors.ais_extract_json(item)
