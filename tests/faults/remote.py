@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +73,7 @@ def _team(team_id: int) -> Any:
 @command
 def add_image(*, team: int, actor: int, path: str) -> int:
     """Upload through the service; processing is enqueued on commit."""
-    from evidence import services
+    from evidence.images import services
 
     with open(path, "rb") as upload:
         item = services.evidence_add_image(
@@ -104,8 +103,8 @@ def add_ais(*, team: int, actor: int, path: str) -> int:
 @command
 def reprocess(*, item: int, actor: int) -> str:
     """What the item page's "process again" button does."""
-    from evidence import services
     from evidence.ais import services as ais_services
+    from evidence.images import services
     from evidence.models import EvidenceItem
 
     kind = EvidenceItem.objects.get(pk=item).kind
@@ -241,12 +240,42 @@ def make_publisher(*, team: int, url: str) -> dict[str, Any]:
 
 @command
 def publish(*, claim: int, actor: int) -> dict[str, Any]:
-    """The publish service, timed: it must return whatever the broker does."""
+    """The publish service, and what the broker hand-off after its commit logged
+    (it must swallow a broker failure: the outbox sweep retries)."""
+    import logging
+
     from provenance.claims import services
 
-    started = time.monotonic()
-    published = services.claim_publish(claim_id=claim, actor=_user(actor))
-    return {"status": published.status, "seconds": time.monotonic() - started}
+    class Collect(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.seen: list[dict[str, Any]] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            raised = record.exc_info[1] if record.exc_info else None
+            cause = raised.__cause__ if raised is not None else None
+            self.seen.append(
+                {
+                    "message": record.getMessage(),
+                    "raised": _qualified(raised),
+                    "cause": _qualified(cause),
+                }
+            )
+
+    handler = Collect()
+    logger = logging.getLogger("provenance.publishing.webhooks")
+    logger.addHandler(handler)
+    try:
+        published = services.claim_publish(claim_id=claim, actor=_user(actor))
+    finally:
+        logger.removeHandler(handler)
+    return {"status": published.status, "broker_warnings": handler.seen}
+
+
+def _qualified(exc: BaseException | None) -> str | None:
+    if exc is None:
+        return None
+    return f"{type(exc).__module__}.{type(exc).__qualname__}"
 
 
 @command
