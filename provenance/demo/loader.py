@@ -20,10 +20,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from evidence import services as evidence_services
 from evidence.ais.demo import demo_ais_extracts
 from evidence.ais.services import evidence_add_ais
+from evidence.documents import services as evidence_services
 from evidence.images.demo import synthetic_site_image
+from evidence.images.services import evidence_add_image
 from evidence.models import EvidenceItem
 from provenance.claims import services
 from provenance.claims.models import Claim, ClaimEvidence, ClaimStatus
@@ -225,7 +226,7 @@ def ensure_images(demo: Demo) -> None:
                 variant=spec["variant"],
                 count=spec.get("count"),
             )
-            item = evidence_services.evidence_add_image(
+            item = evidence_add_image(
                 team=demo.team,
                 actor=demo.reporter,
                 upload=io.BytesIO(data),
