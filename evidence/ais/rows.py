@@ -1,8 +1,9 @@
-"""Kept positions as rows, for loading into a database by hand: Python tuples
-(``bulk_create``, psycopg ``copy.write_row``) or CSV text for ``COPY ... FROM STDIN``.
+"""Kept positions as rows: Python tuples (``bulk_create``, psycopg
+``copy.write_row``) or CSV text for ``COPY ... FROM STDIN``.
 
-Pure: no Django, no ORM. The evidence services load PostgreSQL by binary COPY
-instead; these forms are for other databases and tools.
+Pure: no Django, no ORM. Only the tests call these now: the services load
+PostgreSQL by binary COPY and other databases by batched INSERT of their own
+(``evidence.ais.storage``), so both are candidates for removal.
 """
 
 from __future__ import annotations
