@@ -109,6 +109,7 @@ def fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 
 
 def resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``img`` at ``size`` (itself when already that size)."""
     if img.size == size:
         return img
     # What Image.thumbnail does: a cheap integer box reduce, then bicubic on the
@@ -117,6 +118,7 @@ def resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
 
 
 def encode(img: Image.Image, fmt: DerivativeFormat, quality: int) -> Derivative:
+    """Encode pixels alone: the saver is given no EXIF, XMP or ICC to write."""
     buf = io.BytesIO()
     img.save(buf, fmt, quality=quality)
     mime = "image/jpeg" if fmt == "JPEG" else "image/webp"
