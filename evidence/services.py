@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, models, transaction
@@ -30,7 +31,7 @@ from evidence.models import CustodyEvent, EvidenceItem, EvidenceKind
 from provenance.audit.chain import audit_record
 from provenance.common.writes import audit_value
 from provenance.teams.models import Team
-from provenance.teams.rules import ensure_editor, ensure_member
+from provenance.teams.rules import ensure_member
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
@@ -323,10 +324,9 @@ def evidence_set_restricted(
 
     Any member may protect a source; only an editor may lift the protection."""
     item = locked_item(item_id)
-    if is_restricted:
-        ensure_member(user=actor, team=item.team)
-    else:
-        ensure_editor(user=actor, team=item.team)
+    membership = ensure_member(user=actor, team=item.team)
+    if not is_restricted and not membership.is_editor:
+        raise PermissionDenied("Only an editor may lift a restriction.")
     if item.is_restricted == is_restricted:
         return item
     item.is_restricted = is_restricted

@@ -1,7 +1,8 @@
 """AIS extracts: upload, process (parse, validate, store, link vessels, analyse) and
 re-analyse. The pure work is in ``evidence.ais`` (parse, validate, analyse, draw);
-``storage`` loads the positions and commits progress, ``results`` links vessels and
-writes what the analysis derives; this module runs them in order.
+``sniff`` judges an upload from its head, ``storage`` loads the positions and
+commits progress, ``results`` links vessels and writes what the analysis derives;
+this module runs them in order.
 
 Invariants:
 
@@ -22,31 +23,21 @@ Invariants:
 
 from __future__ import annotations
 
-import io
 import logging
-import zlib
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pyais
 import pyarrow
-import zstandard
 from django.conf import settings
 from django.db import transaction
 
 from evidence import processing
 from evidence.ais.analyse import AnalysisParams
 from evidence.ais.parse import (
-    GZIP_MAGIC,
-    RATIO_FLOOR_BYTES,
-    ZSTD_MAGIC,
-    ZSTD_MAX_WINDOW,
-    ExpansionLimits,
     ExpansionRefused,
     UnknownFormat,
-    detect_format,
     parse,
 )
 from evidence.ais.results import (
@@ -55,6 +46,7 @@ from evidence.ais.results import (
     link_vessels,
     vessels_by_mmsi,
 )
+from evidence.ais.sniff import Sniffed, expansion_limits, sniff_ais
 from evidence.ais.storage import (
     ProgressWriter,
     load_positions,
@@ -96,10 +88,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Head of the file (compressed) read to detect the layout before accepting it.
-SNIFF_BYTES = 1 << 20
-SNIFF_DECOMPRESSED = 1 << 18
-
 EXTENSIONS = {"gzip": ".gz", "zstd": ".zst", "nmea": ".nmea", "csv": ".csv"}
 MIME_TYPES = {
     "gzip": "application/gzip",
@@ -117,95 +105,6 @@ PROCESSING_STEPS = (
 
 
 # --- upload ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sniffed:
-    format: str  # one of evidence.ais.parse.FORMATS
-    compression: str  # "gzip", "zstd" or ""
-
-
-def sniff_ais(upload: IO[bytes]) -> Sniffed:
-    """Detect compression and layout from the head of the file. Raises FileRefused.
-
-    Only the first MiB is read (and at most 256 KiB of it decompressed), so a
-    500 MB upload (or a decompression bomb) is judged without being read twice in
-    the web process. A zstd frame declaring a bomb's size is refused here.
-    """
-    if upload.seekable():
-        upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
-    if upload.seekable():
-        upload.seek(0)
-    if not head:
-        raise FileRefused("The file is empty.", code="empty")
-    compression = ""
-    try:
-        if head.startswith(GZIP_MAGIC):
-            compression = "gzip"
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(
-                head, SNIFF_DECOMPRESSED
-            )
-        elif head.startswith(ZSTD_MAGIC):
-            compression = "zstd"
-            _check_declared_size(zstandard.frame_content_size(head), upload)
-            reader = zstandard.ZstdDecompressor(
-                max_window_size=ZSTD_MAX_WINDOW
-            ).stream_reader(io.BytesIO(head))
-            head = reader.read(SNIFF_DECOMPRESSED)
-    except (zlib.error, zstandard.ZstdError) as exc:
-        raise FileRefused(
-            f"Not an AIS extract: the compressed content could not be read ({exc}).",
-            code="not_ais",
-        ) from exc
-    try:
-        fmt = detect_format(head)
-    except UnknownFormat as exc:
-        raise FileRefused(f"Not an AIS extract. {exc}", code="not_ais") from exc
-    return Sniffed(format=fmt, compression=compression)
-
-
-def _check_declared_size(declared: int, upload: IO[bytes]) -> None:
-    """Refuse at upload a zstd frame whose header already declares a bomb.
-
-    Only a shortcut: a frame need not declare its size (and a gzip trailer's is
-    modulo 4 GiB), so processing applies the same limits while it expands.
-    """
-    if declared < 0:  # not declared
-        return
-    limits = expansion_limits()
-    if declared > limits.max_bytes:
-        raise FileRefused(
-            f"The file declares {declared:,} bytes of content, more than the "
-            f"{limits.max_bytes:,}-byte limit for AIS extracts "
-            "(AIS_MAX_EXPANDED_BYTES).",
-            code="too_large",
-        )
-    stored = _upload_size(upload)
-    if declared > max(limits.max_ratio * stored, RATIO_FLOOR_BYTES):
-        raise FileRefused(
-            f"The file declares {declared:,} bytes of content, more than "
-            f"{limits.max_ratio:g} times its compressed size of {stored:,} bytes "
-            "(AIS_MAX_EXPANSION_RATIO): refused as a decompression bomb.",
-            code="too_large",
-        )
-
-
-def _upload_size(upload: IO[bytes]) -> int:
-    size = getattr(upload, "size", None)
-    if size is None:
-        position = upload.tell()
-        size = upload.seek(0, io.SEEK_END)
-        upload.seek(position)
-    return int(size)
-
-
-def expansion_limits() -> ExpansionLimits:
-    """The settings' caps on how far an extract may expand when decompressed."""
-    return ExpansionLimits(
-        max_bytes=settings.AIS_MAX_EXPANDED_BYTES,
-        max_ratio=settings.AIS_MAX_EXPANSION_RATIO,
-    )
 
 
 def evidence_add_ais(

@@ -207,9 +207,11 @@ def test_a_reporter_cannot_lift_a_restriction_through_the_evidence_service(
 ):
     item = EvidenceItemFactory(team=team, is_restricted=True)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         services.evidence_set_restricted(
             item_id=item.pk, actor=reporter, is_restricted=False
         )
+
+    assert str(refused.value) == "Only an editor may lift a restriction."
 
     assert EvidenceItem.objects.get(pk=item.pk).is_restricted is True
