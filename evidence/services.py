@@ -248,6 +248,43 @@ def insert_item(item: EvidenceItem) -> None:
         raise DuplicateEvidence(existing) from None
 
 
+def store_new_item(
+    item: EvidenceItem,
+    upload: IO[bytes],
+    *,
+    actor: User,
+    extension: str,
+    sha256: str | None,
+    changed: Callable[[str], Exception],
+    detail: dict[str, Any],
+    extra: dict[str, Any],
+    attach: Callable[[EvidenceItem], None] | None = None,
+) -> None:
+    """Store the original, then in one transaction insert the item, ``attach`` its
+    kind's rows, and write custody and the audit event; the stored file is deleted
+    if the transaction does not commit.
+
+    ``sha256`` is the hash the upload had when it was checked: if the stored bytes
+    differ, ``changed(message)`` is raised and nothing is kept.
+    """
+    name, size, stored = save_original(item, upload, extension=extension)
+    with deleted_on_error(original_storage(), [name]), transaction.atomic():
+        if sha256 is not None and stored != sha256:
+            raise changed(
+                "The file changed while it was being stored; upload it again."
+            )
+        item.sha256, item.size_bytes = stored, size
+        insert_item(item)
+        if attach is not None:
+            attach(item)
+        record_arrival(
+            item=item,
+            actor=actor,
+            detail=file_detail(item, **detail),
+            extra={**extra, "size_bytes": size},
+        )
+
+
 def enqueue_on_commit(task: Any, *args: Any) -> None:
     """Send a task once the transaction commits.
 

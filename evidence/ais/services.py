@@ -46,7 +46,7 @@ from evidence.ais.results import (
     link_vessels,
     vessels_by_mmsi,
 )
-from evidence.ais.sniff import Sniffed, expansion_limits, sniff_ais
+from evidence.ais.sniff import expansion_limits, sniff_ais
 from evidence.ais.storage import (
     ProgressWriter,
     load_positions,
@@ -65,20 +65,15 @@ from evidence.models import (
 from evidence.services import (
     FileRefused,
     check_fields,
-    deleted_on_error,
     enqueue_on_commit,
-    file_detail,
     hash_upload,
-    insert_item,
     local_path,
     locked_item,
     mark_for_reprocessing,
     new_item,
-    original_storage,
     processing_failed,
-    record_arrival,
     refuse_duplicate,
-    save_original,
+    store_new_item,
 )
 from provenance.teams.models import Team
 from provenance.teams.rules import ensure_member
@@ -148,50 +143,24 @@ def evidence_add_ais(
         **fields,
     )
     processing.arrive(item)
-    _store_extract(
+    store_new_item(
         item,
+        upload,
         actor=actor,
-        upload=upload,
         extension=EXTENSIONS[container],
-        sniffed=sniffed,
         sha256=sha256,
-        params=params or AnalysisParams(),
+        changed=lambda message: FileRefused(message, code="corrupt"),
+        detail={"format": sniffed.format},
+        extra={"format": sniffed.format},
+        attach=lambda item: AISExtract.objects.create(
+            item=item,
+            source_format=sniffed.format,
+            analysis_params=(params or AnalysisParams()).to_dict(),
+        ),
     )
     if enqueue:
         _enqueue_processing(item.pk)
     return item
-
-
-def _store_extract(
-    item: EvidenceItem,
-    *,
-    actor: User,
-    upload: IO[bytes],
-    extension: str,
-    sniffed: Sniffed,
-    sha256: str,
-    params: AnalysisParams,
-) -> None:
-    """The original, the item, its empty AISExtract, custody and the audit event;
-    the stored file is deleted if any of it fails."""
-    name, stored_size, stored_sha = save_original(item, upload, extension=extension)
-    with deleted_on_error(original_storage(), [name]), transaction.atomic():
-        if stored_sha != sha256:
-            raise FileRefused(
-                "The file changed while it was being stored; upload it again.",
-                code="corrupt",
-            )
-        item.sha256, item.size_bytes = sha256, stored_size
-        insert_item(item)
-        AISExtract.objects.create(
-            item=item, source_format=sniffed.format, analysis_params=params.to_dict()
-        )
-        record_arrival(
-            item=item,
-            actor=actor,
-            detail=file_detail(item, format=sniffed.format),
-            extra={"format": sniffed.format, "size_bytes": stored_size},
-        )
 
 
 def _enqueue_processing(item_id: int) -> None:

@@ -23,15 +23,11 @@ from evidence.services import (
     IMAGE_EXTENSIONS,
     FileRefused,
     check_fields,
-    deleted_on_error,
-    file_detail,
     hash_upload,
-    insert_item,
     new_item,
-    original_storage,
     record_arrival,
     refuse_duplicate,
-    save_original,
+    store_new_item,
 )
 from provenance.entities.models import Entity, EntityKind
 from provenance.teams.models import Team
@@ -188,16 +184,16 @@ def evidence_add_document(
         has_extension_mismatch=bool(suffix) and suffix != extension,
         **fields,
     )
-    name, size, sha256 = save_original(item, upload, extension=extension)
-    with deleted_on_error(original_storage(), [name]), transaction.atomic():
-        item.sha256, item.size_bytes = sha256, size
-        insert_item(item)
-        record_arrival(
-            item=item,
-            actor=actor,
-            detail=file_detail(item),
-            extra={"mime_type": mime, "size_bytes": size},
-        )
+    store_new_item(
+        item,
+        upload,
+        actor=actor,
+        extension=extension,
+        sha256=None,  # as before: the stored bytes' own hash is the record
+        changed=lambda message: FileRefused(message, code="corrupt"),
+        detail={},
+        extra={"mime_type": mime},
+    )
     return item
 
 

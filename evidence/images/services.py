@@ -23,17 +23,13 @@ from evidence.services import (
     delete_files,
     deleted_on_error,
     enqueue_on_commit,
-    file_detail,
-    insert_item,
     local_path,
     locked_item,
     mark_for_reprocessing,
     new_item,
-    original_storage,
     processing_failed,
-    record_arrival,
     refuse_duplicate,
-    save_original,
+    store_new_item,
 )
 from provenance.teams.models import Team
 from provenance.teams.rules import ensure_member
@@ -96,25 +92,20 @@ def evidence_add_image(
         **fields,
     )
     processing.arrive(item)
-    name, size, sha256 = save_original(
-        item, upload, extension=IMAGE_EXTENSIONS[facts.mime]
+    store_new_item(
+        item,
+        upload,
+        actor=actor,
+        extension=IMAGE_EXTENSIONS[facts.mime],
+        sha256=facts.sha256,
+        changed=lambda message: images.ImageRejected(message, code="corrupt"),
+        detail={"extension_mismatch": facts.extension_mismatch},
+        extra={"mime_type": facts.mime},
+        attach=lambda item: ImageDetail.objects.create(
+            item=item, width=facts.width, height=facts.height
+        ),
     )
-    with deleted_on_error(original_storage(), [name]), transaction.atomic():
-        if sha256 != facts.sha256:
-            raise images.ImageRejected(
-                "The file changed while it was being stored; upload it again.",
-                code="corrupt",
-            )
-        item.sha256, item.size_bytes = sha256, size
-        insert_item(item)
-        ImageDetail.objects.create(item=item, width=facts.width, height=facts.height)
-        record_arrival(
-            item=item,
-            actor=actor,
-            detail=file_detail(item, extension_mismatch=facts.extension_mismatch),
-            extra={"mime_type": facts.mime, "size_bytes": size},
-        )
-        _enqueue_processing(item.pk)
+    _enqueue_processing(item.pk)
     return item
 
 
