@@ -284,10 +284,6 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         return self._member_answer(team, claim)
 
     @extend_schema(
-        summary="The claim's provenance as W3C PROV-JSON",
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
-    )
-    @extend_schema(
         methods=["GET"],
         summary="Assessment history of a claim (team members)",
         description="Append-only: assessments are never edited or deleted; a "
@@ -305,6 +301,7 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         methods=["get", "post"],
         url_path="assessments",
         permission_classes=[IsTeamMember],
+        pagination_class=None,  # the whole history, as a plain list
     )
     def assessments(self, request: Request, pk: str) -> Response:
         claim = get_object_or_404(Claim.objects.for_team(self.team()), pk=pk)
@@ -327,6 +324,10 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         history = claim.assessments.latest_first().prefetch_related("evidence")
         return Response([assessment_out(a) for a in history])
 
+    @extend_schema(
+        summary="The claim's provenance as W3C PROV-JSON",
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
     @action(detail=True, url_path="prov")
     def prov(self, request: Request, pk: str) -> HttpResponse:
         claim = get_object_or_404(self.get_queryset(), pk=pk)

@@ -42,8 +42,9 @@ SCALARS: dict[Any, type[serializers.Field]] = {
 
 def optional(annotation: Any) -> tuple[Any, bool]:
     """(the type, whether None is allowed) of a field's annotation."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) in (
-        typing.Union,
+    # The shapes write `X | None`; typing.get_type_hints may give typing.Optional.
+    if isinstance(annotation, types.UnionType) or (
+        typing.get_origin(annotation) is typing.Union
     ):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return args[0], len(args) < len(typing.get_args(annotation))

@@ -39,6 +39,10 @@ def test_adding_a_publisher_shows_the_key_once_and_stores_its_hash(
     publisher = Publisher.objects.get(name="Wire service")
     prefix, secret = key.split(".", 1)
     assert (publisher.key_prefix, publisher.key_hash) == (prefix, hash_secret(secret))
+    # Saved by keys.publisher_create, not by the admin: one audit row, by the user.
+    assert [(act, who) for act, who, _ in _trail(team)] == [
+        ("publisher.create", "root")
+    ]
     published(team)
     assert publisher_client(key).get(reverse("api:claim-list")).status_code == 200
     page = admin_client.get(

@@ -111,6 +111,11 @@ def test_documented_fields_are_the_exported_fields(schema, component, shape, rea
 
 def _json_schema(schema, name):
     """OpenAPI 3.0 component -> JSON Schema (nullable and $ref translated)."""
+    return _document(schema, {"$ref": f"#/components/schemas/{name}"})
+
+
+def _document(schema, node):
+    """An OpenAPI 3.0 schema node -> JSON Schema (nullable and $ref translated)."""
 
     def convert(node):
         if isinstance(node, list):
@@ -124,8 +129,7 @@ def _json_schema(schema, name):
             return {"anyOf": [node, {"type": "null"}]}
         return node
 
-    defs = convert(schema["components"]["schemas"])
-    return {"$ref": f"#/$defs/{name}", "$defs": defs}
+    return {**convert(node), "$defs": convert(schema["components"]["schemas"])}
 
 
 def _strict(node):
@@ -157,3 +161,31 @@ def test_member_claim_json_matches_the_documented_schema(schema, team, reporter_
     data = reporter_client.get(reverse("api:claim-detail", args=[claim.pk])).json()
     assert "internal" in data
     jsonschema.validate(data, _strict(_json_schema(schema, "ClaimOut")))
+
+
+def _answer(schema, path, method, status):
+    return schema["paths"][path][method]["responses"][status]["content"][
+        "application/json"
+    ]["schema"]
+
+
+def test_assessment_answers_match_the_documented_schema(schema, team, reporter_client):
+    """The history is a plain list of AssessmentOut, a new one an AssessmentOut;
+    the PROV document is documented as an object, not as a claim."""
+    claim = rich_claim(team)
+    url = reverse("api:claim-assessments", args=[claim.pk])
+    path = "/api/v1/claims/{id}/assessments/"
+    history = reporter_client.get(url).json()
+    assert len(history) == 2
+    jsonschema.validate(
+        history, _strict(_document(schema, _answer(schema, path, "get", "200")))
+    )
+    created = reporter_client.post(
+        url, {"level": "likely", "rationale": "Why."}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    jsonschema.validate(
+        created.json(), _strict(_document(schema, _answer(schema, path, "post", "201")))
+    )
+    prov = _answer(schema, "/api/v1/claims/{id}/prov/", "get", "200")
+    assert prov == {"type": "object", "additionalProperties": {}}
