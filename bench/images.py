@@ -1,10 +1,10 @@
 """Image processing: our per-image time against bare Pillow + imagehash, same files.
 
 Generates N 2000x2000 JPEGs (default 200) with real structure, then times, per
-file, (a) ``evidence.services.image_analyse`` -- exactly what the Celery task runs
-before it touches the database: read and SHA-256, type sniffing, pixel cap, full
-decode, EXIF/GPS/capture time, sRGB display derivative and thumbnail re-encoded
-from pixels, pHash, C2PA read -- and (b) the baseline: ``Image.open`` +
+file, (a) ``evidence.images.services.image_analyse`` -- exactly what the Celery
+task runs before it touches the database: read and SHA-256, type sniffing, pixel
+cap, full decode, EXIF/GPS/capture time, sRGB display derivative and thumbnail
+re-encoded from pixels, pHash, C2PA read -- and (b) the baseline: ``Image.open`` +
 ``thumbnail((320, 320))`` + ``imagehash.phash``. Both run over the same files in the
 same process, interleaved, after a warm-up. Prints medians and the ratio.
 Target (issue 3): ratio <= 1.3.
@@ -71,7 +71,7 @@ def baseline(path: Path) -> str:
 
 
 def ours(path: Path) -> str:
-    from evidence.services import image_analyse
+    from evidence.images.services import image_analyse
 
     return image_analyse(path, filename=path.name).processed.phash
 

@@ -64,11 +64,11 @@ if os.environ.get("FAULTS_CHECKPOINT_DIR"):
 
     django.setup()  # the evidence modules need the app registry (idempotent)
 
-    from evidence import services
     from evidence.ais import services as ais_services
+    from evidence.images import services
 
     # Both run inside the task's one transaction, after its derived rows are written.
     services._record_processing_steps = _checkpoint(
         "image", services._record_processing_steps
     )
-    ais_services._analyse_and_save = _checkpoint("ais", ais_services._analyse_and_save)
+    ais_services.analyse_and_save = _checkpoint("ais", ais_services.analyse_and_save)
