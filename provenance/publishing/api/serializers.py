@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from provenance.claims.confidence import ConfidenceLevel
 from provenance.claims.models import Decision, QuantityBound
+from provenance.claims.rules import decision_choices
 from provenance.common.dates import validate_past_moment
 from provenance.entities.models import Entity
 
@@ -129,18 +130,8 @@ class DecisionIn(ClaimWriteIn):
     carries the new public content (any field left out stays as it is)."""
 
     decision = serializers.ChoiceField(
-        choices=[
-            (d, Decision(d).label)
-            for d in (
-                Decision.SUBMIT,
-                Decision.APPROVE,
-                Decision.REQUEST_CHANGES,
-                Decision.PUBLISH,
-                Decision.CORRECT,
-                Decision.RETRACT,
-            )
-        ],
-        help_text="submit, approve, request_changes, publish, correct or retract.",
+        choices=decision_choices(),  # the workflow table's, in its order
+        help_text=", ".join(d for d, _ in decision_choices()) + ".",
     )
     version = serializers.IntegerField(
         min_value=1,

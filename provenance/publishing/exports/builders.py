@@ -20,9 +20,9 @@ from django.utils import timezone
 from evidence.models import EvidenceItem
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
+    PUBLIC_STATUSES,
     Claim,
     ClaimEvidence,
-    ClaimStatus,
     ConfidenceAssessment,
     Decision,
     QuantityEstimate,
@@ -494,7 +494,7 @@ def claim_export_as_of(
     """
     if not state.existed:
         return None
-    if public and state.status not in (ClaimStatus.PUBLISHED, ClaimStatus.RETRACTED):
+    if public and state.status not in PUBLIC_STATUSES:
         return None
     then = claim.history.as_of(state.when)
     current = claim_export(claim, public=public, urls=urls)
