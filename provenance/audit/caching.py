@@ -3,8 +3,9 @@
 Every state change of a team goes through a service that appends to its audit chain,
 so the chain head's sequence number is a version of everything the team can see: a
 cached page is reused only while no change has been recorded since it was drawn.
-Keys also carry the session (pages embed its CSRF token and the user's role) and the
-full path, so nothing is ever shared between users.
+Keys also carry the session (pages embed its CSRF token and the user's role), the
+heads of every team the user is in (the team switcher names them) and the full path,
+so nothing is ever shared between users.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+from provenance.teams.selectors import user_teams
 
 PAGE_TTL_SECONDS = 300
 
@@ -97,8 +100,13 @@ def team_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             view.__name__,
             request.session.session_key,
             membership.pk,
-            membership.role,
-            f"{membership.team_id}:{membership.audit_seq}",
+            # Every team the user is in, with its head: the page's team switcher
+            # lists them, and joining, leaving or renaming another team is recorded
+            # on that team's chain, not this one's.
+            *(
+                f"{m.pk}:{m.role}:{m.team_id}:{m.audit_seq}"
+                for m in user_teams(request.user)
+            ),
             request.get_full_path(),
         )
         response = cached_response(key)

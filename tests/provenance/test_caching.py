@@ -1,7 +1,8 @@
 from django.urls import reverse
 
 from provenance.claims import services
-from tests.factories import ClaimFactory
+from provenance.teams.services import membership_add
+from tests.factories import ClaimFactory, UserFactory
 
 
 def test_claim_page_is_served_from_cache_until_the_team_records_a_change(
@@ -19,6 +20,27 @@ def test_claim_page_is_served_from_cache_until_the_team_records_a_change(
     third = reporter_client.get(url)
     assert "X-Page-Cache" not in third
     assert b"Second text" in third.content
+
+
+def test_joining_another_team_redraws_the_pages_of_the_first(
+    reporter_client, team, reporter, other_team
+):
+    """The switcher on a team A page lists the user's teams: a membership of team B
+    is recorded on B's chain, and A's cached pages must not hide it."""
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    ClaimFactory(team=team, text="A claim of team A")
+    url = reverse("provenance:claim-list")
+    assert "X-Page-Cache" not in reporter_client.get(url)
+    assert reporter_client.get(url)["X-Page-Cache"] == "hit"
+    assert b"Team B" not in reporter_client.get(url).content
+
+    membership_add(team=other_team, user=reporter, actor=admin)
+
+    after = reporter_client.get(url)
+    assert after.status_code == 200
+    assert "X-Page-Cache" not in after
+    assert b"A claim of team A" in after.content
+    assert b"Team B" in after.content
 
 
 def test_cached_pages_are_never_shared_between_sessions(
