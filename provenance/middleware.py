@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -67,17 +66,6 @@ class UploadLimitMiddleware:
             return HttpResponse(body, status=413)
         request.upload_limit = limit
         return None
-
-
-class TeamAuthenticationMiddleware(AuthenticationMiddleware):
-    """Django's AuthenticationMiddleware; the user comes with the session's row
-    (identity.request_user) instead of a query of its own."""
-
-    def process_request(self, request: HttpRequest) -> None:
-        from provenance.teams.identity import request_user
-
-        super().process_request(request)
-        request.user = SimpleLazyObject(lambda: request_user(request))
 
 
 class TeamMiddleware:

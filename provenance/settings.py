@@ -51,6 +51,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 TESTING = env_bool("PROVENANCE_TESTING", False)
+# The bespoke per-request identity read (provenance/teams/identity.py says why, with
+# the load figures): the session, user, teams and audit heads in one prepared
+# statement. Off, Django's own session store, AuthenticationMiddleware, ModelBackend
+# and PostgreSQL backend. Flipping it signs everyone out (another session table).
+FAST_IDENTITY = env_bool("FAST_IDENTITY", True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -91,7 +96,11 @@ MIDDLEWARE = [
     "provenance.middleware.RejectNulMiddleware",
     "provenance.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "provenance.middleware.TeamAuthenticationMiddleware",
+    (
+        "provenance.teams.identity.TeamAuthenticationMiddleware"
+        if FAST_IDENTITY
+        else "django.contrib.auth.middleware.AuthenticationMiddleware"
+    ),
     "provenance.middleware.TeamMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -129,12 +138,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with prepared per-request reads and a socket health check.
-    DATABASES["default"]["ENGINE"] = "provenance.postgresql"
+    if FAST_IDENTITY:
+        # Django's backend with the identity read prepared and a socket health check
+        # (off: Django's own, with its SELECT 1 health check).
+        DATABASES["default"]["ENGINE"] = "provenance.postgresql"
     # Short OLTP queries: PostgreSQL's JIT only adds compile time (seen: 650 ms on a
     # 1 ms query when statistics were stale).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Page cache (see provenance/caching.py). Default: per-process memory. Several web
@@ -178,9 +188,21 @@ AUTHENTICATION_BACKENDS = [
     # Axes first, so throttled logins never reach the password check.
     "axes.backends.AxesStandaloneBackend",
     # ModelBackend whose session users arrive with their teams (one query).
-    "provenance.teams.identity.TeamModelBackend",
+    (
+        "provenance.teams.identity.TeamModelBackend"
+        if FAST_IDENTITY
+        else "django.contrib.auth.backends.ModelBackend"
+    ),
 ]
-SESSION_ENGINE = "provenance.teams.sessions"
+if FAST_IDENTITY:
+    # Database sessions in WebSession rows that name their user.
+    SESSION_ENGINE = "provenance.teams.identity"
+elif CACHE_URL.startswith(("redis://", "rediss://")):
+    # Read through the cache only when every web process shares it: a per-process
+    # memory cache would keep serving a session another process has since ended.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Flash messages live in the session, which every signed-in request loads anyway;
 # the default cookie store builds a signer on every request, even with no message.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -1,11 +1,12 @@
-"""Django's PostgreSQL backend with two changes, both for the reads every request
-makes (provenance/identity.py):
+"""Django's PostgreSQL backend with two changes, both for the read every request
+makes (provenance/teams/identity.py, which says why it is kept and how FAST_IDENTITY=0
+turns it off; settings then name Django's own backend):
 
 - `prepared_cursor()`: a cursor whose statements the server parses and plans once
   per connection (server-side binding, prepared on first use). Planning the
   session-user-teams join cost more than running it. Django's own cursors bind on
-  the client and never prepare, so nothing else changes. DB_PREPARED_STATEMENTS=0
-  turns it off, e.g. behind a pooler that cannot keep prepared statements.
+  the client and never prepare, so nothing else changes. Behind a pooler that
+  cannot keep prepared statements, run with FAST_IDENTITY=0.
 - `is_usable()`, the per-request health check, looks at the socket instead of
   sending SELECT 1: a server that restarted or ended the session has closed the
   connection, so the socket reads as ready (an error message, then end of file)
@@ -18,7 +19,6 @@ import select
 from typing import Any
 
 import psycopg
-from django.conf import settings
 from django.db.backends.postgresql import base
 from django.db.backends.utils import CursorWrapper
 from psycopg.pq import ConnStatus
@@ -43,15 +43,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        if getattr(settings, "DB_PREPARED_STATEMENTS", True):
-            # Django sets None (no statement is ever prepared). Any number lets a
-            # PreparingCursor prepare; client-binding cursors never do.
-            params["prepare_threshold"] = 5
+        # Django sets None (no statement is ever prepared). Any number lets a
+        # PreparingCursor prepare; client-binding cursors never do.
+        params["prepare_threshold"] = 5
         return params
 
     def prepared_cursor(self) -> CursorWrapper:
-        if not getattr(settings, "DB_PREPARED_STATEMENTS", True):
-            return self.cursor()
         # What BaseDatabaseWrapper._cursor does, with our cursor class.
         self.close_if_health_check_failed()
         self.ensure_connection()

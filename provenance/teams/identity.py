@@ -1,16 +1,35 @@
-"""Who is asking: the session with its user and their teams, or a key's publisher.
+"""Who is asking, in one round trip: the bespoke per-request identity read.
 
-Every signed-in request needs its session, the user, the membership the user works
-in and that team's audit-chain head (the version of cached pages, caching.py); every
-publisher call needs the key's publisher and the heads of the teams it reads.
-Through the ORM that was four compiled queries per page, most of what a cached page
-cost. Here each is one raw statement, written once from the models' own tables and
-columns (quoted identifiers only; every value is a bound parameter), its rows
-turned into model instances with the ORM's own value converters.
+Why it is kept (issue 13, "Standard machinery first"). Measured with bench/load.py's
+realistic mode (gunicorn, 4 workers, PostgreSQL, A/B alternating 5 rounds of 10 s,
+medians), Django's own mechanisms clearly miss: the realistic mix ran at 0.88 × this
+read's throughput (range 0.71–1.17) with p95 1.17 × higher in all 5 rounds; a cached
+page (one URL) served 45 req/s against 168 (−73 %); with psycopg's pool, 0.82 × and
+47.7 against 128 req/s. Django's way a cached page costs four round trips (session,
+user, memberships, the SELECT 1 health check); here it costs one prepared statement.
 
-The session row names its user (WebSession.user), so the statement that reads the
-session also brings the user and their teams; Django's `auth.get_user` then checks
-that user as usual (backend listed, active, session hash) without reading it again.
+The off switch: FAST_IDENTITY=0 (read in settings) runs Django's own mechanisms
+instead: the `db` session store (`cached_db` when the cache is Redis),
+AuthenticationMiddleware, ModelBackend, Django's PostgreSQL backend with
+CONN_HEALTH_CHECKS, and `memberships_of` below as one ORM query. Both positions give
+the same pages, permissions, logout and expiry (tests/provenance/
+test_identity_standard.py runs the same cases in both). WebSession is then unused:
+sessions are Django's `django_session` rows, so flipping the switch signs everyone
+out once.
+
+With the switch on:
+- `SessionStore` (SESSION_ENGINE) keeps Django's database sessions in WebSession rows
+  that name their user, so the statement that reads the session also brings the
+  user, their memberships and teams, and each team's audit-chain head (the version
+  of cached pages, audit/caching.py).
+- `TeamAuthenticationMiddleware` and `TeamModelBackend` hand Django's
+  `auth.get_user` that user (through a ContextVar): it still checks the backend is
+  listed, the user active and the session hash, without reading the user again.
+- The statements are written once from the models' own tables and columns (quoted
+  identifiers only; every value a bound parameter), their rows turned into model
+  instances with the ORM's own value converters, and prepared once per connection
+  by provenance/postgresql. publishing/api/identity.py reads a key's publisher the
+  same way (it lives there: teams must not import publishing).
 """
 
 from __future__ import annotations
@@ -21,32 +40,75 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.sessions.backends import db
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Model
+from django.db.models import Model, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from provenance.audit.models import AuditChainHead
 from provenance.teams.models import Membership, Team, WebSession
 
+# Where the request user's memberships are kept (a fresh user object per request).
 MEMBERSHIPS_ATTRIBUTE = "team_memberships"
 
 
-def _table(model: type[Model]) -> str:
+def memberships_of(user: Any) -> list[Membership]:
+    """The user's memberships with their teams, by team name, each carrying
+    `audit_seq`, its team's audit-chain head as the request began (the version of
+    cached pages, audit/caching.py); kept on the user object.
+
+    Both positions of FAST_IDENTITY: on, the session's statement has attached them
+    already; otherwise one query (raw with the switch on, the ORM's with it off)."""
+    memberships = getattr(user, MEMBERSHIPS_ATTRIBUTE, None)
+    if memberships is None:
+        if settings.FAST_IDENTITY:
+            loaded = load_user(user.pk)
+            memberships = getattr(loaded, MEMBERSHIPS_ATTRIBUTE, [])
+        else:
+            memberships = _memberships_by_orm(user)
+        setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
+    return memberships
+
+
+def _memberships_by_orm(user: Any) -> list[Membership]:
+    head = AuditChainHead.objects.filter(team=OuterRef("team_id")).values("seq")
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("team")
+        .annotate(audit_seq=Coalesce(Subquery(head[:1]), 0))
+        .order_by("team__name", "team_id")
+    )
+    for membership in memberships:
+        membership.user = user
+    return memberships
+
+
+# --- FAST_IDENTITY on: the raw statements ---------------------------------------
+
+
+def table(model: type[Model]) -> str:
+    """The model's table, quoted."""
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _column(alias: str, model: type[Model], field: str) -> str:
+def column(alias: str, model: type[Model], field: str) -> str:
+    """`alias."column"` of the model's field (or "pk")."""
     meta = model._meta
-    column = meta.pk.column if field == "pk" else meta.get_field(field).column
-    return f"{alias}.{connection.ops.quote_name(column)}"
+    name = meta.pk.column if field == "pk" else meta.get_field(field).column
+    return f"{alias}.{connection.ops.quote_name(name)}"
 
 
-def _all_columns(alias: str, model: type[Model]) -> str:
+def all_columns(alias: str, model: type[Model]) -> str:
+    """Every concrete column of the model, in field order, as `instance` reads them."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
@@ -56,20 +118,20 @@ def _user_with_teams(*, source: str, where: str, extra: str = "") -> str:
     team and that team's audit-chain head."""
     user = get_user_model()
     return (
-        f"SELECT {_all_columns('u', user)}, "  # noqa: S608
-        f"{_column('m', Membership, 'id')}, {_column('m', Membership, 'role')}, "
-        f"{_column('t', Team, 'id')}, {_column('t', Team, 'name')}, "
-        f"{_column('t', Team, 'slug')}, "
-        f"COALESCE({_column('h', AuditChainHead, 'seq')}, 0){extra} "
+        f"SELECT {all_columns('u', user)}, "  # noqa: S608
+        f"{column('m', Membership, 'id')}, {column('m', Membership, 'role')}, "
+        f"{column('t', Team, 'id')}, {column('t', Team, 'name')}, "
+        f"{column('t', Team, 'slug')}, "
+        f"COALESCE({column('h', AuditChainHead, 'seq')}, 0){extra} "
         f"FROM {source} "
-        f"LEFT JOIN {_table(Membership)} m "
-        f"ON {_column('m', Membership, 'user')} = {_column('u', user, 'pk')} "
-        f"LEFT JOIN {_table(Team)} t "
-        f"ON {_column('t', Team, 'id')} = {_column('m', Membership, 'team')} "
-        f"LEFT JOIN {_table(AuditChainHead)} h "
-        f"ON {_column('h', AuditChainHead, 'team')} = {_column('t', Team, 'id')} "
+        f"LEFT JOIN {table(Membership)} m "
+        f"ON {column('m', Membership, 'user')} = {column('u', user, 'pk')} "
+        f"LEFT JOIN {table(Team)} t "
+        f"ON {column('t', Team, 'id')} = {column('m', Membership, 'team')} "
+        f"LEFT JOIN {table(AuditChainHead)} h "
+        f"ON {column('h', AuditChainHead, 'team')} = {column('t', Team, 'id')} "
         f"WHERE {where} "
-        f"ORDER BY {_column('t', Team, 'name')}, {_column('t', Team, 'id')}"
+        f"ORDER BY {column('t', Team, 'name')}, {column('t', Team, 'id')}"
     )
 
 
@@ -77,7 +139,7 @@ def _user_with_teams(*, source: str, where: str, extra: str = "") -> str:
 def _user_sql() -> str:
     user = get_user_model()
     return _user_with_teams(
-        source=f"{_table(user)} u", where=f"{_column('u', user, 'pk')} = %s"
+        source=f"{table(user)} u", where=f"{column('u', user, 'pk')} = %s"
     )
 
 
@@ -86,14 +148,14 @@ def _session_sql() -> str:
     user = get_user_model()
     return _user_with_teams(
         source=(
-            f"{_table(WebSession)} s LEFT JOIN {_table(user)} u "
-            f"ON {_column('u', user, 'pk')} = {_column('s', WebSession, 'user')}"
+            f"{table(WebSession)} s LEFT JOIN {table(user)} u "
+            f"ON {column('u', user, 'pk')} = {column('s', WebSession, 'user')}"
         ),
         where=(
-            f"{_column('s', WebSession, 'session_key')} = %s "
-            f"AND {_column('s', WebSession, 'expire_date')} > %s"
+            f"{column('s', WebSession, 'session_key')} = %s "
+            f"AND {column('s', WebSession, 'expire_date')} > %s"
         ),
-        extra=f", {_column('s', WebSession, 'session_data')}",
+        extra=f", {column('s', WebSession, 'session_data')}",
     )
 
 
@@ -104,24 +166,27 @@ def _row_reader(model: type[Model]) -> tuple[list[str], list[tuple[int, Any, lis
     fields = model._meta.concrete_fields
     converters = []
     for index, field in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        found = connection.ops.get_db_converters(column)
-        found += column.get_db_converters(connection)
+        col = field.get_col(model._meta.db_table)
+        found = connection.ops.get_db_converters(col)
+        found += col.get_db_converters(connection)
         if found:
-            converters.append((index, column, found))
+            converters.append((index, col, found))
     return [field.attname for field in fields], converters
 
 
-def _instance(model: type[Model], values: list[Any]) -> Any:
+def instance(model: type[Model], values: list[Any]) -> Any:
+    """A model instance from the row values `all_columns` selected, converted as
+    the ORM converts them."""
     names, converters = _row_reader(model)
-    for index, column, functions in converters:
+    for index, col, functions in converters:
         for function in functions:
-            values[index] = function(values[index], column, connection)
+            values[index] = function(values[index], col, connection)
     return model.from_db(DEFAULT_DB_ALIAS, names, values)
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple]:
-    # Planned once per connection where the backend can (provenance/postgresql).
+def fetch(sql: str, params: list[Any]) -> list[tuple]:
+    """All rows of one statement, prepared once per connection where the backend
+    can (provenance/postgresql)."""
     cursor = getattr(connection, "prepared_cursor", connection.cursor)()
     with cursor:
         cursor.execute(sql, params)
@@ -136,7 +201,7 @@ def _user_from(rows: list[tuple]) -> Any:
     pk_index = model._meta.concrete_fields.index(model._meta.pk)
     if not rows or rows[0][pk_index] is None:
         return None
-    user = _instance(model, list(rows[0][:width]))
+    user = instance(model, list(rows[0][:width]))
     memberships = []
     for row in rows:
         membership_pk, role, team_pk, team_name, team_slug, seq = row[width : width + 6]
@@ -152,7 +217,7 @@ def _user_from(rows: list[tuple]) -> Any:
         )
         Membership.team.field.set_cached_value(membership, team)
         Membership.user.field.set_cached_value(membership, user)
-        # The team's change counter as this request began (caching.py).
+        # The team's change counter as this request began (audit/caching.py).
         membership.audit_seq = seq
         memberships.append(membership)
     setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
@@ -164,7 +229,7 @@ def load_session(session_key: str | None) -> tuple[WebSession | None, Any]:
     teams, as `load_user` gives them) or None — one query."""
     if not session_key:
         return None, None
-    rows = _fetch(_session_sql(), [session_key, timezone.now()])
+    rows = fetch(_session_sql(), [session_key, timezone.now()])
     if not rows:
         return None, None
     user = _user_from(rows)
@@ -184,21 +249,41 @@ def load_user(user_id: object) -> Any:
         pk = model._meta.pk.to_python(user_id)
     except ValidationError:
         return None
-    return _user_from(_fetch(_user_sql(), [pk]))
+    return _user_from(fetch(_user_sql(), [pk]))
 
 
-def memberships_of(user: Any) -> list[Membership]:
-    """The user's memberships as `load_user` attaches them (loaded if not yet)."""
-    memberships = getattr(user, MEMBERSHIPS_ATTRIBUTE, None)
-    if memberships is None:
-        loaded = load_user(user.pk)
-        memberships = getattr(loaded, MEMBERSHIPS_ATTRIBUTE, [])
-        setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
-    return memberships
+# --- FAST_IDENTITY on: Django's pieces around the statements ----------------------
+
+
+class SessionStore(db.SessionStore):
+    """Django's database session store (SESSION_ENGINE "provenance.teams.identity"),
+    over WebSession rows that name their user; everything but the row's model and
+    its read is Django's own."""
+
+    # The user the row named when it was read (with their teams), or None.
+    signed_in_user: Any = None
+
+    @classmethod
+    def get_model_class(cls) -> type[WebSession]:
+        return WebSession
+
+    def create_model_instance(self, data: dict[str, Any]) -> WebSession:
+        session = super().create_model_instance(data)
+        try:
+            session.user_id = get_user_model()._meta.pk.to_python(data.get(SESSION_KEY))
+        except ValidationError:
+            session.user_id = None
+        return session
+
+    def _get_session_from_db(self) -> WebSession | None:
+        session, self.signed_in_user = load_session(self.session_key)
+        if session is None:
+            self._session_key = None
+        return session
 
 
 # The request's session store while Django's auth.get_user runs for it: its row
-# already brought the user (sessions.py), whom the backend then need not read again.
+# already brought the user, whom the backend then need not read again.
 _session_store: ContextVar[Any] = ContextVar("session_store", default=None)
 
 
@@ -237,3 +322,12 @@ def request_user(request: HttpRequest) -> Any:
         with _users_from(request.session):
             request._cached_user = auth.get_user(request)
     return request._cached_user
+
+
+class TeamAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware; the user comes with the session's row
+    (`request_user`) instead of a query of its own."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: request_user(request))

@@ -41,7 +41,7 @@ class WebSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> type[SessionBase]:
-        from provenance.teams.sessions import SessionStore
+        from provenance.teams.identity import SessionStore
 
         return SessionStore
 

@@ -1,8 +1,13 @@
-"""Who is asking, in one query: the session row brings its user and their teams."""
+"""Who is asking, in one query: the session row brings its user and their teams.
+
+The bespoke read's own tests (FAST_IDENTITY on, the default); test_identity_standard
+runs the behaviour both positions share in both.
+"""
 
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,9 +18,12 @@ from provenance.publishing.api import identity as publisher_identity
 from provenance.teams import identity
 from provenance.teams.models import Membership, WebSession
 from tests.factories import ClaimFactory, MembershipFactory, TeamFactory
-from tests.provenance.api.helpers import make_publisher, publisher_client
+from tests.provenance.publishing.api.helpers import make_publisher, publisher_client
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not settings.FAST_IDENTITY, reason="the bespoke read's own"),
+]
 
 
 def test_a_cached_page_costs_one_query_for_session_user_and_teams(
@@ -60,6 +68,30 @@ def test_loaded_user_carries_memberships_by_team_name_with_audit_heads(reporter)
     heads = {m.team.slug: m.audit_seq for m in user.team_memberships}
     assert heads["zeta"] == 1  # the claim_create audit row
     assert heads["team-a"] == 0
+
+
+def test_the_orm_read_of_memberships_gives_the_same(reporter, settings):
+    later = TeamFactory(name="Zeta desk", slug="zeta")
+    MembershipFactory(user=reporter, team=later, role="editor")
+    services.claim_create(team=later, actor=reporter, text="Counted change")
+
+    def shown(memberships):
+        return [
+            (m.pk, m.team.name, m.team.slug, m.role, m.audit_seq) for m in memberships
+        ]
+
+    bespoke = shown(identity.memberships_of(identity.load_user(reporter.pk)))
+    settings.FAST_IDENTITY = False  # the read only; the rest is fixed at import
+    fresh = type(reporter).objects.get(pk=reporter.pk)
+    with CaptureQueriesContext(connection) as queries:
+        standard = shown(identity.memberships_of(fresh))
+        assert identity.memberships_of(fresh) is fresh.team_memberships
+    assert len(queries) == 1
+    assert standard == bespoke
+    assert [row[1:] for row in standard] == [
+        ("Team A", "team-a", "reporter", 0),
+        ("Zeta desk", "zeta", "editor", 1),
+    ]
 
 
 @pytest.mark.parametrize("user_id", ["not-a-number", 10**9, None])
@@ -135,7 +167,24 @@ def test_a_newly_granted_team_reaches_the_publisher_list_at_once(team, other_tea
     assert len(client.get(url).json()["results"]) == 1
 
 
-def test_revoked_and_expired_keys_load_no_publisher(team):
+def test_the_orm_read_of_a_publisher_gives_the_same(
+    team, other_team, outsider, settings
+):
+    issued = make_publisher(team, other_team)
+    services.claim_create(team=other_team, actor=outsider, text="Counted change")
+    prefix = issued.key.split(".")[0]
+    bespoke = publisher_identity.load_publisher(prefix)
+    settings.FAST_IDENTITY = False
+    standard = publisher_identity.load_publisher(prefix)
+    assert standard.pk == bespoke.pk == issued.publisher.pk
+    assert standard.team_heads == bespoke.team_heads
+    assert bespoke.team_heads == {team.pk: 1, other_team.pk: 2}
+    assert publisher_identity.load_publisher("no-such-prefix") is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_revoked_and_expired_keys_load_no_publisher(team, settings, fast):
+    settings.FAST_IDENTITY = fast
     issued = make_publisher(team)
     prefix = issued.key.split(".")[0]
     now = timezone.now()
