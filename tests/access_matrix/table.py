@@ -180,9 +180,9 @@ THUMBNAIL = {
 # the ~120 generated ModelAdmin URLs, the matrix checks representative ones of each
 # kind (index, app index, changelist, add, change, history, delete, autocomplete,
 # jsi18n) for the two models where it matters most; team scoping inside the admin
-# is TeamScopedAdmin's, tested in tests/provenance/test_admin_review.py and
-# tests/provenance/api/test_admin.py. staff_a is a staff editor of team A with
-# view/change permission on claims and view permission on audit events.
+# is TeamScopedAdmin's, tested in tests/provenance/claims/test_admin_review.py and
+# tests/provenance/publishing/api/test_admin.py. staff_a is a staff editor of team A
+# with view/change permission on claims and view permission on audit events.
 ADMIN_GROUP = "admin:"
 
 

@@ -31,7 +31,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
-from tests.provenance.api.helpers import made_public, published, rich_claim
+from tests.provenance.publishing.api.helpers import made_public, published, rich_claim
 
 # In every planted name of team A (any case): a token that no page, field label or
 # generated value of team B contains by chance.

@@ -37,7 +37,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
-from tests.provenance.api.helpers import publisher_client
+from tests.provenance.publishing.api.helpers import publisher_client
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ Claims and evidence are rendered from the frozen dataclasses in
 `provenance.publishing.exports.shapes` (orjson), never through these serializers.
 Their documentation is generated from those same dataclasses (`shape_serializer`:
 field names, order, types, nullability and help text), so the schema cannot drift
-from the JSON; tests/provenance/api/test_schema.py checks both ends.
+from the JSON; tests/provenance/publishing/api/test_schema.py checks both ends.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Generate the small image fixtures used by tests/evidence/test_images.py.
+"""Generate the small image fixtures used by tests/evidence/images/test_process.py.
 
 Run once from the repository root and keep the output files:
 

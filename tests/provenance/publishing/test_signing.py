@@ -9,7 +9,7 @@ from django.utils import timezone
 from provenance.claims.models import Claim
 from provenance.publishing import signing
 from provenance.publishing.exports import builders, bundles
-from tests.provenance.api.helpers import make_publisher, rich_claim
+from tests.provenance.publishing.api.helpers import make_publisher, rich_claim
 
 pytestmark = pytest.mark.django_db
 

@@ -36,7 +36,7 @@ from evidence.images.process import (
     tool_versions,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "images"
+DATA = Path(__file__).resolve().parents[2] / "data" / "images"
 
 
 def fixture(name: str) -> Path:

@@ -5,7 +5,11 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ClaimFactory
-from tests.provenance.api.helpers import make_publisher, published, publisher_client
+from tests.provenance.publishing.api.helpers import (
+    make_publisher,
+    published,
+    publisher_client,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from provenance.publishing.exports import (
     shapes,
 )
 from tests.factories import AssessmentFactory
-from tests.provenance.api.helpers import made_public, published, rich_claim
+from tests.provenance.publishing.api.helpers import made_public, published, rich_claim
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from evidence.models import EvidenceKind, ImageDetail
 from provenance.audit.models import AuditChainHead
 from provenance.publishing import signing
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
-from tests.provenance.api.helpers import (
+from tests.provenance.publishing.api.helpers import (
     made_public,
     make_publisher,
     published,

@@ -69,7 +69,7 @@ def test_publisher_list_shows_a_claim_as_soon_as_it_is_published(
     team, reporter, editor
 ):
     from tests.factories import ClaimEvidenceFactory
-    from tests.provenance.api.helpers import make_publisher, publisher_client
+    from tests.provenance.publishing.api.helpers import make_publisher, publisher_client
 
     client = publisher_client(make_publisher(team).key)
     url = reverse("api:claim-list")
@@ -87,7 +87,11 @@ def test_publisher_list_shows_a_claim_as_soon_as_it_is_published(
 
 
 def test_a_cached_publisher_page_keeps_its_etag_and_answers_304(team):
-    from tests.provenance.api.helpers import make_publisher, published, publisher_client
+    from tests.provenance.publishing.api.helpers import (
+        make_publisher,
+        published,
+        publisher_client,
+    )
 
     published(team, text="Cached and tagged")
     client = publisher_client(make_publisher(team).key)

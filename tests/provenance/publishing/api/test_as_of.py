@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import AssessmentFactory, ClaimEvidenceFactory, ClaimFactory
-from tests.provenance.api.helpers import (
+from tests.provenance.publishing.api.helpers import (
     make_publisher,
     publisher_client,
     relabelled_claim,

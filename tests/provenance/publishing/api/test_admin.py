@@ -7,7 +7,11 @@ from django.urls import reverse
 
 from provenance.publishing.keys import hash_secret
 from provenance.publishing.models import Publisher
-from tests.provenance.api.helpers import make_publisher, published, publisher_client
+from tests.provenance.publishing.api.helpers import (
+    make_publisher,
+    published,
+    publisher_client,
+)
 
 pytestmark = pytest.mark.django_db
 

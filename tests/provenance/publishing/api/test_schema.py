@@ -9,7 +9,11 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from provenance.publishing.exports import shapes
-from tests.provenance.api.helpers import make_publisher, publisher_client, rich_claim
+from tests.provenance.publishing.api.helpers import (
+    make_publisher,
+    publisher_client,
+    rich_claim,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,11 @@ from django.urls import reverse
 from provenance.claims.models import Claim
 from provenance.publishing import signing
 from tests.factories import ClaimFactory
-from tests.provenance.api.helpers import make_publisher, published, publisher_client
+from tests.provenance.publishing.api.helpers import (
+    make_publisher,
+    published,
+    publisher_client,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from tests.factories import (
     ClaimFactory,
     EvidenceItemFactory,
 )
-from tests.provenance.api.helpers import make_publisher, publisher_client
+from tests.provenance.publishing.api.helpers import make_publisher, publisher_client
 
 OUT_OF_RANGE = "Enter a date between 1900-01-01 and now (UTC)."
 AS_OF_OUT_OF_RANGE = "Enter a date between 1900-01-01 and tomorrow (UTC)."

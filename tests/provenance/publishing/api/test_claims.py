@@ -10,7 +10,7 @@ from provenance.claims.models import Claim
 from provenance.publishing.api.throttling import WindowThrottle
 from provenance.publishing.exports.shapes import SCHEMA_VERSION
 from tests.factories import ClaimFactory, EntityFactory
-from tests.provenance.api.helpers import (
+from tests.provenance.publishing.api.helpers import (
     INTERNAL_NOTE,
     RESTRICTED_TITLE,
     make_publisher,

@@ -20,7 +20,7 @@ from provenance.publishing import webhooks
 from provenance.publishing.models import OutboxEvent, Publisher, WebhookDelivery
 from provenance.publishing.tasks import deliver_outbox, deliver_webhook
 from tests.celery_worker import allow_audit_flush, running_worker
-from tests.provenance.api.helpers import make_publisher, published
+from tests.provenance.publishing.api.helpers import make_publisher, published
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.django_db

@@ -21,11 +21,11 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from tests.factories import MembershipFactory, TeamFactory
-from tests.provenance.api.helpers import make_publisher, published
+from tests.provenance.publishing.api.helpers import make_publisher, published
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 LIMIT = 20
 SENT = 3 * LIMIT
 # Per hour, so one burst falls in one window (checked, and sent again if not).

@@ -18,7 +18,7 @@ from provenance.claims.models import Claim, Review
 from provenance.claims.rules import InvalidTransition
 from provenance.publishing.models import OutboxEvent
 from tests.factories import EvidenceItemFactory, MembershipFactory
-from tests.provenance.api.helpers import make_publisher, publisher_client
+from tests.provenance.publishing.api.helpers import make_publisher, publisher_client
 
 LOCKED = "Published claims change through a correction."
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from provenance.publishing.api.throttling import PublisherKeyThrottle
 from provenance.publishing.models import Publisher, ThrottleCounter
 from tests.factories import ClaimFactory
-from tests.provenance.api.helpers import (
+from tests.provenance.publishing.api.helpers import (
     INTERNAL_NOTE,
     RESTRICTED_TITLE,
     REVIEW_COMMENT,

@@ -13,7 +13,7 @@ from tests.factories import (
     EvidenceItemFactory,
     StatementFactory,
 )
-from tests.provenance.api.helpers import relabelled_claim
+from tests.provenance.publishing.api.helpers import relabelled_claim
 
 
 def at(day: str) -> datetime:
