@@ -266,11 +266,11 @@ def test_the_same_cases_pass_with_fast_identity_off(tmp_path):
     if url:
         env["DATABASE_URL"] = url
     report = tmp_path / "standard.xml"
-    root = Path(__file__).resolve().parents[2]
-    this_file = str(Path(__file__).relative_to(root))
-    command = [sys.executable, "-m", "pytest", this_file, "-q", "-p"]
+    here = Path(__file__).resolve()
+    root = next(p for p in here.parents if (p / "manage.py").exists())
+    pytest_command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     child = subprocess.run(
-        [*command, "no:cacheprovider", f"--junitxml={report}"],
+        [*pytest_command, str(here.relative_to(root)), f"--junitxml={report}"],
         cwd=root,
         env=env,
         capture_output=True,
