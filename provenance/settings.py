@@ -187,7 +187,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Axes first, so throttled logins never reach the password check.
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend whose session users arrive with their teams (one query).
+    # ModelBackend; with FAST_IDENTITY a session's user arrives with their teams.
     (
         "provenance.teams.identity.TeamModelBackend"
         if FAST_IDENTITY
