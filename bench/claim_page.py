@@ -25,6 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     url = setup("bench_claim_page")
 
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -68,7 +69,7 @@ def main() -> None:
     )
 
     client = Client()
-    client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
 
     anonymous = Client()
 

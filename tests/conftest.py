@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.db.backends.signals import connection_created
 from django.test import Client
 
@@ -75,7 +76,7 @@ def outsider(other_team):
 
 def _client_for(user) -> Client:
     client = Client()
-    client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
+    client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
     return client
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
@@ -71,7 +72,7 @@ def discover_routes() -> list[Route]:
 def clients(world: World) -> dict[str, Client]:
     def session(user) -> Client:
         client = Client()
-        client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
+        client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
         return client
 
     return {

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
@@ -570,7 +571,7 @@ def test_upload_views_still_check_csrf(editor, image_path):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(editor, backend="provenance.teams.identity.TeamModelBackend")
+    client.force_login(editor, backend=settings.AUTHENTICATION_BACKENDS[-1])
 
     response = client.post(
         reverse("evidence:add-image"), {"file": upload(image_path, "plain.jpg")}

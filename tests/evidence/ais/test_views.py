@@ -5,6 +5,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from evidence.ais import services as ais_services
@@ -245,7 +246,7 @@ def test_admin_lists_extracts_read_only(client, team, editor, demo_items):
     from django.contrib.auth import get_user_model
 
     admin_user = get_user_model().objects.create_superuser("root", "r@x.org", "pw")
-    client.force_login(admin_user, backend="provenance.teams.identity.TeamModelBackend")
+    client.force_login(admin_user, backend=settings.AUTHENTICATION_BACKENDS[-1])
     response = client.get(reverse("admin:evidence_aisextract_changelist"))
     assert response.status_code == 200
     assert demo_items[0].title in response.content.decode()

@@ -6,6 +6,7 @@ request inserting in between made the first an IntegrityError (a 500)."""
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -150,7 +151,7 @@ def test_two_posts_creating_the_same_claim_at_once_both_succeed():
     clients = []
     for user in users:
         client = Client()
-        client.force_login(user, backend="provenance.teams.identity.TeamModelBackend")
+        client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
         clients.append(client)
 
     def post(client):
