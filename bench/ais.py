@@ -284,12 +284,13 @@ def ingest(csv_path: Path, membership) -> dict:
     stages: dict[str, float] = defaultdict(float)
     originals = {}
     labels = {
-        "parse_and_validate": "parse + validate (pyarrow, numpy)",
-        "_store_positions": "store positions (binary COPY via psycopg 3)",
-        "_link_vessels": "vessels matched/created",
-        "_analyse_and_save": "analysis + track SVG + gap/call rows",
-        "_record_steps": "custody steps",
+        "_read": "parse + validate (pyarrow, numpy)",
+        "store_positions": "store positions (binary COPY via psycopg 3)",
+        "link_vessels": "vessels matched/created",
+        "analyse_and_save": "analysis + track SVG + gap/call rows",
+        "_record_processing_steps": "custody steps",
     }
+    # The names as ais_process and _store_all look them up: timed where they are used.
     for name, label in labels.items():
         originals[name] = getattr(ais_services, name)
         setattr(ais_services, name, timed(stages, label, originals[name]))
