@@ -120,9 +120,6 @@ class ClaimQuerySet(models.QuerySet):
     def with_evidence_count(self) -> ClaimQuerySet:
         return self.annotate(evidence_count=_link_count(ClaimEvidence.objects.all()))
 
-    def updated_since(self, when: datetime) -> ClaimQuerySet:
-        return self.filter(updated_at__gte=when)
-
 
 def _link_count(links: models.QuerySet) -> Coalesce:
     counted = (
