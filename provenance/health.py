@@ -1,4 +1,4 @@
-"""Web views: parse the request, call one selector or service, render."""
+"""The health check: the full middleware stack and nothing else."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The claims domain: teams, entities, claims and what the team records about them."""
+"""The audit chain's rows: one event per recorded change, and each team's chain head."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Web forms: validate and shape input for the services; no business rules here."""
+"""Claim forms: validate and shape input for the claims services; no business rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The claims domain: teams, entities, claims and what the team records about them."""
+"""Claims and what the team records about them: quantity estimates, confidence
+assessments, evidence links, reviews and tags."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reads composed for one use case each; they own select_related/prefetch_related."""
+"""Reads of the claims domain composed for one use case each; they own
+select_related/prefetch_related."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Web views: parse the request, call one selector or service, render."""
+"""Claim pages: parse the request, call one selector or service, render."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Web forms: validate and shape input for the services; no business rules here."""
+"""The entity form: validates and shapes input for the entity services."""
 
 from __future__ import annotations
 

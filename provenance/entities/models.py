@@ -1,4 +1,5 @@
-"""The claims domain: teams, entities, claims and what the team records about them."""
+"""Actors claims and evidence are about: governments, people, companies, vessels,
+ports; with past identities and sanctions designations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reads composed for one use case each; they own select_related/prefetch_related."""
+"""Reads of entities for the entity pages, scoped to the team."""
 
 from __future__ import annotations
 

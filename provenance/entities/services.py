@@ -1,5 +1,5 @@
-"""Every state change of the claims domain. Each service is one transaction that checks
-permission, saves named fields, and writes history and the audit trail."""
+"""Every write of entities, their past identities and sanctions designations: one
+transaction each that checks permission and writes history and the audit row."""
 
 from __future__ import annotations
 

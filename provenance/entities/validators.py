@@ -1,4 +1,4 @@
-"""Identifier checks shared by forms, services and the AIS importer."""
+"""Identifier checks (IMO, MMSI, UN/LOCODE) shared by the entity forms and services."""
 
 import re
 

@@ -1,4 +1,5 @@
-"""Web views: parse the request, call one selector or service, render."""
+"""Entity pages: the list and the add and edit forms (an entity's own page, with the
+claims about it, is the claims room's: claims.views_entities)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The claims domain: teams, entities, claims and what the team records about them."""
+"""Publishers and their keys, the webhook outbox and deliveries, and the API
+throttle's shared counters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Identifier checks shared by forms, services and the AIS importer."""
+"""A publisher's claim URL template: only the bare fields {id}, {slug} and {team}."""
 
 import string
 from urllib.parse import urlsplit

@@ -1,4 +1,4 @@
-"""Web forms: validate and shape input for the services; no business rules here."""
+"""The team switcher's form."""
 
 from __future__ import annotations
 

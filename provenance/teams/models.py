@@ -1,4 +1,4 @@
-"""The claims domain: teams, entities, claims and what the team records about them."""
+"""Teams, their members and roles, and the web session row."""
 
 from __future__ import annotations
 

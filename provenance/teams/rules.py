@@ -1,4 +1,4 @@
-"""Who may do what, and which review transitions exist: all access rules here."""
+"""The one membership and role rule: who is a member, who edits, who manages a team."""
 
 from __future__ import annotations
 

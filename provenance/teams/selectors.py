@@ -1,4 +1,4 @@
-"""Reads composed for one use case each; they own select_related/prefetch_related."""
+"""The team a request works in, and the user's memberships with their teams."""
 
 from __future__ import annotations
 

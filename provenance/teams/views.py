@@ -1,4 +1,4 @@
-"""Web views: parse the request, call one selector or service, render."""
+"""Switching the team a signed-in user works in."""
 
 from __future__ import annotations
 
