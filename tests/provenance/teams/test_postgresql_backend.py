@@ -46,10 +46,21 @@ def test_a_connection_the_server_ended_is_not_usable():
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            # The backend sends its goodbye (a message, then end of file) as it exits:
+            # wait until it has (a busy machine may take a while), not a fixed time.
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+                if cursor.fetchone() is None:
+                    break
+                time.sleep(0.05)
     finally:
         other.close()
-    # The server's goodbye (a message, then end of file) arrives at once.
-    time.sleep(0.2)
+    # The socket turns readable when the goodbye arrives; an implementation that
+    # never notices stays "usable" until the deadline and fails here.
+    deadline = time.monotonic() + 30
+    while connection.is_usable() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not connection.is_usable()
     connection.close()
     connection.ensure_connection()
