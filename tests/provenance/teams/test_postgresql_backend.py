@@ -59,9 +59,11 @@ def test_a_connection_the_server_ended_is_not_usable():
     # The socket turns readable when the goodbye arrives; an implementation that
     # never notices stays "usable" until the deadline and fails here.
     deadline = time.monotonic() + 30
-    while connection.is_usable() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not connection.is_usable()
-    connection.close()
+    try:
+        while connection.is_usable() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not connection.is_usable()
+    finally:
+        connection.close()  # a dead connection is never left to the next test
     connection.ensure_connection()
     assert connection.is_usable()
