@@ -117,3 +117,28 @@ def test_the_console_watch_sees_a_csp_violation(desk, new_page, log_in, console)
     assert page.evaluate("document.body.style.color") == ""
     assert len(console.errors) == 1
     assert "Content Security Policy" in console.errors[0]
+
+
+def test_no_page_is_wider_than_a_phone(desk, new_page, log_in, screenshots):
+    """At 390 px a wide table scrolls inside its frame; the page itself never scrolls
+    sideways (the custody table and the review queue's hidden labels once made it
+    414 and 624 px wide)."""
+    shot = screenshots("phone-")
+    claim = desk["claim"].pk
+    editor = new_page()
+    editor.set_viewport_size({"width": 390, "height": 844})
+    log_in(editor, "ed")
+    widths = {}
+    for url in [
+        "/",
+        f"/claims/{claim}/",
+        "/evidence/",
+        f"/evidence/{desk['statement'].item_id}/",
+        "/entities/",
+        "/entities/angara/",
+        "/review/",
+    ]:
+        visit(editor, url)
+        widths[url] = editor.evaluate("document.documentElement.scrollWidth")
+    shot(editor, "review-queue")
+    assert widths == dict.fromkeys(widths, 390)
