@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from evidence.models import EvidenceItem
 from provenance.claims import services
 from provenance.entities.models import EntityKind
 from tests.factories import (
@@ -125,6 +126,11 @@ def test_no_page_is_wider_than_a_phone(desk, new_page, log_in, screenshots):
     414 and 624 px wide)."""
     shot = screenshots("phone-")
     claim = desk["claim"].pk
+    # Real addresses are long and have no spaces to break at.
+    EvidenceItem.objects.filter(pk=desk["statement"].item_id).update(
+        url="https://www.example.org/news/2023/10/13/north-korea-denies-arms-"
+        "shipments-to-russia-after-white-house-release-0123456789abcdef"
+    )
     editor = new_page()
     editor.set_viewport_size({"width": 390, "height": 844})
     log_in(editor, "ed")
