@@ -20,11 +20,11 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils import timezone
 
+from provenance.accounts import admin as _accounts_admin  # noqa: F401
 from provenance.audit import admin as _audit_admin  # noqa: F401
 from provenance.claims import admin as _claims_admin  # noqa: F401
 from provenance.entities import admin as _entities_admin  # noqa: F401
 from provenance.publishing import admin as _publishing_admin  # noqa: F401
-from provenance.teams import admin as _teams_admin  # noqa: F401
 from provenance.teams.admin_base import SuperuserOnlyMixin
 
 # --- Accounts, tokens and login logs: superusers only --------------------------------

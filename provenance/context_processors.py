@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from provenance.teams.selectors import current_membership, user_teams
+from provenance.accounts.selectors import current_membership, user_teams
 
 
 def team(request: HttpRequest) -> dict[str, Any]:

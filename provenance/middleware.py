@@ -75,7 +75,7 @@ class TeamMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from provenance.teams.selectors import current_membership
+        from provenance.accounts.selectors import current_membership
 
         request.membership = SimpleLazyObject(lambda: current_membership(request))
         return self.get_response(request)

@@ -51,7 +51,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", True)
 TESTING = env_bool("PROVENANCE_TESTING", False)
-# The bespoke per-request identity read (provenance/teams/identity.py says why, with
+# The bespoke per-request identity read (provenance/accounts/identity.py says why, with
 # the load figures): the session, user, teams and audit heads in one prepared
 # statement. Off, Django's own session store, AuthenticationMiddleware, ModelBackend
 # and PostgreSQL backend. Flipping it signs everyone out (another session table).
@@ -97,7 +97,7 @@ MIDDLEWARE = [
     "provenance.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     (
-        "provenance.teams.identity.TeamAuthenticationMiddleware"
+        "provenance.accounts.identity.TeamAuthenticationMiddleware"
         if FAST_IDENTITY
         else "django.contrib.auth.middleware.AuthenticationMiddleware"
     ),
@@ -189,14 +189,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # ModelBackend; with FAST_IDENTITY a session's user arrives with their teams.
     (
-        "provenance.teams.identity.TeamModelBackend"
+        "provenance.accounts.identity.TeamModelBackend"
         if FAST_IDENTITY
         else "django.contrib.auth.backends.ModelBackend"
     ),
 ]
 if FAST_IDENTITY:
     # Database sessions in WebSession rows that name their user.
-    SESSION_ENGINE = "provenance.teams.identity"
+    SESSION_ENGINE = "provenance.accounts.identity"
 elif CACHE_URL.startswith(("redis://", "rediss://")):
     # Read through the cache only when every web process shares it: a per-process
     # memory cache would keep serving a session another process has since ended.

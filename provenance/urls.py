@@ -3,10 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from provenance import health
+from provenance.accounts import views as team_views
 from provenance.claims import views, views_entities, views_evidence
 from provenance.entities import views as entity_views
 from provenance.publishing.api import views as api_views
-from provenance.teams import views as team_views
 
 app_name = "provenance"
 

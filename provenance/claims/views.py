@@ -21,7 +21,8 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from provenance.audit.caching import team_page_cache
+from provenance.accounts import selectors as team_selectors
+from provenance.accounts.caching import team_page_cache
 from provenance.claims import selectors, services
 from provenance.claims.forms import (
     AsOfForm,
@@ -42,7 +43,6 @@ from provenance.claims.rules import (
 )
 from provenance.claims.timeline import render_timeline_svg
 from provenance.common.spreadsheet import csv_lines
-from provenance.teams import selectors as team_selectors
 
 PAGE_SIZE = 25
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import (
 )
 
 from evidence.ais import selectors as ais_selectors
+from provenance.accounts import selectors as team_selectors
 from provenance.claims.models import Claim
 from provenance.entities import selectors as entity_selectors
-from provenance.teams import selectors as team_selectors
 
 
 @login_required

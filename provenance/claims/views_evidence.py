@@ -28,9 +28,9 @@ from evidence.forms import FORMS_BY_KIND
 from evidence.models import EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import ADDABLE_KINDS, add_from_form
+from provenance.accounts import selectors as team_selectors
 from provenance.claims import selectors, services
 from provenance.claims.models import ClaimStatus, Relation, Stance
-from provenance.teams import selectors as team_selectors
 
 
 class ClaimLinkForm(forms.Form):

@@ -26,12 +26,12 @@ from evidence.documents import services as evidence_services
 from evidence.images.demo import synthetic_site_image
 from evidence.images.services import evidence_add_image
 from evidence.models import EvidenceItem
+from provenance.accounts import services as team_services
 from provenance.claims import services
 from provenance.claims.models import Claim, ClaimEvidence, ClaimStatus
 from provenance.demo import story
 from provenance.entities import services as entity_services
 from provenance.entities.models import Entity
-from provenance.teams import services as team_services
 from provenance.teams.models import Membership, Role, Team
 
 # The loader is the system, not a user: a management command has no request.

@@ -14,11 +14,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from provenance.accounts import selectors as team_selectors
 from provenance.entities import selectors as entity_selectors
 from provenance.entities import services as entity_services
 from provenance.entities.forms import EntityForm
 from provenance.entities.models import EntityKind
-from provenance.teams import selectors as team_selectors
 
 
 @login_required

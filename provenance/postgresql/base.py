@@ -1,6 +1,6 @@
 """Django's PostgreSQL backend with two changes, both for the read every request
-makes (provenance/teams/identity.py, which says why it is kept and how FAST_IDENTITY=0
-turns it off; settings then name Django's own backend):
+makes (provenance/accounts/identity.py, which says why it is kept and how
+FAST_IDENTITY=0 turns it off; settings then name Django's own backend):
 
 - `prepared_cursor()`: a cursor whose statements the server parses and plans once
   per connection (server-side binding, prepared on first use). Planning the

@@ -1,12 +1,10 @@
-"""Teams, their members and roles, and the web session row."""
+"""Teams, their members and roles."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
-from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
@@ -24,26 +22,6 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class WebSession(AbstractBaseSession):
-    """Django's database session, naming its signed-in user: the query that reads
-    the session brings the user and their teams along (identity.py). Deleting a
-    user ends their sessions."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-
-    @classmethod
-    def get_session_store_class(cls) -> type[SessionBase]:
-        from provenance.teams.identity import SessionStore
-
-        return SessionStore
 
 
 class Role(models.TextChoices):

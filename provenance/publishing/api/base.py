@@ -23,6 +23,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
+from provenance.accounts import selectors as team_selectors
 from provenance.claims.models import Claim
 from provenance.publishing.api.authentication import ApiKeyAuthentication, is_publisher
 from provenance.publishing.api.parsers import BoundedJSONParser
@@ -30,7 +31,6 @@ from provenance.publishing.api.renderers import ORJSONRenderer
 from provenance.publishing.api.throttling import MemberThrottle, PublisherKeyThrottle
 from provenance.publishing.exports.builders import ExportUrls
 from provenance.publishing.exports.queries import readable_claims
-from provenance.teams import selectors as team_selectors
 from provenance.teams.models import Team
 
 UPDATED_SINCE = OpenApiParameter(

@@ -25,7 +25,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from provenance.audit.caching import PAGE_TTL_SECONDS, page_key
+from provenance.accounts.caching import PAGE_TTL_SECONDS, page_key
 from provenance.claims import selectors, services
 from provenance.claims.models import Claim
 from provenance.common.dates import AS_OF_MESSAGE, is_sane_moment

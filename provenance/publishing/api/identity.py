@@ -1,6 +1,6 @@
 """Which publisher a key names, with the audit heads of the teams it may read.
 
-Part of the bespoke per-request identity read (provenance/teams/identity.py gives
+Part of the bespoke per-request identity read (provenance/accounts/identity.py gives
 the reason, the load figures and the switch): with FAST_IDENTITY on (the default) one
 raw statement, prepared once per connection, brings the publisher and its teams'
 heads; with FAST_IDENTITY=0 the ORM reads them (the publisher, then its teams
@@ -19,9 +19,9 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from provenance.accounts.identity import all_columns, column, fetch, instance, table
 from provenance.audit.models import AuditChainHead
 from provenance.publishing.models import Publisher
-from provenance.teams.identity import all_columns, column, fetch, instance, table
 
 
 def load_publisher(key_prefix: str, *, at: datetime | None = None) -> Publisher | None:

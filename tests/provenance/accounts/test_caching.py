@@ -1,7 +1,7 @@
 from django.urls import reverse
 
+from provenance.accounts.services import membership_add
 from provenance.claims import services
-from provenance.teams.services import membership_add
 from tests.factories import ClaimFactory, UserFactory
 
 

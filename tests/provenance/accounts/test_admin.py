@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
+from provenance.accounts import services
 from provenance.audit.models import AuditEvent
-from provenance.teams import services
 from provenance.teams.models import Membership, Team
 from tests.factories import ClaimFactory, MembershipFactory, UserFactory
 

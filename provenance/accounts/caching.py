@@ -19,7 +19,7 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from provenance.teams.selectors import user_teams
+from provenance.accounts.selectors import user_teams
 
 PAGE_TTL_SECONDS = 300
 

@@ -21,7 +21,7 @@ With the switch on:
 - `SessionStore` (SESSION_ENGINE) keeps Django's database sessions in WebSession rows
   that name their user, so the statement that reads the session also brings the
   user, their memberships and teams, and each team's audit-chain head (the version
-  of cached pages, audit/caching.py).
+  of cached pages, accounts/caching.py).
 - `TeamAuthenticationMiddleware` and `TeamModelBackend` hand Django's
   `auth.get_user` that user (through a ContextVar): it still checks the backend is
   listed, the user active and the session hash, without reading the user again.
@@ -54,8 +54,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from provenance.accounts.models import WebSession
 from provenance.audit.models import AuditChainHead
-from provenance.teams.models import Membership, Team, WebSession
+from provenance.teams.models import Membership, Team
 
 # Where the request user's memberships are kept (a fresh user object per request).
 MEMBERSHIPS_ATTRIBUTE = "team_memberships"
@@ -64,7 +65,7 @@ MEMBERSHIPS_ATTRIBUTE = "team_memberships"
 def memberships_of(user: Any) -> list[Membership]:
     """The user's memberships with their teams, by team name, each carrying
     `audit_seq`, its team's audit-chain head as the request began (the version of
-    cached pages, audit/caching.py); kept on the user object.
+    cached pages, accounts/caching.py); kept on the user object.
 
     Both positions of FAST_IDENTITY: on, the session's statement has attached them
     already; otherwise one query (raw with the switch on, the ORM's with it off)."""
@@ -217,7 +218,7 @@ def _user_from(rows: list[tuple]) -> Any:
         )
         Membership.team.field.set_cached_value(membership, team)
         Membership.user.field.set_cached_value(membership, user)
-        # The team's change counter as this request began (audit/caching.py).
+        # The team's change counter as this request began (accounts/caching.py).
         membership.audit_seq = seq
         memberships.append(membership)
     setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
@@ -256,7 +257,7 @@ def load_user(user_id: object) -> Any:
 
 
 class SessionStore(db.SessionStore):
-    """Django's database session store (SESSION_ENGINE "provenance.teams.identity"),
+    """Django's database session store (SESSION_ENGINE "provenance.accounts.identity"),
     over WebSession rows that name their user; everything but the row's model and
     its read is Django's own."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 
-from provenance.teams.identity import memberships_of
+from provenance.accounts.identity import memberships_of
 from provenance.teams.models import Membership, Team
 
 TEAM_SESSION_KEY = "team_id"

@@ -2,7 +2,7 @@
 permission, saves named fields and appends the team's audit row.
 
 The audit row matters beyond the record: a team's audit-chain head versions its
-cached pages (audit/caching.py), so a write without one could leave a page stale.
+cached pages (accounts/caching.py), so a write without one could leave a page stale.
 Teams and memberships keep no simple-history table; the audit chain is their
 history.
 

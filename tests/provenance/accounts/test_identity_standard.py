@@ -67,9 +67,9 @@ def _sent_to_login(response) -> bool:
 # What each position configures: FAST_IDENTITY on (the bespoke read), then off.
 MECHANISMS = {
     True: {
-        "middleware": "provenance.teams.identity.TeamAuthenticationMiddleware",
-        "backend": "provenance.teams.identity.TeamModelBackend",
-        "session_engine": "provenance.teams.identity",
+        "middleware": "provenance.accounts.identity.TeamAuthenticationMiddleware",
+        "backend": "provenance.accounts.identity.TeamModelBackend",
+        "session_engine": "provenance.accounts.identity",
         "session_table": "provenance_websession",
         "postgresql_backend": "provenance.postgresql.base",
     },

@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from provenance.accounts import identity
+from provenance.accounts.models import WebSession
 from provenance.claims import services
 from provenance.publishing.api import identity as publisher_identity
-from provenance.teams import identity
-from provenance.teams.models import Membership, WebSession
+from provenance.teams.models import Membership
 from tests.factories import ClaimFactory, MembershipFactory, TeamFactory
 from tests.provenance.publishing.api.helpers import make_publisher, publisher_client
 

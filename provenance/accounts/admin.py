@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
-from provenance.teams import services
+from provenance.accounts import services
 from provenance.teams.admin_base import SuperuserManagedMixin, TeamScopedAdmin
 from provenance.teams.models import Membership, Team
 

@@ -10,8 +10,8 @@ from django.views.decorators.http import (
     require_POST,
 )
 
-from provenance.teams import selectors as team_selectors
-from provenance.teams.forms import TeamSwitchForm
+from provenance.accounts import selectors as team_selectors
+from provenance.accounts.forms import TeamSwitchForm
 
 
 @login_required
