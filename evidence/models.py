@@ -44,6 +44,10 @@ class ProcessingState(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
+    # Finished, but what came out needs a look (an AIS import that kept no
+    # position, a document whose text could not be read): the reason is in
+    # ``processing_warning``.
+    WARNING = "warning", "Done with a warning"
     FAILED = "failed", "Failed"
 
 
@@ -140,6 +144,7 @@ class EvidenceItem(models.Model):
         default=ProcessingState.NOT_NEEDED,
     )
     processing_error = models.TextField(blank=True)
+    processing_warning = models.TextField(blank=True)
     progress_done = models.PositiveBigIntegerField(default=0)
     progress_total = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -221,7 +226,26 @@ class ImageDetail(models.Model):
     gps_longitude = models.FloatField(null=True, blank=True)
     gps_altitude = models.FloatField(null=True, blank=True)
     captured_at = models.DateTimeField(null=True, blank=True)
+    # Where the capture time came from ("EXIF DateTimeOriginal + OffsetTimeOriginal",
+    # "GPS date/time (UTC)", "XMP photoshop:DateCreated", ...), the UTC offset the
+    # file states ("+09:00"; blank when the file gives none) and its precision
+    # ("subsecond", "second", "minute", "day").
+    captured_at_source = models.CharField(max_length=80, blank=True)
+    captured_at_offset = models.CharField(max_length=6, blank=True)
+    captured_at_precision = models.CharField(max_length=12, blank=True)
+    # Every capture time the file carries: [{source, value, offset, precision}].
+    capture_times = models.JSONField(default=list, blank=True)
+    # XMP and IPTC, by name: {"xmp": {...}, "iptc": {...}}.
+    metadata = models.JSONField(default=dict, blank=True)
+    # The format the content says it is ("JPEG", "HEIF", "GeoTIFF", "DNG"...).
+    image_format = models.CharField(max_length=30, blank=True)
+    # Georeferencing (GeoTIFF/COG): crs, bounds, footprint (GeoJSON, WGS84),
+    # resolution, band count and types, overviews; null when not georeferenced.
+    geo = models.JSONField(null=True, blank=True)
     phash = models.CharField(max_length=16, blank=True, db_index=True)
+    # Too little information in the hash (a uniform or near-uniform image) to
+    # look for near-duplicates with it.
+    phash_low_information = models.BooleanField(default=False)
     thumbnail = models.FileField(upload_to=derivative_upload_to, blank=True)
     display = models.FileField(upload_to=derivative_upload_to, blank=True)
     content_credentials = models.JSONField(null=True, blank=True)
@@ -251,6 +275,32 @@ class NearDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} ~ {self.other_id} ({self.distance})"
+
+
+class DocumentDetail(models.Model):
+    """What was read out of a document (PDF, DOCX): properties, text, flags."""
+
+    item = models.OneToOneField(
+        EvidenceItem, on_delete=models.CASCADE, related_name="document"
+    )
+    document_format = models.CharField(max_length=30, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    author = models.CharField(max_length=500, blank=True)
+    created_in_file_at = models.DateTimeField(null=True, blank=True)
+    modified_in_file_at = models.DateTimeField(null=True, blank=True)
+    # Other properties by name (producer, creator tool, subject, keywords...).
+    properties = models.JSONField(default=dict, blank=True)
+    # The text, kept for search; a size cap applies (see the extractor).
+    text = models.TextField(blank=True)
+    text_truncated = models.BooleanField(default=False)
+    has_javascript = models.BooleanField(default=False)
+    has_attachments = models.BooleanField(default=False)
+    attachments = models.JSONField(default=list, blank=True)
+    content_credentials = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Document detail of {self.item}"
 
 
 class Statement(models.Model):
@@ -290,6 +340,13 @@ class AISExtract(models.Model):
         MARINECADASTRE_V2 = "marinecadastre_v2", "MarineCadastre CSV (2024 layout)"
         DMA = "dma", "Danish Maritime Authority CSV"
         NMEA = "nmea", "NMEA 0183 (!AIVDM)"
+        EXACTEARTH = "exactearth", "exactEarth / Spire CSV"
+        MARINETRAFFIC = "marinetraffic", "MarineTraffic CSV"
+        VESSELSVALUE = "vesselsvalue", "VesselsValue CSV"
+        NARI = "nari", "NARI (Brest) CSV"
+        AISHUB = "aishub", "AISHub CSV"
+        GFW = "gfw", "Global Fishing Watch CSV"
+        CUSTOM = "custom", "CSV with a team layout"
 
     item = models.OneToOneField(
         EvidenceItem, on_delete=models.CASCADE, related_name="ais"
@@ -306,6 +363,21 @@ class AISExtract(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     track_svg = models.TextField(blank=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
+    # Where the positions' times came from: the main source ("tag block",
+    # "leading timestamp", "$GPRMC receiver clock", "base station (type 4)",
+    # "$PGHP header", "NAIS trailer", "given by the uploader", "CSV column") and
+    # the count of positions timed by each.
+    time_source = models.CharField(max_length=60, blank=True)
+    time_sources = models.JSONField(default=dict, blank=True)
+    # A time the uploader gave for a file that carries none (and how it applies).
+    given_time = models.JSONField(null=True, blank=True)
+    # Stations seen by class: {"vessel": 12, "aton": 1, "base_station": 2, ...}.
+    stations = models.JSONField(default=dict, blank=True)
+    # Vessel entities this extract created (listed for review on its page).
+    vessels_created = models.ManyToManyField(Entity, blank=True, related_name="+")
+    # The CSV layout used: a built-in name, or a team layout's name and mapping.
+    layout_name = models.CharField(max_length=100, blank=True)
+    column_mapping = models.JSONField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"AIS extract {self.item}"
@@ -313,6 +385,34 @@ class AISExtract(models.Model):
     @property
     def rows_rejected(self) -> int:
         return sum(self.rejected.values())
+
+
+class AISLayout(models.Model):
+    """A team's named CSV layout: which column holds which field, and how its
+    times are written. Made from the upload form's column mapping."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="ais_layouts")
+    name = models.CharField(max_length=100)
+    # field -> column header, e.g. {"mmsi": "Ship ID", "timestamp": "Time", ...}
+    mapping = models.JSONField(default=dict)
+    time_format = models.CharField(max_length=60, blank=True)
+    time_zone = models.CharField(max_length=60, default="UTC")
+    header = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "name"], name="ais_layout_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AISPosition(models.Model):
