@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
@@ -96,15 +97,62 @@ def read_header(data: bytes) -> list[str]:
         return []
 
 
-def parse_csv(data: bytes, fmt: str) -> RawReports:
-    """Column-wise read of a detected CSV layout (no per-row Python)."""
-    header = [h.strip() for h in read_header(data)]
+def layout_columns(header: list[str], fmt: str) -> dict[str, str | None]:
+    """Canonical field -> this file's column name (None where the file has none)."""
     by_norm = {norm(h): h for h in header}
-    columns = {
+    return {
         key: next((by_norm[n] for n in names if n in by_norm), None)
         for key, names in _LAYOUTS[fmt].items()
     }
+
+
+def parse_csv(data: bytes, fmt: str) -> RawReports:
+    """Column-wise read of a detected CSV layout (no per-row Python)."""
+    header = [h.strip() for h in read_header(data)]
+    columns = layout_columns(header, fmt)
     table, malformed = _read_text_table(data, header, columns)
+    return reports_from_table(table, columns, fmt, malformed)
+
+
+def iter_csv(
+    stream: IO[bytes], fmt: str, header: list[str], *, block_bytes: int
+) -> Iterator[RawReports]:
+    """The CSV of ``stream`` (header line included, valid UTF-8) as RawReports, one
+    per pyarrow block of ``block_bytes``: the same columns, options and rules as
+    ``parse_csv``, with only one block's text in memory at a time."""
+    header = [h.strip() for h in header]
+    columns = layout_columns(header, fmt)
+    include = [c for c in dict.fromkeys(columns.values()) if c is not None]
+    malformed = 0
+
+    def skip_bad_row(_row: object) -> str:
+        nonlocal malformed
+        malformed += 1
+        return "skip"
+
+    seen = False
+    try:
+        reader = pacsv.open_csv(
+            stream,
+            **_csv_options(header, include, skip_bad_row, block_bytes),
+        )
+        for batch in reader:
+            before, malformed = malformed, 0
+            seen = True
+            yield reports_from_table(
+                pa.Table.from_batches([batch]), columns, fmt, before
+            )
+    except pa.ArrowInvalid as exc:
+        raise _unreadable(exc) from exc
+    if not seen or malformed:
+        empty = pa.table({c: pa.array([], pa.string()) for c in include})
+        yield reports_from_table(empty, columns, fmt, malformed)
+
+
+def reports_from_table(
+    table: pa.Table, columns: dict[str, str | None], fmt: str, malformed: int
+) -> RawReports:
+    """RawReports from the text columns of a CSV layout (``layout_columns``)."""
     n = table.num_rows
 
     def col(key: str) -> pa.ChunkedArray:
@@ -177,13 +225,7 @@ def _read_text_table(
     try:
         table = _read_table(data, header, include, skip_bad_row)
     except pa.ArrowInvalid as exc:
-        if "straddling object" in str(exc):
-            # pyarrow reads in blocks and refuses a row that spans two.
-            raise UnknownFormat(
-                f"a line is longer than {_CSV_BLOCK_BYTES:,} bytes, which no AIS "
-                "row is."
-            ) from exc
-        raise UnknownFormat(f"the CSV could not be read: {exc}") from exc
+        raise _unreadable(exc) from exc
     return table, malformed
 
 
@@ -193,21 +235,41 @@ def _read_table(
     include: list[str],
     on_bad_row: Callable[[object], str],
 ) -> pa.Table:
-    # Everything as text first: a stray "abc" in LAT must reject one row, not the
-    # file, so conversion happens afterwards with nulls for what does not parse.
     return pacsv.read_csv(
         pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(
-            column_names=header, skip_rows=1, block_size=_CSV_BLOCK_BYTES
+        **_csv_options(header, include, on_bad_row, _CSV_BLOCK_BYTES),
+    )
+
+
+def _csv_options(
+    header: list[str],
+    include: list[str],
+    on_bad_row: Callable[[object], str],
+    block_bytes: int,
+) -> dict[str, object]:
+    # Everything as text first: a stray "abc" in LAT must reject one row, not the
+    # file, so conversion happens afterwards with nulls for what does not parse.
+    return {
+        "read_options": pacsv.ReadOptions(
+            column_names=header, skip_rows=1, block_size=block_bytes
         ),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row),
-        convert_options=pacsv.ConvertOptions(
+        "parse_options": pacsv.ParseOptions(invalid_row_handler=on_bad_row),
+        "convert_options": pacsv.ConvertOptions(
             column_types=dict.fromkeys(include, pa.string()),
             include_columns=include,
             null_values=_NULL_TEXTS,
             strings_can_be_null=True,
         ),
-    )
+    }
+
+
+def _unreadable(exc: Exception) -> UnknownFormat:
+    if "straddling object" in str(exc):
+        # pyarrow reads in blocks and refuses a row that spans two.
+        return UnknownFormat(
+            f"a line is longer than {_CSV_BLOCK_BYTES:,} bytes, which no AIS row is."
+        )
+    return UnknownFormat(f"the CSV could not be read: {exc}")
 
 
 def _np(array: pa.Array | pa.ChunkedArray, dtype: type) -> np.ndarray:

@@ -28,17 +28,20 @@ ever copied out whole (the CSV header, NMEA lines).
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
 import zstandard
 
-from evidence.ais.csv_reader import norm, parse_csv, read_header
+from evidence.ais.csv_reader import iter_csv, norm, parse_csv, read_header
 from evidence.ais.nmea_reader import SENTENCE_RE, parse_nmea
 from evidence.ais.reports import MAX_LINE_BYTES, Progress, RawReports, UnknownFormat
 
@@ -59,6 +62,8 @@ DEFAULT_MAX_EXPANSION_RATIO = 100
 # repetitive files (or their truncated gzip streams) can pass any ratio.
 RATIO_FLOOR_BYTES = 16 << 20
 _READ_CHUNK = 1 << 20
+# Expanded CSV text per batch (pyarrow block): ~130,000 MarineCadastre rows.
+CSV_BATCH_BYTES = 1 << 24
 # A zstd frame may ask for a window this large at most (zstd's own default limit).
 ZSTD_MAX_WINDOW = 1 << 27
 
@@ -116,6 +121,18 @@ def read_source(
 
 
 def _expand(raw: IO[bytes], stored_size: int, limits: ExpansionLimits) -> bytes:
+    out = io.BytesIO()
+    for chunk in expanded_chunks(raw, stored_size, limits):
+        out.write(chunk)
+    # BytesIO hands over its buffer without a copy when nothing else holds it.
+    return out.getvalue()
+
+
+def expanded_chunks(
+    raw: IO[bytes], stored_size: int, limits: ExpansionLimits
+) -> Iterator[bytes]:
+    """The decompressed content (gzip/zstd by magic bytes) chunk by chunk, refused
+    (ExpansionRefused) as soon as it passes ``limits``."""
     magic = raw.read(4)
     raw.seek(0)
     reader: IO[bytes] = raw
@@ -128,7 +145,6 @@ def _expand(raw: IO[bytes], stored_size: int, limits: ExpansionLimits) -> bytes:
         ).stream_reader(raw, read_across_frames=True)
     max_bytes = limits.max_bytes
     ratio_cap = max(limits.max_ratio * stored_size, RATIO_FLOOR_BYTES)
-    out = io.BytesIO()
     size = 0
     try:
         while chunk := reader.read(_READ_CHUNK):
@@ -146,11 +162,48 @@ def _expand(raw: IO[bytes], stored_size: int, limits: ExpansionLimits) -> bytes:
                     "(AIS_MAX_EXPANSION_RATIO); real AIS data compresses far "
                     "less, so this looks like a decompression bomb."
                 )
-            out.write(chunk)
+            yield chunk
     except (OSError, EOFError, zstandard.ZstdError) as exc:
         raise UnknownFormat(f"compressed content could not be read: {exc}") from exc
-    # BytesIO hands over its buffer without a copy when nothing else holds it.
-    return out.getvalue()
+
+
+class _ChunkStream(io.RawIOBase):
+    """A read-only binary stream over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _valid_utf8(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Bad UTF-8 replaced (U+FFFD), as ``csv_reader`` does on whole content; ASCII
+    chunks pass through untouched, so the common case costs a scan."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = False
+    for chunk in chunks:
+        if not pending and chunk.isascii():
+            yield chunk
+            continue
+        text = decoder.decode(chunk)
+        pending = bool(decoder.getstate()[0])
+        yield text.encode("utf-8")
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail.encode("utf-8")
 
 
 def detect_format(data: bytes) -> str:
@@ -189,6 +242,56 @@ def parse(
         total = data.count(b"\n") + (not data.endswith(b"\n"))
         return parse_nmea(iter_lines(data), progress=progress, total=total)
     return parse_csv(data, fmt)
+
+
+# Expanded content read before the layout is judged: the sniffed head and the
+# longest header line allowed.
+_HEAD_BYTES = 65536 + MAX_LINE_BYTES + 1
+
+
+@contextmanager
+def open_reports(
+    source: bytes | str | Path,
+    *,
+    progress: Progress | None = None,
+    limits: ExpansionLimits | None = None,
+    batch_bytes: int = CSV_BATCH_BYTES,
+) -> Iterator[tuple[str, Iterator[RawReports]]]:
+    """The layout of an AIS extract and its RawReports in batches, read as a stream.
+
+    CSV comes in batches of about ``batch_bytes`` of expanded text (pyarrow's
+    streaming reader), so memory does not grow with the file; NMEA is read whole
+    (still under ``limits``) and comes as one batch. ``ExpansionLimits`` are
+    applied as the content expands. Raises UnknownFormat.
+    """
+    limits = limits or ExpansionLimits()
+    with ExitStack() as stack:
+        if isinstance(source, str | Path):
+            raw: IO[bytes] = stack.enter_context(Path(source).open("rb"))
+            stored = Path(source).stat().st_size
+        else:
+            raw, stored = io.BytesIO(source), len(source)
+        chunks = expanded_chunks(raw, stored, limits)
+        head = bytearray()
+        for chunk in chunks:
+            head += chunk
+            if len(head) >= _HEAD_BYTES:
+                break
+        fmt = detect_format(bytes(head))
+        if fmt == "nmea":
+            data = bytes(head) + b"".join(chunks)
+            total = data.count(b"\n") + (not data.endswith(b"\n"))
+            yield (
+                fmt,
+                iter([parse_nmea(iter_lines(data), progress=progress, total=total)]),
+            )
+            return
+        header = read_header(bytes(head))
+        stream = io.BufferedReader(
+            _ChunkStream(_valid_utf8(chain([bytes(head)], chunks))), _READ_CHUNK
+        )
+        del head
+        yield fmt, iter_csv(stream, fmt, header, block_bytes=batch_bytes)
 
 
 _LINE_RE = re.compile(rb"[^\r\n]+")

@@ -38,7 +38,7 @@ from evidence.ais.analyse import AnalysisParams
 from evidence.ais.parse import (
     ExpansionRefused,
     UnknownFormat,
-    parse,
+    open_reports,
 )
 from evidence.ais.results import (
     analyse_and_save,
@@ -53,7 +53,11 @@ from evidence.ais.storage import (
     progress_of,
     store_positions,
 )
-from evidence.ais.validate import ExtractResult, timestamp_to_datetime, validate
+from evidence.ais.validate import (
+    ExtractResult,
+    timestamp_to_datetime,
+    validate_batches,
+)
 from evidence.models import (
     AISExtract,
     AISGap,
@@ -217,15 +221,21 @@ def ais_process(*, item_id: int) -> EvidenceItem:
 
 
 def _read(item: EvidenceItem, progress: ProgressWriter) -> ExtractResult:
-    """Parse and validate the stored original (totals reported as they grow)."""
-    with local_path(item.file) as path:
-        return validate(
-            parse(
-                path,
-                progress=lambda _done, total: progress(0, total),
-                limits=expansion_limits(),
-            ),
+    """Parse and validate the stored original as a stream, batch by batch (rows
+    read reported after each batch); only the kept rows' columns are held."""
+    with (
+        local_path(item.file) as path,
+        open_reports(
+            path,
             progress=lambda _done, total: progress(0, total),
+            limits=expansion_limits(),
+        ) as (fmt, batches),
+    ):
+        return validate_batches(
+            fmt,
+            batches,
+            progress=lambda _done, total: progress(0, total),
+            on_batch=lambda rows_read: progress(0, rows_read),
         )
 
 
@@ -321,7 +331,11 @@ def _record_processing_steps(
         "analyse": f"numpy {np.__version__}",
     }
     facts = {
-        "parse": {"format": result.format, "rows_read": result.rows_read},
+        "parse": {
+            "format": result.format,
+            "rows_read": result.rows_read,
+            "batches": result.batches,
+        },
         "validate": {
             "rows_kept": result.rows_kept,
             "rejected": extract.rejected,

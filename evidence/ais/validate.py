@@ -33,7 +33,8 @@ counted in ``cleared["bad_imo"]``. "Not available" SOG (102.3), COG (360) and he
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -51,7 +52,8 @@ from evidence.ais.reports import (
     RawReports,
     epoch_us,
 )
-from evidence.ais.vessels import vessels_from_static
+from evidence.ais.vessels import _imo_number as imo_number
+from evidence.ais.vessels import imo_is_valid, vessels_from_static
 
 DEFAULT_MAX_JUMP_KNOTS = 50.0
 JUMP_ALLOWANCE_KM = 1.0
@@ -149,6 +151,7 @@ class ExtractResult:
     positions: Positions
     other_messages: int = 0
     max_jump_knots: float = DEFAULT_MAX_JUMP_KNOTS
+    batches: int = 1  # how many batches the rows came in
 
     def summary(self) -> dict[str, object]:
         """JSON-ready counts (not the positions), to store beside the extract."""
@@ -186,13 +189,56 @@ def validate(
     progress: Progress | None = None,
 ) -> ExtractResult:
     """Apply the rules in the module docstring to RawReports."""
-    total = raw.rows_read
-    rejected: Counter[str] = Counter(raw.rejected)
+    return validate_batches(
+        raw.format, [raw], max_jump_knots=max_jump_knots, progress=progress
+    )
+
+
+def validate_batches(
+    fmt: str,
+    batches: Iterable[RawReports],
+    *,
+    max_jump_knots: float = DEFAULT_MAX_JUMP_KNOTS,
+    progress: Progress | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> ExtractResult:
+    """``validate`` over RawReports that come in batches, with the same result as
+    ``validate`` on them all at once.
+
+    The per-row rules run on each batch as it comes and only the kept rows' seven
+    numeric columns stay (the text, the raw columns and rejected rows go); static
+    data is reduced per batch to what ``vessels_from_static`` keeps (the last
+    values per MMSI, and per MMSI/IMO pair its count and last row). The cross-row
+    rules (duplicates, impossible jumps) need each vessel's whole track in time
+    order, so they run once, on the kept rows, at the end. ``on_batch(rows_read)``
+    is called after each batch.
+    """
+    rejected: Counter[str] = Counter()
+    kept: list[Positions] = []
+    lasts: list[pa.Table] = []
+    pairs: list[pa.Table] = []
+    rows_read = other = offset = 0
+    n_batches = 0
+    for raw in batches:
+        n_batches += 1
+        rows_read += raw.rows_read
+        other += raw.other_messages
+        rejected.update(raw.rejected)
+        rows = _cleaned(raw)
+        kept.append(rows.take(_alive(raw, rows, rejected)))
+        last, pair = _reduce_static(raw.static, offset)
+        offset += raw.static.num_rows
+        lasts.append(last)
+        pairs.append(pair)
+        del raw, rows
+        if on_batch is not None:
+            on_batch(rows_read)
     if progress is not None:
-        progress(0, total)
-    positions = _sorted_positions(raw, _cleaned(raw), rejected)
+        progress(0, rows_read)
+    positions = _sorted(_concat(kept))
+    del kept
     if progress is not None:
-        progress(total // 2, total)
+        progress(rows_read // 2, rows_read)
 
     p = positions
     dup = np.r_[
@@ -205,6 +251,7 @@ def validate(
     if dup.any():
         rejected["duplicate"] += int(dup.sum())
         positions = positions.take(~dup)
+    del p, dup
 
     keep = _jump_filter(positions, max_jump_knots)
     jumps = int((~keep).sum())
@@ -213,19 +260,93 @@ def validate(
         positions = positions.take(keep)
 
     cleared: Counter[str] = Counter()
-    vessels = vessels_from_static(raw.static, cleared)
+    vessels = _vessels(lasts, pairs, cleared)
     if progress is not None:
-        progress(total, total)
+        progress(rows_read, rows_read)
     return ExtractResult(
-        format=raw.format,
-        rows_read=raw.rows_read,
+        format=fmt,
+        rows_read=rows_read,
         rows_kept=len(positions),
         rejected=dict(+rejected),
         cleared=dict(+cleared),
         vessels=vessels,
         positions=positions,
-        other_messages=raw.other_messages,
+        other_messages=other,
         max_jump_knots=max_jump_knots,
+        batches=n_batches,
+    )
+
+
+_STATIC_TEXT = ("name", "call_sign", "ship_type")
+
+
+def _reduce_static(static: pa.Table, offset: int) -> tuple[pa.Table, pa.Table]:
+    """One batch's static rows as (last text values per MMSI, per MMSI/IMO pair
+    its row count and last row number counted from ``offset``)."""
+    last = static.group_by("mmsi", use_threads=False).aggregate(
+        [(name, "last") for name in _STATIC_TEXT]
+    )
+    with_row = static.select(["mmsi", "imo"]).append_column(
+        "row", pa.array(np.arange(offset, offset + static.num_rows, dtype=np.int64))
+    )
+    pair = (
+        with_row.filter(pc.is_valid(with_row.column("imo")))
+        .group_by(["mmsi", "imo"])
+        .aggregate([("row", "count"), ("row", "max")])
+    )
+    return last, pair
+
+
+def _vessels(
+    lasts: list[pa.Table], pairs: list[pa.Table], cleared: Counter[str]
+) -> dict[int, VesselInfo]:
+    """``vessels_from_static`` of all the batches' static rows, from their
+    reductions: the last of the batches' lasts (in batch order) is the last of all,
+    counts add up and the last row is the greatest."""
+    last = pa.concat_tables(lasts)
+    if last.num_rows == 0:
+        return {}
+    static = pa.table(
+        {
+            "mmsi": last.column("mmsi"),
+            "imo": pa.nulls(last.num_rows, pa.string()),
+            **{name: last.column(f"{name}_last") for name in _STATIC_TEXT},
+        }
+    )
+    vessels = vessels_from_static(static, Counter())
+    pair = (
+        pa.concat_tables(pairs)
+        .group_by(["mmsi", "imo"])
+        .aggregate([("row_count", "sum"), ("row_max", "max")])
+        .to_pylist()
+    )
+    best: dict[int, tuple[int, int]] = {}  # mmsi -> (last row, imo)
+    for row in pair:
+        imo = imo_number(row["imo"])
+        if imo == 0:
+            continue  # AIS "no IMO"
+        if imo is None or not imo_is_valid(imo):
+            cleared["bad_imo"] += row["row_count_sum"]
+            continue
+        mmsi = row["mmsi"]
+        if mmsi not in best or best[mmsi][0] < row["row_max_max"]:
+            best[mmsi] = (row["row_max_max"], imo)
+    return {
+        mmsi: replace(info, imo=best[mmsi][1]) if mmsi in best else info
+        for mmsi, info in vessels.items()
+    }
+
+
+def _concat(parts: list[Positions]) -> Positions:
+    if not parts:
+        return Positions.empty()
+    if len(parts) == 1:
+        return parts[0]
+    return Positions(
+        *(
+            np.concatenate([getattr(p, name) for p in parts])
+            for name in _POSITION_COLUMNS
+        )
     )
 
 
@@ -245,11 +366,9 @@ def _cleaned(raw: RawReports) -> Positions:
     )
 
 
-def _sorted_positions(
-    raw: RawReports, rows: Positions, rejected: Counter[str]
-) -> Positions:
-    """The rows passing the per-row rules (counted into ``rejected`` by the first
-    rule each fails), sorted by mmsi, time, latitude and longitude."""
+def _alive(raw: RawReports, rows: Positions, rejected: Counter[str]) -> np.ndarray:
+    """The row numbers passing the per-row rules (counted into ``rejected`` by the
+    first rule each fails)."""
     alive = np.ones(len(rows), dtype=bool)
 
     def reject(reason: str, mask: np.ndarray) -> None:
@@ -268,19 +387,20 @@ def _sorted_positions(
     with np.errstate(invalid="ignore"):
         outside = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     reject("bad_position", raw.position_unparseable | outside | missing)
+    return np.flatnonzero(alive)
 
-    index = np.flatnonzero(alive)
+
+def _sorted(rows: Positions) -> Positions:
+    """Rows sorted by mmsi, time, latitude and longitude."""
+    if len(rows) < 2:
+        return rows
     # Arrow's multi-key sort is about twice as fast as np.lexsort here.
     keys = pa.table(
-        {
-            "m": raw.mmsi[index],
-            "t": raw.timestamp_us[index],
-            "a": lat[index],
-            "o": lon[index],
-        }
+        {"m": rows.mmsi, "t": rows.timestamp_us, "a": rows.lat, "o": rows.lon}
     )
     order = pc.sort_indices(keys, sort_keys=[(k, "ascending") for k in "mtao"])
-    return rows.take(index[order.to_numpy()])
+    del keys
+    return rows.take(order.to_numpy())
 
 
 # --- geometry --------------------------------------------------------------------
