@@ -5,6 +5,8 @@ optional leading time (ISO 8601, ``YYYY-MM-DD HH:MM:SS`` or Unix seconds) or an
 NMEA 4.0 tag block whose ``c:`` field is Unix time. Multi-sentence messages are
 reassembled from their fragments. The only rows rejected here are lines that are
 not AIS data at all: bad checksum, undecodable, orphan or missing fragments.
+Comment lines (``#...``) are counted apart and never decoded; type 27 long-range
+reports are positions like types 1-3, 18 and 19.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ from evidence.ais.reports import (
 
 SENTENCE_RE = re.compile(rb"![A-Z]{2}VD[MO],")
 _POSITION_TYPES = frozenset({1, 2, 3, 18, 19})
+# Type 27 (long-range, satellite-friendly): whole knots and degrees, no heading;
+# 63 kn and 511 degrees mean "not available", written here as the sentinels the
+# other types use so ``validate`` clears them the same way.
+_LONG_RANGE = 27
 _NMEA_PROGRESS_EVERY = 20_000
 
 # One sentence as read: (sentence, epoch microseconds, TS_* state).
@@ -86,6 +92,7 @@ class _Decoder:
         self.out = _Reports()
         self.rejected: Counter[str] = Counter()
         self.other = 0
+        self.comments = 0
         # (fragment count, sequence id, channel) -> fragments so far
         self.pending: dict[tuple[int, int | None, str], list[_Fragment]] = {}
 
@@ -95,6 +102,10 @@ class _Decoder:
             return
         line = line.strip()
         if not line:
+            return
+        if line.startswith(b"#"):
+            # A comment (sample files quote sentences in them): counted, never read.
+            self.comments += 1
             return
         split = _split_line(line)
         if split is None:
@@ -171,6 +182,7 @@ class _Decoder:
             heading=np.array(out.heading, dtype=np.float64),
             static=static,
             other_messages=self.other,
+            comment_lines=self.comments,
         )
 
 
@@ -235,6 +247,16 @@ def _decode_into(
             out.static.append(
                 (mmsi, None, _text(msg.shipname), None, _ship_type(msg.ship_type))
             )
+        return 0
+    if kind == _LONG_RANGE:
+        out.mmsi.append(mmsi)
+        out.ts.append(when)
+        out.ts_state.append(state)
+        out.lat.append(float(msg.lat))
+        out.lon.append(float(msg.lon))
+        out.sog.append(102.3 if msg.speed >= 63 else float(msg.speed))
+        out.cog.append(360.0 if msg.course >= 360 else float(msg.course))
+        out.heading.append(511.0)
         return 0
     if kind == 5:
         imo = str(msg.imo) if msg.imo else None

@@ -60,6 +60,7 @@ class RawReports:
     heading: np.ndarray
     static: pa.Table
     other_messages: int = 0
+    comment_lines: int = 0  # "#..." lines: neither rows nor rejected
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -152,6 +152,7 @@ class ExtractResult:
     other_messages: int = 0
     max_jump_knots: float = DEFAULT_MAX_JUMP_KNOTS
     batches: int = 1  # how many batches the rows came in
+    comment_lines: int = 0
 
     def summary(self) -> dict[str, object]:
         """JSON-ready counts (not the positions), to store beside the extract."""
@@ -162,6 +163,7 @@ class ExtractResult:
             "rejected": dict(sorted(self.rejected.items())),
             "cleared": dict(sorted(self.cleared.items())),
             "other_messages": self.other_messages,
+            "comment_lines": self.comment_lines,
             "max_jump_knots": self.max_jump_knots,
             "vessels": [v.to_dict() for _, v in sorted(self.vessels.items())],
         }
@@ -217,12 +219,13 @@ def validate_batches(
     kept: list[Positions] = []
     lasts: list[pa.Table] = []
     pairs: list[pa.Table] = []
-    rows_read = other = offset = 0
+    rows_read = other = comments = offset = 0
     n_batches = 0
     for raw in batches:
         n_batches += 1
         rows_read += raw.rows_read
         other += raw.other_messages
+        comments += raw.comment_lines
         rejected.update(raw.rejected)
         rows = _cleaned(raw)
         kept.append(rows.take(_alive(raw, rows, rejected)))
@@ -272,6 +275,7 @@ def validate_batches(
         vessels=vessels,
         positions=positions,
         other_messages=other,
+        comment_lines=comments,
         max_jump_knots=max_jump_knots,
         batches=n_batches,
     )
