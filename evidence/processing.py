@@ -32,18 +32,21 @@ if TYPE_CHECKING:
 PENDING = ProcessingState.PENDING
 RUNNING = ProcessingState.RUNNING
 DONE = ProcessingState.DONE
+WARNING = ProcessingState.WARNING
 FAILED = ProcessingState.FAILED
 
 # target state -> the states it may be reached from
 SOURCES: dict[str, frozenset[str]] = {
-    RUNNING: frozenset({PENDING, RUNNING, DONE, FAILED}),  # take
+    RUNNING: frozenset({PENDING, RUNNING, DONE, WARNING, FAILED}),  # take
     DONE: frozenset({RUNNING}),  # finish
+    # finish, but what came out needs a look (the reason in processing_warning)
+    WARNING: frozenset({RUNNING}),
     # fail: a taken item, or one whose run was refused before it took the item
     # (a re-analysis whose checks fail, also when its task runs twice)
     FAILED: frozenset({PENDING, RUNNING, FAILED}),
     # queue again: after a failure, to redo a finished item, or a pending item
     # whose task was lost with the broker
-    PENDING: frozenset({PENDING, DONE, FAILED}),
+    PENDING: frozenset({PENDING, DONE, WARNING, FAILED}),
 }
 
 
@@ -73,6 +76,7 @@ def arrive(item: EvidenceItem) -> None:
     """An unsaved item that will be processed starts pending."""
     item.processing_state = PENDING
     item.processing_error = ""
+    item.processing_warning = ""
 
 
 def move(
@@ -80,6 +84,7 @@ def move(
     target: str,
     *,
     error: str = "",
+    warning: str = "",
     fields: dict[str, Any] | None = None,
     audit: str = "",
     payload: dict[str, Any] | None = None,
@@ -88,7 +93,8 @@ def move(
     """Move a saved item to ``target`` if the table allows it from its current
     state, in one conditional UPDATE; else IllegalMove (nothing written).
 
-    ``error`` is the reason of a failure (cleared by any other move); ``fields``
+    ``error`` is the reason of a failure and ``warning`` that of a warning (each
+    cleared by any other move); ``fields``
     are other columns written in the same UPDATE; ``audit`` names the audit
     event written with ``payload`` (in the caller's transaction). The instance
     is updated to match.
@@ -96,6 +102,7 @@ def move(
     values = {
         "processing_state": target,
         "processing_error": error,
+        "processing_warning": warning,
         "updated_at": timezone.now(),
         **(fields or {}),
     }

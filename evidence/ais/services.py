@@ -220,6 +220,35 @@ def ais_process(*, item_id: int) -> EvidenceItem:
     return item
 
 
+# Why rows were refused, in the words of the warning below.
+_REASON_WORDS = {
+    "no_timestamp": "had no time",
+    "bad_timestamp": "had a time that could not be read",
+    "no_position": "had no position",
+    "bad_mmsi": "had no valid MMSI",
+}
+
+
+def no_positions_warning(rows_read: int, rejected: dict[str, int]) -> str:
+    """Why an import that kept no position needs a look; '' when some were kept."""
+    kept = rows_read - sum(rejected.values())
+    if kept > 0:
+        return ""
+    if not rows_read:
+        return "No position was kept: the file holds no position reports."
+    reasons = ", ".join(
+        f"{count:,} {_REASON_WORDS.get(reason, reason.replace('_', ' '))}"
+        for reason, count in sorted(rejected.items(), key=lambda kv: -kv[1])
+    )
+    message = f"No position was kept: of {rows_read:,} rows read, {reasons}."
+    if rejected.get("no_timestamp"):
+        message += (
+            " The file carries no time on its lines; without a time a position "
+            "cannot be placed on the timeline."
+        )
+    return message
+
+
 def _read(item: EvidenceItem, progress: ProgressWriter) -> ExtractResult:
     """Parse and validate the stored original as a stream, batch by batch (rows
     read reported after each batch); only the kept rows' columns are held."""
@@ -278,9 +307,11 @@ def _store_all(
         item, extract, result, params, store_tool, vessels, created
     )
     observed = item.observed_at or extract.first_at
+    warning = no_positions_warning(result.rows_read, extract.rejected)
     return processing.move(
         item,
-        processing.DONE,
+        processing.WARNING if warning else processing.DONE,
+        warning=warning,
         fields={
             "observed_at": observed,
             "progress_done": result.rows_read,

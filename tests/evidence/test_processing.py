@@ -28,6 +28,11 @@ LEGAL = {
     ("pending", "pending"),
     ("done", "pending"),
     ("failed", "pending"),
+    # finished with a warning (an AIS import that kept no position): may be run
+    # or queued again, like a finished item
+    ("running", "warning"),
+    ("warning", "running"),
+    ("warning", "pending"),
 }
 ILLEGAL = sorted({(source, target) for source in STATES for target in STATES} - LEGAL)
 

@@ -80,6 +80,11 @@ class Command(BaseCommand):
             self._print(item)
         if item.processing_state == ProcessingState.FAILED:
             raise CommandError(f"{path.name}: {item.processing_error}")
+        if item.processing_state == ProcessingState.WARNING:
+            # Stored (evidence #pk), but nothing usable came out: not a success.
+            raise CommandError(
+                f"{path.name} (evidence #{item.pk}): {item.processing_warning}"
+            )
         if not options["json"]:
             extract = item.ais
             self.stdout.write(

@@ -126,3 +126,29 @@ def test_plain_output_summarises_the_import(team, editor):
     out, _ = run(str(DATA / "tagblock.nmea"), "--team", team.slug)
     assert out.startswith("Imported evidence #")
     assert "rows read" in out
+
+
+def test_a_file_whose_lines_carry_no_time_ends_in_a_warning_and_exits_non_zero(
+    team, editor, tmp_path
+):
+    # Real sentences (type 1, from pyais's tests) with no time on any line.
+    path = tmp_path / "untimed.nmea"
+    path.write_bytes(
+        b"!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sa,0*5C\n"
+        b"!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sa,0*5C\n"
+    )
+
+    with pytest.raises(CommandError) as refused:
+        run(str(path), "--team", team.slug)
+
+    item = EvidenceItem.objects.get(team=team, original_filename="untimed.nmea")
+    assert item.processing_state == "warning"
+    assert item.processing_warning == (
+        "No position was kept: of 2 rows read, 2 had no time. The file carries no "
+        "time on its lines; without a time a position cannot be placed on the "
+        "timeline."
+    )
+    assert str(refused.value) == f"untimed.nmea (evidence #{item.pk}): " + (
+        item.processing_warning
+    )
+    assert AISPosition.objects.filter(extract__item=item).count() == 0
