@@ -240,7 +240,8 @@ def no_positions_warning(rows_read: int, rejected: dict[str, int]) -> str:
         f"{count:,} {_REASON_WORDS.get(reason, reason.replace('_', ' '))}"
         for reason, count in sorted(rejected.items(), key=lambda kv: -kv[1])
     )
-    message = f"No position was kept: of {rows_read:,} rows read, {reasons}."
+    rows = f"{rows_read:,} row{'' if rows_read == 1 else 's'}"
+    message = f"No position was kept: of {rows} read, {reasons}."
     if rejected.get("no_timestamp"):
         message += (
             " The file carries no time on its lines; without a time a position "
