@@ -193,6 +193,42 @@ class AsOfForm(forms.Form):
     )
 
 
+class TimelineForm(forms.Form):
+    """The chart's date axis and window (GET parameters of the claim page)."""
+
+    dates = forms.ChoiceField(
+        label="Place events by",
+        required=False,
+        choices=[
+            ("happened", "when they happened"),
+            ("recorded", "when we recorded them"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="Statements by when they were made, evidence by when it was "
+        "observed, assessments by the date they speak for — or all by the day the "
+        "team recorded them.",
+    )
+    window_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_as_of_day],
+    )
+    window_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_as_of_day],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("window_from"), data.get("window_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The window's start is after its end.")
+        return data
+
+
 class AssessmentForm(forms.Form):
     level = forms.ChoiceField(
         label="Confidence",

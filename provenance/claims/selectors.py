@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -126,10 +126,19 @@ class ClaimAsOf:
     first_appearance_at: datetime | None = None
     recorded_at: datetime | None = None
     history_id: int | None = None  # the version shown (claim_labels_as_of)
+    correction_note: str = ""  # the public correction in force at `when`
+    retraction_reason: str = ""
 
     @property
     def status_label(self) -> str:
         return ClaimStatus(self.status).label if self.status else ""
+
+    @property
+    def correction_text(self) -> str:
+        """The note without a leading "Correction:", which the page says already."""
+        note = self.correction_note.strip()
+        head, sep, rest = note.partition(":")
+        return rest.strip() if sep and head.strip().lower() == "correction" else note
 
 
 def end_of_day(day: date) -> datetime:
@@ -185,6 +194,8 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
         first_appearance_at=version.first_appearance_at,
         recorded_at=version.history_date,
         history_id=version.history_id,
+        correction_note=version.correction_note,
+        retraction_reason=version.retraction_reason,
     )
 
 
@@ -273,33 +284,68 @@ def current_assessment(
     )
 
 
-def claim_timeline(*, claim: Claim, state: ClaimAsOf) -> list[TimelineEvent]:
-    """Every dated event of a claim known in `state`, for the chart and the list."""
+# The timeline's two date axes: when things happened (stated, observed, effective
+# dates; the default, since that is the story) or when the team recorded them.
+TIMELINE_DATES = ("happened", "recorded")
+
+
+def claim_timeline(
+    *, claim: Claim, state: ClaimAsOf, dates: str = "happened"
+) -> list[TimelineEvent]:
+    """Every dated event of a claim known in `state`, for the chart and the list,
+    each at its date on the `dates` axis."""
+    if dates not in TIMELINE_DATES:
+        raise ValueError(f"dates must be one of {TIMELINE_DATES}")
+    recorded = dates == "recorded"
     events = [
-        *_confidence_events(state),
-        *(_link_event(link) for link in state.links),
+        *_confidence_events(state, recorded),
+        *(_link_event(link, recorded) for link in state.links),
         *_quantity_events(claim, state),
-        *_estimate_events(state),
+        *_estimate_events(state, recorded),
         *_review_events(claim, state),
     ]
     events.sort(key=lambda event: event.at)
     return events
 
 
-def _confidence_events(state: ClaimAsOf) -> Iterator[TimelineEvent]:
+# Events more than this long before a claim first appeared are background (a 2020
+# study behind a 2023 claim): the default window leaves them pinned and listed.
+BACKGROUND_BEFORE = timedelta(days=365)
+
+
+def timeline_window(
+    *, state: ClaimAsOf, events: list[TimelineEvent], dates: str
+) -> datetime | None:
+    """Where the chart's default window opens, or None for "at the first event".
+
+    On the "happened" axis, when the claim's first appearance is known, the window
+    opens at the earliest event less than BACKGROUND_BEFORE before it, so that old
+    background does not squash the story; older events are pinned with a note,
+    listed below the chart, and the page can widen the window to them."""
+    first = state.first_appearance_at
+    if dates != "happened" or first is None:
+        return None
+    horizon = first - BACKGROUND_BEFORE
+    if all(event.at >= horizon for event in events):
+        return None
+    recent = [e.at for e in events if e.at >= horizon and not e.recorded_only]
+    return min([*recent, first])
+
+
+def _confidence_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent]:
     for assessment in state.assessments:
         band = BANDS[assessment.level]
         yield TimelineEvent(
             lane="confidence",
-            at=assessment.effective_at,
+            at=assessment.recorded_at if recorded else assessment.effective_at,
             label=f"Confidence: {band.label}",
             detail=assessment.rationale,
             level=assessment.level,
         )
 
 
-def _link_event(link: ClaimEvidence) -> TimelineEvent:
-    moment = happened_at(link) or link.linked_at
+def _link_event(link: ClaimEvidence, recorded: bool) -> TimelineEvent:
+    moment = link.linked_at if recorded else happened_at(link) or link.linked_at
     statement = getattr(link.item, "statement", None)
     if statement is None:
         return TimelineEvent(
@@ -344,17 +390,20 @@ def _quantity_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
                 at=version.history_date,
                 label=f"Quantity: {shown}",
                 detail=version.history_change_reason or "",
+                recorded_only=True,
             )
         previous = quantity
 
 
-def _estimate_events(state: ClaimAsOf) -> Iterator[TimelineEvent]:
+def _estimate_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent]:
     """Other sources' figures (the current one is the claim's own figure)."""
     for estimate in state.estimates:
         if not estimate.is_current:
             yield TimelineEvent(
                 lane="quantity",
-                at=estimate.stated_at or estimate.recorded_at,
+                at=estimate.recorded_at
+                if recorded
+                else estimate.stated_at or estimate.recorded_at,
                 label="Estimate: "
                 + format_quantity(estimate.amount, estimate.unit, estimate.bound),
                 detail=estimate.source_label,
@@ -369,6 +418,7 @@ def _review_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
             at=review.at,
             label=review.get_decision_display(),
             detail=f"{review.from_status} → {review.to_status}",
+            recorded_only=True,
         )
 
 

@@ -43,6 +43,10 @@ class TimelineEvent:
     detail: str = ""
     level: str = ""  # confidence level key, for lane "confidence"
     marker: str = ""  # statement: asserts/confirms/denies/declines_to_comment
+    # Only a recording time exists (a review decision, a revision of the figure): on
+    # the "when it happened" axis such events do not set the span, or a claim
+    # recorded in 2026 about 2023 would squash 2023 into a sliver.
+    recorded_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,34 +76,64 @@ class Layout:
         return self.lanes_top + self.lane_height * len(LANES) + self.axis_height
 
 
-def default_until(as_of: datetime | None = None) -> datetime:
-    """The right edge: a day past now (or the as-of date); later events are pinned."""
+def ceiling(as_of: datetime | None = None) -> datetime:
+    """The latest moment the axis may reach: a day past now (or the as-of date).
+    A date far in the future (stored before input was bounded) must not stretch
+    the axis to year 9999, where the padding below overflows."""
     now = datetime.now(UTC)
     edge = now if as_of is None else min(max(as_of, now), now + timedelta(days=3650))
     return edge + timedelta(days=1)
+
+
+def natural_span(
+    events: list[TimelineEvent], as_of: datetime | None = None
+) -> tuple[datetime, datetime] | None:
+    """The period the events span, before padding: the events that carry their own
+    date (stated, observed, effective) set it; events with only a recording time
+    set it only when there is nothing else. None when there are no events."""
+    top = ceiling(as_of)
+    own = [e.at for e in events if not e.recorded_only and e.at <= top]
+    times = own or [e.at for e in events if e.at <= top]
+    if own:
+        # Recording-only events close to the story (a review a few days after the
+        # last statement) join the span; those years later (the back-dated claim's
+        # review today) stay pinned: at most half the story's own span, a day min.
+        reach = max((max(own) - min(own)) / 2, timedelta(days=1))
+        times += [
+            e.at
+            for e in events
+            if e.recorded_only and min(own) - reach <= e.at <= max(own) + reach
+        ]
+    if as_of is not None:
+        times.append(min(as_of, top))
+    if not times:
+        return None
+    return min(times), max(times)
 
 
 def _span(
     events: list[TimelineEvent],
     as_of: datetime | None,
     since: datetime | None,
-    until: datetime,
+    until: datetime | None,
 ) -> tuple[datetime, datetime]:
-    times = [e.at for e in events] + ([as_of] if as_of else [])
-    if since is not None:
-        # Old background (a 2020 study) must not squash the story into a sliver.
-        times = [t for t in times if t >= since] + [since]
-    # A date far in the future (stored before input was bounded) must not stretch
-    # the axis to year 9999, where the padding below overflows.
-    later = [t for t in times if t > until]
-    times = [t for t in times if t <= until] + ([until] if later else [])
-    if not times:
+    """The drawn window: the chosen one (since/until), else the natural span."""
+    natural = natural_span(events, as_of)
+    if natural is None and since is None and until is None:
         now = datetime.now(UTC)
         return now - timedelta(days=30), now
-    start, end = min(times), max(times)
+    start, end = natural or (since or until, until or since)
+    start = since if since is not None else start
+    end = until if until is not None else end
+    if end < start:
+        start, end = end, start
     span = end - start
     pad = timedelta(days=1) if span < timedelta(days=2) else span * 0.04
-    return start - pad, end + pad
+    # A chosen window is drawn as chosen; the natural one gets breathing room.
+    return (
+        start if since is not None else start - pad,
+        end if until is not None else end + pad,
+    )
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -145,13 +179,13 @@ def render_timeline_svg(
     until: datetime | None = None,
 ) -> str:
     """Draw the timeline. Reads well from 1 to 500 events: markers shrink as they grow
-    in number and overlapping ones are nudged apart within their lane. Events before
-    `since` are pinned to the left edge, events after `until` (default: a day past
-    now or the as-of date) to the right edge; a note says so."""
+    in number and overlapping ones are nudged apart within their lane. The window is
+    `since`..`until` when chosen, else the span of the events' own dates; events
+    outside it are pinned to the edges and a note says how many (the page lists
+    them all)."""
     lay = layout or Layout()
-    until = until or default_until(as_of)
     if as_of is not None:
-        as_of = min(as_of, until)
+        as_of = min(as_of, ceiling(as_of))
     start, end = _span(events, as_of, since, until)
     total = (end - start).total_seconds() or 1.0
 
@@ -261,7 +295,7 @@ def render_timeline_svg(
             f'<text x="{lay.left + 4}" y="{lay.lanes_top - 2}" '
             f'fill="{COLOURS["axis"]}" font-style="italic">'
             f"◀ {earlier} earlier event{'s' if earlier > 1 else ''} pinned to the "
-            "left edge</text>"
+            "left edge (listed below)</text>"
         )
     later = sum(1 for event in events if event.at > end)
     if later:
@@ -269,7 +303,7 @@ def render_timeline_svg(
             f'<text x="{lay.left + lay.plot_width - 4}" y="{lay.lanes_top - 2}" '
             f'text-anchor="end" fill="{COLOURS["axis"]}" font-style="italic">'
             f"{later} later event{'s' if later > 1 else ''} pinned to the right "
-            "edge ▶</text>"
+            "edge (listed below) ▶</text>"
         )
 
     # Time axis.
@@ -279,15 +313,22 @@ def render_timeline_svg(
         f'y2="{axis_y}" stroke="{COLOURS["axis"]}"/>'
     )
     ticks, fmt = _ticks(start, end)
+    year_shown = None
     for tick in ticks:
         tx = _num(x(tick))
+        label = tick.strftime(fmt)
+        if "%Y" not in fmt and tick.year != year_shown:
+            # Day ticks carry the year on the first one and at each new year: a
+            # 2023 story read in 2026 must not look like this year's.
+            label = f"{label} {tick.year}"
+        year_shown = tick.year
         add(
             f'<line x1="{tx}" x2="{tx}" y1="{lay.top}" y2="{axis_y + 4}" '
             'stroke="#c4cad6" stroke-dasharray="2 3"/>'
         )
         add(
             f'<text x="{tx}" y="{axis_y + 17}" text-anchor="middle" '
-            f'fill="{COLOURS["axis"]}">{escape(tick.strftime(fmt))}</text>'
+            f'fill="{COLOURS["axis"]}">{escape(label)}</text>'
         )
     if as_of is not None:
         ax = _num(x(as_of))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django import forms
@@ -31,6 +31,7 @@ from provenance.claims.forms import (
     ClaimFilterForm,
     ClaimForm,
     QuantityEstimateForm,
+    TimelineForm,
 )
 from provenance.claims.models import Claim, Decision
 from provenance.claims.rules import (
@@ -88,7 +89,7 @@ def claim_page_context(
     state = selectors.claim_as_of(
         claim=claim, when=as_of or timezone.now(), axis=axis or "recorded"
     )
-    events = selectors.claim_timeline(claim=claim, state=state)
+    timeline = claim_timeline_parts(request, claim, state, as_of)
     if as_of:
         subjects, tags = selectors.claim_labels_as_of(state)
     else:
@@ -103,15 +104,45 @@ def claim_page_context(
         "as_of_form": as_of_form,
         "links": state.links,
         "denials": state.denials,
-        "timeline_svg": mark_safe(  # noqa: S308 - the renderer escapes every text
-            render_timeline_svg(
-                events, as_of=as_of, since=claim.created_at - timedelta(days=21)
-            )
-        ),
-        "timeline_events": events,
+        **timeline,
         "assessment_form": forms_in_use.get("assessment_form")
         or AssessmentForm(claim=claim),
         "estimate_form": forms_in_use.get("estimate_form") or QuantityEstimateForm(),
+    }
+
+
+def claim_timeline_parts(
+    request: HttpRequest, claim: Claim, state: selectors.ClaimAsOf, as_of: Any
+) -> dict[str, Any]:
+    """The chart, its event list and its form (?dates=&window_from=&window_to=).
+    An invalid window falls back to the default one, with the form's error shown."""
+    data = request.GET.copy()
+    data.setdefault("dates", "happened")  # so the radio shows the default axis
+    form = TimelineForm(data)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    dates = chosen.get("dates") or "happened"
+    events = selectors.claim_timeline(claim=claim, state=state, dates=dates)
+    start = chosen.get("window_from")
+    end = chosen.get("window_to")
+    since = (
+        datetime.combine(start, time.min, tzinfo=UTC)
+        if start
+        else selectors.timeline_window(state=state, events=events, dates=dates)
+    )
+    until = selectors.end_of_day(end) if end else None
+    svg = render_timeline_svg(
+        events, as_of=as_of, since=since, until=until, title=claim.text[:200]
+    )
+    return {
+        "timeline_svg": mark_safe(svg),  # noqa: S308 - the renderer escapes every text
+        "timeline_events": events,
+        "timeline_form": form,
+        "timeline_dates": dates,
+        "timeline_outside": sum(
+            1
+            for event in events
+            if (since and event.at < since) or (until and event.at > until)
+        ),
     }
 
 
@@ -388,10 +419,7 @@ def claim_timeline_svg(request: HttpRequest, pk: int) -> HttpResponse:
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
     state = selectors.claim_as_of(claim=claim, when=timezone.now())
-    events = selectors.claim_timeline(claim=claim, state=state)
-    svg = render_timeline_svg(
-        events, since=claim.created_at - timedelta(days=21), title=claim.text[:200]
-    )
+    svg = claim_timeline_parts(request, claim, state, None)["timeline_svg"]
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

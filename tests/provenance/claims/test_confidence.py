@@ -219,9 +219,9 @@ def test_claim_page_as_of_shows_the_old_text(reporter_client, claim, reporter):
     )
     url = reverse("provenance:claim-detail", args=[claim.pk])
     old = reporter_client.get(url, {"as_of": "2023-10-12"})
-    assert b'<p class="claim-text">Old text</p>' in old.content
+    assert b'<h1 class="claim-text">Old text</h1>' in old.content
     new = reporter_client.get(url, {"as_of": "2023-10-17"})
-    assert b'<p class="claim-text">Sharpened text</p>' in new.content
+    assert b'<h1 class="claim-text">Sharpened text</h1>' in new.content
 
 
 def test_claim_page_as_of_shows_the_subjects_and_tags_of_then(

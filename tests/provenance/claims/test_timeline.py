@@ -122,3 +122,24 @@ def test_events_before_the_window_are_pinned_and_labelled():
     svg = render_timeline_svg(events, since=since)
     assert "2 earlier events pinned to the left edge" in svg
     assert "01 Jun 2020: RAND study" in svg
+
+
+def test_recording_only_events_join_the_span_only_near_the_story():
+    from provenance.claims.timeline import natural_span
+
+    story = [
+        TimelineEvent("statement", datetime(2023, 9, 1, tzinfo=UTC), "a"),
+        TimelineEvent("statement", datetime(2023, 9, 21, tzinfo=UTC), "b"),
+    ]
+    near = TimelineEvent(
+        "review", datetime(2023, 9, 30, tzinfo=UTC), "Approve", recorded_only=True
+    )
+    far = TimelineEvent(
+        "review", datetime(2026, 12, 1, tzinfo=UTC), "Publish", recorded_only=True
+    )
+    assert natural_span([*story, near, far]) == (
+        datetime(2023, 9, 1, tzinfo=UTC),
+        datetime(2023, 9, 30, tzinfo=UTC),
+    )
+    assert natural_span([far]) == (far.at, far.at)
+    assert natural_span([]) is None
