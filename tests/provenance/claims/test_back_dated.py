@@ -24,6 +24,10 @@ def day(text: str) -> datetime:
 
 @pytest.fixture
 def back_dated(team, reporter, editor, second_editor):
+    return make_back_dated_claim(team, reporter, editor, second_editor)
+
+
+def make_back_dated_claim(team, reporter, editor, second_editor) -> Claim:
     """Recorded now (services, no `at`), about a 2023 story: a photo observed in
     Aug 2023, a denial stated in Oct 2023, an assessment speaking for Oct 2023;
     then submitted, approved, published and corrected now."""
