@@ -6,6 +6,7 @@ from provenance import health
 from provenance.accounts import views as team_views
 from provenance.claims import views, views_entities, views_evidence
 from provenance.entities import views as entity_views
+from provenance.publishing import dossier_views
 from provenance.publishing.api import views as api_views
 
 app_name = "provenance"
@@ -21,6 +22,16 @@ claim_patterns = [
         "claims/<int:pk>/timeline.svg",
         views.claim_timeline_svg,
         name="claim-timeline-svg",
+    ),
+    path(
+        "claims/<int:pk>/dossier/",
+        dossier_views.claim_dossier_page,
+        name="claim-dossier",
+    ),
+    path(
+        "claims/<int:pk>/dossier.pdf",
+        dossier_views.claim_dossier_pdf,
+        name="claim-dossier-pdf",
     ),
     path("claims/<int:pk>/assess/", views.claim_assess, name="claim-assess"),
     path(

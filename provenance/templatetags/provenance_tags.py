@@ -15,3 +15,9 @@ def band_label(level: str) -> str:
 def band_range(level: str) -> str:
     band = BANDS.get(level)
     return f"{band.low}–{band.high} %" if band else ""
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    """mapping[key] in a template, None when absent."""
+    return mapping.get(key)

@@ -75,3 +75,28 @@ def test_back_dated_claim_reads_as_2023(story, new_page, log_in, screenshots, wi
     expect(page.locator(".timeline-chart")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") == width
     shot(page, "as-of-before-creation")
+
+
+def test_dossier_from_the_claim_page_and_print_without_controls(
+    story, new_page, log_in, screenshots
+):
+    shot = screenshots("dossier-")
+    page = new_page()
+    log_in(page, "ed")
+    page.goto(f"/claims/{story.pk}/")
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.get_by_role("button", name="Redraw")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    shot(page, "claim-page-printed")
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Dossier").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(story.text)
+    expect(page.locator(".integrity")).to_contain_text("Audit chain head")
+    shot(page, "dossier-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    shot(page, "dossier-390")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the PDF").click()
+    assert download.value.suggested_filename == f"claim-{story.pk}-dossier.pdf"
