@@ -23,6 +23,7 @@ claim_patterns = [
         views.claim_timeline_svg,
         name="claim-timeline-svg",
     ),
+    path("claims/<int:pk>/versions/", views.claim_versions, name="claim-versions"),
     path(
         "claims/<int:pk>/dossier/",
         dossier_views.claim_dossier_page,

@@ -135,10 +135,15 @@ class ClaimAsOf:
 
     @property
     def correction_text(self) -> str:
-        """The note without a leading "Correction:", which the page says already."""
-        note = self.correction_note.strip()
-        head, sep, rest = note.partition(":")
-        return rest.strip() if sep and head.strip().lower() == "correction" else note
+        return plain_correction(self.correction_note)
+
+
+def plain_correction(note: str) -> str:
+    """A correction note without a leading "Correction:", which every place that
+    shows it says already ("Correction. Correction: …" otherwise)."""
+    note = note.strip()
+    head, sep, rest = note.partition(":")
+    return rest.strip() if sep and head.strip().lower() == "correction" else note
 
 
 def end_of_day(day: date) -> datetime:

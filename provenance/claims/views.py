@@ -23,7 +23,7 @@ from django.views.decorators.http import (
 
 from provenance.accounts import selectors as team_selectors
 from provenance.accounts.caching import team_page_cache
-from provenance.claims import selectors, services
+from provenance.claims import selectors, services, versions
 from provenance.claims.forms import (
     AsOfForm,
     AssessmentForm,
@@ -144,6 +144,20 @@ def claim_timeline_parts(
             if (since and event.at < since) or (until and event.at > until)
         ),
     }
+
+
+@login_required
+@team_page_cache
+@require_safe
+def claim_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every recorded version of the claim with who, when, why and what changed."""
+    team = team_selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    return render(
+        request,
+        "provenance/claim_versions.html",
+        {"claim": claim, "versions": versions.claim_versions(claim)},
+    )
 
 
 @login_required

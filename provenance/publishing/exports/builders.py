@@ -307,7 +307,7 @@ def _review_state(claim: Claim, reviews: list[Review]) -> ReviewState:
         published_at=claim.published_at,
         correction_note=claim.correction_note,
         corrections=tuple(
-            Correction(corrected_at=r.at)
+            Correction(corrected_at=r.at, note=r.comment)
             for r in reviews
             if r.decision == Decision.CORRECT
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from provenance.claims.selectors import plain_correction
 from provenance.entities.models import EntityKind
 from provenance.publishing.exports.shapes import Assessment, ClaimExport, EntityRef
 
@@ -67,5 +68,6 @@ def claim_review(export: ClaimExport, *, url: str | None = None) -> dict[str, An
     if export.review.status == "retracted":
         review["reviewBody"] = f"Retracted: {export.review.retraction_reason}".strip()
     elif export.review.correction_note:
-        review["reviewBody"] = f"Correction: {export.review.correction_note}"
+        note = plain_correction(export.review.correction_note)
+        review["reviewBody"] = f"Correction: {note}"
     return review

@@ -115,6 +115,17 @@ class _Prov:
         )
         self.doc.wasAssociatedWith(publishing, self.team)
         self.doc.wasGeneratedBy(self.claim, publishing, published_at)
+        # Each public correction: an activity that revised the claim, with its note.
+        for number, correction in enumerate(export.review.corrections, start=1):
+            at = correction.corrected_at
+            activity = self.doc.activity(
+                self.ns[f"correction/{export.id}/{number}"],
+                at,
+                at,
+                {"prov:type": "pv:Correction", "prov:label": correction.note},
+            )
+            self.doc.wasAssociatedWith(activity, self.team)
+            self.doc.wasGeneratedBy(self.claim, activity, at)
 
 
 def claim_prov(export: ClaimExport, *, urls: ExportUrls) -> Any:

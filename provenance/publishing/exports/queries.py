@@ -188,7 +188,7 @@ def with_export_relations(
     if public:
         cited = cited.filter(is_restricted=False)
         reviews = reviews.filter(decision=Decision.CORRECT).only(
-            "pk", "claim_id", "at", "decision"
+            "pk", "claim_id", "at", "decision", "comment"
         )
     else:
         assessments = assessments.select_related("assessed_by")

@@ -302,6 +302,9 @@ class EvidenceLink:
 @dataclass(frozen=True, slots=True)
 class Correction:
     corrected_at: datetime = field(metadata=doc("When a correction was published."))
+    note: str = field(
+        default="", metadata=doc("The public note published with that correction.")
+    )
 
 
 @dataclass(frozen=True, slots=True)

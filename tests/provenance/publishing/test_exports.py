@@ -134,3 +134,61 @@ def test_bundle_payload_has_claims_heads_and_time(team):
     assert len(payload["claims"]) == 1
     assert payload["claims"][0]["url"].startswith("/api/v1/claims/")
     assert payload["audit_heads"][0]["team"] == team.slug
+
+
+def test_every_export_carries_each_correction_with_its_note(team):
+    """Issue 15, problem 3: the corrections log in the native JSON, ClaimReview's
+    reviewBody (said once, not "Correction: Correction: …") and PROV."""
+    import orjson
+    from django.urls import reverse
+
+    from provenance.claims import services
+    from tests.factories import EvidenceItemFactory, MembershipFactory
+    from tests.provenance.publishing.api.helpers import make_publisher, publisher_client
+
+    reporter = MembershipFactory(team=team, role="reporter").user
+    editor = MembershipFactory(team=team, role="editor").user
+    other = MembershipFactory(team=team, role="editor").user
+    claim = services.claim_create(team=team, actor=reporter, text="A ship sailed")
+    item = EvidenceItemFactory(team=team)
+    services.evidence_attach(
+        claim_id=claim.pk, item_id=item.pk, actor=reporter, relation="supports"
+    )
+    services.confidence_assess(
+        claim_id=claim.pk, actor=reporter, level="likely", rationale="R"
+    )
+    for step, actor in (
+        (services.claim_submit, reporter),
+        (services.claim_approve, editor),
+        (services.claim_publish, editor),
+    ):
+        claim.refresh_from_db()
+        kwargs = (
+            {} if step is services.claim_submit else {"expected_version": claim.version}
+        )
+        step(claim_id=claim.pk, actor=actor, **kwargs)
+    for note in ("Correction: the date was 12 Oct.", "The port is Rajin."):
+        claim.refresh_from_db()
+        services.claim_correct(
+            claim_id=claim.pk,
+            actor=other,
+            expected_version=claim.version,
+            correction_note=note,
+        )
+    client = publisher_client(make_publisher(team).key)
+    native = client.get(reverse("api:claim-detail", args=[claim.pk])).json()
+    assert [c["note"] for c in native["review"]["corrections"]] == [
+        "Correction: the date was 12 Oct.",
+        "The port is Rajin.",
+    ]
+    assert native["review"]["correction_note"] == "The port is Rajin."
+    review = client.get(reverse("api:claim-claimreview", args=[claim.pk])).json()
+    assert review["reviewBody"] == "Correction: The port is Rajin."
+    prov = orjson.loads(client.get(reverse("api:claim-prov", args=[claim.pk])).content)
+    labels = sorted(
+        a["prov:label"]
+        for a in prov["activity"].values()
+        if a.get("prov:type")
+        in ("pv:Correction", {"$": "pv:Correction", "type": "prov:QUALIFIED_NAME"})
+    )
+    assert labels == ["Correction: the date was 12 Oct.", "The port is Rajin."]

@@ -144,7 +144,9 @@ def rich_claim(team, *, status="published"):
         decision=Decision.CORRECT,
         from_status="published",
         to_status="published",
-        comment="internal reason for the correction",
+        # The correct decision's comment is its public note (rules.WORKFLOW sets
+        # correction_note from it), so publishers see it in `corrections[].note`.
+        comment="The tonnage was misstated.",
         by=claim.author,
     )
     return made_public(claim) if status != "draft" else claim

@@ -142,7 +142,6 @@ def test_publisher_never_sees_restricted_evidence_notes_or_people(team):
             INTERNAL_NOTE,
             RESTRICTED_TITLE,
             REVIEW_COMMENT,
-            "internal reason for the correction",
             claim.author.username,
             '"internal"',
         ):
