@@ -26,6 +26,7 @@ from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm
+from evidence.ais.time_sources import LABELS as TIME_SOURCE_LABELS
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import refusals_as_errors, status_response
@@ -66,6 +67,7 @@ def add_ais_from_form(
             upload=upload,
             filename=upload.name,
             params=form.analysis_params(),
+            given_time=form.given_time_value(),
             **form.service_fields(),
         ),
     )
@@ -146,6 +148,15 @@ def results_context(item: EvidenceItem) -> dict[str, Any]:
         "runs": (summary.get("runs") or {}).get("between", []),
         "vessels": list(extract.vessels.all()),
         "params": AnalysisParams.from_dict(extract.analysis_params or {}),
+        "time_source_label": TIME_SOURCE_LABELS.get(
+            extract.time_source, extract.time_source
+        ),
+        "time_sources": [
+            (code, TIME_SOURCE_LABELS.get(code, code), count)
+            for code, count in sorted(
+                (extract.time_sources or {}).items(), key=lambda kv: (-kv[1], kv[0])
+            )
+        ],
     }
 
 
