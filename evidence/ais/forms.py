@@ -57,6 +57,26 @@ class AnalysisParamsForm(forms.Form):
         return {name: values[name] for name in cls.param_names}
 
 
+CAPTURE_START_HELP = (
+    "Only if the file carries no time of its own (no tag block, timestamp, NAIS "
+    "field, $PGHP header, $GPRMC/$GPZDA clock or base station report). Every "
+    "position without a time gets exactly this time: their order within the "
+    "capture cannot be spaced honestly, so they all sit at the capture start. "
+    "Times in the file always win."
+)
+
+
+class CaptureStartForm(forms.Form):
+    """The capture start of a stored NMEA extract (empty withdraws it)."""
+
+    given_time = forms.DateTimeField(
+        label="Capture start (UTC)",
+        required=False,
+        widget=DATETIME_WIDGET,
+        help_text=CAPTURE_START_HELP,
+    )
+
+
 class AISEvidenceForm(EvidenceForm):
     kind = EvidenceKind.AIS
     has_file = True
@@ -73,11 +93,7 @@ class AISEvidenceForm(EvidenceForm):
         label="Capture start (UTC), for NMEA files without times",
         required=False,
         widget=DATETIME_WIDGET,
-        help_text="Only if the file carries no time of its own (no tag block, "
-        "timestamp, NAIS field, $PGHP header, $GPRMC/$GPZDA clock or base station "
-        "report). Every position without a time gets exactly this time: their "
-        "order within the capture cannot be spaced honestly, so they all sit at "
-        "the capture start. Times in the file always win.",
+        help_text=CAPTURE_START_HELP,
     )
 
     title_default = "the file name"

@@ -216,6 +216,33 @@ def ais_reprocess(*, item_id: int, actor: User) -> EvidenceItem:
     return item
 
 
+@transaction.atomic
+def ais_set_capture_start(
+    *, item_id: int, actor: User, given_time: datetime | None
+) -> EvidenceItem:
+    """Give (or, with None, withdraw) the capture start of a stored NMEA extract
+    and queue it for processing again, which applies it (see
+    ``evidence_add_ais``); audited with the old and new value. Locks the item."""
+    item = locked_item(item_id)
+    ensure_member(user=actor, team=item.team)
+    if item.kind != EvidenceKind.AIS:
+        raise ValueError("Only AIS extracts have a capture start.")
+    extract = AISExtract.objects.select_for_update().get(item=item)
+    given = _given_time(given_time, extract.source_format)
+    old = extract.given_time
+    extract.given_time = given
+    extract.save(update_fields=["given_time"])
+    item = processing.move(
+        item,
+        processing.PENDING,
+        audit="evidence.ais_capture_start",
+        actor=actor,
+        payload={"from": old, "to": given},
+    )
+    _enqueue_processing(item.pk)
+    return item
+
+
 # --- processing -----------------------------------------------------------------------
 
 

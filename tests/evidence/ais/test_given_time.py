@@ -13,13 +13,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from io import StringIO
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
 from evidence.ais import services as ais_services
 from evidence.models import AISExtract, EvidenceItem
+from provenance.audit.models import AuditEvent
 from tests.evidence.ais.helpers import DATA
 from tests.evidence.ais.test_nmea_time_sources import REAL
 
@@ -215,3 +216,64 @@ def test_import_ais_refuses_a_time_for_a_csv(team, editor):
         "marinecadastre.csv: A capture start applies to NMEA files only; a CSV's "
         "times come from its time column."
     )
+
+
+def test_capture_start_given_later_reprocesses_and_is_audited(
+    add_ais, editor, django_capture_on_commit_callbacks
+):
+    item = add_ais(REAL / "pyais_messages.ais")
+    assert (item.processing_state, item.ais.rows_kept) == ("warning", 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        ais_services.ais_set_capture_start(
+            item_id=item.pk, actor=editor, given_time=START
+        )
+    item.refresh_from_db()
+    extract = item.ais
+    assert item.processing_state == "done"
+    assert extract.given_time == GIVEN
+    assert (extract.time_source, extract.rows_kept) == ("given", 3)
+    event = AuditEvent.objects.filter(action="evidence.ais_capture_start").get()
+    assert event.payload == {"from": None, "to": GIVEN}
+    assert event.actor == editor
+
+
+def test_capture_start_withdrawn_leaves_the_file_untimed(
+    add_ais, editor, django_capture_on_commit_callbacks
+):
+    item = add_ais(REAL / "pyais_messages.ais", given_time=START)
+    with django_capture_on_commit_callbacks(execute=True):
+        ais_services.ais_set_capture_start(
+            item_id=item.pk, actor=editor, given_time=None
+        )
+    item.refresh_from_db()
+    assert item.ais.given_time is None
+    assert (item.processing_state, item.ais.time_source) == ("warning", "none")
+    assert item.ais.time_sources == {"none": 6}
+
+
+def test_capture_start_is_refused_to_an_outsider(add_ais, outsider):
+    item = add_ais(SAAB)
+    with pytest.raises(PermissionDenied):
+        ais_services.ais_set_capture_start(
+            item_id=item.pk, actor=outsider, given_time=START
+        )
+    assert AISExtract.objects.get(item=item).given_time is None
+
+
+def test_capture_start_form_on_the_extract_page(
+    editor_client, add_ais, django_capture_on_commit_callbacks
+):
+    item = add_ais(REAL / "pyais_messages.ais")
+    page = editor_client.get(reverse("evidence:ais-detail", args=[item.pk]))
+    assert reverse("evidence:ais-capture-start", args=[item.pk]) in (
+        page.content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("evidence:ais-capture-start", args=[item.pk]),
+            {"given_time": "2011-06-01T13:07"},
+        )
+    assert response.status_code == 302
+    assert AISExtract.objects.get(item=item).given_time == GIVEN
+    page = editor_client.get(reverse("evidence:ais-detail", args=[item.pk]))
+    assert 'value="2011-06-01T13:07"' in page.content.decode()
