@@ -28,9 +28,11 @@ Each AIS sentence takes its time from the first of these it has (names as in
 
 A running clock is not advanced between clock lines, and a receiver clock, once
 seen, is preferred to base stations (it is the capturing receiver's own clock;
-a base station's is another station's). Lines before the first clock line (and
-the first header or own time) get no time: they are counted ``none`` and refused
-as ``no_timestamp``, never guessed backwards from a later clock. A line's own
+a base station's is another station's). An AIS line with no time of its own,
+no ``$PGHP`` header before it and no clock line anywhere before it (the lines
+before a file's first clock line) gets no time: it is counted ``none`` and
+refused as ``no_timestamp`` (unless the uploader gives a capture start, see
+``time_sources``), never guessed backwards from a later clock. A line's own
 time that is present but unreadable (``c:`` not a Unix time, a prefix that is not
 a time) is passed over for the next source; with none it is ``bad_timestamp``.
 Checksums of clock and header lines are checked when present; a line with a
