@@ -23,4 +23,9 @@ urlpatterns = [
     path("<int:pk>/ais/status/", views_ais.ais_status, name="ais-status"),
     path("<int:pk>/ais/reanalyse/", views_ais.ais_reanalyse, name="ais-reanalyse"),
     path("<int:pk>/ais/reprocess/", views_ais.ais_reprocess, name="ais-reprocess"),
+    path(
+        "<int:pk>/ais/capture-start/",
+        views_ais.ais_capture_start,
+        name="ais-capture-start",
+    ),
 ]

@@ -3,12 +3,13 @@ the re-analysis parameters."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 
 from evidence.ais.analyse import AnalysisParams
-from evidence.forms import EvidenceForm
+from evidence.forms import DATETIME_WIDGET, EvidenceForm
 from evidence.models import EvidenceKind
 
 AIS_ACCEPT = ".csv,.gz,.zst,.nmea,.txt,.log,text/csv,text/plain,application/gzip"
@@ -56,6 +57,26 @@ class AnalysisParamsForm(forms.Form):
         return {name: values[name] for name in cls.param_names}
 
 
+CAPTURE_START_HELP = (
+    "Only if the file carries no time of its own (no tag block, timestamp, NAIS "
+    "field, $PGHP header, $GPRMC/$GPZDA clock or base station report). Every "
+    "position without a time gets exactly this time: their order within the "
+    "capture cannot be spaced honestly, so they all sit at the capture start. "
+    "Times in the file always win."
+)
+
+
+class CaptureStartForm(forms.Form):
+    """The capture start of a stored NMEA extract (empty withdraws it)."""
+
+    given_time = forms.DateTimeField(
+        label="Capture start (UTC)",
+        required=False,
+        widget=DATETIME_WIDGET,
+        help_text=CAPTURE_START_HELP,
+    )
+
+
 class AISEvidenceForm(EvidenceForm):
     kind = EvidenceKind.AIS
     has_file = True
@@ -68,6 +89,12 @@ class AISEvidenceForm(EvidenceForm):
     gap_hours = AnalysisParamsForm.base_fields["gap_hours"]
     min_dwell_hours = AnalysisParamsForm.base_fields["min_dwell_hours"]
     near_port_km = AnalysisParamsForm.base_fields["near_port_km"]
+    given_time = forms.DateTimeField(
+        label="Capture start (UTC), for NMEA files without times",
+        required=False,
+        widget=DATETIME_WIDGET,
+        help_text=CAPTURE_START_HELP,
+    )
 
     title_default = "the file name"
 
@@ -75,6 +102,9 @@ class AISEvidenceForm(EvidenceForm):
         super().__init__(*args, **kwargs)
         for name in AnalysisParamsForm.param_names:
             self.fields[name].required = False
+
+    def given_time_value(self) -> datetime | None:
+        return self.cleaned_data.get("given_time")
 
     def analysis_params(self) -> AnalysisParams:
         data = AnalysisParams().to_dict()

@@ -8,9 +8,10 @@ Pure: no Django, no ORM. The layout is detected from the content, never the file
   with literal ``NULL`` for unknowns, often zstandard-compressed (``.csv.zst``);
 - ``dma``: Danish Maritime Authority CSV (``# Timestamp,Type of mobile,MMSI,...``,
   times ``dd/mm/yyyy HH:MM:SS`` UTC);
-- ``nmea``: raw NMEA 0183 ``!AIVDM``/``!AIVDO`` lines, each with an optional leading
-  time (ISO 8601, ``YYYY-MM-DD HH:MM:SS`` or Unix seconds) or an NMEA 4.0 tag block
-  whose ``c:`` field is Unix time. Decoded with pyais.
+- ``nmea``: raw NMEA 0183 ``!AIVDM``/``!AIVDO`` lines, timed by a tag block ``c:``,
+  a leading time, a NAIS trailer, a ``$PGHP`` header, the last ``$--RMC``/``$--ZDA``
+  receiver clock or base station report (``nmea_reader`` gives the order). Decoded
+  with pyais.
 
 This module expands the content and detects the layout; ``csv_reader`` reads CSV
 column-wise with pyarrow (a million rows must load in well under a second) and

@@ -24,6 +24,9 @@ Invariants:
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
@@ -31,6 +34,7 @@ import numpy as np
 import pyais
 import pyarrow
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from evidence import processing
@@ -40,6 +44,7 @@ from evidence.ais.parse import (
     UnknownFormat,
     open_reports,
 )
+from evidence.ais.reports import RawReports, epoch_us
 from evidence.ais.results import (
     analyse_and_save,
     analysis_summary,
@@ -53,6 +58,7 @@ from evidence.ais.storage import (
     progress_of,
     store_positions,
 )
+from evidence.ais.time_sources import apply_given_time, count_sources, main_source
 from evidence.ais.validate import (
     ExtractResult,
     timestamp_to_datetime,
@@ -115,9 +121,15 @@ def evidence_add_ais(
     is_restricted: bool = False,
     params: AnalysisParams | None = None,
     enqueue: bool = True,
+    given_time: datetime | None = None,
     **fields: Any,
 ) -> EvidenceItem:
     """Store an AIS extract as pending evidence and enqueue its processing.
+
+    ``given_time`` (aware; NMEA only) is the capture start the uploader gives for
+    a file whose lines carry no time: every position read without a time gets
+    it (``time_sources.apply_given_time``); times in the file always win. It is
+    kept on the extract, so reprocessing applies it again.
 
     Refusals (FileRefused: empty, too large, not AIS) and duplicates
     (DuplicateEvidence) happen before anything is written. The original is kept
@@ -129,6 +141,7 @@ def evidence_add_ais(
     ensure_member(user=actor, team=team)
     check_fields(fields)
     sniffed = sniff_ais(upload)
+    given = _given_time(given_time, sniffed.format)
     sha256, _size = hash_upload(
         upload,
         limit=settings.UPLOAD_MAX_BYTES["ais"],
@@ -160,11 +173,33 @@ def evidence_add_ais(
             item=item,
             source_format=sniffed.format,
             analysis_params=(params or AnalysisParams()).to_dict(),
+            given_time=given,
         ),
     )
     if enqueue:
         _enqueue_processing(item.pk)
     return item
+
+
+def _given_time(when: datetime | None, fmt: str) -> dict[str, str] | None:
+    """The stored form of an uploader's capture start (None when not given)."""
+    if when is None:
+        return None
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValidationError(
+            {"given_time": "The capture start needs a time zone (e.g. UTC)."}
+        )
+    if fmt != "nmea":
+        raise ValidationError(
+            {
+                "given_time": "A capture start applies to NMEA files only; a "
+                "CSV's times come from its time column."
+            }
+        )
+    return {
+        "at": when.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "applies_to": "every position read without a time",
+    }
 
 
 def _enqueue_processing(item_id: int) -> None:
@@ -177,6 +212,33 @@ def _enqueue_processing(item_id: int) -> None:
 def ais_reprocess(*, item_id: int, actor: User) -> EvidenceItem:
     """Queue an extract for processing again (after a failure or a lost task)."""
     item = mark_for_reprocessing(item_id=item_id, actor=actor, kind=EvidenceKind.AIS)
+    _enqueue_processing(item.pk)
+    return item
+
+
+@transaction.atomic
+def ais_set_capture_start(
+    *, item_id: int, actor: User, given_time: datetime | None
+) -> EvidenceItem:
+    """Give (or, with None, withdraw) the capture start of a stored NMEA extract
+    and queue it for processing again, which applies it (see
+    ``evidence_add_ais``); audited with the old and new value. Locks the item."""
+    item = locked_item(item_id)
+    ensure_member(user=actor, team=item.team)
+    if item.kind != EvidenceKind.AIS:
+        raise ValueError("Only AIS extracts have a capture start.")
+    extract = AISExtract.objects.select_for_update().get(item=item)
+    given = _given_time(given_time, extract.source_format)
+    old = extract.given_time
+    extract.given_time = given
+    extract.save(update_fields=["given_time"])
+    item = processing.move(
+        item,
+        processing.PENDING,
+        audit="evidence.ais_capture_start",
+        actor=actor,
+        payload={"from": old, "to": given},
+    )
     _enqueue_processing(item.pk)
     return item
 
@@ -197,10 +259,11 @@ def ais_process(*, item_id: int) -> EvidenceItem:
         raise ValueError(f"Evidence #{item_id} is not a stored AIS extract.")
     processing.move(item, processing.RUNNING)
     params = AnalysisParams.from_dict(item.ais.analysis_params or {})
+    sources: Counter[str] = Counter()
     with progress_of(item_id) as progress:
         progress(0, 0, force=True)
         try:
-            result = _read(item, progress)
+            result = _read(item, progress, sources)
         except ExpansionRefused as exc:
             return processing_failed(item, f"Refused: {exc}")
         except UnknownFormat as exc:
@@ -212,7 +275,11 @@ def ais_process(*, item_id: int) -> EvidenceItem:
         progress(rejected, result.rows_read, force=True)
         try:
             item = _store_all(
-                item_id=item_id, result=result, params=params, progress=progress
+                item_id=item_id,
+                result=result,
+                params=params,
+                progress=progress,
+                time_sources=sources,
             )
         except Exception as exc:
             logger.exception("Storing AIS evidence #%s failed", item_id)
@@ -245,14 +312,22 @@ def no_positions_warning(rows_read: int, rejected: dict[str, int]) -> str:
     if rejected.get("no_timestamp"):
         message += (
             " The file carries no time on its lines; without a time a position "
-            "cannot be placed on the timeline."
+            "cannot be placed on the timeline. If you know when the capture "
+            "started, give it as the capture start (on the extract's page, the "
+            "upload form or import_ais --time)."
         )
     return message
 
 
-def _read(item: EvidenceItem, progress: ProgressWriter) -> ExtractResult:
+def _read(
+    item: EvidenceItem, progress: ProgressWriter, sources: Counter[str]
+) -> ExtractResult:
     """Parse and validate the stored original as a stream, batch by batch (rows
-    read reported after each batch); only the kept rows' columns are held."""
+    read reported after each batch); only the kept rows' columns are held. The
+    uploader's capture start, if any, is applied to each batch, and ``sources``
+    counts the positions read by the source of their time."""
+    given = (item.ais.given_time or {}).get("at")
+    given_us = epoch_us(datetime.fromisoformat(given)) if given else None
     with (
         local_path(item.file) as path,
         open_reports(
@@ -263,10 +338,20 @@ def _read(item: EvidenceItem, progress: ProgressWriter) -> ExtractResult:
     ):
         return validate_batches(
             fmt,
-            batches,
+            _timed(batches, given_us, sources),
             progress=lambda _done, total: progress(0, total),
             on_batch=lambda rows_read: progress(0, rows_read),
         )
+
+
+def _timed(
+    batches: Iterable[RawReports], given_us: int | None, sources: Counter[str]
+) -> Iterator[RawReports]:
+    for raw in batches:
+        if given_us is not None and raw.format == "nmea":
+            raw = apply_given_time(raw, given_us)
+        sources.update(count_sources(raw))
+        yield raw
 
 
 @transaction.atomic
@@ -276,6 +361,7 @@ def _store_all(
     result: ExtractResult,
     params: AnalysisParams,
     progress: ProgressWriter,
+    time_sources: Counter[str] | None = None,
 ) -> EvidenceItem:
     extract = AISExtract.objects.select_for_update().get(item_id=item_id)
     item = EvidenceItem.objects.select_related("team").get(pk=item_id)
@@ -288,7 +374,7 @@ def _store_all(
         progress=lambda stored: progress(rejected + stored, result.rows_read),
     )
     progress(result.rows_read, result.rows_read, force=True)
-    _set_extract_facts(extract, result)
+    _set_extract_facts(extract, result, time_sources or Counter())
     # Audit events (vessel creation, processed) lock the team's chain head: they
     # come last, so the lock is held only for the short tail of the transaction.
     vessels, created = link_vessels(item=item, extract=extract, result=result)
@@ -331,8 +417,12 @@ def _store_all(
     )
 
 
-def _set_extract_facts(extract: AISExtract, result: ExtractResult) -> None:
+def _set_extract_facts(
+    extract: AISExtract, result: ExtractResult, time_sources: Counter[str]
+) -> None:
     positions = result.positions
+    extract.time_sources = dict(sorted((+time_sources).items()))
+    extract.time_source = main_source(time_sources)
     extract.source_format = result.format
     extract.rows_read = result.rows_read
     extract.rows_kept = result.rows_kept

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -25,7 +25,8 @@ from evidence import selectors
 from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
-from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm
+from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm, CaptureStartForm
+from evidence.ais.time_sources import LABELS as TIME_SOURCE_LABELS
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import refusals_as_errors, status_response
@@ -66,6 +67,7 @@ def add_ais_from_form(
             upload=upload,
             filename=upload.name,
             params=form.analysis_params(),
+            given_time=form.given_time_value(),
             **form.service_fields(),
         ),
     )
@@ -146,6 +148,15 @@ def results_context(item: EvidenceItem) -> dict[str, Any]:
         "runs": (summary.get("runs") or {}).get("between", []),
         "vessels": list(extract.vessels.all()),
         "params": AnalysisParams.from_dict(extract.analysis_params or {}),
+        "time_source_label": TIME_SOURCE_LABELS.get(
+            extract.time_source, extract.time_source
+        ),
+        "time_sources": [
+            (code, TIME_SOURCE_LABELS.get(code, code), count)
+            for code, count in sorted(
+                (extract.time_sources or {}).items(), key=lambda kv: (-kv[1], kv[0])
+            )
+        ],
     }
 
 
@@ -163,8 +174,16 @@ def ais_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "params_form": AnalysisParamsForm(
                 initial=AnalysisParamsForm.initial_from(params)
             ),
+            "capture_start_form": CaptureStartForm(
+                initial={"given_time": _capture_start(item)}
+            ),
         },
     )
+
+
+def _capture_start(item: EvidenceItem) -> datetime | None:
+    at = (item.ais.given_time or {}).get("at")
+    return datetime.fromisoformat(at) if at else None
 
 
 @login_required
@@ -217,4 +236,28 @@ def ais_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "Queued for processing again.")
+    return redirect("evidence:ais-detail", pk=item.pk)
+
+
+@login_required
+@require_POST
+def ais_capture_start(request: HttpRequest, pk: int) -> HttpResponse:
+    team = selectors.current_team(request)
+    item = ais_selectors.ais_extract_for_status(team=team, item_id=pk)
+    form = CaptureStartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Capture start not set: {form.errors.as_text()}")
+        return redirect("evidence:ais-detail", pk=item.pk)
+    try:
+        ais_services.ais_set_capture_start(
+            item_id=item.pk,
+            actor=request.user,
+            given_time=form.cleaned_data["given_time"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except (ValueError, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Capture start saved; processing again.")
     return redirect("evidence:ais-detail", pk=item.pk)

@@ -6,11 +6,17 @@ are already stored in the team (with --json, the existing extract is printed).
 
 --claim links the extract to a claim with relation "supports" through the claims
 service evidence_attach.
+
+--time ISO8601 gives the capture start of an NMEA file whose lines carry no time
+(naive means UTC): every position without a time gets exactly that time; times in
+the file win. It is kept with the extract, so reprocessing applies it again.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +34,16 @@ from provenance.teams.models import Team
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
+
+
+def _capture_start(value: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 time: {value!r} (e.g. 2020-04-07T21:39:00Z)"
+        ) from exc
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 class Command(BaseCommand):
@@ -59,6 +75,13 @@ class Command(BaseCommand):
             type=float,
             default=AnalysisParams().min_dwell_hours,
             help="Minimum port-call dwell in hours (default 1).",
+        )
+        parser.add_argument(
+            "--time",
+            type=_capture_start,
+            default=None,
+            help="Capture start (ISO 8601, naive = UTC) for an NMEA file without "
+            "times: every position without a time gets it.",
         )
         parser.add_argument(
             "--json", action="store_true", help="Print the result as one JSON object."
@@ -118,6 +141,7 @@ class Command(BaseCommand):
                     filename=path.name,
                     params=params,
                     enqueue=False,
+                    given_time=options["time"],
                     is_synthetic=options["synthetic"],
                     is_restricted=options["restricted"],
                     **fields,
@@ -139,7 +163,9 @@ class Command(BaseCommand):
                 f"({exc.existing.title})",
                 returncode=3,
             ) from exc
-        except (PermissionDenied, ValidationError, ValueError) as exc:
+        except ValidationError as exc:
+            raise CommandError(f"{path.name}: {' '.join(exc.messages)}") from exc
+        except (PermissionDenied, ValueError) as exc:
             raise CommandError(f"{path.name}: {exc}") from exc
         except ObjectDoesNotExist as exc:
             raise CommandError(f"No claim #{options['claim']}") from exc

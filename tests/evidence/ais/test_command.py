@@ -146,7 +146,8 @@ def test_a_file_whose_lines_carry_no_time_ends_in_a_warning_and_exits_non_zero(
     assert item.processing_warning == (
         "No position was kept: of 2 rows read, 2 had no time. The file carries no "
         "time on its lines; without a time a position cannot be placed on the "
-        "timeline."
+        "timeline. If you know when the capture started, give it as the capture "
+        "start (on the extract's page, the upload form or import_ais --time)."
     )
     assert str(refused.value) == f"untimed.nmea (evidence #{item.pk}): " + (
         item.processing_warning
