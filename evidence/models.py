@@ -363,10 +363,10 @@ class AISExtract(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     track_svg = models.TextField(blank=True)
     analysed_at = models.DateTimeField(null=True, blank=True)
-    # Where the positions' times came from: the main source ("tag block",
-    # "leading timestamp", "$GPRMC receiver clock", "base station (type 4)",
-    # "$PGHP header", "NAIS trailer", "given by the uploader", "CSV column") and
-    # the count of positions timed by each.
+    # Where the positions' times came from: the main source, as a code of
+    # evidence/ais/time_sources.py ("tag_block", "receiver_clock_rmc", "pghp",
+    # "nais_trailer", "given", "csv_column"…; LABELS there says them in words),
+    # and the count of position reports timed by each.
     time_source = models.CharField(max_length=60, blank=True)
     time_sources = models.JSONField(default=dict, blank=True)
     # A time the uploader gave for a file that carries none (and how it applies).
