@@ -47,6 +47,7 @@ claim_patterns = [
     path("entities/<slug:slug>/edit/", entity_views.entity_edit, name="entity-edit"),
     path("team/", team_views.team_switch, name="team-switch"),
     path("review/", views.review_queue, name="review-queue"),
+    path("glossary/", views.glossary, name="glossary"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),
 ]
 

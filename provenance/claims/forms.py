@@ -9,8 +9,31 @@ from django import forms
 from provenance.claims.confidence import SCALE, ConfidenceLevel
 from provenance.claims.models import Claim, ClaimStatus, QuantityBound
 from provenance.common.dates import validate_as_of_day, validate_past_moment
-from provenance.entities.models import Entity
+from provenance.entities.models import Entity, EntityKind
 from provenance.teams.models import Team
+
+
+class GroupedEntities(forms.SelectMultiple):
+    """Subjects grouped by kind (Governments, People, Vessels…), so the list reads
+    without JavaScript; static/js/picker.js adds a filter box on top."""
+
+    def optgroups(self, name: str, value: list[Any], attrs: Any = None) -> list[Any]:
+        groups: dict[str, list[Any]] = {}
+        index = 0
+        for option_value, label in self.choices:
+            if option_value == "":
+                continue
+            kind = getattr(option_value, "instance", None)
+            group = kind.get_kind_display() if kind is not None else ""
+            selected = str(option_value) in value
+            option = self.create_option(
+                name, option_value, label, selected, index, attrs=attrs
+            )
+            groups.setdefault(group, []).append(option)
+            index += 1
+        return [
+            (group, options, i) for i, (group, options) in enumerate(groups.items())
+        ]
 
 
 class ClaimForm(forms.ModelForm):
@@ -44,7 +67,9 @@ class ClaimForm(forms.ModelForm):
         widgets = {
             "text": forms.Textarea(attrs={"rows": 3}),
             "summary": forms.Textarea(attrs={"rows": 4}),
-            "subjects": forms.SelectMultiple(attrs={"size": 8}),
+            "subjects": GroupedEntities(
+                attrs={"size": 10, "data-picker": "Filter subjects"}
+            ),
             "first_appearance_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
@@ -102,6 +127,19 @@ class ClaimForm(forms.ModelForm):
             for name in self.Meta.fields
             if name != "subjects"
         }
+
+
+class QuickEntityForm(forms.Form):
+    """A missing actor, made from the claim or statement form without leaving it
+    (prefix "new_entity"; the rest of the entity is edited on its own page)."""
+
+    kind = forms.ChoiceField(label="Kind", choices=EntityKind.choices)
+    name = forms.CharField(
+        label="Name",
+        max_length=300,
+        error_messages={"required": "Give the actor’s name."},
+    )
+    country = forms.CharField(label="Country (ISO code)", max_length=2, required=False)
 
 
 class ClaimCorrectionForm(ClaimForm):

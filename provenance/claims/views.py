@@ -21,9 +21,11 @@ from django.views.decorators.http import (
     require_safe,
 )
 
+from evidence.models import InformationCredibility, SourceReliability
 from provenance.accounts import selectors as team_selectors
 from provenance.accounts.caching import team_page_cache
 from provenance.claims import selectors, services, versions
+from provenance.claims.confidence import SCALE
 from provenance.claims.forms import (
     AsOfForm,
     AssessmentForm,
@@ -31,9 +33,10 @@ from provenance.claims.forms import (
     ClaimFilterForm,
     ClaimForm,
     QuantityEstimateForm,
+    QuickEntityForm,
     TimelineForm,
 )
-from provenance.claims.models import Claim, Decision
+from provenance.claims.models import Claim, Decision, Relation, Stance
 from provenance.claims.rules import (
     EditConflict,
     InvalidTransition,
@@ -44,6 +47,7 @@ from provenance.claims.rules import (
 )
 from provenance.claims.timeline import render_timeline_svg
 from provenance.common.spreadsheet import csv_lines
+from provenance.entities import services as entity_services
 
 PAGE_SIZE = 25
 
@@ -146,6 +150,22 @@ def claim_timeline_parts(
     }
 
 
+@require_safe
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The terms the pages use, each with an anchor the pages link to."""
+    return render(
+        request,
+        "provenance/glossary.html",
+        {
+            "bands": SCALE,
+            "reliability": SourceReliability.choices,
+            "credibility": InformationCredibility.choices,
+            "stances": Stance.choices,
+            "relations": Relation.choices,
+        },
+    )
+
+
 @login_required
 @team_page_cache
 @require_safe
@@ -214,6 +234,8 @@ def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim_create(request: HttpRequest) -> HttpResponse:
     team = team_selectors.require_team(request)
+    if "add_entity" in request.POST:
+        return _claim_form_with_new_entity(request, team, claim=None)
     form = ClaimForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
         try:
@@ -229,7 +251,49 @@ def claim_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Claim created as a draft.")
             return redirect(claim)
-    return render(request, "provenance/claim_form.html", {"form": form})
+    return render(
+        request,
+        "provenance/claim_form.html",
+        {"form": form, "entity_form": QuickEntityForm(prefix="new_entity")},
+    )
+
+
+def _claim_form_with_new_entity(
+    request: HttpRequest, team: Any, claim: Claim | None
+) -> HttpResponse:
+    """ "Add actor" on the claim form: create the entity through its service, then
+    show the form again with what was typed and the new actor among the subjects.
+    Nothing of the claim is saved yet; no JavaScript needed."""
+    entity_form = QuickEntityForm(request.POST, prefix="new_entity")
+    data = request.POST.copy()
+    status = 400
+    if entity_form.is_valid():
+        try:
+            entity = entity_services.entity_create(
+                team=team, actor=request.user, **entity_form.cleaned_data
+            )
+        except ValidationError as exc:
+            entity_form.add_error(None, exc)
+        else:
+            data.appendlist("subjects", str(entity.pk))
+            messages.success(
+                request, f"{entity.get_kind_display()} “{entity.name}” added."
+            )
+            entity_form = QuickEntityForm(prefix="new_entity")
+            status = 200
+    fields = [*ClaimForm.Meta.fields, "tag_names", "reason", "version"]
+    initial = {
+        name: data.getlist(name) if name == "subjects" else data.get(name)
+        for name in fields
+        if name in data
+    }
+    form = ClaimForm(instance=claim, team=team, initial=initial)
+    return render(
+        request,
+        "provenance/claim_form.html",
+        {"form": form, "claim": claim, "entity_form": entity_form},
+        status=status,
+    )
 
 
 @login_required
@@ -237,6 +301,8 @@ def claim_create(request: HttpRequest) -> HttpResponse:
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
+    if "add_entity" in request.POST:
+        return _claim_form_with_new_entity(request, team, claim=claim)
     form = ClaimForm(request.POST or None, instance=claim, team=team)
     if request.method == "POST" and form.is_valid():
         try:
@@ -256,7 +322,15 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Claim saved.")
             return redirect(claim)
-    return render(request, "provenance/claim_form.html", {"form": form, "claim": claim})
+    return render(
+        request,
+        "provenance/claim_form.html",
+        {
+            "form": form,
+            "claim": claim,
+            "entity_form": QuickEntityForm(prefix="new_entity"),
+        },
+    )
 
 
 @login_required

@@ -21,3 +21,12 @@ def band_range(level: str) -> str:
 def get_item(mapping: dict, key: object) -> object:
     """mapping[key] in a template, None when absent."""
     return mapping.get(key)
+
+
+@register.filter
+def sentence_case(label: str) -> str:
+    """'AIS extract' stays, 'Image' becomes 'image': for "Add …" in a sentence."""
+    first = str(label).partition(" ")[0]
+    if first.isupper() and len(first) > 1:
+        return label
+    return label[:1].lower() + label[1:]
