@@ -480,6 +480,11 @@ class AISGap(models.Model):
     def duration(self) -> timedelta:
         return self.end_at - self.start_at
 
+    @property
+    def distance_nm(self) -> float:
+        """Nautical miles: the unit of the sea, shown first on every page."""
+        return self.distance_km / 1.852
+
 
 class PortCall(models.Model):
     extract = models.ForeignKey(

@@ -1,20 +1,25 @@
 """Draw AIS tracks, ports and dark periods as a standalone SVG map (no JavaScript).
 
 Pure: no Django. Equirectangular projection (x scaled by cos of the mid latitude so
-shapes look right at the extract's latitude), fit to the data with a margin. Tracks
-are thinned to ``MAX_POINTS_PER_VESSEL`` points each, so a million-row extract still
-makes a small page. Tracks crossing the antimeridian are not split (rare in our use).
+shapes look right at the extract's latitude), fit to the data with a margin, over
+Natural Earth's land (coastline.py). Tracks are thinned to ``MAX_POINTS_PER_VESSEL``
+points each, so a million-row extract still makes a small page, and broken at each
+dark period, which is drawn apart (dashed, with its ends marked and its duration), so
+a gap is never hidden under a solid line. Distances are in nautical miles, with km
+beside them. Tracks crossing the antimeridian are not split (rare in our use).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from xml.sax.saxutils import escape
 
 import numpy as np
 
 from evidence.ais.analyse import Gap, Port
+from evidence.ais.coastline import land_in_box
 from evidence.ais.validate import Positions
 
 MAX_POINTS_PER_VESSEL = 2000
@@ -30,6 +35,10 @@ PALETTE = (
 )
 _MARGIN = 40
 _LEGEND_ROW = 16
+_LEGEND_COLUMN = 190  # px per legend entry: 20 px of line and ~26 characters
+_LEGEND_ROWS = 4  # beyond this many rows the rest are counted, not named
+LAND = "#e4dfd3"
+KM_PER_NM = 1.852
 
 Track = tuple[Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]
 
@@ -113,8 +122,9 @@ def draw_track_svg(
     lon_min, lon_max = max(lon_min - pad, -180.0), min(lon_max + pad, 180.0)
 
     kx = math.cos(math.radians((lat_min + lat_max) / 2))
-    legend_h = _LEGEND_ROW * (len(tracks) + (1 if gaps else 0)) + 8
     plot_w = width - 2 * _MARGIN
+    legend = _legend_layout(list(tracks), bool(gaps), plot_w)
+    legend_h = _LEGEND_ROW * legend.rows + 8
     plot_h = height - 2 * _MARGIN - legend_h
     scale = min(
         plot_w / max((lon_max - lon_min) * kx, 1e-9), plot_h / (lat_max - lat_min)
@@ -139,6 +149,37 @@ def draw_track_svg(
         f"<title>{escape(label)}</title>",
         f'<rect width="{width}" height="{height}" fill="#f4f8fb"/>',
     ]
+    # Land under everything, cut to the plotted area (sea is the background).
+    top, bottom = _MARGIN, _MARGIN + plot_h
+    view = (
+        lon_min + (_MARGIN - off_x) / (kx * scale),
+        lat_max - (bottom - off_y) / scale,
+        lon_min + (_MARGIN + plot_w - off_x) / (kx * scale),
+        lat_max - (top - off_y) / scale,
+    )
+    out.append(
+        f'<clipPath id="map-area"><rect x="{_MARGIN}" y="{top}" width="{plot_w}" '
+        f'height="{plot_h}"/></clipPath>'
+    )
+    out.append(
+        f'<rect x="{_MARGIN}" y="{top}" width="{plot_w}" height="{plot_h}" '
+        'fill="#dcebf5"/>'
+    )
+    paths = []
+    for ring in land_in_box(*view):
+        xy = np.column_stack([x(ring[:, 0]), y(ring[:, 1])]).round(1)
+        # Half a pixel apart or more: the rest is invisible and only weighs.
+        step = np.ones(len(xy), dtype=bool)
+        step[1:] = np.abs(np.diff(xy, axis=0)).max(axis=1) >= 0.5
+        xy = xy[step]
+        if len(xy) >= 3:
+            paths.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in xy) + "Z")
+    if paths:
+        out.append(
+            f'<path class="land" clip-path="url(#map-area)" fill="{LAND}" '
+            f'stroke="#b9b09c" stroke-width="0.6" d="{"".join(paths)}">'
+            "<title>Land (Natural Earth 1:10m)</title></path>"
+        )
 
     # Graticule with labels, clipped to the map area.
     out.append('<g class="graticule" stroke="#c8d3dc" stroke-width="0.5">')
@@ -164,34 +205,57 @@ def draw_track_svg(
     out.append('<g class="graticule-labels" fill="#5a6b78">' + "".join(labels) + "</g>")
 
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(tracks)}
+    gap_labels = gap_labels or {}
+    gaps_of: dict[str, list[Gap]] = {}
+    for g in gaps:
+        gaps_of.setdefault(gap_labels.get(g.mmsi) or f"{g.mmsi:09d}", []).append(g)
     for name, (lats, lons) in tracks.items():
         ok = np.isfinite(lats) & np.isfinite(lons)
         lats, lons = lats[ok], lons[ok]
-        keep = downsample(lats, lons, MAX_POINTS_PER_VESSEL)
-        xs, ys = x(lons[keep]), y(lats[keep])
-        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True))
-        out.append(
-            f'<polyline class="track" fill="none" stroke="{colours[name]}" '
-            f'stroke-width="1.5" stroke-linejoin="round" points="{points}">'
-            f"<title>Track of {escape(name)} ({len(ok.nonzero()[0])} reports)</title>"
-            "</polyline>"
-        )
+        pieces = _split_at_gaps(lats, lons, gaps_of.get(name, []))
+        for start, stop in pieces:
+            # Each piece gets its share of the vessel's point budget.
+            share = max(2, MAX_POINTS_PER_VESSEL * (stop - start) // max(len(lats), 1))
+            keep = start + downsample(lats[start:stop], lons[start:stop], share)
+            xs, ys = x(lons[keep]), y(lats[keep])
+            points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True))
+            out.append(
+                f'<polyline class="track" fill="none" stroke="{colours[name]}" '
+                f'stroke-width="1.5" stroke-linejoin="round" points="{points}">'
+                f"<title>Track of {escape(name)} ({len(lats)} reports)</title>"
+                "</polyline>"
+            )
 
-    gap_labels = gap_labels or {}
+    placed: list[tuple[float, float]] = []
     for g in gaps:
         name = gap_labels.get(g.mmsi) or f"{g.mmsi:09d}"
         colour = colours.get(name, "#444444")
         text = (
             f"Dark period of {name}: {g.duration_hours:.1f} h, "
-            f"{g.distance_nm:.1f} nm, from {g.start:%Y-%m-%d %H:%M} "
-            f"to {g.end:%Y-%m-%d %H:%M} UTC"
+            f"{g.distance_nm:.1f} nm ({g.distance_km:.1f} km), from "
+            f"{g.start:%Y-%m-%d %H:%M} to {g.end:%Y-%m-%d %H:%M} UTC"
         )
+        x1, y1, x2, y2 = x(g.start_lon), y(g.start_lat), x(g.end_lon), y(g.end_lat)
         out.append(
-            f'<line class="gap" x1="{x(g.start_lon):.1f}" y1="{y(g.start_lat):.1f}" '
-            f'x2="{x(g.end_lon):.1f}" y2="{y(g.end_lat):.1f}" stroke="{colour}" '
-            f'stroke-width="1.5" stroke-dasharray="6 4"><title>{escape(text)}</title>'
-            "</line>"
+            f'<g class="dark-period"><title>{escape(text)}</title>'
+            f'<line class="gap" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
+            f'y2="{y2:.1f}" stroke="{colour}" stroke-width="2" '
+            'stroke-dasharray="6 4"/>'
+            f'<circle cx="{x1:.1f}" cy="{y1:.1f}" r="3.5" fill="#fff" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+            f'<circle cx="{x2:.1f}" cy="{y2:.1f}" r="3.5" fill="#fff" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
         )
+        spot = _free_spot((x1 + x2) / 2, (y1 + y2) / 2 - 5, placed)
+        if spot is not None:
+            # Labels that would overlap are left out: the hover and the list
+            # below the map give every duration.
+            out.append(
+                f'<text x="{spot[0]:.1f}" y="{spot[1]:.1f}" text-anchor="middle" '
+                f'fill="{colour}" font-weight="bold">'
+                f"{g.duration_hours:.0f} h dark</text>"
+            )
+        out.append("</g>")
 
     for port in ports:
         px, py = x(port.lon), y(port.lat)
@@ -203,36 +267,98 @@ def draw_track_svg(
             f"{escape(port.name)}</text></g>"
         )
 
-    # Scale bar: a round number of km near a quarter of the map width.
-    # x already carries cos(lat), so one pixel is the same distance either way.
-    km_per_px = 111.32 / scale if scale else 0
-    if km_per_px > 0:
-        target = km_per_px * plot_w / 4
+    # Scale bar: a round number of nautical miles near a quarter of the map width
+    # (km beside it). x already carries cos(lat): a pixel is the same either way.
+    nm_per_px = 111.32 / KM_PER_NM / scale if scale else 0
+    if nm_per_px > 0:
+        target = nm_per_px * plot_w / 4
         power = 10 ** math.floor(math.log10(target))
-        bar_km = next(m * power for m in (5, 2, 1) if m * power <= target)
-        bar_px = bar_km / km_per_px
+        bar_nm = next(m * power for m in (5, 2, 1) if m * power <= target)
+        bar_px = bar_nm / nm_per_px
         sx, sy = _MARGIN, height - legend_h - 12
         out.append(
             f'<g class="scale"><line x1="{sx}" y1="{sy}" x2="{sx + bar_px:.1f}" '
             f'y2="{sy}" stroke="#222" stroke-width="2"/>'
-            f'<text x="{sx}" y="{sy - 4}">{bar_km:g} km</text></g>'
+            f'<text x="{sx}" y="{sy - 4}">{bar_nm:g} nm '
+            f"({bar_nm * KM_PER_NM:.3g} km)</text></g>"
         )
 
-    ly = height - legend_h + 10
+    top_y = height - legend_h + 10
     out.append('<g class="legend">')
-    for name, colour in colours.items():
+    slots = [(name, colours[name]) for name in legend.named]
+    for index, (name, colour) in enumerate(slots):
+        lx = _MARGIN + (index % legend.columns) * _LEGEND_COLUMN
+        ly = top_y + (index // legend.columns) * _LEGEND_ROW
+        shown = name if len(name) <= 26 else name[:25] + "…"
         out.append(
-            f'<line x1="{_MARGIN}" y1="{ly}" x2="{_MARGIN + 20}" y2="{ly}" '
+            f'<line x1="{lx}" y1="{ly}" x2="{lx + 20}" y2="{ly}" '
             f'stroke="{colour}" stroke-width="2"/>'
-            f'<text x="{_MARGIN + 26}" y="{ly + 4}">{escape(name)}</text>'
+            f'<text x="{lx + 26}" y="{ly + 4}">{escape(shown)}'
+            f"<title>{escape(name)}</title></text>"
         )
-        ly += _LEGEND_ROW
+    ly = top_y + math.ceil(len(slots) / legend.columns) * _LEGEND_ROW
+    extra = []
+    if legend.hidden:
+        extra.append(
+            f"+ {legend.hidden} more vessel{'s' if legend.hidden > 1 else ''} "
+            "(listed below the map)"
+        )
     if gaps:
+        extra.append("- - dark period (AIS off or not received), ends circled")
+    if extra:
         out.append(
-            f'<line x1="{_MARGIN}" y1="{ly}" x2="{_MARGIN + 20}" y2="{ly}" '
-            'stroke="#444" stroke-width="1.5" stroke-dasharray="6 4"/>'
-            f'<text x="{_MARGIN + 26}" y="{ly + 4}">Dark period (AIS off or '
-            "not received)</text>"
+            f'<text x="{_MARGIN}" y="{ly + 4}" fill="#3b4252">'
+            f"{escape(' · '.join(extra))}</text>"
         )
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+class _Legend:
+    def __init__(self, named: list[str], hidden: int, columns: int, rows: int):
+        self.named, self.hidden, self.columns, self.rows = named, hidden, columns, rows
+
+
+def _legend_layout(names: list[str], has_gaps: bool, plot_w: int) -> _Legend:
+    """Columns across the map's width, at most _LEGEND_ROWS rows of names; the rest
+    are counted on the last line (with the dark-period key), not named."""
+    columns = max(1, plot_w // _LEGEND_COLUMN)
+    room = columns * _LEGEND_ROWS
+    named = names if len(names) <= room else names[: room - columns]
+    hidden = len(names) - len(named)
+    rows = math.ceil(len(named) / columns) + (1 if hidden or has_gaps else 0)
+    return _Legend(named, hidden, columns, rows)
+
+
+def _free_spot(
+    cx: float, cy: float, placed: list[tuple[float, float]]
+) -> tuple[float, float] | None:
+    """The first of a few nearby label positions clear of those placed (a label is
+    about 64 x 12 px), recorded as taken; None when all are taken."""
+    for dy in (0.0, -13.0, 13.0, -26.0, 26.0):
+        spot = (cx, cy + dy)
+        if all(abs(spot[0] - px) > 64 or abs(spot[1] - py) > 12 for px, py in placed):
+            placed.append(spot)
+            return spot
+    return None
+
+
+def _split_at_gaps(
+    lats: np.ndarray, lons: np.ndarray, gaps: Sequence[Gap]
+) -> list[tuple[int, int]]:
+    """[start, stop) index ranges of the track between its dark periods. A gap runs
+    between two consecutive reports: the one where it starts and the next."""
+    n = len(lats)
+    if n == 0:
+        return []
+    breaks = set()
+    for g in gaps:
+        at = np.nonzero(
+            (lats[:-1] == g.start_lat)
+            & (lons[:-1] == g.start_lon)
+            & (lats[1:] == g.end_lat)
+            & (lons[1:] == g.end_lon)
+        )[0]
+        breaks.update(int(i) + 1 for i in at)
+    edges = [0, *sorted(breaks), n]
+    return [(a, b) for a, b in pairwise(edges) if b > a]

@@ -152,12 +152,17 @@ def analyse_and_save(
     )
     labels = {m: _vessel_label(e, m) for m, e in vessels.items()}
     extract.analysis_params = params.to_dict()
-    extract.track_svg = draw_track_svg(
-        tracks_from_positions(positions, labels=labels),
-        ports=_ports_for_map(ports, positions, analysis),
-        gaps=analysis.gaps,
-        gap_labels=labels,
-        title=f"AIS tracks in “{item.title}”",
+    # No positions, no map: an empty frame read as "a track of nothing".
+    extract.track_svg = (
+        ""
+        if len(positions) == 0
+        else draw_track_svg(
+            tracks_from_positions(positions, labels=labels),
+            ports=_ports_for_map(ports, positions, analysis),
+            gaps=analysis.gaps,
+            gap_labels=labels,
+            title=f"AIS tracks in “{item.title}”",
+        )
     )
     extract.analysed_at = timezone.now()
     return analysis, ports

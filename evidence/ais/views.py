@@ -112,7 +112,7 @@ def results_context(item: EvidenceItem) -> dict[str, Any]:
         {
             "gap": g,
             "hours": g.duration.total_seconds() / 3600,
-            "distance_nm": g.distance_km / 1.852,
+            "distance_nm": g.distance_nm,
         }
         for g in extract.gaps.all()
     ]

@@ -85,3 +85,50 @@ def test_downsample_keeps_first_and_last_points():
 
 def test_empty_map_is_still_valid_svg():
     assert parse_svg(draw_track_svg({}, ports=[], gaps=[])).tag == f"{SVG}svg"
+
+
+def test_a_track_breaks_at_its_dark_period_which_is_drawn_apart():
+    svg = draw_track_svg(TRACKS, gaps=[GAP], gap_labels={273999001: "SYNTHETIC ANGARA"})
+    root = parse_svg(svg)
+    angara = [
+        line
+        for line in root.iter(f"{SVG}polyline")
+        if "SYNTHETIC ANGARA" in line.find(f"{SVG}title").text
+    ]
+    # Rajin -> the point where it went dark; then nothing until it reappears (the
+    # last point alone is not a line, so that piece is a single point).
+    assert [len(p.get("points").split()) for p in angara] == [2, 1]
+    period = root.find(f".//{SVG}g[@class='dark-period']")
+    assert period.find(f"{SVG}title").text == (
+        "Dark period of SYNTHETIC ANGARA: 15.0 h, 48.6 nm (90.0 km), "
+        "from 2023-08-03 06:00 to 2023-08-03 21:00 UTC"
+    )
+    assert len(period.findall(f"{SVG}circle")) == 2
+    assert period.find(f"{SVG}text").text == "15 h dark"
+
+
+def test_the_map_has_land_from_natural_earth_and_a_nautical_scale():
+    root = draw()
+    land = root.find(f".//{SVG}path[@class='land']")
+    assert land.get("clip-path") == "url(#map-area)"
+    assert land.get("d").count("M") >= 1
+    scale = root.find(f".//{SVG}g[@class='scale']/{SVG}text").text
+    assert scale.endswith(" km)")
+    assert " nm (" in scale
+
+
+def test_the_legend_names_four_rows_of_vessels_and_counts_the_rest():
+    tracks = {
+        f"VESSEL {n:02d}": ([42.0 + n / 100], [130.0 + n / 100]) for n in range(50)
+    }
+    root = parse_svg(draw_track_svg(tracks, width=800))
+    legend = root.find(f".//{SVG}g[@class='legend']")
+    named = [
+        t for t in legend.findall(f"{SVG}text") if t.find(f"{SVG}title") is not None
+    ]
+    # 720 px of map width: three columns of 190 px, four rows, the last row for
+    # the count.
+    assert len(named) == 9
+    assert legend.findall(f"{SVG}text")[-1].text == (
+        "+ 41 more vessels (listed below the map)"
+    )
