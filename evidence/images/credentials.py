@@ -86,6 +86,7 @@ def _empty_summary(state: str, *, trust_list: bool) -> dict[str, Any]:
         "remote_url": None,
         "trust_list": trust_list,
         "ingredients": [],
+        "invalid_ingredients": 0,
         "validation_errors": [],
     }
 
@@ -140,6 +141,7 @@ def summarise_manifest_store(
         "remote_url": None,
         "trust_list": trust_list,
         "ingredients": ingredients,
+        "invalid_ingredients": sum(i["state"] == "invalid" for i in ingredients),
         "validation_errors": [
             {"code": f.get("code"), "explanation": f.get("explanation")}
             for f in failures
@@ -189,11 +191,12 @@ def _validation(store: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
 def _ingredients(store: dict[str, Any]) -> list[dict[str, Any]]:
     """Every manifest's ingredients with their own validation failures.
 
-    The library reports an ingredient's results apart from the active
-    manifest's (``ingredientDeltas``, keyed by the ingredient assertion's
-    JUMBF URI), so a bad signature two steps down the chain would be missed by
-    reading only ``activeManifest``. Nested ingredients are listed too, after
-    the active manifest's own.
+    An ingredient's failures are in two places, neither of them
+    ``activeManifest``: what its signer recorded when it was added (the
+    ingredient's ``validation_results``, or ``validation_status`` in older
+    manifests) and what the library finds now that differs from that record
+    (``ingredientDeltas``, keyed by the ingredient assertion's JUMBF URI).
+    Nested ingredients are listed too, after the active manifest's own.
     """
     deltas = {
         str(delta.get("ingredientAssertionURI", "")): delta.get("validationDeltas")
@@ -210,8 +213,12 @@ def _ingredients(store: dict[str, Any]) -> list[dict[str, Any]]:
         manifest = manifests.get(label) or {}
         for ingredient in manifest.get("ingredients") or []:
             uri = f"self#jumbf=/c2pa/{label}/c2pa.assertions/{ingredient.get('label')}"
-            delta = deltas.get(uri, {})
-            failures = delta.get("failure") or []
+            failures = _unique(
+                [
+                    *_recorded_failures(ingredient),
+                    *(deltas.get(uri, {}).get("failure") or []),
+                ]
+            )
             # As for the active manifest, an unknown signer alone is no damage.
             damaged = [f for f in failures if f.get("code") != _UNTRUSTED]
             has_credentials = bool(ingredient.get("active_manifest"))
@@ -232,3 +239,21 @@ def _ingredients(store: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return found
+
+
+def _recorded_failures(ingredient: dict[str, Any]) -> list[dict[str, Any]]:
+    """The failures recorded in an ingredient assertion when it was made."""
+    results = ingredient.get("validation_results")
+    if isinstance(results, dict):
+        return list((results.get("activeManifest") or {}).get("failure") or [])
+    return [s for s in ingredient.get("validation_status") or [] if isinstance(s, dict)]
+
+
+def _unique(failures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen, kept = set(), []
+    for failure in failures:
+        key = (failure.get("code"), failure.get("url"))
+        if key not in seen:
+            seen.add(key)
+            kept.append(failure)
+    return kept
