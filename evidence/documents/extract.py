@@ -161,13 +161,18 @@ def pdf_date(raw: str) -> datetime | None:
 def _pdf_string(value: Any) -> str:
     if value is None:
         return ""
-    return str(value).strip()[:500]
+    from pypdf.generic import NameObject
+
+    text = str(value).strip()
+    if isinstance(value, NameObject):  # /True, /False for /Trapped
+        text = text.removeprefix("/")
+    return text[:500]
 
 
 def extract_pdf(path: str | os.PathLike[str], limits: Limits) -> DocumentFacts:
     """Pages, document information, text, JavaScript and attached files of a PDF."""
     import pypdf  # deferred: most requests never read a PDF
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = pypdf.PdfReader(path, strict=False)
@@ -176,7 +181,7 @@ def extract_pdf(path: str | os.PathLike[str], limits: Limits) -> DocumentFacts:
             # copying restrictions only): those open as any reader opens them.
             try:
                 opened = reader.decrypt("")
-            except (NotImplementedError, PdfReadError) as exc:
+            except (NotImplementedError, PyPdfError) as exc:
                 raise DocumentUnreadable(
                     f"The PDF is encrypted in a way that cannot be opened: {exc}",
                     is_damage=False,
@@ -190,7 +195,7 @@ def extract_pdf(path: str | os.PathLike[str], limits: Limits) -> DocumentFacts:
         return _pdf_facts(reader, limits)
     except DocumentUnreadable:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DocumentUnreadable(f"The PDF could not be read: {exc}") from exc
     except RecursionError as exc:
         raise DocumentUnreadable(

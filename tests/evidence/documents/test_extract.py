@@ -51,7 +51,7 @@ def test_pdf_properties_are_those_pdfinfo_reads() -> None:
         "keywords": "Some Keywords, other keywords; more keywords",
         "creator_tool": "pdflatex, or other tool",
         "producer": "Latex with hyperref, or other system",
-        "trapped": "/False",
+        "trapped": "False",
         "pdf_version": "1.5",
     }
     assert facts.text == "Whatever\n1"
