@@ -88,6 +88,8 @@ class EvidenceItemQuerySet(models.QuerySet):
             Q(title__icontains=text)
             | Q(description__icontains=text)
             | Q(source__icontains=text)
+            | Q(document__text__icontains=text)
+            | Q(document__author__icontains=text)
             | Q(sha256=text.lower())
         )
 

@@ -75,6 +75,7 @@ def evidence_for_page(*, team: Team, item_id: int) -> EvidenceItem:
             .select_related(
                 "added_by",
                 "image",
+                "document",
                 "statement__speaker",
                 "statement__on_behalf_of",
             )
@@ -92,7 +93,7 @@ def evidence_for_status(*, team: Team, item_id: int) -> EvidenceItem:
     try:
         return (
             EvidenceItem.objects.for_team(team)
-            .select_related("image")
+            .select_related("image", "document")
             .prefetch_related(
                 Prefetch(
                     "near_duplicates",

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.core.files.storage import Storage
@@ -283,6 +284,21 @@ def store_new_item(
             detail=file_detail(item, **detail),
             extra={**extra, "size_bytes": size},
         )
+
+
+def c2pa_trust_anchors() -> str | None:
+    """The PEM bundle of C2PA trust anchors (settings.C2PA_TRUST_ANCHORS), if any."""
+    path = settings.C2PA_TRUST_ANCHORS
+    return Path(path).read_text(encoding="ascii") if path else None
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a stored file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def enqueue_on_commit(task: Any, *args: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from evidence.ais import services as ais_services
+from evidence.documents import services as document_services
 from evidence.images import services as image_services
 from evidence.models import EvidenceItem
 
@@ -14,6 +15,16 @@ def process_image(item_id: int) -> str:
     """Derive an image's facts and derivatives; records running/done/failed on it."""
     try:
         item = image_services.image_process(item_id=item_id)
+    except EvidenceItem.DoesNotExist:
+        return "missing"  # deleted before the task ran: nothing left to do
+    return item.processing_state
+
+
+@shared_task(name="evidence.tasks.process_document", ignore_result=True)
+def process_document(item_id: int) -> str:
+    """Read a PDF's or DOCX's properties, text and flags; records the outcome."""
+    try:
+        item = document_services.document_process(item_id=item_id)
     except EvidenceItem.DoesNotExist:
         return "missing"  # deleted before the task ran: nothing left to do
     return item.processing_state

@@ -141,8 +141,13 @@ def item_restrict(request: HttpRequest, pk: int) -> HttpResponse:
 def item_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_status(team=team, item_id=pk)
+    reprocess = (
+        document_services.document_reprocess
+        if item.kind == EvidenceKind.DOCUMENT
+        else image_services.image_reprocess
+    )
     try:
-        image_services.image_reprocess(item_id=item.pk, actor=request.user)
+        reprocess(item_id=item.pk, actor=request.user)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:

@@ -255,6 +255,25 @@ AIS_MAX_EXPANDED_BYTES = env_int("AIS_MAX_EXPANDED_BYTES", 1 << 30)
 AIS_MAX_EXPANSION_RATIO = env_int("AIS_MAX_EXPANSION_RATIO", 100)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 50_000_000)
 NEAR_DUPLICATE_MAX_DISTANCE = env_int("NEAR_DUPLICATE_MAX_DISTANCE", 10)
+# Content Credentials: a PEM bundle of the certificate authorities whose signers
+# are shown as "trusted" (e.g. the C2PA trust list); unset, none is.
+C2PA_TRUST_ANCHORS = os.environ.get("C2PA_TRUST_ANCHORS", "").strip()
+_anchors = Path(C2PA_TRUST_ANCHORS)
+if C2PA_TRUST_ANCHORS and (
+    not _anchors.is_file()
+    or b"-----BEGIN CERTIFICATE-----" not in _anchors.read_bytes()
+):
+    raise ImproperlyConfigured(
+        f"C2PA_TRUST_ANCHORS must be the path of a PEM certificate bundle, "
+        f"not {C2PA_TRUST_ANCHORS!r}"
+    )
+# Documents (PDF, DOCX): what is read of them. Text is kept for search up to
+# these caps (text_truncated says when one was hit); DOCX parts are refused
+# past the size and compression-ratio caps (a zip bomb).
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)
+DOCUMENT_MAX_TEXT_CHARS = env_int("DOCUMENT_MAX_TEXT_CHARS", 1_000_000)
+DOCUMENT_MAX_PART_BYTES = env_int("DOCUMENT_MAX_PART_BYTES", 64 * 1024 * 1024)
+DOCUMENT_MAX_EXPANSION_RATIO = env_int("DOCUMENT_MAX_EXPANSION_RATIO", 100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640

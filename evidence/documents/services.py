@@ -1,30 +1,47 @@
-"""Documents, statements and links: evidence that needs no processing.
+"""Documents, statements and links.
 
 A document's type is detected from its bytes; SVG and HTML are refused wherever
-the markup sits (``ActiveContentScan``). A statement names its speaker (a person)
-or whom it was made for (an organization or government) among the team's
-entities; a link is a URL with an optional archived copy.
+the markup sits (``ActiveContentScan``). A PDF or DOCX is then processed
+(``document_process``): pages, properties, text for search, JavaScript and
+attached files (``extract``), and a PDF's Content Credentials; other documents
+need no processing. A statement names its speaker (a person) or whom it was made
+for (an organization or government) among the team's entities; a link is a URL
+with an optional archived copy.
 """
 
 from __future__ import annotations
 
+import logging
+import platform
 import re
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from evidence import processing
+from evidence.documents import extract
+from evidence.images import credentials
 from evidence.images import process as images
-from evidence.models import EvidenceItem, EvidenceKind, Statement
+from evidence.models import DocumentDetail, EvidenceItem, EvidenceKind, Statement
 from evidence.services import (
     IMAGE_EXTENSIONS,
     FileRefused,
+    c2pa_trust_anchors,
     check_fields,
+    enqueue_on_commit,
+    file_sha256,
     hash_upload,
+    local_path,
+    locked_item,
+    mark_for_reprocessing,
     new_item,
+    processing_failed,
     record_arrival,
     refuse_duplicate,
     store_new_item,
@@ -35,6 +52,8 @@ from provenance.teams.rules import ensure_member
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
+
+logger = logging.getLogger(__name__)
 
 _DOCUMENT_SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -152,11 +171,13 @@ def evidence_add_document(
     is_restricted: bool = False,
     **fields: Any,
 ) -> EvidenceItem:
-    """Store a document (PDF or another file) byte-for-byte; no processing needed.
+    """Store a document (PDF or another file) byte-for-byte.
 
     The type is detected from the bytes; SVG and HTML are refused, wherever the
     markup sits in a text file (``ActiveContentScan``). Same bytes in the team
-    raise DuplicateEvidence before anything is written.
+    raise DuplicateEvidence before anything is written. A PDF or DOCX arrives
+    pending with an empty DocumentDetail and is processed on commit; other
+    types need no processing.
     """
     ensure_member(user=actor, team=team)
     check_fields(fields)
@@ -184,6 +205,9 @@ def evidence_add_document(
         has_extension_mismatch=bool(suffix) and suffix != extension,
         **fields,
     )
+    processed = mime in extract.EXTRACTED_MIMES
+    if processed:
+        processing.arrive(item)
     store_new_item(
         item,
         upload,
@@ -193,8 +217,225 @@ def evidence_add_document(
         changed=lambda message: FileRefused(message, code="corrupt"),
         detail={},
         extra={"mime_type": mime},
+        attach=(lambda item: DocumentDetail.objects.create(item=item))
+        if processed
+        else None,
     )
+    if processed:
+        _enqueue_processing(item.pk)
     return item
+
+
+def _enqueue_processing(item_id: int) -> None:
+    from evidence.tasks import process_document  # the task module imports this one
+
+    enqueue_on_commit(process_document, item_id)
+
+
+@transaction.atomic
+def document_reprocess(*, item_id: int, actor: User) -> EvidenceItem:
+    """Queue a PDF or DOCX for processing again."""
+    item = mark_for_reprocessing(
+        item_id=item_id, actor=actor, kind=EvidenceKind.DOCUMENT
+    )
+    _enqueue_processing(item.pk)
+    return item
+
+
+# --- processing -----------------------------------------------------------------------
+
+# Steps of document processing recorded in the custody log, with their tool.
+PROCESSING_STEPS = (
+    ("hash", "hashlib", "SHA-256 of the original re-computed"),
+    ("extract", "pypdf", "pages, properties, text, JavaScript and attachments read"),
+    ("extract_docx", "defusedxml", "core and app properties and text read"),
+    ("content_credentials", "c2pa-python", "C2PA manifest read offline"),
+)
+
+
+@dataclass(frozen=True)
+class DocumentAnalysis:
+    """What was read from a stored document, before anything is saved."""
+
+    sha256: str
+    facts: extract.DocumentFacts | None
+    unreadable: extract.DocumentUnreadable | None
+    content_credentials: dict[str, Any] | None
+    tools: dict[str, str]
+
+
+def _limits() -> extract.Limits:
+    return extract.Limits(
+        max_pages=settings.DOCUMENT_MAX_PAGES,
+        max_text_chars=settings.DOCUMENT_MAX_TEXT_CHARS,
+        max_part_bytes=settings.DOCUMENT_MAX_PART_BYTES,
+        max_expansion_ratio=settings.DOCUMENT_MAX_EXPANSION_RATIO,
+    )
+
+
+def _tool_versions() -> dict[str, str]:
+    versions = {"hashlib": f"Python {platform.python_version()}"}
+    for label, dist in (
+        ("pypdf", "pypdf"),
+        ("defusedxml", "defusedxml"),
+        ("c2pa-python", "c2pa-python"),
+    ):
+        try:
+            versions[label] = version(dist)
+        except PackageNotFoundError:
+            versions[label] = "not installed"
+    return versions
+
+
+def document_analyse(path: Path, *, mime: str) -> DocumentAnalysis:
+    """The pure part of processing (no database): facts, or why there are none,
+    and a PDF's Content Credentials."""
+    facts, unreadable = None, None
+    try:
+        facts = extract.extract_document(path, mime, _limits())
+    except extract.DocumentUnreadable as exc:
+        unreadable = exc
+    content_credentials = None
+    if mime == extract.PDF_MIME:
+        content_credentials = credentials.read_content_credentials(
+            path, mime, trust_anchors=c2pa_trust_anchors()
+        )
+    return DocumentAnalysis(
+        sha256=file_sha256(path),
+        facts=facts,
+        unreadable=unreadable,
+        content_credentials=content_credentials,
+        tools=_tool_versions(),
+    )
+
+
+def document_process(*, item_id: int) -> EvidenceItem:
+    """Read a PDF's or DOCX's facts into its DocumentDetail. Safe to run twice.
+
+    Marks the item running (committed, so its page shows it), reads the stored
+    original outside any transaction, then in one transaction: locks the item,
+    re-checks the original's SHA-256, replaces the DocumentDetail fields,
+    upserts one custody event per step and moves it to done, or to "done with a
+    warning" when what came out needs a look (JavaScript, attached files, no
+    text, a password) with the reason, and writes the audit event. A damaged
+    or hostile file (a zip bomb) marks it failed with the reason.
+    """
+    item = EvidenceItem.objects.select_related("team").get(pk=item_id)
+    if item.kind != EvidenceKind.DOCUMENT or item.mime_type not in (
+        extract.EXTRACTED_MIMES
+    ):
+        raise ValueError(f"Evidence #{item_id} is not a stored PDF or DOCX.")
+    processing.move(item, processing.RUNNING)
+    try:
+        with local_path(item.file) as path:
+            analysis = document_analyse(path, mime=item.mime_type)
+    except Exception as exc:
+        logger.exception("Processing document evidence #%s failed", item_id)
+        return processing_failed(item, f"Processing failed: {exc}")
+    if analysis.sha256 != item.sha256:
+        return processing_failed(
+            item,
+            "The stored original no longer matches the SHA-256 recorded at upload.",
+        )
+    if analysis.unreadable is not None and analysis.unreadable.is_damage:
+        return processing_failed(item, analysis.unreadable.message)
+    return _processing_done(item_id, analysis)
+
+
+def _detail_fields(analysis: DocumentAnalysis) -> dict[str, Any]:
+    facts = analysis.facts
+    if facts is None:
+        return {
+            "page_count": None,
+            "title": "",
+            "author": "",
+            "created_in_file_at": None,
+            "modified_in_file_at": None,
+            "properties": {},
+            "text": "",
+            "text_truncated": False,
+            "has_javascript": False,
+            "has_attachments": False,
+            "attachments": [],
+        }
+    return {
+        "document_format": facts.document_format,
+        "page_count": facts.page_count,
+        "title": facts.title,
+        "author": facts.author,
+        "created_in_file_at": facts.created_at,
+        "modified_in_file_at": facts.modified_at,
+        "properties": facts.properties,
+        # PostgreSQL text cannot hold NUL; a PDF's text layer sometimes does.
+        "text": facts.text.replace("\x00", ""),
+        "text_truncated": facts.text_truncated,
+        "has_javascript": facts.has_javascript,
+        "has_attachments": facts.has_attachments,
+        "attachments": facts.attachments,
+    }
+
+
+@transaction.atomic
+def _processing_done(item_id: int, analysis: DocumentAnalysis) -> EvidenceItem:
+    item = locked_item(item_id)
+    fields = _detail_fields(analysis)
+    fields.setdefault(
+        "document_format", "pdf" if item.mime_type == extract.PDF_MIME else "docx"
+    )
+    fields["content_credentials"] = analysis.content_credentials
+    DocumentDetail.objects.update_or_create(item=item, defaults=fields)
+    facts = analysis.facts
+    reasons = (
+        [analysis.unreadable.message]
+        if analysis.unreadable is not None
+        else list(facts.warnings if facts else ())
+    )
+    cc_state = (analysis.content_credentials or {}).get("state")
+    _record_steps(item, analysis)
+    return processing.move(
+        item,
+        processing.WARNING if reasons else processing.DONE,
+        warning=" ".join(reasons),
+        audit="evidence.processed",
+        payload={
+            "document_format": fields["document_format"],
+            "page_count": fields["page_count"],
+            "text_chars": len(fields["text"]),
+            "text_truncated": fields["text_truncated"],
+            "has_javascript": fields["has_javascript"],
+            "attachments": len(fields["attachments"]),
+            "content_credentials": cc_state,
+        },
+    )
+
+
+def _record_steps(item: EvidenceItem, analysis: DocumentAnalysis) -> None:
+    facts = analysis.facts
+    summary = (
+        {
+            "page_count": facts.page_count,
+            "text_chars": len(facts.text),
+            "text_truncated": facts.text_truncated,
+            "has_javascript": facts.has_javascript,
+            "attachments": len(facts.attachments),
+            "warnings": list(facts.warnings),
+        }
+        if facts is not None
+        else {"unreadable": analysis.unreadable.message if analysis.unreadable else ""}
+    )
+    step = "extract" if item.mime_type == extract.PDF_MIME else "extract_docx"
+    steps: dict[str, dict[str, Any]] = {
+        "hash": {"sha256": analysis.sha256, "matches_upload": True},
+        step: summary,
+    }
+    if item.mime_type == extract.PDF_MIME:
+        steps["content_credentials"] = {
+            "state": (analysis.content_credentials or {}).get("state", "none")
+        }
+    versions = {
+        name: analysis.tools.get(tool, "") for name, tool, _ in PROCESSING_STEPS
+    }
+    processing.record_steps(item, PROCESSING_STEPS, versions=versions, facts=steps)
 
 
 def _check_statement_parties(

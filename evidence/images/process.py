@@ -22,7 +22,6 @@ Pipeline, decoding the pixels once:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
@@ -32,11 +31,7 @@ from typing import Any, TypeVar
 
 from PIL import Image, ImageOps
 
-from evidence.images.credentials import (
-    C2PA_READ_SETTINGS,
-    summarise_manifest_store,
-    unreadable_summary,
-)
+from evidence.images.credentials import read_content_credentials
 from evidence.images.exif import GpsPosition, read_metadata
 from evidence.images.phash import NEAR_DUPLICATE_THRESHOLD, phash_int, phash_of
 from evidence.images.render import (
@@ -279,34 +274,6 @@ def near_duplicates(
             found.append((key, distance))
     found.sort(key=lambda pair: pair[1])
     return found
-
-
-# -- Content Credentials (C2PA) ------------------------------------------------
-
-
-def read_content_credentials(
-    path: str | os.PathLike[str], mime: str
-) -> dict[str, Any] | None:
-    """Summarise the C2PA manifest store, or None when the file has none.
-
-    ``state`` is "trusted" (signer on a configured trust list), "valid"
-    (intact and correctly signed, signer not on a trust list), "invalid"
-    (e.g. pixels changed after signing) or "unreadable" (a manifest is
-    present but could not be parsed). ``validation_errors`` lists the
-    failure codes; ``signed_at`` needs an RFC 3161 timestamp, else None.
-    """
-    import c2pa  # deferred: loads a native library most requests never need
-
-    try:
-        with c2pa.Context.from_dict(C2PA_READ_SETTINGS) as ctx, open(path, "rb") as fh:
-            reader = c2pa.Reader.try_create(mime, fh, None, ctx)
-            if reader is None:
-                return None
-            with reader:
-                store = json.loads(reader.json())
-    except c2pa.C2paError as exc:
-        return unreadable_summary(exc)
-    return summarise_manifest_store(store)
 
 
 # -- chain of custody ----------------------------------------------------------

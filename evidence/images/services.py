@@ -19,6 +19,7 @@ from evidence.images import process as images
 from evidence.models import EvidenceItem, EvidenceKind, ImageDetail, NearDuplicate
 from evidence.services import (
     IMAGE_EXTENSIONS,
+    c2pa_trust_anchors,
     check_fields,
     delete_files,
     deleted_on_error,
@@ -143,7 +144,9 @@ def image_analyse(path: str | os.PathLike[str], *, filename: str) -> ImageAnalys
         max_pixels=settings.IMAGE_MAX_PIXELS,
         max_bytes=settings.UPLOAD_MAX_BYTES["image"],
     )
-    credentials = images.read_content_credentials(path, processed.mime)
+    credentials = images.read_content_credentials(
+        path, processed.mime, trust_anchors=c2pa_trust_anchors()
+    )
     return ImageAnalysis(
         processed=processed,
         content_credentials=credentials,

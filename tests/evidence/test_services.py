@@ -307,7 +307,7 @@ def test_document_type_comes_from_the_bytes(team, editor, image_path):
     assert item.mime_type == "application/pdf"
     assert item.has_extension_mismatch is True
     assert item.file.name.endswith(".pdf")
-    assert item.processing_state == ProcessingState.NOT_NEEDED
+    assert item.processing_state == ProcessingState.PENDING  # read on commit
     assert item.title == "rusi-analysis"
 
 

@@ -300,7 +300,10 @@ def test_detail_shows_signed_content_credentials(editor_client, add_image):
     assert "Content Credentials (C2PA)" in html
     assert "Provenance Test Signer" in html
     assert '<span class="badge">valid</span>' in html
-    assert "Intact and correctly signed; the signer is not on a trust list." in html
+    assert (
+        "Intact and correctly signed; no trust list is configured, so no signer "
+        "is shown as trusted." in html
+    )
 
 
 def test_detail_of_another_teams_item_is_404(outsider_client, add_image):

@@ -42,3 +42,20 @@ def test_a_bad_boolean_is_a_configuration_error():
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_c2pa_trust_anchors_must_be_a_pem_bundle(tmp_path):
+    not_pem = tmp_path / "anchors.txt"
+    not_pem.write_text("not a certificate")
+
+    missing = _manage("check", C2PA_TRUST_ANCHORS=str(tmp_path / "none.pem"))
+    wrong = _manage("check", C2PA_TRUST_ANCHORS=str(not_pem))
+    bundle = ROOT / "tests" / "data" / "real" / "c2pa" / "test_cert_root_bundle.pem"
+    good = _manage("check", C2PA_TRUST_ANCHORS=str(bundle))
+
+    assert missing.returncode != 0
+    assert "C2PA_TRUST_ANCHORS must be the path of a PEM certificate bundle" in (
+        missing.stderr
+    )
+    assert wrong.returncode != 0
+    assert good.returncode == 0, good.stderr
