@@ -30,6 +30,7 @@ from evidence.ais.reports import (
     RawReports,
     parse_time_text,
 )
+from evidence.ais.stations import station_evidence
 
 SENTENCE_RE = re.compile(rb"![A-Z]{2}VD[MO],")
 _POSITION_TYPES = frozenset({1, 2, 3, 18, 19})
@@ -56,6 +57,8 @@ class _Reports:
     static: list[tuple[int, str | None, str | None, str | None, str | None]] = field(
         default_factory=list
     )
+    # (mmsi, message type) of every decoded message: what kind of station it is.
+    kinds: set[tuple[int, int]] = field(default_factory=set)
 
 
 def parse_nmea(
@@ -183,7 +186,16 @@ class _Decoder:
             static=static,
             other_messages=self.other,
             comment_lines=self.comments,
+            station_evidence=_station_evidence(out.kinds),
         )
+
+
+def _station_evidence(kinds: set[tuple[int, int]]) -> pa.Table:
+    pairs = sorted(k for k in kinds if 0 < k[0] <= 999_999_999)
+    return station_evidence(
+        pa.array([m for m, _ in pairs], pa.int64()),
+        message_type=pa.array([t for _, t in pairs], pa.int16()),
+    )
 
 
 def _split_line(line: bytes) -> tuple[bytes, int, int, bool] | None:
@@ -234,6 +246,7 @@ def _decode_into(
         return 0
     kind = msg.msg_type
     mmsi = int(msg.mmsi)
+    out.kinds.add((mmsi, kind))
     if kind in _POSITION_TYPES:
         out.mmsi.append(mmsi)
         out.ts.append(when)
