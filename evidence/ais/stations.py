@@ -145,17 +145,18 @@ STATION_EVIDENCE_SCHEMA = pa.schema(
 LISTED_STATIONS = 1000
 
 
-# ITU-R M.585 formats other than a ship station's, first match wins.
+# ITU-R M.585 formats other than a ship station's, first match wins: (prefix,
+# class, format, whether a MID follows the prefix).
 _PATTERNS = (
-    ("00", StationClass.GROUP_COAST, "00MIDxxxx: coast station"),
-    ("0", StationClass.GROUP_COAST, "0MIDxxxxx: group of ships"),
-    ("111", StationClass.SAR_AIRCRAFT, "111MIDxxx: SAR aircraft"),
-    ("970", StationClass.SART_EPIRB_MOB, "970xxyyyy: AIS-SART"),
-    ("972", StationClass.SART_EPIRB_MOB, "972xxyyyy: man overboard device"),
-    ("974", StationClass.SART_EPIRB_MOB, "974xxyyyy: EPIRB-AIS"),
-    ("98", StationClass.CRAFT_ASSOCIATED, "98MIDxxxx: craft of a parent ship"),
-    ("99", StationClass.ATON, "99MIDxxxx: aid to navigation"),
-    ("8", StationClass.HANDHELD, "8MIDxxxxx: handheld VHF"),
+    ("00", StationClass.GROUP_COAST, "00MIDxxxx: coast station", True),
+    ("0", StationClass.GROUP_COAST, "0MIDxxxxx: group of ships", True),
+    ("111", StationClass.SAR_AIRCRAFT, "111MIDxxx: SAR aircraft", True),
+    ("970", StationClass.SART_EPIRB_MOB, "970xxyyyy: AIS-SART", False),
+    ("972", StationClass.SART_EPIRB_MOB, "972xxyyyy: man overboard device", False),
+    ("974", StationClass.SART_EPIRB_MOB, "974xxyyyy: EPIRB-AIS", False),
+    ("98", StationClass.CRAFT_ASSOCIATED, "98MIDxxxx: craft of a parent ship", True),
+    ("99", StationClass.ATON, "99MIDxxxx: aid to navigation", True),
+    ("8", StationClass.HANDHELD, "8MIDxxxxx: handheld VHF", True),
 )
 
 
@@ -190,9 +191,9 @@ def mmsi_structure(mmsi: int) -> tuple[StationClass, str, str]:
     text = f"{mmsi:09d}"
     if len(set(text)) == 1 or text in ("123456789", "987654321"):
         return StationClass.INVALID, f"MMSI {text} is a placeholder", ""
-    for prefix, station_class, what in _PATTERNS:
+    for prefix, station_class, what, has_mid in _PATTERNS:
         if text.startswith(prefix):
-            if "MID" in what:
+            if has_mid:
                 mid = int(text[len(prefix) : len(prefix) + 3])
                 if mid not in MID_RANGE:
                     return (
