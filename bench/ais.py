@@ -60,7 +60,9 @@ def generate(path: Path, rows: int) -> None:
     start = datetime(2023, 8, 1, tzinfo=UTC)
     while total < rows:
         vessel = SyntheticVessel(
-            mmsi=999_100_000 + n,
+            # MID 400: no country holds it, yet it reads as a ship (a 99... MMSI is
+            # an aid to navigation and would make no vessel entity).
+            mmsi=400_100_000 + n,
             name=f"SYNTHETIC BENCH {n}",
             imo=synthetic_imo(100_000 + n),
         )

@@ -373,7 +373,9 @@ class AISExtract(models.Model):
     time_sources = models.JSONField(default=dict, blank=True)
     # A time the uploader gave for a file that carries none (and how it applies).
     given_time = models.JSONField(null=True, blank=True)
-    # Stations seen by class: {"vessel": 12, "aton": 1, "base_station": 2, ...}.
+    # Stations seen (evidence.ais.stations.stations_summary): "counts" per class
+    # ({"vessel": 12, "aton": 1, ...}), "non_vessels" (MMSI, class, reason),
+    # "non_vessels_omitted" and "vessel_notes".
     stations = models.JSONField(default=dict, blank=True)
     # Vessel entities this extract created (listed for review on its page).
     vessels_created = models.ManyToManyField(Entity, blank=True, related_name="+")

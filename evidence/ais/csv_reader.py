@@ -28,6 +28,7 @@ from evidence.ais.reports import (
     UnknownFormat,
     parse_time_text,
 )
+from evidence.ais.stations import station_evidence
 
 # pyarrow's CSV block: also the longest row it can hold (longer ones are refused).
 _CSV_BLOCK_BYTES = 1 << 24
@@ -45,6 +46,9 @@ _MARINECADASTRE = {
     "name": ("vesselname",),
     "call_sign": ("callsign",),
     "ship_type": ("vesseltype",),
+    # What kind of station sent the row (evidence.ais.stations): DMA "Type of
+    # mobile", MarineCadastre "TransceiverClass" / "transceiver".
+    "station_type": ("typeofmobile", "transceiverclass", "transceiver"),
 }
 _LAYOUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "marinecadastre": _MARINECADASTRE,
@@ -200,6 +204,9 @@ def reports_from_table(
         cog=numbers["cog"],
         heading=numbers["heading"],
         static=static,
+        station_evidence=station_evidence(
+            pc.filter(mmsi, mmsi_ok), declared=pc.filter(col("station_type"), mmsi_ok)
+        ),
     )
 
 

@@ -5,7 +5,8 @@ at times.
 Everything here is generated and must be labelled so: the items are
 ``is_synthetic`` and their description says so. Identifiers come from the caller
 (the demo loader passes ``provenance.demo.loader.SYNTHETIC_IDS``: IMO numbers starting
-00000, which no ship carries, and MMSIs with the unallocated MID 999). The dark
+00000, which no ship carries, and MMSIs with MID 400, which no country holds yet
+reads as a ship station; see ``evidence.ais.stations``). The dark
 periods are only *placed* here; finding them is the analysis's job.
 """
 

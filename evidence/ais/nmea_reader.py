@@ -66,6 +66,7 @@ from evidence.ais.reports import (
     epoch_us,
     parse_time_text,
 )
+from evidence.ais.stations import station_evidence
 
 SENTENCE_RE = re.compile(rb"![A-Z]{2}VD[MO],")
 _POSITION_TYPES = frozenset({1, 2, 3, 18, 19})
@@ -118,6 +119,8 @@ class _Reports:
         default_factory=list
     )
     sources: Counter[str] = field(default_factory=Counter)
+    # (mmsi, message type) of every decoded message: what kind of station it is.
+    kinds: set[tuple[int, int]] = field(default_factory=set)
 
 
 def parse_nmea(
@@ -269,7 +272,16 @@ class _Decoder:
             other_messages=self.other,
             comment_lines=self.comments,
             extra={"time_sources": dict(+out.sources)},
+            station_evidence=_station_evidence(out.kinds),
         )
+
+
+def _station_evidence(kinds: set[tuple[int, int]]) -> pa.Table:
+    pairs = sorted(k for k in kinds if 0 < k[0] <= 999_999_999)
+    return station_evidence(
+        pa.array([m for m, _ in pairs], pa.int64()),
+        message_type=pa.array([t for _, t in pairs], pa.int16()),
+    )
 
 
 def _split_line(line: bytes) -> _Line | None:
@@ -424,6 +436,7 @@ def _decode_into(
         return 0
     kind = msg.msg_type
     mmsi = int(msg.mmsi)
+    out.kinds.add((mmsi, kind))
     if kind in _POSITION_TYPES or kind == _LONG_RANGE:
         out.sources[source] += 1
     if kind in _BASE_STATION_TYPES:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
+from evidence.ais.stations import empty_station_evidence
+
 # Real lines are under 1 KiB (a MarineCadastre header is ~150 bytes, an NMEA
 # sentence at most 82 plus a tag block).
 MAX_LINE_BYTES = 64 << 10
@@ -43,6 +45,9 @@ class RawReports:
     marks rows whose latitude or longitude text was present but not a number.
     ``static`` holds static data (one row per report or message) with columns
     mmsi (int64), imo, name, call_sign, ship_type (strings, null when absent).
+    ``station_evidence`` is what the batch says of each station's kind (message
+    types seen, the layout's "type of mobile"; ``stations.STATION_EVIDENCE_SCHEMA``),
+    one row per distinct fact.
     """
 
     format: str
@@ -62,6 +67,7 @@ class RawReports:
     other_messages: int = 0
     comment_lines: int = 0  # "#..." lines: neither rows nor rejected
     extra: dict[str, object] = field(default_factory=dict)
+    station_evidence: pa.Table = field(default_factory=empty_station_evidence)
 
 
 def parse_time_text(value: str) -> int | None:

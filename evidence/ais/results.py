@@ -14,6 +14,7 @@ from evidence.ais import analyse as ais_analyse
 from evidence.ais.analyse import AnalysisParams, AnalysisResult, Port, RouteCount
 from evidence.ais.draw import draw_track_svg, tracks_from_positions
 from evidence.ais.parse import VesselInfo
+from evidence.ais.stations import classify_station
 from evidence.ais.validate import ExtractResult, Positions
 from evidence.models import AISExtract, AISGap, EvidenceItem, PortCall
 from provenance.entities.models import Entity, EntityKind
@@ -31,13 +32,19 @@ MAP_PORT_MARGIN_DEG = 1.0
 def link_vessels(
     *, item: EvidenceItem, extract: AISExtract, result: ExtractResult
 ) -> tuple[dict[int, Entity], set[int]]:
-    """mmsi -> vessel entity for every MMSI with kept positions (or static data).
+    """mmsi -> vessel entity for every ship with kept positions (or static data).
 
-    Matched in the item's team by IMO first (it stays with the hull), then by
-    MMSI (it changes with the flag); created when missing, marked auto-created
-    (and synthetic when the extract is). Returns the map and the created ids.
+    Only stations classed ``vessel`` (``evidence.ais.stations``: not aids to
+    navigation, base stations, SAR aircraft, SARTs or placeholder MMSIs) are
+    linked. Matched in the item's team by IMO first (it stays with the hull), then
+    by MMSI (it changes with the flag); created through ``entity_create`` (audited)
+    when missing, marked auto-created (and synthetic when the extract is). The
+    extract's ``vessels_created`` keeps the entities this import created, on this
+    run or an earlier one, that it still links. Returns the map and the ids
+    created on this run.
     """
-    mmsis = sorted(set(np.unique(result.positions.mmsi).tolist()) | set(result.vessels))
+    seen = set(np.unique(result.positions.mmsi).tolist()) | set(result.vessels)
+    mmsis = sorted(m for m in seen if _is_vessel(result, m))
     infos = {m: result.vessels.get(m) or VesselInfo(mmsi=m) for m in mmsis}
     imos = [f"{i.imo:07d}" for i in infos.values() if i.imo]
     # IMO numbers are unique in a team whatever the entity's kind.
@@ -79,8 +86,17 @@ def link_vessels(
                 by_imo[imo] = entity
             by_mmsi[f"{mmsi:09d}"] = entity
         vessels[mmsi] = entity
-    extract.vessels.set(list({e.pk for e in vessels.values()}))
+    linked = {e.pk for e in vessels.values()}
+    extract.vessels.set(list(linked))
+    earlier = set(extract.vessels_created.values_list("pk", flat=True))
+    extract.vessels_created.set(sorted((earlier & linked) | created))
     return vessels, created
+
+
+def _is_vessel(result: ExtractResult, mmsi: int) -> bool:
+    station = result.stations.get(mmsi)
+    # A result built without station evidence judges by the MMSI alone.
+    return (station or classify_station(mmsi)).is_vessel
 
 
 # --- analysis -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from evidence.ais.stations import STATION_LABELS, StationClass
 from evidence.models import (
     AISExtract,
     AISGap,
@@ -49,6 +50,7 @@ def ais_extract_for_page(*, team: Team, item_id: int) -> EvidenceItem:
             .select_related("added_by", "ais")
             .prefetch_related(
                 Prefetch("ais__vessels"),
+                Prefetch("ais__vessels_created"),
                 Prefetch("ais__gaps", queryset=_gaps()),
                 Prefetch("ais__port_calls", queryset=_calls()),
                 Prefetch(
@@ -71,6 +73,7 @@ def ais_extract_for_status(*, team: Team, item_id: int) -> EvidenceItem:
             .select_related("ais")
             .prefetch_related(
                 Prefetch("ais__vessels"),
+                Prefetch("ais__vessels_created"),
                 Prefetch("ais__gaps", queryset=_gaps()),
                 Prefetch("ais__port_calls", queryset=_calls()),
             )
@@ -78,6 +81,38 @@ def ais_extract_for_status(*, team: Team, item_id: int) -> EvidenceItem:
         )
     except EvidenceItem.DoesNotExist as exc:
         raise Http404("No such AIS extract in your team.") from exc
+
+
+@dataclass(frozen=True)
+class StationsShown:
+    """The extract page's "Stations" section: (class, label, count) per class seen,
+    the non-vessel stations (each with its label) and how many were left unlisted,
+    and the vessels that carry a note."""
+
+    counts: list[tuple[str, str, int]]
+    non_vessels: list[dict[str, str]]
+    omitted: int
+    vessel_notes: list[dict[str, str]]
+
+
+def stations_shown(extract: AISExtract) -> StationsShown:
+    """``AISExtract.stations`` with readable class names, classes in their order."""
+    recorded = extract.stations or {}
+    counts = recorded.get("counts") or {}
+
+    def labelled(row: dict[str, str]) -> dict[str, str]:
+        return {**row, "label": STATION_LABELS.get(row["class"], row["class"])}
+
+    return StationsShown(
+        counts=[
+            (c.value, STATION_LABELS[c], counts[c.value])
+            for c in StationClass
+            if counts.get(c.value)
+        ],
+        non_vessels=[labelled(r) for r in recorded.get("non_vessels") or []],
+        omitted=recorded.get("non_vessels_omitted") or 0,
+        vessel_notes=list(recorded.get("vessel_notes") or []),
+    )
 
 
 @dataclass(frozen=True)
@@ -161,6 +196,7 @@ def ais_extract_json(item: EvidenceItem) -> dict[str, Any]:
         "given_time": extract.given_time,
         "analysis_params": extract.analysis_params,
         "vessels": _vessels_json(summary),
+        "stations": extract.stations or {},
         "port_calls": summary.get("port_calls", []),
         "voyages": summary.get("voyages", []),
         "runs": summary.get("runs", {}),

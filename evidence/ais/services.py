@@ -52,6 +52,7 @@ from evidence.ais.results import (
     vessels_by_mmsi,
 )
 from evidence.ais.sniff import expansion_limits, sniff_ais
+from evidence.ais.stations import stations_summary
 from evidence.ais.storage import (
     ProgressWriter,
     load_positions,
@@ -104,7 +105,11 @@ PROCESSING_STEPS = (
     ("parse", "pyarrow / pyais", "layout detected, rows read column-wise"),
     ("validate", "evidence.ais.validate", "rows checked, rejections counted"),
     ("store", "database", "positions bulk-loaded"),
-    ("vessels", "evidence.ais.services", "vessels matched by IMO, then MMSI"),
+    (
+        "vessels",
+        "evidence.ais.services",
+        "stations classified; vessels matched by IMO, then MMSI",
+    ),
     ("analyse", "evidence.ais.analyse", "dark periods, port calls, voyages"),
 )
 
@@ -427,6 +432,7 @@ def _set_extract_facts(
     extract.rows_read = result.rows_read
     extract.rows_kept = result.rows_kept
     extract.rejected = dict(sorted(result.rejected.items()))
+    extract.stations = stations_summary(result.stations)
     if len(positions):
         extract.first_at = timestamp_to_datetime(positions.timestamp_us.min())
         extract.last_at = timestamp_to_datetime(positions.timestamp_us.max())
@@ -468,6 +474,7 @@ def _record_processing_steps(
         "vessels": {
             "linked": [v.pk for v in vessels.values()],
             "created": sorted(created),
+            "stations": extract.stations.get("counts", {}),
         },
         "analyse": {"params": params.to_dict()},
     }

@@ -8,6 +8,10 @@ Identifiers: there is no ITU range of MMSIs reserved for testing, and none of IM
 numbers. Callers must choose identifiers that are plainly synthetic and label the data
 as synthetic (``EvidenceItem.is_synthetic``). ``synthetic_imo`` builds IMO numbers
 that pass the check digit from a base the caller picks (e.g. the ``999999x`` block).
+For MMSIs, a maritime identification digit no country holds, in a ship-station
+format, e.g. ``400xxxxxx`` as the demo does (``evidence.ais.stations`` classes it as
+a vessel with the note "MID not allocated"); ``99xxxxxxx`` reads as an aid to
+navigation and never becomes a vessel.
 """
 
 from __future__ import annotations

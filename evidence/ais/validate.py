@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -52,8 +52,8 @@ from evidence.ais.reports import (
     RawReports,
     epoch_us,
 )
-from evidence.ais.vessels import _imo_number as imo_number
-from evidence.ais.vessels import imo_is_valid, vessels_from_static
+from evidence.ais.stations import Station, StationEvidence
+from evidence.ais.vessels import best_imos, vessels_from_static
 
 DEFAULT_MAX_JUMP_KNOTS = 50.0
 JUMP_ALLOWANCE_KM = 1.0
@@ -153,6 +153,9 @@ class ExtractResult:
     max_jump_knots: float = DEFAULT_MAX_JUMP_KNOTS
     batches: int = 1  # how many batches the rows came in
     comment_lines: int = 0
+    # mmsi -> what kind of station it is (evidence.ais.stations); only vessels
+    # become vessel entities.
+    stations: dict[int, Station] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
         """JSON-ready counts (not the positions), to store beside the extract."""
@@ -221,6 +224,7 @@ def validate_batches(
     pairs: list[pa.Table] = []
     rows_read = other = comments = offset = 0
     n_batches = 0
+    evidence = StationEvidence()
     for raw in batches:
         n_batches += 1
         rows_read += raw.rows_read
@@ -233,6 +237,7 @@ def validate_batches(
         offset += raw.static.num_rows
         lasts.append(last)
         pairs.append(pair)
+        evidence.add(raw.station_evidence)
         del raw, rows
         if on_batch is not None:
             on_batch(rows_read)
@@ -264,6 +269,9 @@ def validate_batches(
 
     cleared: Counter[str] = Counter()
     vessels = _vessels(lasts, pairs, cleared)
+    stations = evidence.classify(
+        also=set(np.unique(positions.mmsi).tolist()) | set(vessels)
+    )
     if progress is not None:
         progress(rows_read, rows_read)
     return ExtractResult(
@@ -278,6 +286,7 @@ def validate_batches(
         comment_lines=comments,
         max_jump_knots=max_jump_knots,
         batches=n_batches,
+        stations=stations,
     )
 
 
@@ -322,21 +331,11 @@ def _vessels(
         pa.concat_tables(pairs)
         .group_by(["mmsi", "imo"])
         .aggregate([("row_count", "sum"), ("row_max", "max")])
-        .to_pylist()
+        .rename_columns({"row_count_sum": "rows", "row_max_max": "last_row"})
     )
-    best: dict[int, tuple[int, int]] = {}  # mmsi -> (last row, imo)
-    for row in pair:
-        imo = imo_number(row["imo"])
-        if imo == 0:
-            continue  # AIS "no IMO"
-        if imo is None or not imo_is_valid(imo):
-            cleared["bad_imo"] += row["row_count_sum"]
-            continue
-        mmsi = row["mmsi"]
-        if mmsi not in best or best[mmsi][0] < row["row_max_max"]:
-            best[mmsi] = (row["row_max_max"], imo)
+    best = best_imos(pair, cleared)
     return {
-        mmsi: replace(info, imo=best[mmsi][1]) if mmsi in best else info
+        mmsi: replace(info, imo=best[mmsi]) if mmsi in best else info
         for mmsi, info in vessels.items()
     }
 

@@ -54,23 +54,13 @@ def vessels_from_static(
         with_row.filter(pc.is_valid(with_row.column("imo")))
         .group_by(["mmsi", "imo"])
         .aggregate([("row", "count"), ("row", "max")])
-        .to_pylist()
+        .rename_columns({"row_count": "rows", "row_max": "last_row"})
     )
-    best: dict[int, tuple[int, int]] = {}  # mmsi -> (last row, imo)
-    for pair in pairs:
-        imo = _imo_number(pair["imo"])
-        if imo == 0:
-            continue  # AIS "no IMO"
-        if imo is None or not imo_is_valid(imo):
-            cleared["bad_imo"] += pair["row_count"]
-            continue
-        mmsi = pair["mmsi"]
-        if mmsi not in best or best[mmsi][0] < pair["row_max"]:
-            best[mmsi] = (pair["row_max"], imo)
+    best = best_imos(pairs, cleared)
     return {
         int(r["mmsi"]): VesselInfo(
             mmsi=int(r["mmsi"]),
-            imo=best[r["mmsi"]][1] if r["mmsi"] in best else None,
+            imo=best.get(r["mmsi"]),
             name=r["name_last"],
             call_sign=r["call_sign_last"],
             ship_type=r["ship_type_last"],
@@ -79,7 +69,28 @@ def vessels_from_static(
     }
 
 
-def _imo_number(text: str) -> int | None:
+def best_imos(pairs: pa.Table, cleared: Counter[str]) -> dict[int, int]:
+    """mmsi -> the IMO it reported last, of those passing the check digit.
+
+    ``pairs`` has one row per distinct (mmsi, imo text) with ``rows`` (how many
+    rows carried it) and ``last_row`` (the number of the last of them). Failing
+    IMOs are counted per row into ``cleared["bad_imo"]``; 0 is AIS "no IMO".
+    """
+    best: dict[int, tuple[int, int]] = {}  # mmsi -> (last row, imo)
+    for pair in pairs.to_pylist():
+        imo = imo_number(pair["imo"])
+        if imo == 0:
+            continue  # AIS "no IMO"
+        if imo is None or not imo_is_valid(imo):
+            cleared["bad_imo"] += pair["rows"]
+            continue
+        mmsi = pair["mmsi"]
+        if mmsi not in best or best[mmsi][0] < pair["last_row"]:
+            best[mmsi] = (pair["last_row"], imo)
+    return {mmsi: imo for mmsi, (_, imo) in best.items()}
+
+
+def imo_number(text: str) -> int | None:
     """ "IMO9321483" / "9321483" -> 9321483; None if not a number at all."""
     text = text.strip().upper().removeprefix("IMO").strip()
     return int(text) if text.isdigit() and len(text) <= 10 else None

@@ -147,6 +147,8 @@ def results_context(item: EvidenceItem) -> dict[str, Any]:
         "voyages": voyages,
         "runs": (summary.get("runs") or {}).get("between", []),
         "vessels": list(extract.vessels.all()),
+        "vessels_created": list(extract.vessels_created.all()),
+        "stations": ais_selectors.stations_shown(extract),
         "params": AnalysisParams.from_dict(extract.analysis_params or {}),
         "time_source_label": TIME_SOURCE_LABELS.get(
             extract.time_source, extract.time_source

@@ -29,11 +29,17 @@ DEMO_USERS = {
     "demo-reporter": ("demo-reporter-pass", Role.REPORTER),
     "demo-editor": ("demo-editor-pass", Role.EDITOR),
 }
-# Obviously synthetic identifiers: no real ship carries an IMO number starting 00000,
-# and MMSI maritime identification digits 999 are not allocated to any country.
+# Obviously synthetic identifiers: no real ship carries an IMO number starting 00000.
+# The MMSIs use MID 400, which the ITU has allocated to no country (the Asian block
+# starts at 401, Afghanistan; no x00 MID is allocated in any region), so no real
+# station transmits them; as nine digits starting 2-7 with a MID in 201-775 they
+# still read as ship stations (ITU-R M.585), which the AIS import turns into vessel
+# entities, noting "MID not allocated". 99xxxxxxx, used before, is the ITU-R M.585
+# format of aids to navigation. See evidence/ais/stations.py and
+# tests/data/real/ais_stations/SOURCES.md.
 SYNTHETIC_IDS = {
-    "Angara": {"imo": "0000012", "mmsi": "999000001", "flag": "RU"},
-    "Maria": {"imo": "0000024", "mmsi": "999000002", "flag": "RU"},
+    "Angara": {"imo": "0000012", "mmsi": "400000001", "flag": "RU"},
+    "Maria": {"imo": "0000024", "mmsi": "400000002", "flag": "RU"},
 }
 SYNTHETIC_NOTE = (
     "IMO and MMSI shown here are synthetic demo values from a range no real ship "

@@ -75,7 +75,8 @@ def ais_extract(tmp_path_factory) -> dict:
         dark_from = first + timedelta(days=3) + leg + timedelta(days=3, hours=2)
         tracks.append(
             synthetic_track(
-                vessel=SyntheticVessel(mmsi=999_000_101 + n, name=f"FAULT {n}"),
+                # MID 400: allocated to no country, still a ship's MMSI format.
+                vessel=SyntheticVessel(mmsi=400_000_101 + n, name=f"FAULT {n}"),
                 origin=RAJIN,
                 destination=DUNAI,
                 start=first,

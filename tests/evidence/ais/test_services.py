@@ -163,7 +163,7 @@ def test_existing_vessels_are_matched_by_imo_before_mmsi(add_ais, team):
 
 def test_demo_synthetic_imo_is_accepted_and_linked(add_ais, team):
     angara = EntityFactory(
-        team=team, kind="vessel", name="Angara", imo="0000012", mmsi="999000001"
+        team=team, kind="vessel", name="Angara", imo="0000012", mmsi="400000001"
     )
     extract = demo_ais_extracts({"Angara": SYNTHETIC_IDS["Angara"]})[0]
 
