@@ -1,9 +1,10 @@
 """The processing state of evidence: one table of moves and the one function that
 makes them. ``processing_state`` is assigned nowhere else.
 
-An item that needs processing (image, AIS extract, PDF or DOCX document)
-arrives pending; the others stay "not needed" and never move. A worker takes the item (running), then
-finishes it (done) or fails it with the reason. A member may queue it again.
+An item that needs processing (image, AIS extract, PDF or DOCX document) arrives
+pending; the others stay "not needed" and never move. A worker takes the item
+(running), then finishes it (done, or done with a warning) or fails it with the
+reason. A member may queue it again.
 
 Processing is idempotent and the tasks are delivered at least once (``acks_late``),
 so taking is allowed again from running (a redelivered task after its worker
