@@ -25,13 +25,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
 from PIL import Image, ImageOps
 
+from evidence.images.capture_time import NO_CAPTURE_TIME, CaptureTimes
 from evidence.images.credentials import (
     C2PA_READ_SETTINGS,
     summarise_manifest_store,
@@ -123,6 +124,10 @@ class ProcessedImage:
     # None where the format's end is not found cheaply (TIFF).
     trailing_bytes: int | None = None
     trailing_kind: str | None = None  # "zip", "pdf", ... or "data"
+    # Every capture time the file carries and the one chosen (see capture_time);
+    # ``captured_at``/``captured_at_local`` above are the chosen one's.
+    capture: CaptureTimes = NO_CAPTURE_TIME
+    metadata: dict[str, Any] = field(default_factory=dict)  # {"xmp", "iptc"} by name
 
 
 # -- reading and validating -----------------------------------------------------
@@ -200,7 +205,7 @@ def process_image(
         if getattr(img, "n_frames", 1) > 1:
             notes.append(f"{img.n_frames} frames: the first is shown")
         # PNG can carry eXIf after the pixels, so read EXIF after the decode.
-        meta = read_metadata(img.getexif())
+        meta = read_metadata(img)
         # All pixel work stays inside the block: closing the file frees its pixels.
         thumbnail, display, phash = _derive(
             img,
@@ -229,6 +234,8 @@ def process_image(
         notes=tuple(notes),
         trailing_bytes=trailing,
         trailing_kind=trailing_kind(data[len(data) - trailing :]) if trailing else None,
+        capture=meta.capture,
+        metadata=meta.named.to_json(),
     )
 
 
