@@ -15,3 +15,15 @@ def band_label(level: str) -> str:
 def band_range(level: str) -> str:
     band = BANDS.get(level)
     return f"{band.low}–{band.high} %" if band else ""
+
+
+@register.filter
+def plain_value(value: object) -> str:
+    """A metadata value (XMP, IPTC) as text: lists joined, structures as
+    "name: value" pairs, so the page shows no Python brackets."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        separator = " | " if any(isinstance(v, dict) for v in value) else ", "
+        return separator.join(plain_value(v) for v in value)
+    return "" if value is None else str(value)
