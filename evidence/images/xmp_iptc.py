@@ -158,6 +158,7 @@ def parse_xmp(packet: bytes) -> tuple[dict[str, Any], str | None]:
     text = _decode(packet)
     # The XML declaration would contradict the re-encoding below.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = text.rstrip("\x00 \t\r\n")  # writers pad packets with NULs
     prefixes: dict[str, str] = {}
     root: Element | None = None
     try:
@@ -224,8 +225,8 @@ class _RdfReader:
     ) -> None:
         """Attributes (the shorthand form) and child elements as properties."""
         for key, value in element.attrib.items():
-            if key.startswith(f"{{{_RDF}}}") or key == _XML_LANG:
-                continue
+            if key.startswith(f"{{{_RDF}}}") or key in (_XML_LANG, "about"):
+                continue  # "about" unqualified: rdf:about in pre-2004 XMP
             self.put(into, self.name(key), self.text(value))
         for child in element:
             self.put(into, self.name(child.tag), self.value(child, depth + 1))

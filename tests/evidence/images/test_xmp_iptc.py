@@ -120,3 +120,9 @@ def test_geotiff_tags_keep_more_than_the_generic_cap_and_blocks_are_summarised()
     assert result["ModelTiepointTag"] == [float(i) for i in range(600)]
     assert result["XMLPacket"] == "XMP packet (read by name under XMP), 12 bytes"
     assert result["InterColorProfile"] == "ICC colour profile, 3,144 bytes"
+
+
+def test_nul_padding_after_the_packet_is_ignored() -> None:
+    padded = packet("<dc:rights>Mine</dc:rights>") + b"\x00\x00"
+
+    assert parse_xmp(padded) == ({"dc:rights": "Mine"}, None)
