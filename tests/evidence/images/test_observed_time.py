@@ -177,3 +177,20 @@ def test_image_page_says_when_the_offset_is_unknown(add_real, editor_client):
     maker_note = html.split("<td>MakerNote</td>", 1)[1].split("</td>", 1)[0]
     assert "maker: Canon" in maker_note
     assert "bytes: 1432" in maker_note
+
+
+def test_an_earlier_proposal_nobody_touched_follows_a_better_reading(add_real):
+    item = add_real("Google.jpg")
+    older = datetime(2023, 10, 6, 22, 53, 51, tzinfo=UTC)  # as a reader once said
+    type(item).objects.filter(pk=item.pk).update(observed_at=older)
+    CustodyEvent.objects.filter(item=item, actor__isnull=True).update(
+        detail={"observed_at": older.isoformat()}
+    )
+
+    item = reprocess(item)
+
+    assert item.observed_at == GOOGLE_INSTANT
+    assert [p["observed_at"] for p in proposals(item)] == [
+        "2023-10-06T22:53:51+00:00",
+        "2023-10-06T20:53:51.724000+00:00",
+    ]
