@@ -101,7 +101,7 @@ def read_geo(data: bytes) -> dict[str, Any] | None:
                 return None
             crs, transform, source = gcp_crs, from_gcps(gcps), "gcps"
         width, height = ds.width, ds.height
-        corners = [transform * xy for xy in _edge_points(width, height)]
+        corners = [transform @ xy for xy in _edge_points(width, height)]
         xs, ys = [x for x, _ in corners], [y for _, y in corners]
         footprint = _footprint(crs, xs, ys)
         dtypes = list(dict.fromkeys(ds.dtypes))
