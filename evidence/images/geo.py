@@ -63,18 +63,31 @@ def _dataset(data: bytes) -> Iterator[DatasetReader]:
             ):
                 yield ds
     except (RasterioError, CPLE_BaseError) as exc:
-        message = str(exc)
-        if "truncat" in message.lower() or "end of file" in message.lower():
-            raise ImageRejected(
-                "The image file is incomplete (truncated); upload it again.",
-                code="truncated",
-            ) from exc
-        raise ImageRejected(
-            "The TIFF cannot be read (GDAL: "
-            f"{message.splitlines()[0][:200] if message else 'error'}); "
-            "it may be damaged.",
+        raise _refusal(exc) from exc
+
+
+def _refusal(exc: BaseException) -> ImageRejected:
+    """GDAL's error chain as a message for the person uploading."""
+    chain = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 8:
+        chain.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(chain).lower()
+    if "not recognized as being in a supported file format" in text:
+        return ImageRejected(
+            "This file starts like a TIFF image but cannot be read as one; it may "
+            "be damaged.",
             code="corrupt",
-        ) from exc
+        )
+    if "got 0 bytes" in text or "read error" in text or "truncat" in text:
+        return ImageRejected(
+            "The image file is incomplete (truncated); upload it again.",
+            code="truncated",
+        )
+    return ImageRejected(
+        "The image data is damaged and cannot be decoded.", code="corrupt"
+    )
 
 
 # -- where ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ extensions for documents, and add_image failing loudly."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,20 @@ def test_add_image_exits_1_when_processing_fails(
             "The image data is damaged and cannot be decoded."
         )
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_add_image_json_carries_the_georeferencing(
+    audit_flushable, team, editor, capsys, monkeypatch
+):
+    code = run(REAL / "goes.tif", "--team", "team-a", "--json", monkeypatch=monkeypatch)
+
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["image_format"] == "Cloud-Optimised GeoTIFF"
+    assert data["geo"]["overviews"] == [[271, 271]]
+    assert data["geo"]["footprint"] is None
+    assert data["phash_low_information"] is False
 
 
 @pytest.mark.django_db(transaction=True)

@@ -225,7 +225,21 @@ def test_truncated_geotiff_is_refused(tmp_path) -> None:
     with pytest.raises(ImageRejected) as caught:
         process_image(cut)
 
-    assert caught.value.code in ("truncated", "corrupt")
+    assert caught.value.code == "truncated"
+    assert caught.value.message == (
+        "The image file is incomplete (truncated); upload it again."
+    )
+
+
+def test_tiff_header_with_nothing_behind_it_is_refused_plainly() -> None:
+    with pytest.raises(ImageRejected) as caught:
+        read_geo(b"II*\x00" + b"\x00" * 200)
+
+    assert caught.value.code == "corrupt"
+    assert caught.value.message == (
+        "This file starts like a TIFF image but cannot be read as one; it may be "
+        "damaged."
+    )
 
 
 # -- through process_image -------------------------------------------------------------
