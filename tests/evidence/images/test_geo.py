@@ -7,9 +7,12 @@ import itertools
 import json
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pytest
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning
 
 from evidence.images import geo
 from evidence.images.geo import read_display_pixels, read_geo
@@ -289,3 +292,28 @@ def test_all_nodata_image_is_white_and_low_information() -> None:
     assert "no valid pixels (all masked or nodata): shown white" in result.notes
     assert result.phash_low_information is True
     assert result.geo["crs"] == "EPSG:32628"
+
+
+def test_plain_tiff_with_a_mask_sub_image_is_processed_with_a_note(tmp_path) -> None:
+    # cogeo.tif's pixels and internal mask, written again without georeferencing:
+    # Pillow reads the first image but has no mode for the 1-bit mask IFD.
+    with rasterio.open(REAL / "cogeo.tif") as src:
+        profile = {**src.profile, "crs": None, "transform": None}
+        pixels, mask = src.read(), src.dataset_mask()
+    path = tmp_path / "masked.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with (
+            rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True),
+            rasterio.open(path, "w", **profile) as dst,
+        ):
+            dst.write(pixels)
+            dst.write_mask(mask)
+
+    result = process_image(path)
+
+    assert (result.width, result.height, result.geo) == (1024, 1024, None)
+    assert result.image_format == "TIFF"
+    assert result.notes == ("sub-images after the first could not be read",)
+    # The same pixels as the georeferenced original, read through GDAL.
+    assert result.phash == process_image(REAL / "cogeo.tif").phash
