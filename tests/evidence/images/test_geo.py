@@ -10,8 +10,10 @@ import subprocess
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import rasterio
+from rasterio.control import GroundControlPoint
 from rasterio.errors import NotGeoreferencedWarning
 
 from evidence.images import geo
@@ -317,3 +319,31 @@ def test_plain_tiff_with_a_mask_sub_image_is_processed_with_a_note(tmp_path) -> 
     assert result.notes == ("sub-images after the first could not be read",)
     # The same pixels as the georeferenced original, read through GDAL.
     assert result.phash == process_image(REAL / "cogeo.tif").phash
+
+
+def test_gcp_georeferenced_tiff_gets_a_footprint_from_its_control_points(
+    tmp_path,
+) -> None:
+    # Four corner GCPs in WGS84, as scanned maps and raw satellite scenes carry.
+    gcps = [
+        GroundControlPoint(row=0, col=0, x=10.0, y=50.0),
+        GroundControlPoint(row=0, col=40, x=10.4, y=50.0),
+        GroundControlPoint(row=20, col=40, x=10.4, y=49.8),
+        GroundControlPoint(row=20, col=0, x=10.0, y=49.8),
+    ]
+    path = tmp_path / "gcps.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(
+            path, "w", driver="GTiff", width=40, height=20, count=1, dtype="uint8"
+        ) as dst:
+            dst.gcps = (gcps, rasterio.crs.CRS.from_epsg(4326))
+            dst.write(np.arange(800, dtype=np.uint8).reshape(1, 20, 40))
+
+    g = read_geo(path.read_bytes())
+
+    assert g["georeferencing"] == "gcps"
+    assert g["crs"] == "EPSG:4326"
+    assert corners(g["footprint"]) == [[10.0, 50.0], [10.0, 49.8], [10.4, 49.8],
+                                       [10.4, 50.0]]  # fmt: skip
+    assert g["resolution"] == [0.01, 0.01]
