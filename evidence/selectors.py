@@ -178,6 +178,9 @@ def image_summary(item: EvidenceItem) -> dict[str, Any]:
         "capture_times": image.capture_times if image else [],
         "metadata": image.metadata if image else {},
         "phash": (image.phash or None) if image else None,
+        "phash_low_information": image.phash_low_information if image else False,
+        "image_format": (image.image_format or None) if image else None,
+        "geo": image.geo if image else None,
         "near_duplicates": [
             {"id": d.other_id, "distance": d.distance} for d in duplicates
         ],

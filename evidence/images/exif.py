@@ -20,7 +20,11 @@ from typing import Any
 from PIL import ExifTags, Image, TiffImagePlugin
 
 from evidence.images.capture_time import CaptureTimes, capture_times
-from evidence.images.xmp_iptc import NamedMetadata, read_named_metadata
+from evidence.images.xmp_iptc import (
+    NamedMetadata,
+    named_from_tiff,
+    read_named_metadata,
+)
 
 _MAX_EXIF_BYTES = 256
 _MAX_EXIF_ITEMS = 64
@@ -69,12 +73,14 @@ class Metadata:
     named: NamedMetadata
 
 
-def read_metadata(img: Image.Image) -> Metadata:
-    """Everything the evidence page shows from one image's EXIF, XMP and IPTC."""
-    exif = img.getexif()
+def read_metadata(img: Image.Image | None, exif: Image.Exif | None = None) -> Metadata:
+    """Everything the evidence page shows from one image's EXIF, XMP and IPTC.
+    Without an open image (a TIFF read through GDAL), from its header's `exif`:
+    the XMP packet of TIFF tag 700 is read from there."""
+    exif = exif if exif is not None else img.getexif()
     exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
     gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    named = read_named_metadata(img)
+    named = read_named_metadata(img) if img is not None else named_from_tiff(exif)
     times = capture_times(
         ifd0=exif, exif_ifd=exif_ifd, gps_ifd=gps_ifd, xmp=named.xmp, iptc=named.iptc
     )

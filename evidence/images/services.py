@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 # Steps of image processing recorded in the custody log, with the tool that did them.
 PROCESSING_STEPS = (
     ("verify", "Pillow", "checked type from the bytes, pixel cap, full decode"),
+    ("georeference", "rasterio", "GeoTIFF CRS, bounds, WGS84 footprint, overviews"),
     ("hash", "hashlib", "SHA-256 of the original re-computed"),
     ("metadata", "Pillow", "EXIF, XMP, IPTC, GPS and capture times read"),
     ("derivatives", "Pillow", "thumbnail and display image re-encoded from pixels"),
@@ -151,7 +152,12 @@ def image_analyse(path: str | os.PathLike[str], *, filename: str) -> ImageAnalys
         max_pixels=settings.IMAGE_MAX_PIXELS,
         max_bytes=settings.UPLOAD_MAX_BYTES["image"],
     )
-    credentials = images.read_content_credentials(path, processed.mime)
+    # c2pa-rs reads no JPEG 2000: asking would report "unreadable" for every one.
+    credentials = (
+        None
+        if processed.mime == "image/jp2"
+        else images.read_content_credentials(path, processed.mime)
+    )
     return ImageAnalysis(
         processed=processed,
         content_credentials=credentials,
@@ -203,7 +209,9 @@ def _processing_done(item_id: int, analysis: ImageAnalysis) -> EvidenceItem:
         old_names = [n for n in (detail.thumbnail.name, detail.display.name) if n]
         _save_derivatives(detail, result, new_names)
         _save_facts(detail, analysis)
-        matches = _near_duplicates(item, result.phash)
+        matches = (
+            [] if result.phash_low_information else _near_duplicates(item, result.phash)
+        )
         _replace_near_duplicates(item, matches)
         _record_processing_steps(item, analysis, matches)
         proposal = _observed_time_proposal(item, result)
@@ -316,6 +324,9 @@ def _save_facts(detail: ImageDetail, analysis: ImageAnalysis) -> None:
     detail.capture_times = result.capture.to_json()
     detail.metadata = result.metadata
     detail.phash = result.phash
+    detail.phash_low_information = result.phash_low_information
+    detail.image_format = result.image_format
+    detail.geo = result.geo
     detail.content_credentials = analysis.content_credentials
     detail.save()
 
@@ -330,6 +341,7 @@ def _near_duplicates(item: EvidenceItem, phash: str) -> list[tuple[int, int]]:
         ImageDetail.objects.filter(item__team_id=item.team_id)
         .exclude(item_id=item.pk)
         .exclude(phash="")
+        .exclude(phash_low_information=True)  # flat images' hashes say nothing
         .values_list("item_id", "phash")
     )
     return images.near_duplicates(
@@ -346,6 +358,26 @@ def _replace_near_duplicates(
     for other_id, distance in matches:
         NearDuplicate.objects.create(item=item, other_id=other_id, distance=distance)
         NearDuplicate.objects.create(item_id=other_id, other=item, distance=distance)
+
+
+LOW_INFORMATION_MESSAGE = (
+    "too little detail to compare: the image is nearly uniform, so its "
+    "perceptual hash would match every other plain image"
+)
+
+
+def _georeference_facts(result: images.ProcessedImage) -> dict[str, Any]:
+    geo = result.geo
+    if geo is None:
+        return {"georeferenced": False, "image_format": result.image_format}
+    return {
+        "georeferenced": True,
+        "image_format": result.image_format,
+        "crs": geo["crs"] if len(geo["crs"]) <= 40 else geo["crs_name"],
+        "bounds_wgs84": geo["bounds_wgs84"],
+        "bands": geo["bands"],
+        "overviews": len(geo["overviews"]),
+    }
 
 
 _TRAILING_NAMES = {
@@ -388,6 +420,7 @@ def _record_processing_steps(
             "trailing_kind": result.trailing_kind,
             "warning": _trailing_warning(result),
         },
+        "georeference": _georeference_facts(result),
         "hash": {"sha256": result.sha256, "matches_upload": True},
         "metadata": {
             "exif_tags": len(result.exif),
@@ -407,13 +440,17 @@ def _record_processing_steps(
             "display": [result.display.width, result.display.height],
             "notes": list(result.notes),
         },
-        "phash": {"phash": result.phash},
+        "phash": {
+            "phash": result.phash,
+            "low_information": result.phash_low_information,
+        },
         "content_credentials": {
             "state": (analysis.content_credentials or {}).get("state", "none")
         },
         "near_duplicates": {
             "threshold": settings.NEAR_DUPLICATE_MAX_DISTANCE,
             "found": [{"item": other, "distance": d} for other, d in matches],
+            "skipped": LOW_INFORMATION_MESSAGE if result.phash_low_information else "",
         },
     }
     versions = {

@@ -145,6 +145,17 @@ def read_named_metadata(img: Image.Image) -> NamedMetadata:
     return NamedMetadata(xmp=xmp, iptc=iptc, notes=tuple(notes))
 
 
+def named_from_tiff(exif: Image.Exif) -> NamedMetadata:
+    """XMP of a TIFF's header (tag 700, XMLPacket) when no image is open."""
+    packet = exif.get(700)
+    if isinstance(packet, str):
+        packet = packet.encode("utf-8")
+    if not isinstance(packet, bytes) or not packet:
+        return NamedMetadata(xmp={}, iptc={}, notes=())
+    xmp, note = parse_xmp(packet)
+    return NamedMetadata(xmp=xmp, iptc={}, notes=(note,) if note else ())
+
+
 # -- XMP -----------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+import rasterio
 from PIL import Image, ImageCms
 from PIL.TiffImagePlugin import IFDRational
 
@@ -148,7 +149,8 @@ def test_non_images_are_refused_whatever_their_name(name: str, kind: str) -> Non
     assert caught.value.code == "unsupported_type"
     assert caught.value.message == (
         f"This file is {kind}, not an accepted image. "
-        "Upload a JPEG, PNG, WebP or TIFF file."
+        "Upload a JPEG, PNG, WebP, TIFF (GeoTIFF, DNG), HEIC/HEIF, AVIF or JPEG 2000 "
+        "file."
     )
 
 
@@ -702,6 +704,8 @@ def test_tool_versions_name_the_libraries_that_made_the_derivatives() -> None:
         "Pillow": version("pillow"),
         "imagehash": version("ImageHash"),
         "c2pa-python": version("c2pa-python"),
+        "rasterio": f"{version('rasterio')} (GDAL {rasterio.__gdal_version__})",
+        "pillow-heif": version("pillow-heif"),
     }
 
 
