@@ -26,7 +26,9 @@ DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
 )
 IMAGE_ACCEPT = (
-    "image/jpeg,image/png,image/webp,image/tiff,.jpg,.jpeg,.png,.webp,.tif,.tiff"
+    "image/jpeg,image/png,image/webp,image/tiff,image/heic,image/heif,image/avif,"
+    "image/jp2,.jpg,.jpeg,.mpo,.png,.webp,.tif,.tiff,.btf,.dng,.heic,.heif,.avif,"
+    ".jp2,.j2k"
 )
 
 
@@ -101,8 +103,8 @@ class ImageEvidenceForm(EvidenceForm):
     has_file = True
     file = forms.FileField(
         label="Image file",
-        help_text="JPEG, PNG, WebP or TIFF. The type is checked from the bytes; "
-        "SVG is refused.",
+        help_text="JPEG, PNG, WebP, TIFF (GeoTIFF, DNG), HEIC/HEIF, AVIF or "
+        "JPEG 2000. The type is checked from the bytes; SVG is refused.",
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
     title_default = "the file name"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from pathlib import PurePath
@@ -258,6 +259,12 @@ class ImageDetail(models.Model):
     @property
     def has_gps(self) -> bool:
         return self.gps_latitude is not None and self.gps_longitude is not None
+
+    @property
+    def footprint_geojson(self) -> str:
+        """The GeoTIFF footprint as GeoJSON text ("" when there is none)."""
+        footprint = (self.geo or {}).get("footprint")
+        return json.dumps(footprint) if footprint else ""
 
 
 class NearDuplicate(models.Model):

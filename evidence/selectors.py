@@ -173,7 +173,15 @@ def image_summary(item: EvidenceItem) -> dict[str, Any]:
             image.captured_at.isoformat() if image and image.captured_at else None
         ),
         "captured_at_local": exif.get("DateTimeOriginal"),
+        "captured_at_source": image.captured_at_source if image else "",
+        "captured_at_offset": image.captured_at_offset if image else "",
+        "captured_at_precision": image.captured_at_precision if image else "",
+        "capture_times": image.capture_times if image else [],
+        "metadata": image.metadata if image else {},
         "phash": (image.phash or None) if image else None,
+        "phash_low_information": image.phash_low_information if image else False,
+        "image_format": (image.image_format or None) if image else None,
+        "geo": image.geo if image else None,
         "near_duplicates": [
             {"id": d.other_id, "distance": d.distance} for d in duplicates
         ],

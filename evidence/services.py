@@ -59,6 +59,9 @@ IMAGE_EXTENSIONS = {
     "image/png": ".png",
     "image/webp": ".webp",
     "image/tiff": ".tif",
+    "image/heif": ".heic",
+    "image/avif": ".avif",
+    "image/jp2": ".jp2",
 }
 
 

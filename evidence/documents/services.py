@@ -202,7 +202,10 @@ def evidence_add_document(
         is_restricted=is_restricted,
         filename=filename,
         mime_type=mime,
-        has_extension_mismatch=bool(suffix) and suffix != extension,
+        # An image kept as a document knows its equivalents (.jpeg, .tiff, .dng).
+        has_extension_mismatch=images.extension_mismatch(filename, mime)
+        if mime in IMAGE_EXTENSIONS
+        else bool(suffix) and suffix != extension,
         **fields,
     )
     processed = mime in extract.EXTRACTED_MIMES

@@ -3,21 +3,53 @@
 Pure functions with no Django imports. Odd or damaged values are described or
 dropped, never fatal: metadata is evidence to show, not a reason to refuse a file.
 Long values are capped (TIFFs carry strip offset tables, cameras megabyte
-MakerNotes) and anything cut is marked, never silently dropped.
+MakerNotes) and anything cut is marked, never silently dropped. GeoTIFF tags are
+named and kept whole up to a larger cap (georeferencing needs every number);
+blocks read elsewhere (XMP, IPTC, Photoshop resources, ICC) and MakerNotes are
+summarised by size rather than dumped as hex. Capture times: ``capture_time``;
+XMP and IPTC by name: ``xmp_iptc``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PIL import ExifTags, Image, TiffImagePlugin
 
+from evidence.images.capture_time import CaptureTimes, capture_times
+from evidence.images.xmp_iptc import (
+    NamedMetadata,
+    named_from_tiff,
+    read_named_metadata,
+)
+
 _MAX_EXIF_BYTES = 256
 _MAX_EXIF_ITEMS = 64
+# GeoTIFF and GDAL tags: names, and a cap generous enough for real tie-point
+# grids and GDAL's XML while still bounding what one tag can put in the JSON.
+GEOTIFF_TAGS = {
+    33550: "ModelPixelScaleTag",
+    33922: "ModelTiepointTag",
+    34264: "ModelTransformationTag",
+    34735: "GeoKeyDirectoryTag",
+    34736: "GeoDoubleParamsTag",
+    34737: "GeoAsciiParamsTag",
+    42112: "GDAL_METADATA",
+    42113: "GDAL_NODATA",
+}
+_MAX_GEOTIFF_ITEMS = 4096
+_MAX_GEOTIFF_TEXT = 64 * 1024
+_MAKER_NOTE = 0x927C
+# Blocks another reader names (xmp_iptc) or that are binary by nature.
+_BLOCKS = {
+    700: "XMP packet (read by name under XMP)",
+    33723: "IPTC-NAA record (read by name under IPTC)",
+    34377: "Photoshop image resources",
+    34675: "ICC colour profile",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +69,30 @@ class Metadata:
     gps: GpsPosition | None
     captured_at: datetime | None
     captured_at_local: str | None
+    capture: CaptureTimes
+    named: NamedMetadata
 
 
-def read_metadata(exif: Image.Exif) -> Metadata:
-    """Everything the evidence page shows from one image's EXIF."""
-    captured_at, captured_at_local = capture_time(exif.get_ifd(ExifTags.IFD.Exif))
+def read_metadata(img: Image.Image | None, exif: Image.Exif | None = None) -> Metadata:
+    """Everything the evidence page shows from one image's EXIF, XMP and IPTC.
+    Without an open image (a TIFF read through GDAL), from its header's `exif`:
+    the XMP packet of TIFF tag 700 is read from there."""
+    exif = exif if exif is not None else img.getexif()
+    exif_ifd = exif.get_ifd(ExifTags.IFD.Exif)
+    gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    named = read_named_metadata(img) if img is not None else named_from_tiff(exif)
+    times = capture_times(
+        ifd0=exif, exif_ifd=exif_ifd, gps_ifd=gps_ifd, xmp=named.xmp, iptc=named.iptc
+    )
+    chosen = times.chosen
     return Metadata(
         orientation=_orientation(exif),
         exif=exif_to_json(exif),
-        gps=gps_position(exif.get_ifd(ExifTags.IFD.GPSInfo)),
-        captured_at=captured_at,
-        captured_at_local=captured_at_local,
+        gps=gps_position(gps_ifd),
+        captured_at=chosen.instant if chosen else None,
+        captured_at_local=chosen.candidate.wall_clock if chosen else None,
+        capture=times,
+        named=named,
     )
 
 
@@ -63,14 +108,15 @@ def exif_to_json(exif: Image.Exif) -> dict[str, Any]:
     tags sit under "GPSInfo". Unknown tags become "Tag0x1234".
     """
     result: dict[str, Any] = {}
+    make = _ascii(exif.get(ExifTags.Base.Make)) or ""
     for tag, value in exif.items():
         if tag in (ExifTags.IFD.Exif, ExifTags.IFD.GPSInfo, ExifTags.IFD.Interop):
             continue  # IFD pointers: their contents are read below
-        result[_tag_name(tag, ExifTags.TAGS)] = _json_safe(value)
+        result[_tag_name(tag, ExifTags.TAGS)] = _tag_value(tag, value, make)
     for tag, value in exif.get_ifd(ExifTags.IFD.Exif).items():
         if tag == ExifTags.Base.UserComment and isinstance(value, bytes):
             value = _user_comment(value)
-        result[_tag_name(tag, ExifTags.TAGS)] = _json_safe(value)
+        result[_tag_name(tag, ExifTags.TAGS)] = _tag_value(tag, value, make)
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     if gps:
         result["GPSInfo"] = {
@@ -93,7 +139,48 @@ def _user_comment(value: bytes) -> str | bytes:
 
 
 def _tag_name(tag: int, names: dict[int, str]) -> str:
-    return names.get(tag) or f"Tag0x{tag:04X}"
+    return names.get(tag) or GEOTIFF_TAGS.get(tag) or f"Tag0x{tag:04X}"
+
+
+def _tag_value(tag: int, value: Any, make: str) -> Any:
+    """One tag's JSON value: GeoTIFF kept whole (to a cap), blocks summarised."""
+    if tag in GEOTIFF_TAGS:
+        return _geotiff_value(value)
+    if tag == _MAKER_NOTE and isinstance(value, bytes):
+        return maker_note_summary(value, make)
+    if tag in _BLOCKS:
+        if isinstance(value, bytes | str):
+            return f"{_BLOCKS[tag]}, {len(value):,} bytes"
+        return _BLOCKS[tag]  # e.g. IPTC that TIFF writers store as LONGs
+    return _json_safe(value)
+
+
+def _geotiff_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if isinstance(value, str):
+        text = value.replace("\x00", "").strip()
+        if len(text) > _MAX_GEOTIFF_TEXT:
+            return text[:_MAX_GEOTIFF_TEXT] + "…"
+        return text
+    if isinstance(value, tuple | list):
+        items = [_json_safe(v, 1) for v in value[:_MAX_GEOTIFF_ITEMS]]
+        if len(value) > _MAX_GEOTIFF_ITEMS:
+            items.append(f"… {len(value) - _MAX_GEOTIFF_ITEMS} more")
+        return items
+    return _json_safe(value)
+
+
+def maker_note_summary(value: bytes, make: str) -> dict[str, Any]:
+    """What a MakerNote is without dumping it: the maker (EXIF Make), its size
+    and the signature it opens with when it has one ("Apple iOS", "Nikon")."""
+    head = value[:16].split(b"\x00", 1)[0]
+    printable = head and all(32 <= b < 127 for b in head)
+    return {
+        "maker": make,
+        "bytes": len(value),
+        "signature": head.decode("ascii").strip() if printable else "",
+    }
 
 
 def _json_safe(value: Any, depth: int = 0) -> Any:
@@ -199,33 +286,3 @@ def _gps_time(date_stamp: Any, time_stamp: Any) -> datetime | None:
         return None
     h, m, s = hms
     return day + timedelta(hours=h, minutes=m, seconds=s)  # type: ignore[arg-type]
-
-
-_OFFSET_RE = re.compile(r"([+-])(\d{2}):(\d{2})")
-
-
-def capture_time(exif_ifd: dict[int, Any]) -> tuple[datetime | None, str | None]:
-    """(aware capture time or None, wall-clock ISO text or None) from the Exif IFD.
-
-    Uses DateTimeOriginal with SubsecTimeOriginal and OffsetTimeOriginal. The
-    aware value exists only when the offset is recorded; see ProcessedImage.
-    """
-    text = _ascii(exif_ifd.get(ExifTags.Base.DateTimeOriginal))
-    if not text:
-        return None, None
-    try:
-        local = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
-    except ValueError:
-        return None, None  # e.g. "0000:00:00 00:00:00" from unset camera clocks
-    subsec = _ascii(exif_ifd.get(ExifTags.Base.SubsecTimeOriginal))
-    if subsec and subsec.isdigit():
-        local = local.replace(microsecond=int(subsec[:6].ljust(6, "0")))
-    offset = _ascii(exif_ifd.get(ExifTags.Base.OffsetTimeOriginal))
-    match = _OFFSET_RE.fullmatch(offset or "")
-    if match is None:
-        return None, local.isoformat()
-    sign = -1 if match[1] == "-" else 1
-    delta = timedelta(hours=int(match[2]), minutes=int(match[3]))
-    if delta > timedelta(hours=14):
-        return None, local.isoformat()
-    return local.replace(tzinfo=timezone(sign * delta)), local.isoformat()

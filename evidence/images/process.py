@@ -23,23 +23,33 @@ Pipeline, decoding the pixels once:
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
 from PIL import Image, ImageOps
 
+from evidence.images.capture_time import NO_CAPTURE_TIME, CaptureTimes
 from evidence.images.credentials import read_content_credentials
 from evidence.images.exif import GpsPosition, read_metadata
-from evidence.images.phash import NEAR_DUPLICATE_THRESHOLD, phash_int, phash_of
+from evidence.images.formats import format_name, tiff_full_size, tiff_kind
+from evidence.images.geo import GDAL_VERSION, read_display_pixels, read_geo
+from evidence.images.phash import (
+    NEAR_DUPLICATE_THRESHOLD,
+    is_low_information,
+    phash_int,
+    phash_of,
+)
 from evidence.images.render import (
     Derivative,
     DerivativeFormat,
     derivative_pool,
     encode,
     fit,
+    raster_to_image,
     resize,
     to_srgb,
 )
@@ -49,7 +59,9 @@ from evidence.images.safety import (
     Source,
     decode,
     extension_mismatch,
+    frame_count,
     opened,
+    pillow_opens,
     read_hashed,
     sniff_mime,
     trailing_bytes,
@@ -65,6 +77,7 @@ __all__ = [
     "ImageFacts",
     "ImageRejected",
     "ProcessedImage",
+    "extension_mismatch",
     "inspect_image",
     "near_duplicates",
     "process_image",
@@ -118,6 +131,14 @@ class ProcessedImage:
     # None where the format's end is not found cheaply (TIFF).
     trailing_bytes: int | None = None
     trailing_kind: str | None = None  # "zip", "pdf", ... or "data"
+    # Every capture time the file carries and the one chosen (see capture_time);
+    # ``captured_at``/``captured_at_local`` above are the chosen one's.
+    capture: CaptureTimes = NO_CAPTURE_TIME
+    metadata: dict[str, Any] = field(default_factory=dict)  # {"xmp", "iptc"} by name
+    image_format: str = ""  # "JPEG", "MPO", "HEIF", "GeoTIFF", "DNG"... (formats)
+    geo: dict[str, Any] | None = None  # georeferencing (geo.read_geo), or None
+    # The pHash is of a near-flat picture and says nothing (phash.is_low_information).
+    phash_low_information: bool = False
 
 
 # -- reading and validating -----------------------------------------------------
@@ -136,11 +157,46 @@ def inspect_image(
     feeds ``extension_mismatch``. File objects are read from the start.
     """
     data, facts = _read_and_identify(source, filename, max_bytes=max_bytes)
+    if _read_by_gdal(data, facts.mime, _geo(data, facts.mime)):
+        # Averaging down to a small size still reads every block (or overview).
+        pixels = read_display_pixels(data, max_pixels=max_pixels, box=(256, 256))
+        return replace(facts, width=pixels.width, height=pixels.height)
     with opened(data, facts.mime, max_pixels=max_pixels) as img:
         facts = replace(facts, width=img.width, height=img.height)
         # Decoding at 1/8 scale is the cheapest complete pass over a JPEG scan.
         decode(img, draft_to=(1, 1))
-    return facts
+    return _full_size(data, facts, [])
+
+
+def _geo(data: bytes, mime: str) -> dict[str, Any] | None:
+    """GeoTIFF georeferencing; None for other types, or when GDAL cannot read
+    the file (Pillow may still, and then has the last word)."""
+    if mime != "image/tiff":
+        return None
+    try:
+        return read_geo(data)
+    except ImageRejected:
+        return None
+
+
+def _read_by_gdal(data: bytes, mime: str, geo: dict[str, Any] | None) -> bool:
+    """Georeferenced TIFFs (masks, nodata, any band count) and TIFF layouts
+    Pillow has no mode for (16-bit RGBA, 64-bit float) are read through GDAL."""
+    return mime == "image/tiff" and (geo is not None or not pillow_opens(data, mime))
+
+
+def _full_size(data: bytes, facts: ImageFacts, notes: list[str]) -> ImageFacts:
+    """A raw file's (DNG, NEF...) full-resolution size when IFD0 is its preview."""
+    if facts.mime != "image/tiff":
+        return facts
+    full = tiff_full_size(data)
+    if full is None:
+        return facts
+    notes.append(
+        f"{tiff_kind(data)}: the full {full[0]}x{full[1]} raw image is not decoded; "
+        f"the display is made from its {facts.width}x{facts.height} embedded preview"
+    )
+    return replace(facts, width=full[0], height=full[1])
 
 
 def _read_and_identify(
@@ -188,23 +244,40 @@ def process_image(
     data, facts = _read_and_identify(source, filename, max_bytes=max_bytes)
     notes: list[str] = []
     trailing = trailing_bytes(data, facts.mime)
-    with opened(data, facts.mime, max_pixels=max_pixels) as img:
-        facts = replace(facts, width=img.width, height=img.height)
-        # The display box is square, so EXIF rotation does not change this target.
-        decode(img, draft_to=fit(img.size, (display_min, display_min)))
-        if getattr(img, "n_frames", 1) > 1:
-            notes.append(f"{img.n_frames} frames: the first is shown")
-        # PNG can carry eXIf after the pixels, so read EXIF after the decode.
-        meta = read_metadata(img.getexif())
-        # All pixel work stays inside the block: closing the file frees its pixels.
-        thumbnail, display, phash = _derive(
-            img,
-            notes,
-            thumb_size=thumb_size,
-            display_max=display_max,
-            derivative_format=derivative_format,
-            quality=quality,
+    derive = {
+        "thumb_size": thumb_size,
+        "display_max": display_max,
+        "derivative_format": derivative_format,
+        "quality": quality,
+    }
+    geo = _geo(data, facts.mime)
+    pil_format = None
+    if _read_by_gdal(data, facts.mime, geo):
+        pixels = read_display_pixels(
+            data, max_pixels=max_pixels, box=(display_max, display_max)
         )
+        facts = replace(facts, width=pixels.width, height=pixels.height)
+        notes.extend(pixels.notes)
+        meta = read_metadata(None, exif=_tiff_exif(data))
+        thumbnail, display, phash, low_information = _derive(
+            raster_to_image(pixels.bands, pixels.valid, notes), notes, **derive
+        )
+    else:
+        with opened(data, facts.mime, max_pixels=max_pixels) as img:
+            facts = replace(facts, width=img.width, height=img.height)
+            pil_format = img.format
+            # The display box is square: EXIF rotation does not change this target.
+            decode(img, draft_to=fit(img.size, (display_min, display_min)))
+            frames = frame_count(img)
+            if frames is None:
+                notes.append("sub-images after the first could not be read")
+            elif frames > 1:
+                notes.append(f"{frames} frames: the first is shown")
+            # PNG can carry eXIf after the pixels, so read EXIF after the decode.
+            meta = read_metadata(img)
+            # All pixel work stays inside the block: closing the file frees pixels.
+            thumbnail, display, phash, low_information = _derive(img, notes, **derive)
+        facts = _full_size(data, facts, notes)
 
     return ProcessedImage(
         sha256=facts.sha256,
@@ -224,7 +297,23 @@ def process_image(
         notes=tuple(notes),
         trailing_bytes=trailing,
         trailing_kind=trailing_kind(data[len(data) - trailing :]) if trailing else None,
+        capture=meta.capture,
+        metadata=meta.named.to_json(),
+        image_format=format_name(facts.mime, data, pil_format=pil_format, geo=geo),
+        geo=geo,
+        phash_low_information=low_information,
     )
+
+
+def _tiff_exif(data: bytes) -> Image.Exif:
+    """IFD0 and its EXIF/GPS directories, read by Pillow from the header alone
+    (for TIFFs whose pixels Pillow cannot read)."""
+    exif = Image.Exif()
+    try:
+        exif.load(data)
+    except (OSError, SyntaxError, ValueError, KeyError, struct.error):
+        return Image.Exif()
+    return exif
 
 
 def _derive(
@@ -235,9 +324,10 @@ def _derive(
     display_max: int,
     derivative_format: DerivativeFormat,
     quality: int,
-) -> tuple[Derivative, Derivative, str]:
-    """(thumbnail, display derivative, pHash of the thumbnail) from decoded pixels,
-    oriented per EXIF (``img`` is turned in place)."""
+) -> tuple[Derivative, Derivative, str, bool]:
+    """(thumbnail, display derivative, pHash of the thumbnail, whether that hash
+    is low-information) from decoded pixels, oriented per EXIF (``img`` is turned
+    in place)."""
     ImageOps.exif_transpose(img, in_place=True)
     pixels = to_srgb(img, notes)
     if max(pixels.size) > display_max:
@@ -249,7 +339,7 @@ def _derive(
     thumbnail = encode(thumb, derivative_format, quality)
     # pHash shrinks to 32x32 greyscale anyway; the thumbnail is the cheap input.
     phash = phash_of(thumb)
-    return thumbnail, display_job.result(), phash
+    return thumbnail, display_job.result(), phash, is_low_information(thumb)
 
 
 # -- near-duplicates -----------------------------------------------------------
@@ -286,9 +376,12 @@ def tool_versions() -> dict[str, str]:
         ("Pillow", "pillow"),
         ("imagehash", "ImageHash"),
         ("c2pa-python", "c2pa-python"),
+        ("rasterio", "rasterio"),
+        ("pillow-heif", "pillow-heif"),
     ):
         try:
             versions[label] = version(dist)
         except PackageNotFoundError:
             versions[label] = "not installed"
+    versions["rasterio"] += f" (GDAL {GDAL_VERSION})"
     return versions

@@ -90,6 +90,51 @@ def _apply_icc(img: Image.Image, icc: bytes, notes: list[str]) -> Image.Image:
     return converted
 
 
+# The display stretch for data that is not 8-bit (16-bit, float): linear between
+# these percentiles of the valid pixels, all shown bands together so colours keep
+# their balance. Outliers (hot pixels, sensor saturation) do not flatten the rest.
+STRETCH_PERCENTILES = (0.5, 99.5)
+
+
+def raster_to_image(
+    bands: np.ndarray, valid: np.ndarray, notes: list[str]
+) -> Image.Image:
+    """An 8-bit L or RGB image from (1 or 3, h, w) bands; invalid pixels (masked,
+    nodata, NaN) white, as transparent pixels are elsewhere."""
+    if bands.dtype == np.uint8:
+        out = bands
+    else:
+        # Percentiles of a strided sample (~256k pixels): the same cut-offs to
+        # display precision, without copying every valid value.
+        step = max(1, int((valid.size / 262_144) ** 0.5))
+        sample = bands[:, ::step, ::step][:, valid[::step, ::step]]
+        if sample.size:
+            lo, hi = np.percentile(sample.astype(np.float64), STRETCH_PERCENTILES)
+        else:
+            lo, hi = 0.0, 1.0
+        scale = 255.0 / (hi - lo) if hi > lo else 0.0
+        # One float32 working copy, changed in place.
+        work = bands.astype(np.float32)
+        work -= np.float32(lo)
+        work *= np.float32(scale)
+        np.nan_to_num(work, copy=False, nan=0.0)
+        np.clip(work, 0, 255, out=work)
+        out = work.astype(np.uint8)
+        del work
+        notes.append(
+            f"{bands.dtype} pixels stretched to 8-bit for display "
+            f"({STRETCH_PERCENTILES[0]}th-{STRETCH_PERCENTILES[1]}th percentile: "
+            f"{lo:.6g} to {hi:.6g})"
+        )
+    if not valid.all():
+        out = np.where(valid, out, np.uint8(255))
+        if not valid.any():
+            notes.append("no valid pixels (all masked or nodata): shown white")
+    if out.shape[0] == 1:
+        return Image.fromarray(np.ascontiguousarray(out[0]))
+    return Image.fromarray(np.ascontiguousarray(np.moveaxis(out, 0, -1)))
+
+
 def _stretch_to_l(img: Image.Image) -> Image.Image:
     """Linear stretch between the 0.5th and 99.5th percentiles (satellite bands)."""
     arr = np.asarray(img, dtype=np.float32)

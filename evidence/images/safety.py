@@ -24,13 +24,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import pillow_heif
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from evidence.images.formats import (
+    describe_other_format,
+    sniff_heif_family,
+    sniff_jpeg2000,
+)
+
+# HEIF (HEVC) through libheif; Pillow reads AVIF and JPEG 2000 itself.
+pillow_heif.register_heif_opener()
+
+# Extensions that name each type. Formats built on another share its type:
+# MPO (multi-picture) is JPEG; DNG and TIFF-based raws, and BigTIFF, are TIFF.
 _EXTENSIONS = {
-    "image/jpeg": frozenset({".jpg", ".jpeg", ".jpe", ".jfif"}),
+    "image/jpeg": frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".jif", ".mpo"}),
     "image/png": frozenset({".png"}),
     "image/webp": frozenset({".webp"}),
-    "image/tiff": frozenset({".tif", ".tiff"}),
+    "image/tiff": frozenset(
+        {".tif", ".tiff", ".btf", ".tf8", ".bigtiff", ".gtiff", ".dng"}
+        | {".cr2", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".pef", ".3fr", ".iiq"}
+    ),
+    "image/heif": frozenset({".heic", ".heif", ".hif", ".heics", ".heifs"}),
+    "image/avif": frozenset({".avif", ".avifs"}),
+    "image/jp2": frozenset({".jp2", ".j2k", ".j2c", ".jpc", ".jpf", ".jpx", ".jph"}),
 }
 # Plugin to open each sniffed type with, and the formats that plugin may report
 # (camera JPEGs with a second picture come back as MPO).
@@ -39,7 +57,11 @@ _PIL_PLUGIN = {
     "image/png": ("PNG", frozenset({"PNG"})),
     "image/webp": ("WEBP", frozenset({"WEBP"})),
     "image/tiff": ("TIFF", frozenset({"TIFF"})),
+    "image/heif": ("HEIF", frozenset({"HEIF"})),
+    "image/avif": ("AVIF", frozenset({"AVIF"})),
+    "image/jp2": ("JPEG2000", frozenset({"JPEG2000"})),
 }
+ACCEPTED_NAMES = "JPEG, PNG, WebP, TIFF (GeoTIFF, DNG), HEIC/HEIF, AVIF or JPEG 2000"
 _CHUNK = 1 << 20
 SNIFF_BYTES = 1024
 
@@ -74,14 +96,24 @@ def sniff_mime(head: bytes) -> str | None:
     # Classic TIFF and BigTIFF, both byte orders.
     if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         return "image/tiff"
-    return None
+    if sniff_jpeg2000(head):
+        return "image/jp2"
+    return sniff_heif_family(head)
 
 
 def unsupported_type(head: bytes) -> ImageRejected:
     """The refusal for a file whose leading bytes announce no allowed type."""
+    described = _describe_refused(head)
+    if described is None:
+        # Say so plainly rather than guess: the first bytes match nothing we know.
+        return ImageRejected(
+            "This file is not in a recognised image format. "
+            f"Upload a {ACCEPTED_NAMES} file.",
+            code="unsupported_type",
+        )
     return ImageRejected(
-        f"This file is {_describe_refused(head)}, not an accepted image. "
-        "Upload a JPEG, PNG, WebP or TIFF file.",
+        f"This file is {described}, not an accepted image. "
+        f"Upload a {ACCEPTED_NAMES} file.",
         code="unsupported_type",
     )
 
@@ -92,7 +124,7 @@ def extension_mismatch(filename: str | None, mime: str) -> bool:
     return bool(suffix) and suffix not in _EXTENSIONS[mime]
 
 
-def _describe_refused(head: bytes) -> str:
+def _describe_refused(head: bytes) -> str | None:
     """Name what a refused file looks like, for the message only."""
     if head.startswith(b"%PDF-"):
         return "a PDF document"
@@ -110,7 +142,7 @@ def _describe_refused(head: bytes) -> str:
         return "a compressed (gzip) file"
     if head.startswith(b"GIF8"):
         return "a GIF"
-    return "not a recognised image"
+    return describe_other_format(head)
 
 
 # -- the bytes -----------------------------------------------------------------
@@ -252,7 +284,7 @@ def opened(data: bytes, mime: str, *, max_pixels: int) -> Iterator[ImageFile.Ima
         try:
             img = Image.open(io.BytesIO(data), formats=[plugin])
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _too_many_pixels(max_pixels) from exc
+            raise too_many_pixels(max_pixels) from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ImageRejected(
                 f"This file starts like a {mime} image but cannot be read "
@@ -269,11 +301,39 @@ def opened(data: bytes, mime: str, *, max_pixels: int) -> Iterator[ImageFile.Ima
         if width < 1 or height < 1:
             raise ImageRejected("The image has no pixels.", code="corrupt")
         if width * height > max_pixels:
-            raise _too_many_pixels(max_pixels)
+            raise too_many_pixels(max_pixels)
         yield img
 
 
-def _too_many_pixels(max_pixels: int) -> ImageRejected:
+def pillow_opens(data: bytes, mime: str) -> bool:
+    """Can Pillow parse this file's header? TIFF layouts it has no mode for
+    (16-bit RGBA, 64-bit float, 4+ bands of satellite data) cannot, and are
+    read through GDAL instead (``geo.read_display_pixels``)."""
+    plugin, _ = _PIL_PLUGIN[mime]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=[plugin]):
+                return True
+        except Image.DecompressionBombError:
+            return True  # readable; opened() refuses it with the pixel cap
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            return False
+
+
+def frame_count(img: Image.Image) -> int | None:
+    """How many frames or sub-images; None when a later one cannot be parsed
+    (e.g. a COG's transparency-mask sub-image: "unknown pixel mode")."""
+    try:
+        return int(getattr(img, "n_frames", 1))
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return None
+    finally:
+        with contextlib.suppress(OSError, SyntaxError, ValueError, EOFError):
+            img.seek(0)
+
+
+def too_many_pixels(max_pixels: int) -> ImageRejected:
     return ImageRejected(
         f"The image is larger than the {max_pixels:,}-pixel limit.",
         code="too_many_pixels",

@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
@@ -16,7 +17,14 @@ from django.db import transaction
 
 from evidence import processing
 from evidence.images import process as images
-from evidence.models import EvidenceItem, EvidenceKind, ImageDetail, NearDuplicate
+from evidence.images.capture_time import offset_text
+from evidence.models import (
+    CustodyEvent,
+    EvidenceItem,
+    EvidenceKind,
+    ImageDetail,
+    NearDuplicate,
+)
 from evidence.services import (
     IMAGE_EXTENSIONS,
     c2pa_trust_anchors,
@@ -43,8 +51,9 @@ logger = logging.getLogger(__name__)
 # Steps of image processing recorded in the custody log, with the tool that did them.
 PROCESSING_STEPS = (
     ("verify", "Pillow", "checked type from the bytes, pixel cap, full decode"),
+    ("georeference", "rasterio", "GeoTIFF CRS, bounds, WGS84 footprint, overviews"),
     ("hash", "hashlib", "SHA-256 of the original re-computed"),
-    ("metadata", "Pillow", "EXIF, GPS and capture time read"),
+    ("metadata", "Pillow", "EXIF, XMP, IPTC, GPS and capture times read"),
     ("derivatives", "Pillow", "thumbnail and display image re-encoded from pixels"),
     ("phash", "imagehash", "64-bit perceptual hash of the thumbnail"),
     ("content_credentials", "c2pa-python", "C2PA manifest read offline"),
@@ -144,8 +153,13 @@ def image_analyse(path: str | os.PathLike[str], *, filename: str) -> ImageAnalys
         max_pixels=settings.IMAGE_MAX_PIXELS,
         max_bytes=settings.UPLOAD_MAX_BYTES["image"],
     )
-    credentials = images.read_content_credentials(
-        path, processed.mime, trust_anchors=c2pa_trust_anchors()
+    # c2pa-rs reads no JPEG 2000: asking would report "unreadable" for every one.
+    credentials = (
+        None
+        if processed.mime == "image/jp2"
+        else images.read_content_credentials(
+            path, processed.mime, trust_anchors=c2pa_trust_anchors()
+        )
     )
     return ImageAnalysis(
         processed=processed,
@@ -198,18 +212,20 @@ def _processing_done(item_id: int, analysis: ImageAnalysis) -> EvidenceItem:
         old_names = [n for n in (detail.thumbnail.name, detail.display.name) if n]
         _save_derivatives(detail, result, new_names)
         _save_facts(detail, analysis)
-        matches = _near_duplicates(item, result.phash)
+        matches = (
+            [] if result.phash_low_information else _near_duplicates(item, result.phash)
+        )
         _replace_near_duplicates(item, matches)
         _record_processing_steps(item, analysis, matches)
-        fields = {}
-        if item.observed_at is None and result.captured_at is not None:
-            fields["observed_at"] = result.captured_at
+        proposal = _observed_time_proposal(item, result)
+        fields = {"observed_at": proposal.observed_at} if proposal else {}
         processing.move(
             item,
             processing.DONE,
             fields=fields,
             audit="evidence.processed",
             payload={
+                **({"observed_at_proposed": proposal.detail} if proposal else {}),
                 "phash": result.phash,
                 "width": result.width,
                 "height": result.height,
@@ -228,6 +244,59 @@ def _processing_done(item_id: int, analysis: ImageAnalysis) -> EvidenceItem:
 
         transaction.on_commit(delete_stale, robust=True)
     return item
+
+
+@dataclass(frozen=True)
+class ObservedTimeProposal:
+    observed_at: datetime
+    detail: dict[str, Any]
+
+
+def _observed_time_proposal(
+    item: EvidenceItem, result: images.ProcessedImage
+) -> ObservedTimeProposal | None:
+    """The capture time as the item's observed time, unless a person chose one.
+
+    A person chose it when they edited ``observed_at`` (an "edited" custody event
+    by a member) or gave it at upload (set, and no earlier proposal of ours).
+    Only a known instant is proposed: a camera clock without an offset could be
+    14 hours off, and a date alone has no time. Writes the custody event that
+    says where the value came from; the caller writes it into the item.
+    """
+    chosen = result.capture.chosen
+    instant = chosen.instant if chosen else None
+    if chosen is None or instant is None:
+        return None
+    events = CustodyEvent.objects.filter(
+        item=item, action=CustodyEvent.Action.EDITED, detail__has_key="observed_at"
+    )
+    if events.filter(actor__isnull=False).exists():
+        return None
+    last = events.filter(actor__isnull=True).order_by("-at", "-pk").first()
+    if item.observed_at is not None and (
+        last is None or last.detail.get("observed_at") != item.observed_at.isoformat()
+    ):
+        return None  # set at upload, or not by us
+    if item.observed_at == instant:
+        return None
+    value = instant.astimezone(UTC)
+    offset = offset_text(chosen.offset)
+    origin = (
+        f"{chosen.candidate.source} {offset}"
+        if not chosen.offset_from
+        else f"{chosen.candidate.source}, offset {offset} from {chosen.offset_from}"
+    )
+    detail = {
+        "observed_at": value.isoformat(),
+        "capture_time": chosen.value,
+        "source": chosen.source,
+        "precision": chosen.candidate.precision,
+        "description": f"observed time proposed from {origin}",
+    }
+    CustodyEvent.objects.create(
+        item=item, action=CustodyEvent.Action.EDITED, actor=None, detail=detail
+    )
+    return ObservedTimeProposal(observed_at=value, detail=detail)
 
 
 def _save_derivatives(
@@ -251,7 +320,16 @@ def _save_facts(detail: ImageDetail, analysis: ImageAnalysis) -> None:
     detail.gps_longitude = gps.longitude if gps else None
     detail.gps_altitude = gps.altitude_m if gps else None
     detail.captured_at = result.captured_at
+    chosen = result.capture.chosen
+    detail.captured_at_source = chosen.source[:80] if chosen else ""
+    detail.captured_at_offset = offset_text(chosen.offset) if chosen else ""
+    detail.captured_at_precision = chosen.candidate.precision if chosen else ""
+    detail.capture_times = result.capture.to_json()
+    detail.metadata = result.metadata
     detail.phash = result.phash
+    detail.phash_low_information = result.phash_low_information
+    detail.image_format = result.image_format
+    detail.geo = result.geo
     detail.content_credentials = analysis.content_credentials
     detail.save()
 
@@ -266,6 +344,7 @@ def _near_duplicates(item: EvidenceItem, phash: str) -> list[tuple[int, int]]:
         ImageDetail.objects.filter(item__team_id=item.team_id)
         .exclude(item_id=item.pk)
         .exclude(phash="")
+        .exclude(phash_low_information=True)  # flat images' hashes say nothing
         .values_list("item_id", "phash")
     )
     return images.near_duplicates(
@@ -282,6 +361,26 @@ def _replace_near_duplicates(
     for other_id, distance in matches:
         NearDuplicate.objects.create(item=item, other_id=other_id, distance=distance)
         NearDuplicate.objects.create(item_id=other_id, other=item, distance=distance)
+
+
+LOW_INFORMATION_MESSAGE = (
+    "too little detail to compare: the image is nearly uniform, so its "
+    "perceptual hash would match every other plain image"
+)
+
+
+def _georeference_facts(result: images.ProcessedImage) -> dict[str, Any]:
+    geo = result.geo
+    if geo is None:
+        return {"georeferenced": False, "image_format": result.image_format}
+    return {
+        "georeferenced": True,
+        "image_format": result.image_format,
+        "crs": geo["crs"] if len(geo["crs"]) <= 40 else geo["crs_name"],
+        "bounds_wgs84": geo["bounds_wgs84"],
+        "bands": geo["bands"],
+        "overviews": len(geo["overviews"]),
+    }
 
 
 _TRAILING_NAMES = {
@@ -324,26 +423,37 @@ def _record_processing_steps(
             "trailing_kind": result.trailing_kind,
             "warning": _trailing_warning(result),
         },
+        "georeference": _georeference_facts(result),
         "hash": {"sha256": result.sha256, "matches_upload": True},
         "metadata": {
             "exif_tags": len(result.exif),
             "has_gps": result.gps is not None,
-            "captured_at": result.captured_at.isoformat()
-            if result.captured_at
-            else result.captured_at_local,
+            "captured_at": result.capture.chosen.value
+            if result.capture.chosen
+            else None,
+            "captured_at_source": result.capture.chosen.source
+            if result.capture.chosen
+            else "",
+            "capture_times": len(result.capture.candidates),
+            "xmp_properties": len(result.metadata.get("xmp", {})),
+            "iptc_datasets": len(result.metadata.get("iptc", {})),
         },
         "derivatives": {
             "thumbnail": [result.thumbnail.width, result.thumbnail.height],
             "display": [result.display.width, result.display.height],
             "notes": list(result.notes),
         },
-        "phash": {"phash": result.phash},
+        "phash": {
+            "phash": result.phash,
+            "low_information": result.phash_low_information,
+        },
         "content_credentials": {
             "state": (analysis.content_credentials or {}).get("state", "none")
         },
         "near_duplicates": {
             "threshold": settings.NEAR_DUPLICATE_MAX_DISTANCE,
             "found": [{"item": other, "distance": d} for other, d in matches],
+            "skipped": LOW_INFORMATION_MESSAGE if result.phash_low_information else "",
         },
     }
     versions = {

@@ -30,3 +30,15 @@ def sentence_case(label: str) -> str:
     if first.isupper() and len(first) > 1:
         return label
     return label[:1].lower() + label[1:]
+
+
+@register.filter
+def plain_value(value: object) -> str:
+    """A metadata value (XMP, IPTC) as text: lists joined, structures as
+    "name: value" pairs, so the page shows no Python brackets."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        separator = " | " if any(isinstance(v, dict) for v in value) else ", "
+        return separator.join(plain_value(v) for v in value)
+    return "" if value is None else str(value)

@@ -1,7 +1,8 @@
 """Add one image as evidence, through the same service and checks as the upload form.
 
-Exit status: 0 added; 1 refused (reason on stderr); 3 the same bytes are already
-stored in the team (with --json, the existing item is printed).
+Exit status: 0 added; 1 refused, or stored but its processing failed (reason on
+stderr; the item's page says why too); 3 the same bytes are already stored in the
+team (with --json, the existing item is printed).
 
 Linking to a claim (--claim) goes through the claims service evidence_attach.
 """
@@ -23,7 +24,7 @@ from django.db import transaction
 from evidence import selectors, services
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
-from evidence.models import EvidenceItem
+from evidence.models import EvidenceItem, ProcessingState
 from provenance.claims import services as claim_services
 
 
@@ -105,7 +106,12 @@ class Command(BaseCommand):
         item.refresh_from_db()
         if options["json"]:
             self._print(item)
-        else:
+        if item.processing_state == ProcessingState.FAILED:
+            raise CommandError(
+                f"{path.name} (evidence #{item.pk}): processing failed: "
+                f"{item.processing_error}"
+            )
+        if not options["json"]:
             self.stdout.write(
                 f"Added evidence #{item.pk} {item.sha256} "
                 f"({item.mime_type}, {item.get_processing_state_display()})"

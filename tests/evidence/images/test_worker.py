@@ -10,6 +10,7 @@ from evidence.models import CustodyEvent, EvidenceItem, ImageDetail, NearDuplica
 # Each processing step once in the custody log, with the tool that did it.
 IMAGE_STEPS = {
     "verify": "Pillow",
+    "georeference": "rasterio",
     "hash": "hashlib",
     "metadata": "Pillow",
     "derivatives": "Pillow",
