@@ -5,7 +5,8 @@ Exit status: 0 imported; 1 refused or failed (reason on stderr); 3 the same byte
 are already stored in the team (with --json, the existing extract is printed).
 
 --claim links the extract to a claim with relation "supports" through the claims
-service evidence_attach.
+service evidence_attach. --layout NAME reads a CSV with one of the team's saved
+layouts (made on the upload page from a column mapping).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from evidence import selectors, services
 from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
-from evidence.models import EvidenceItem, ProcessingState
+from evidence.models import AISLayout, EvidenceItem, ProcessingState
 from provenance.claims import services as claim_services
 from provenance.teams.models import Team
 
@@ -42,6 +43,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--claim", type=int, help="Claim id the extract supports (linked)."
+        )
+        parser.add_argument(
+            "--layout",
+            help="Name of one of the team's saved CSV layouts to read the file with.",
         )
         parser.add_argument("--title", default="")
         parser.add_argument("--source", default="")
@@ -74,7 +79,15 @@ class Command(BaseCommand):
             )
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
-        item = self._add(path, team=team, actor=actor, options=options)
+        layout = None
+        if options["layout"]:
+            try:
+                layout = ais_selectors.ais_layout_by_name(
+                    team=team, name=options["layout"]
+                )
+            except LookupError as exc:
+                raise CommandError(str(exc)) from exc
+        item = self._add(path, team=team, actor=actor, options=options, layout=layout)
         item = ais_services.ais_process(item_id=item.pk)
         if options["json"]:
             self._print(item)
@@ -97,7 +110,13 @@ class Command(BaseCommand):
             )
 
     def _add(
-        self, path: Path, *, team: Team, actor: User, options: dict[str, Any]
+        self,
+        path: Path,
+        *,
+        team: Team,
+        actor: User,
+        options: dict[str, Any],
+        layout: AISLayout | None = None,
     ) -> EvidenceItem:
         """Store the extract (and link it) in one transaction; refusals become
         CommandErrors (3 for a duplicate)."""
@@ -118,6 +137,7 @@ class Command(BaseCommand):
                     filename=path.name,
                     params=params,
                     enqueue=False,
+                    layout=layout,
                     is_synthetic=options["synthetic"],
                     is_restricted=options["restricted"],
                     **fields,
