@@ -25,6 +25,7 @@ from evidence.ais.layouts import (
     UNIX_SECONDS,
     Layout,
     parse_one_time,
+    pattern_is_absolute,
 )
 from evidence.ais.reports import (
     MAX_LINE_BYTES,
@@ -249,10 +250,16 @@ def _parse_numbers(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     try:
         values = pc.cast(text, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        # Slow path only for dirty columns: null out what is not a number.
         trimmed = pc.utf8_trim_whitespace(text)
-        ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)
-        values = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), "f8")
+        try:
+            # Padded but clean (MarineTraffic writes ", 12.3").
+            values = pc.cast(trimmed, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Slow path only for dirty columns: null out what is not a number.
+            ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)
+            values = pc.cast(
+                pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), "f8"
+            )
     out = _np(pc.fill_null(values, np.nan), np.float64)
     return out, present & ~_np(pc.is_valid(values), bool)
 
@@ -294,7 +301,7 @@ def _parse_time_format(
     patterns = ISO_PATTERNS if time_format == ISO8601 else (time_format,)
     for pattern in patterns:
         parsed = pc.strptime(text, format=pattern, unit="us", error_is_null=True)
-        if time_zone != "UTC":
+        if time_zone != "UTC" and not pattern_is_absolute(pattern):
             # Wall-clock times of the zone: an hour that occurs twice (autumn) is
             # read as its first occurrence, one that does not exist (spring) as
             # the end of the gap.

@@ -75,8 +75,22 @@ TIME_FORMATS = {
     UNIX_SECONDS: "Unix seconds (1625165511)",
     UNIX_MS: "Unix milliseconds (1625165511000)",
 }
-# The ISO forms read column-wise; the rest (fractions, offsets) per value.
-ISO_PATTERNS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+# The ISO forms read column-wise (the "Z" ones are UTC whatever the layout's
+# zone); the rest (fractions, offsets) per value.
+ISO_PATTERNS = (
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%d %H:%M:%SZ",
+)
+
+
+def pattern_is_absolute(pattern: str) -> bool:
+    """A strftime pattern whose times carry their offset or say UTC (the layout's
+    zone does not apply)."""
+    return "%z" in pattern or pattern.rstrip().endswith(("Z", "UTC", "GMT"))
+
+
 CUSTOM = "custom"
 
 
@@ -466,7 +480,8 @@ def parse_one_time(value: str, time_format: str, time_zone: str = "UTC") -> int 
     except ValueError:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=zone(time_zone))
+        absolute = time_format != ISO8601 and pattern_is_absolute(time_format)
+        when = when.replace(tzinfo=UTC if absolute else zone(time_zone))
     delta = when - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 

@@ -301,6 +301,20 @@ def test_team_layout_iso_times_with_an_offset_keep_their_offset():
 
 @pytest.mark.parametrize(
     ("time_format", "text"),
+    [
+        (ISO8601, "2021-07-01T18:51:51Z"),
+        ("%Y-%m-%d %H:%M:%S%z", "2021-07-01 20:51:51+0200"),
+        ("%d.%m.%Y %H:%M:%S UTC", "01.07.2021 18:51:51 UTC"),
+    ],
+)
+def test_times_that_say_utc_or_carry_an_offset_ignore_the_zone(time_format, text):
+    raw = parse(feed(text, text), layout=team_layout(time_format, "America/New_York"))
+
+    assert list(raw.timestamp_us) == [us("2021-07-01T18:51:51")] * 2
+
+
+@pytest.mark.parametrize(
+    ("time_format", "text"),
     [(UNIX_SECONDS, "1625165511"), (UNIX_MS, "1625165511000")],
 )
 def test_team_layout_unix_times_ignore_the_zone(time_format, text):
