@@ -20,6 +20,7 @@ from evidence.ais.layout_services import ais_layout_save
 from evidence.ais.sniff import LayoutRefused
 from evidence.models import AISLayout, AISPosition, EvidenceItem
 from provenance.audit.models import AuditEvent
+from tests.evidence.ais.helpers import DATA
 
 HEADER = ["Ship", "Local time", "Y", "X", "Knots", "Callsign"]
 ROWS = [
@@ -345,3 +346,58 @@ def test_import_ais_with_an_unknown_layout_name_lists_the_known_ones(
     assert str(error.value) == (
         "No AIS layout named 'Nope' in this team (known: Marseille port feed)."
     )
+
+
+def test_an_extract_keeps_reading_with_its_recorded_mapping_once_the_layout_is_gone(
+    team, editor, django_capture_on_commit_callbacks
+):
+    save_layout(team, editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        item = ais_services.evidence_add_ais(
+            team=team, actor=editor, upload=feed(), filename="feed.csv"
+        )
+    AISLayout.objects.all().delete()
+
+    item = ais_services.ais_process(item_id=item.pk)
+
+    assert (item.processing_state, item.ais.rows_kept, item.ais.layout_name) == (
+        "done",
+        2,
+        "Marseille port feed",
+    )
+    assert AISPosition.objects.order_by("timestamp").first().timestamp == datetime(
+        2021, 7, 1, 10, 0, tzinfo=UTC
+    )
+
+
+def test_a_built_in_layout_is_recorded_with_the_columns_it_read(
+    team, editor, django_capture_on_commit_callbacks
+):
+    path = DATA / "layouts" / "marinetraffic.csv"
+    with django_capture_on_commit_callbacks(execute=True), path.open("rb") as upload:
+        item = ais_services.evidence_add_ais(
+            team=team, actor=editor, upload=upload, filename=path.name
+        )
+
+    item.refresh_from_db()
+    assert (item.ais.source_format, item.ais.layout_name, item.ais.rows_kept) == (
+        "marinetraffic",
+        "marinetraffic",
+        3,
+    )
+    assert item.ais.column_mapping == {
+        "columns": {
+            "mmsi": "MMSI",
+            "timestamp": "TIMESTAMP",
+            "lat": "LAT",
+            "lon": "LON",
+            "sog": "SPEED",
+            "cog": "COURSE",
+            "heading": "HEADING",
+            "imo": "IMO",
+            "name": "SHIPNAME",
+            "ship_type": "SHIPTYPE",
+        },
+        "time_format": "iso8601",
+        "time_zone": "UTC",
+    }
