@@ -132,6 +132,12 @@ def reports_from_table(
         numbers[key] = values
         if key in ("lat", "lon"):
             unparseable |= bad
+    for key in layout.tenths_when_integer:
+        integer = _np(
+            pc.fill_null(pc.match_substring_regex(col(key), r"^\s*\d+\s*$"), False),
+            bool,
+        )
+        numbers[key] = np.where(integer, numbers[key] / 10, numbers[key])
     if layout.encoded_scale:
         # Rows timed by a bare Unix integer carry AISHub's integer encoding.
         encoded = _np(

@@ -13,7 +13,10 @@ Built-in layouts (names are ``AISExtract.Format`` values):
 - ``exactearth``: exactEarth / Spire archive CSV (``MMSI,Message_ID,...,Time,...``,
   ``Time`` like ``20210701_185151`` UTC; also AISdb's CSV input);
 - ``marinetraffic``: MarineTraffic exports (``MMSI, TIMESTAMP, LAT, LON, SPEED,
-  COURSE, HEADING, SHIPNAME, IMO, SHIPTYPE, ...``), upper-case headers;
+  COURSE, HEADING, SHIPNAME, IMO, SHIPTYPE, ...``), upper-case headers. Their API
+  writes SPEED in tenths of a knot as an integer (the PS06 sample response:
+  ``74``, ``122``, ``79``), so an integer SPEED is divided by 10; one written with
+  a decimal point is taken as knots;
 - ``vesselsvalue``: VesselsValue (``ID,ais_pos_timestamp,longitude,latitude,...``);
   MMSI from an ``mmsi`` column, else from ``ID`` (rows whose ID is not a nine-digit
   MMSI are refused as bad MMSI, never guessed);
@@ -125,6 +128,8 @@ class Layout:
     time_formats: tuple[str, ...]
     time_zone: str = "UTC"
     encoded_scale: Mapping[str, float] = field(default_factory=dict)
+    # Fields whose integer texts are tenths (MarineTraffic's SPEED).
+    tenths_when_integer: tuple[str, ...] = ()
     # A team layout: its name, and the header it was made from (normalised).
     layout_name: str = ""
     header: tuple[str, ...] = ()
@@ -234,6 +239,7 @@ BUILTIN: dict[str, Layout] = {
             ship_type=("shiptype", "typename"),
         ),
         (ISO8601,),
+        tenths_when_integer=("sog",),
     ),
     "vesselsvalue": Layout(
         "vesselsvalue",

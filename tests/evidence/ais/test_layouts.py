@@ -89,12 +89,25 @@ def test_marinetraffic_with_spaces_after_commas_is_read_exactly():
     assert list(raw.mmsi) == [int(r["MMSI"]) for r in expected]
     assert list(raw.lat) == [float(r["LAT"]) for r in expected]
     assert list(raw.lon) == [float(r["LON"]) for r in expected]
-    assert list(raw.sog) == [float(r["SPEED"]) for r in expected]
+    # The API's SPEED is in tenths of a knot.
+    assert list(raw.sog) == [int(r["SPEED"]) / 10 for r in expected] == [12.3, 12.1, 0]
     assert list(raw.cog) == [float(r["COURSE"]) for r in expected]
     assert list(raw.timestamp_us) == [
         us(r["TIMESTAMP"].replace(" ", "T")) for r in expected
     ]
     assert raw.static.column("name").to_pylist()[0] == "SYNTHETIC ALPHA"
+
+
+def test_marinetraffic_speed_with_a_decimal_point_is_already_in_knots():
+    content = (
+        b"MMSI,TIMESTAMP,LAT,LON,SPEED\n"
+        b"244000001,2021-07-01T18:51:51,51.9502,4.0481,12.3\n"
+        b"244000001,2021-07-01T18:56:51,51.9511,4.0110,12\n"
+    )
+
+    raw = parse(content)
+
+    assert list(raw.sog) == [12.3, 1.2]
 
 
 def test_vesselsvalue_takes_the_mmsi_column_not_its_own_id():
