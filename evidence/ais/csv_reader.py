@@ -1,4 +1,4 @@
-"""Read the CSV AIS layouts (MarineCadastre, both vintages, and DMA) column-wise.
+"""Read the CSV AIS layouts (``layouts``: built-in and team layouts) column-wise.
 
 Pure: no Django, no ORM. pyarrow reads every column as text (a million rows must
 load in well under a second) and the conversions run on whole columns, so a stray
@@ -9,7 +9,6 @@ seen goes into ``RawReports`` and ``validate`` decides.
 from __future__ import annotations
 
 import csv
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO
@@ -19,11 +18,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from evidence.ais.layouts import (
+    ISO8601,
+    ISO_PATTERNS,
+    UNIX_MS,
+    UNIX_SECONDS,
+    Layout,
+    parse_one_time,
+    pattern_is_absolute,
+)
 from evidence.ais.reports import (
     MAX_LINE_BYTES,
     TS_BAD,
     TS_MISSING,
     TS_OK,
+    UNIX_RE,
     RawReports,
     UnknownFormat,
     parse_time_text,
@@ -33,54 +42,10 @@ from evidence.ais.stations import station_evidence
 # pyarrow's CSV block: also the longest row it can hold (longer ones are refused).
 _CSV_BLOCK_BYTES = 1 << 24
 
-# Canonical field -> accepted header names per layout (compared after norm()).
-_MARINECADASTRE = {
-    "mmsi": ("mmsi",),
-    "timestamp": ("basedatetime",),
-    "lat": ("lat",),
-    "lon": ("lon",),
-    "sog": ("sog",),
-    "cog": ("cog",),
-    "heading": ("heading",),
-    "imo": ("imo",),
-    "name": ("vesselname",),
-    "call_sign": ("callsign",),
-    "ship_type": ("vesseltype",),
-    # What kind of station sent the row (evidence.ais.stations): DMA "Type of
-    # mobile", MarineCadastre "TransceiverClass" / "transceiver".
-    "station_type": ("typeofmobile", "transceiverclass", "transceiver"),
-}
-_LAYOUTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "marinecadastre": _MARINECADASTRE,
-    "marinecadastre_v2": {
-        **_MARINECADASTRE,
-        "lat": ("latitude",),
-        "lon": ("longitude",),
-    },
-    "dma": {
-        **_MARINECADASTRE,
-        "timestamp": ("timestamp",),
-        "lat": ("latitude",),
-        "lon": ("longitude",),
-        "name": ("name",),
-        "ship_type": ("shiptype",),
-    },
-}
 _NUMERIC_FIELDS = ("lat", "lon", "sog", "cog", "heading")
 # Placeholders the providers write for "unknown"; read as null.
 _NULL_TEXTS = ["", "NULL", "null", "Null", "NA", "N/A", "Unknown", "Undefined"]
-_TIMESTAMP_FORMATS = {
-    "marinecadastre": ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"),
-    "marinecadastre_v2": ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"),
-    "dma": ("%d/%m/%Y %H:%M:%S",),
-}
 _NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
-
-
-def norm(name: str) -> str:
-    """A header name as compared: "# Timestamp", "BaseDateTime" and
-    "base_date_time" all compare alike."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def read_header(data: bytes) -> list[str]:
@@ -101,31 +66,22 @@ def read_header(data: bytes) -> list[str]:
         return []
 
 
-def layout_columns(header: list[str], fmt: str) -> dict[str, str | None]:
-    """Canonical field -> this file's column name (None where the file has none)."""
-    by_norm = {norm(h): h for h in header}
-    return {
-        key: next((by_norm[n] for n in names if n in by_norm), None)
-        for key, names in _LAYOUTS[fmt].items()
-    }
-
-
-def parse_csv(data: bytes, fmt: str) -> RawReports:
+def parse_csv(data: bytes, layout: Layout) -> RawReports:
     """Column-wise read of a detected CSV layout (no per-row Python)."""
     header = [h.strip() for h in read_header(data)]
-    columns = layout_columns(header, fmt)
+    columns = layout.resolve(header)
     table, malformed = _read_text_table(data, header, columns)
-    return reports_from_table(table, columns, fmt, malformed)
+    return reports_from_table(table, columns, layout, malformed)
 
 
 def iter_csv(
-    stream: IO[bytes], fmt: str, header: list[str], *, block_bytes: int
+    stream: IO[bytes], layout: Layout, header: list[str], *, block_bytes: int
 ) -> Iterator[RawReports]:
     """The CSV of ``stream`` (header line included, valid UTF-8) as RawReports, one
     per pyarrow block of ``block_bytes``: the same columns, options and rules as
     ``parse_csv``, with only one block's text in memory at a time."""
     header = [h.strip() for h in header]
-    columns = layout_columns(header, fmt)
+    columns = layout.resolve(header)
     include = [c for c in dict.fromkeys(columns.values()) if c is not None]
     malformed = 0
 
@@ -144,23 +100,23 @@ def iter_csv(
             before, malformed = malformed, 0
             seen = True
             yield reports_from_table(
-                pa.Table.from_batches([batch]), columns, fmt, before
+                pa.Table.from_batches([batch]), columns, layout, before
             )
     except pa.ArrowInvalid as exc:
         raise _unreadable(exc) from exc
     if not seen or malformed:
         empty = pa.table({c: pa.array([], pa.string()) for c in include})
-        yield reports_from_table(empty, columns, fmt, malformed)
+        yield reports_from_table(empty, columns, layout, malformed)
 
 
 def reports_from_table(
-    table: pa.Table, columns: dict[str, str | None], fmt: str, malformed: int
+    table: pa.Table, columns: dict[str, str | None], layout: Layout, malformed: int
 ) -> RawReports:
-    """RawReports from the text columns of a CSV layout (``layout_columns``)."""
+    """RawReports from the text columns of a CSV layout (``Layout.resolve``)."""
     n = table.num_rows
 
     def col(key: str) -> pa.ChunkedArray:
-        name = columns[key]
+        name = columns.get(key)
         if name is None:
             return pa.chunked_array([pa.nulls(n, pa.string())])
         return table.column(name)
@@ -168,7 +124,8 @@ def reports_from_table(
     mmsi_text = pc.utf8_trim_whitespace(col("mmsi"))
     mmsi_ok = pc.fill_null(pc.match_substring_regex(mmsi_text, r"^\d{9}$"), False)
     mmsi = pc.cast(pc.if_else(mmsi_ok, mmsi_text, "0"), pa.int64())
-    ts_us, ts_state = _parse_timestamps(col("timestamp"), _TIMESTAMP_FORMATS[fmt])
+    time_text = pc.utf8_trim_whitespace(col("timestamp"))
+    ts_us, ts_state = _parse_timestamps(time_text, layout)
     numbers = {}
     unparseable = np.zeros(n, dtype=bool)
     for key in _NUMERIC_FIELDS:
@@ -176,6 +133,19 @@ def reports_from_table(
         numbers[key] = values
         if key in ("lat", "lon"):
             unparseable |= bad
+    for key in layout.tenths_when_integer:
+        integer = _np(
+            pc.fill_null(pc.match_substring_regex(col(key), r"^\s*\d+\s*$"), False),
+            bool,
+        )
+        numbers[key] = np.where(integer, numbers[key] / 10, numbers[key])
+    if layout.encoded_scale:
+        # Rows timed by a bare Unix integer carry AISHub's integer encoding.
+        encoded = _np(
+            pc.fill_null(pc.match_substring_regex(time_text, r"^\d+$"), False), bool
+        )
+        for key, divisor in layout.encoded_scale.items():
+            numbers[key] = np.where(encoded, numbers[key] / divisor, numbers[key])
 
     static = pa.table(
         {
@@ -190,7 +160,7 @@ def reports_from_table(
     if malformed:
         rejected["malformed"] = malformed
     return RawReports(
-        format=fmt,
+        format=layout.name,
         rows_read=n + malformed,
         rejected=rejected,
         mmsi=_np(mmsi, np.int64),
@@ -290,30 +260,68 @@ def _parse_numbers(text: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     try:
         values = pc.cast(text, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        # Slow path only for dirty columns: null out what is not a number.
         trimmed = pc.utf8_trim_whitespace(text)
-        ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)
-        values = pc.cast(pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), "f8")
+        try:
+            # Padded but clean (MarineTraffic writes ", 12.3").
+            values = pc.cast(trimmed, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Slow path only for dirty columns: null out what is not a number.
+            ok = pc.fill_null(pc.match_substring_regex(trimmed, _NUMBER_RE), False)
+            values = pc.cast(
+                pc.if_else(ok, trimmed, pa.scalar(None, pa.string())), "f8"
+            )
     out = _np(pc.fill_null(values, np.nan), np.float64)
     return out, present & ~_np(pc.is_valid(values), bool)
 
 
 def _parse_timestamps(
-    text: pa.ChunkedArray, formats: tuple[str, ...]
+    text: pa.ChunkedArray, layout: Layout
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Text -> (epoch microseconds UTC, state), trying the layout's formats in turn."""
+    """Text -> (epoch microseconds UTC, state), trying the layout's formats in turn;
+    wall-clock times are in the layout's zone."""
     present = _np(pc.is_valid(text), bool)
-    result = pc.strptime(text, format=formats[0], unit="us", error_is_null=True)
-    for fmt in formats[1:]:
-        parsed = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
-        result = pc.coalesce(result, parsed)
-    us = _np(pc.fill_null(pc.cast(result, pa.int64()), 0), np.int64)
+    result = None
+    for time_format in layout.time_formats:
+        for parsed in _parse_time_format(text, time_format, layout.time_zone):
+            result = parsed if result is None else pc.coalesce(result, parsed)
+    if result is None:
+        result = pa.chunked_array([pa.nulls(len(text), pa.int64())])
+    us = _np(pc.fill_null(result, 0), np.int64)
     ok = _np(pc.is_valid(result), bool)
     # Rare leftovers (fractions, offsets, "Z"): per-value fallback on those only.
     for i in np.flatnonzero(present & ~ok):
-        when = parse_time_text(str(text[int(i)]))
+        when = _parse_leftover(str(text[int(i)]), layout)
         if when is not None:
             us[i] = when
             ok[i] = True
     state = np.where(ok, TS_OK, np.where(present, TS_BAD, TS_MISSING)).astype(np.int8)
     return us, state
+
+
+def _parse_time_format(
+    text: pa.ChunkedArray, time_format: str, time_zone: str
+) -> Iterator[pa.ChunkedArray]:
+    """One format's column-wise reading (epoch us as int64, null where it fails)."""
+    if time_format in (UNIX_SECONDS, UNIX_MS):
+        ok = pc.fill_null(pc.match_substring_regex(text, UNIX_RE.pattern), False)
+        seconds = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), "f8")
+        scale = 1_000_000 if time_format == UNIX_SECONDS else 1_000
+        yield pc.cast(pc.round(pc.multiply(seconds, scale)), pa.int64())
+        return
+    patterns = ISO_PATTERNS if time_format == ISO8601 else (time_format,)
+    for pattern in patterns:
+        parsed = pc.strptime(text, format=pattern, unit="us", error_is_null=True)
+        if time_zone != "UTC" and not pattern_is_absolute(pattern):
+            # Wall-clock times of the zone: an hour that occurs twice (autumn) is
+            # read as its first occurrence, one that does not exist (spring) as
+            # the end of the gap.
+            parsed = pc.assume_timezone(
+                parsed, timezone=time_zone, ambiguous="earliest", nonexistent="latest"
+            )
+        yield pc.cast(parsed, pa.int64())
+
+
+def _parse_leftover(value: str, layout: Layout) -> int | None:
+    if layout.is_custom:
+        return parse_one_time(value, layout.time_formats[0], layout.time_zone)
+    return parse_time_text(value)

@@ -3,12 +3,24 @@ the re-analysis parameters."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from django import forms
 
 from evidence.ais.analyse import AnalysisParams
+from evidence.ais.layouts import (
+    FIELD_LABELS,
+    FIELDS,
+    ISO8601,
+    REQUIRED_FIELDS,
+    TIME_FORMATS,
+    LayoutError,
+    custom_layout,
+    guess_mapping,
+)
+from evidence.ais.selectors import ais_layouts_for_team
 from evidence.forms import DATETIME_WIDGET, EvidenceForm
 from evidence.models import EvidenceKind
 
@@ -82,8 +94,10 @@ class AISEvidenceForm(EvidenceForm):
     has_file = True
     file = forms.FileField(
         label="AIS extract",
-        help_text="MarineCadastre CSV (also .gz, .zst), Danish Maritime Authority "
-        "CSV, or NMEA !AIVDM lines. The layout is detected from the content.",
+        help_text="CSV from MarineCadastre (also .gz, .zst), the Danish Maritime "
+        "Authority, exactEarth/Spire, MarineTraffic, VesselsValue, NARI, AISHub or "
+        "Global Fishing Watch, a CSV in one of your team's layouts, or NMEA "
+        "!AIVDM lines. The layout is detected from the content.",
         widget=forms.ClearableFileInput(attrs={"accept": AIS_ACCEPT}),
     )
     gap_hours = AnalysisParamsForm.base_fields["gap_hours"]
@@ -95,6 +109,16 @@ class AISEvidenceForm(EvidenceForm):
         widget=DATETIME_WIDGET,
         help_text=CAPTURE_START_HELP,
     )
+    layout = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="CSV layout",
+        empty_label="Detect from the file",
+        help_text="One of your team's saved layouts, for a CSV in no known layout.",
+    )
+    # The header and sample row of a refused CSV, carried to the mapping step.
+    csv_header = forms.CharField(required=False, widget=forms.HiddenInput)
+    csv_sample = forms.CharField(required=False, widget=forms.HiddenInput)
 
     title_default = "the file name"
 
@@ -102,6 +126,111 @@ class AISEvidenceForm(EvidenceForm):
         super().__init__(*args, **kwargs)
         for name in AnalysisParamsForm.param_names:
             self.fields[name].required = False
+        self.fields["layout"].queryset = ais_layouts_for_team(self.team)
+        if not self.fields["layout"].queryset.exists():
+            del self.fields["layout"]
+        self.mapping_header = _json_list(self.data.get("csv_header"))
+        self.mapping_sample = _json_list(self.data.get("csv_sample"))
+        if self.mapping_header:
+            self._add_mapping_fields()
+
+    def offer_mapping(self, header: list[str], sample: list[str]) -> None:
+        """After a refusal for an unknown layout: show the header and sample row
+        and the column mapping, first guessed from common names. The file must
+        be chosen again (browsers never refill a file input)."""
+        data = self.data.copy()
+        data["csv_header"] = json.dumps([h.strip() for h in header])
+        data["csv_sample"] = json.dumps(sample)
+        for key, column in guess_mapping(header).items():
+            data.setdefault(f"map_{key}", column)
+        data.setdefault("time_format", ISO8601)
+        data.setdefault("time_zone", "UTC")
+        self.data = data
+        self.mapping_header = [h.strip() for h in header]
+        self.mapping_sample = sample
+        self._add_mapping_fields()
+
+    def _add_mapping_fields(self) -> None:
+        choices = [("", "—"), *((h, h) for h in self.mapping_header)]
+        for key in FIELDS:
+            required = " (required)" if key in REQUIRED_FIELDS else ""
+            self.fields[f"map_{key}"] = forms.ChoiceField(
+                label=f"Column for {FIELD_LABELS[key]}{required}",
+                choices=choices,
+                required=False,
+            )
+        self.fields["time_format"] = forms.ChoiceField(
+            label="Time format",
+            choices=[*TIME_FORMATS.items(), ("pattern", "A strftime pattern")],
+            initial=ISO8601,
+            required=False,
+        )
+        self.fields["time_pattern"] = forms.CharField(
+            label="Time pattern",
+            required=False,
+            max_length=60,
+            help_text="With “a strftime pattern”, e.g. %d/%m/%Y %H:%M:%S.",
+        )
+        self.fields["time_zone"] = forms.CharField(
+            label="Time zone of the times",
+            required=False,
+            max_length=60,
+            initial="UTC",
+            help_text="IANA name such as Europe/Paris; ignored for Unix times.",
+        )
+        self.fields["layout_name"] = forms.CharField(
+            label="Save the mapping as",
+            required=False,
+            max_length=100,
+            help_text="A name for this layout; your team's later uploads with the "
+            "same header use it.",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self._new_layout: dict[str, Any] | None = None
+        if not self.mapping_header:
+            return data
+        mapping = {
+            key: data.get(f"map_{key}") or ""
+            for key in FIELDS
+            if data.get(f"map_{key}")
+        }
+        if not mapping and not data.get("layout_name"):
+            return data  # no mapping given: upload as usual
+        time_format = data.get("time_format") or ISO8601
+        if time_format == "pattern":
+            time_format = (data.get("time_pattern") or "").strip()
+        time_zone = (data.get("time_zone") or "UTC").strip()
+        name = (data.get("layout_name") or "").strip()
+        if not name:
+            self.add_error("layout_name", "Give the layout a name to save it.")
+        try:
+            custom_layout(
+                name=name,
+                mapping=mapping,
+                time_format=time_format,
+                time_zone=time_zone,
+                header=self.mapping_header,
+                sample=self.mapping_sample or None,
+            )
+        except LayoutError as exc:
+            for key, message in exc.errors.items():
+                self.add_error(_error_field(key, data), message)
+        if not self.errors:
+            self._new_layout = {
+                "name": name,
+                "mapping": mapping,
+                "time_format": time_format,
+                "time_zone": time_zone,
+                "header": self.mapping_header,
+                "sample": self.mapping_sample or None,
+            }
+        return data
+
+    def new_layout(self) -> dict[str, Any] | None:
+        """The layout to save before the upload (ais_layout_save's arguments)."""
+        return getattr(self, "_new_layout", None)
 
     def given_time_value(self) -> datetime | None:
         return self.cleaned_data.get("given_time")
@@ -112,3 +241,22 @@ class AISEvidenceForm(EvidenceForm):
             if self.cleaned_data.get(name) is not None:
                 data[name] = self.cleaned_data[name]
         return AnalysisParams.from_dict(data)
+
+
+def _json_list(text: str | None) -> list[str]:
+    """A JSON list of strings from a hidden field ([] if absent or tampered)."""
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    if not isinstance(value, list) or len(value) > 1000:
+        return []
+    return [str(v)[:200] for v in value]
+
+
+def _error_field(key: str, data: dict[str, Any]) -> str | None:
+    if key == "time_format":
+        return "time_pattern" if data.get("time_format") == "pattern" else key
+    if key == "time_zone":
+        return key
+    return f"map_{key}" if key in FIELDS else None

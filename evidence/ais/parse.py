@@ -8,6 +8,9 @@ Pure: no Django, no ORM. The layout is detected from the content, never the file
   with literal ``NULL`` for unknowns, often zstandard-compressed (``.csv.zst``);
 - ``dma``: Danish Maritime Authority CSV (``# Timestamp,Type of mobile,MMSI,...``,
   times ``dd/mm/yyyy HH:MM:SS`` UTC);
+- the other CSV layouts of ``layouts`` (exactEarth/Spire, MarineTraffic,
+  VesselsValue, NARI, AISHub, Global Fishing Watch), and a team's own layouts
+  (``custom``), matched by their header or chosen by the uploader;
 - ``nmea``: raw NMEA 0183 ``!AIVDM``/``!AIVDO`` lines, timed by a tag block ``c:``,
   a leading time, a NAIS trailer, a ``$PGHP`` header, the last ``$--RMC``/``$--ZDA``
   receiver clock or base station report (``nmea_reader`` gives the order). Decoded
@@ -30,10 +33,11 @@ ever copied out whole (the CSV header, NMEA lines).
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import chain
@@ -42,12 +46,18 @@ from typing import IO
 
 import zstandard
 
-from evidence.ais.csv_reader import iter_csv, norm, parse_csv, read_header
+from evidence.ais.csv_reader import iter_csv, parse_csv, read_header
+from evidence.ais.layouts import (
+    BUILTIN,
+    Layout,
+    detect,
+    match_team_layout,
+    refusal_message,
+)
 from evidence.ais.nmea_reader import SENTENCE_RE, parse_nmea
 from evidence.ais.reports import MAX_LINE_BYTES, Progress, RawReports, UnknownFormat
 
-FORMATS = ("marinecadastre", "marinecadastre_v2", "dma", "nmea")
-REQUIRED_COLUMNS = ("MMSI", "timestamp", "latitude", "longitude")
+FORMATS = (*BUILTIN, "nmea", "custom")
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -67,6 +77,16 @@ _READ_CHUNK = 1 << 20
 CSV_BATCH_BYTES = 1 << 24
 # A zstd frame may ask for a window this large at most (zstd's own default limit).
 ZSTD_MAX_WINDOW = 1 << 27
+
+
+class UnknownLayout(UnknownFormat):
+    """A CSV whose header matches no layout; carries the header and a sample row
+    so the uploader can map the columns."""
+
+    def __init__(self, message: str, *, header: list[str], sample: list[str]) -> None:
+        super().__init__(message)
+        self.header = header
+        self.sample = sample
 
 
 class ExpansionRefused(UnknownFormat):
@@ -207,26 +227,64 @@ def _valid_utf8(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield tail.encode("utf-8")
 
 
-def detect_format(data: bytes) -> str:
-    """Name the layout of decompressed content, or raise UnknownFormat."""
+def detect_layout(
+    data: bytes,
+    *,
+    layout: Layout | None = None,
+    team_layouts: Sequence[Layout] = (),
+) -> tuple[str, Layout | None]:
+    """The format of decompressed content and, for CSV, the layout to read it with.
+
+    NMEA is recognised first. A CSV is read with ``layout`` when given (refused if
+    its header lacks a mapped required column), else with the first team layout
+    made from the same header, else with the built-in layout its header names.
+    Raises UnknownLayout (an UnknownFormat) naming the header otherwise.
+    """
     head = data[:65536]
     if SENTENCE_RE.search(head):
-        return "nmea"
+        return "nmea", None
     header = read_header(data)
-    names = {norm(n) for n in header}
-    raw = {n.strip() for n in header}
-    if header and header[0].lstrip().startswith("#") and "timestamp" in names:
-        return "dma"
-    if "base_date_time" in raw or ({"mmsi", "latitude", "basedatetime"} <= names):
-        return "marinecadastre_v2"
-    if {"mmsi", "basedatetime", "lat", "lon"} <= names:
-        return "marinecadastre"
-    shown = ", ".join(n.strip() for n in header[:20]) or "none"
-    raise UnknownFormat(
-        "Unrecognised AIS layout. Expected a MarineCadastre or Danish Maritime "
-        "Authority CSV, or NMEA !AIVDM lines. A CSV needs columns for "
-        f"{', '.join(REQUIRED_COLUMNS)}; this file's header has: {shown}."
-    )
+    if layout is not None:
+        missing = layout.missing(header)
+        if missing:
+            raise UnknownFormat(
+                f"the layout {layout.layout_name or layout.name!r} needs columns for "
+                f"{', '.join(missing)}, which this file's header lacks."
+            )
+        return layout.name, layout
+    team = match_team_layout(header, team_layouts)
+    if team is not None:
+        return team.name, team
+    fmt = detect(header)
+    if fmt is None:
+        raise UnknownLayout(
+            refusal_message(header), header=header, sample=read_sample(head)
+        )
+    return fmt, BUILTIN[fmt]
+
+
+def detect_format(
+    data: bytes,
+    *,
+    layout: Layout | None = None,
+    team_layouts: Sequence[Layout] = (),
+) -> str:
+    """Name the layout of decompressed content, or raise UnknownFormat."""
+    return detect_layout(data, layout=layout, team_layouts=team_layouts)[0]
+
+
+def read_sample(head: bytes) -> list[str]:
+    """The first data row after the header, as CSV fields ([] if none)."""
+    lines = head.split(b"\n", 3)[1:3]
+    for line in lines:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        if not text.strip():
+            continue
+        try:
+            return next(csv.reader([text]), [])
+        except csv.Error:
+            return []
+    return []
 
 
 def parse(
@@ -234,15 +292,17 @@ def parse(
     *,
     progress: Progress | None = None,
     limits: ExpansionLimits | None = None,
+    layout: Layout | None = None,
+    team_layouts: Sequence[Layout] = (),
 ) -> RawReports:
     """Read an AIS extract (path or bytes) into RawReports. Raises UnknownFormat
     (ExpansionRefused past ``limits``, by default ``ExpansionLimits()``)."""
     data = read_source(source, limits=limits)
-    fmt = detect_format(data)
-    if fmt == "nmea":
+    _fmt, csv_layout = detect_layout(data, layout=layout, team_layouts=team_layouts)
+    if csv_layout is None:
         total = data.count(b"\n") + (not data.endswith(b"\n"))
         return parse_nmea(iter_lines(data), progress=progress, total=total)
-    return parse_csv(data, fmt)
+    return parse_csv(data, csv_layout)
 
 
 # Expanded content read before the layout is judged: the sniffed head and the
@@ -257,13 +317,16 @@ def open_reports(
     progress: Progress | None = None,
     limits: ExpansionLimits | None = None,
     batch_bytes: int = CSV_BATCH_BYTES,
+    layout: Layout | None = None,
+    team_layouts: Sequence[Layout] = (),
 ) -> Iterator[tuple[str, Iterator[RawReports]]]:
     """The layout of an AIS extract and its RawReports in batches, read as a stream.
 
     CSV comes in batches of about ``batch_bytes`` of expanded text (pyarrow's
     streaming reader), so memory does not grow with the file; NMEA is read whole
     (still under ``limits``) and comes as one batch. ``ExpansionLimits`` are
-    applied as the content expands. Raises UnknownFormat.
+    applied as the content expands. A CSV is read with ``layout`` or as
+    ``detect_layout`` finds. Raises UnknownFormat.
     """
     limits = limits or ExpansionLimits()
     with ExitStack() as stack:
@@ -278,8 +341,10 @@ def open_reports(
             head += chunk
             if len(head) >= _HEAD_BYTES:
                 break
-        fmt = detect_format(bytes(head))
-        if fmt == "nmea":
+        fmt, csv_layout = detect_layout(
+            bytes(head), layout=layout, team_layouts=team_layouts
+        )
+        if csv_layout is None:
             data = bytes(head) + b"".join(chunks)
             total = data.count(b"\n") + (not data.endswith(b"\n"))
             yield (
@@ -292,7 +357,7 @@ def open_reports(
             _ChunkStream(_valid_utf8(chain([bytes(head)], chunks))), _READ_CHUNK
         )
         del head
-        yield fmt, iter_csv(stream, fmt, header, block_bytes=batch_bytes)
+        yield fmt, iter_csv(stream, csv_layout, header, block_bytes=batch_bytes)
 
 
 _LINE_RE = re.compile(rb"[^\r\n]+")

@@ -15,6 +15,7 @@ from evidence.ais.stations import STATION_LABELS, StationClass
 from evidence.models import (
     AISExtract,
     AISGap,
+    AISLayout,
     CustodyEvent,
     EvidenceItem,
     EvidenceKind,
@@ -254,3 +255,20 @@ def _iso(when: datetime | None) -> str | None:
     if when is None:
         return None
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def ais_layouts_for_team(team: Team) -> QuerySet[AISLayout]:
+    """The team's saved CSV layouts, by name (the upload form's choices)."""
+    return AISLayout.objects.filter(team=team).order_by("name")
+
+
+def ais_layout_by_name(*, team: Team, name: str) -> AISLayout:
+    """One of the team's layouts by name; LookupError naming the known ones."""
+    layout = ais_layouts_for_team(team).filter(name=name).first()
+    if layout is None:
+        known = ", ".join(ais_layouts_for_team(team).values_list("name", flat=True))
+        raise LookupError(
+            f"No AIS layout named {name!r} in this team"
+            + (f" (known: {known})." if known else "; it has none.")
+        )
+    return layout

@@ -39,6 +39,8 @@ from django.db import transaction
 
 from evidence import processing
 from evidence.ais.analyse import AnalysisParams
+from evidence.ais.layout_services import ensure_team_layout, layout_of
+from evidence.ais.layouts import Layout, layout_from_record
 from evidence.ais.parse import (
     ExpansionRefused,
     UnknownFormat,
@@ -51,6 +53,7 @@ from evidence.ais.results import (
     link_vessels,
     vessels_by_mmsi,
 )
+from evidence.ais.selectors import ais_layouts_for_team
 from evidence.ais.sniff import expansion_limits, sniff_ais
 from evidence.ais.stations import stations_summary
 from evidence.ais.storage import (
@@ -68,6 +71,7 @@ from evidence.ais.validate import (
 from evidence.models import (
     AISExtract,
     AISGap,
+    AISLayout,
     AISPosition,
     EvidenceItem,
     EvidenceKind,
@@ -127,6 +131,7 @@ def evidence_add_ais(
     params: AnalysisParams | None = None,
     enqueue: bool = True,
     given_time: datetime | None = None,
+    layout: AISLayout | None = None,
     **fields: Any,
 ) -> EvidenceItem:
     """Store an AIS extract as pending evidence and enqueue its processing.
@@ -142,10 +147,21 @@ def evidence_add_ais(
     item, an empty AISExtract holding the analysis parameters, custody (obtained,
     uploaded) and the audit event; ``process_ais`` is enqueued on commit (batch
     callers pass ``enqueue=False`` and call ``ais_process`` themselves).
+
+    A CSV is read with ``layout`` (one of the team's) when given, else with the
+    team layout made from the same header, else with the built-in layout its
+    header names; the extract records the layout's name and column mapping.
     """
     ensure_member(user=actor, team=team)
     check_fields(fields)
-    sniffed = sniff_ais(upload)
+    if layout is not None:
+        ensure_team_layout(record=layout, team=team)
+    sniffed = sniff_ais(
+        upload,
+        layout=layout_of(layout) if layout is not None else None,
+        team_layouts=[layout_of(r) for r in ais_layouts_for_team(team)],
+    )
+    layout_name, column_mapping = _layout_record(sniffed.layout, sniffed.header)
     given = _given_time(given_time, sniffed.format)
     sha256, _size = hash_upload(
         upload,
@@ -173,12 +189,14 @@ def evidence_add_ais(
         sha256=sha256,
         changed=lambda message: FileRefused(message, code="corrupt"),
         detail={"format": sniffed.format},
-        extra={"format": sniffed.format},
+        extra={"format": sniffed.format, "layout": layout_name},
         attach=lambda item: AISExtract.objects.create(
             item=item,
             source_format=sniffed.format,
             analysis_params=(params or AnalysisParams()).to_dict(),
             given_time=given,
+            layout_name=layout_name,
+            column_mapping=column_mapping,
         ),
     )
     if enqueue:
@@ -205,6 +223,33 @@ def _given_time(when: datetime | None, fmt: str) -> dict[str, str] | None:
         "at": when.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         "applies_to": "every position read without a time",
     }
+
+
+def _layout_record(
+    layout: Layout | None, header: list[str]
+) -> tuple[str, dict[str, Any] | None]:
+    """The layout name and column mapping an extract records ("", None for NMEA);
+    a team layout's mapping is enough to read the file again."""
+    if layout is None:
+        return "", None
+    mapping = layout.to_mapping(header)
+    if layout.is_custom:
+        return layout.layout_name, {**mapping, "header": header}
+    return layout.name, mapping
+
+
+def _stored_layout(extract: AISExtract) -> Layout | None:
+    """The team layout an extract was uploaded with (None: detect a built-in)."""
+    mapping = extract.column_mapping or {}
+    if extract.source_format != AISExtract.Format.CUSTOM or not mapping:
+        return None
+    return layout_from_record(
+        extract.layout_name,
+        mapping.get("columns", {}),
+        mapping.get("time_format", ""),
+        mapping.get("time_zone", "UTC"),
+        mapping.get("header", []),
+    )
 
 
 def _enqueue_processing(item_id: int) -> None:
@@ -339,6 +384,7 @@ def _read(
             path,
             progress=lambda _done, total: progress(0, total),
             limits=expansion_limits(),
+            layout=_stored_layout(item.ais),
         ) as (fmt, batches),
     ):
         return validate_batches(
@@ -461,6 +507,7 @@ def _record_processing_steps(
     facts = {
         "parse": {
             "format": result.format,
+            "layout": extract.layout_name,
             "rows_read": result.rows_read,
             "batches": result.batches,
         },

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import io
 import zlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import IO
 
 import zstandard
 from django.conf import settings
 
+from evidence.ais.csv_reader import read_header
+from evidence.ais.layouts import Layout
 from evidence.ais.parse import (
     GZIP_MAGIC,
     RATIO_FLOOR_BYTES,
@@ -19,7 +22,8 @@ from evidence.ais.parse import (
     ZSTD_MAX_WINDOW,
     ExpansionLimits,
     UnknownFormat,
-    detect_format,
+    UnknownLayout,
+    detect_layout,
 )
 from evidence.services import FileRefused
 
@@ -28,14 +32,31 @@ SNIFF_BYTES = 1 << 20
 SNIFF_DECOMPRESSED = 1 << 18
 
 
+class LayoutRefused(FileRefused):
+    """A CSV in no known layout: the header and a sample row, for the mapping form."""
+
+    def __init__(self, message: str, *, header: list[str], sample: list[str]) -> None:
+        super().__init__(message, code="not_ais")
+        self.header = header
+        self.sample = sample
+
+
 @dataclass(frozen=True)
 class Sniffed:
     format: str  # one of evidence.ais.parse.FORMATS
     compression: str  # "gzip", "zstd" or ""
+    layout: Layout | None = None  # the CSV layout (None for NMEA)
+    header: list[str] = field(default_factory=list)
 
 
-def sniff_ais(upload: IO[bytes]) -> Sniffed:
-    """Detect compression and layout from the head of the file. Raises FileRefused.
+def sniff_ais(
+    upload: IO[bytes],
+    *,
+    layout: Layout | None = None,
+    team_layouts: Sequence[Layout] = (),
+) -> Sniffed:
+    """Detect compression and layout from the head of the file. Raises FileRefused
+    (LayoutRefused for a CSV in no known layout).
 
     Only the first MiB is read (and at most 256 KiB of it decompressed), so a
     500 MB upload (or a decompression bomb) is judged without being read twice in
@@ -68,10 +89,17 @@ def sniff_ais(upload: IO[bytes]) -> Sniffed:
             code="not_ais",
         ) from exc
     try:
-        fmt = detect_format(head)
+        fmt, csv_layout = detect_layout(head, layout=layout, team_layouts=team_layouts)
+    except UnknownLayout as exc:
+        raise LayoutRefused(
+            f"Not an AIS extract. {exc}", header=exc.header, sample=exc.sample
+        ) from exc
     except UnknownFormat as exc:
         raise FileRefused(f"Not an AIS extract. {exc}", code="not_ais") from exc
-    return Sniffed(format=fmt, compression=compression)
+    header = [h.strip() for h in read_header(head)] if csv_layout else []
+    return Sniffed(
+        format=fmt, compression=compression, layout=csv_layout, header=header
+    )
 
 
 def _check_declared_size(declared: int, upload: IO[bytes]) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,10 +23,12 @@ from django.views.decorators.http import (
 )
 
 from evidence import selectors
+from evidence.ais import layout_services
 from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm, CaptureStartForm
+from evidence.ais.sniff import LayoutRefused
 from evidence.ais.time_sources import LABELS as TIME_SOURCE_LABELS
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
@@ -57,20 +60,35 @@ def add_ais_from_form(
 ) -> EvidenceItem | None:
     """Call the AIS service for a valid form. Refusals become form errors; a
     duplicate sets ``form.duplicate`` (same contract as ``views.add_from_form``,
-    so the claim-side page can use either)."""
+    so the claim-side page can use either). A CSV in no known layout makes the
+    form offer its column mapping; a mapping given is saved as a team layout and
+    used, in one transaction with the upload (a refused upload saves no layout)."""
     upload = form.cleaned_data["file"]
-    return refusals_as_errors(
-        form,
-        lambda: ais_services.evidence_add_ais(
-            team=team,
-            actor=actor,
-            upload=upload,
-            filename=upload.name,
-            params=form.analysis_params(),
-            given_time=form.given_time_value(),
-            **form.service_fields(),
-        ),
-    )
+    new_layout = form.new_layout()
+
+    def add() -> EvidenceItem:
+        try:
+            with transaction.atomic():
+                layout = form.cleaned_data.get("layout")
+                if new_layout is not None:
+                    layout = layout_services.ais_layout_save(
+                        team=team, actor=actor, **new_layout
+                    )
+                return ais_services.evidence_add_ais(
+                    team=team,
+                    actor=actor,
+                    upload=upload,
+                    filename=upload.name,
+                    params=form.analysis_params(),
+                    layout=layout,
+                    given_time=form.given_time_value(),
+                    **form.service_fields(),
+                )
+        except LayoutRefused as exc:
+            form.offer_mapping(exc.header, exc.sample)
+            raise
+
+    return refusals_as_errors(form, add)
 
 
 @limited_upload("ais")

@@ -5,7 +5,8 @@ Exit status: 0 imported; 1 refused or failed (reason on stderr); 3 the same byte
 are already stored in the team (with --json, the existing extract is printed).
 
 --claim links the extract to a claim with relation "supports" through the claims
-service evidence_attach.
+service evidence_attach. --layout NAME reads a CSV with one of the team's saved
+layouts (made on the upload page from a column mapping).
 
 --time ISO8601 gives the capture start of an NMEA file whose lines carry no time
 (naive means UTC): every position without a time gets exactly that time; times in
@@ -28,7 +29,7 @@ from evidence import selectors, services
 from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
-from evidence.models import EvidenceItem, ProcessingState
+from evidence.models import AISLayout, EvidenceItem, ProcessingState
 from provenance.claims import services as claim_services
 from provenance.teams.models import Team
 
@@ -58,6 +59,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--claim", type=int, help="Claim id the extract supports (linked)."
+        )
+        parser.add_argument(
+            "--layout",
+            help="Name of one of the team's saved CSV layouts to read the file with.",
         )
         parser.add_argument("--title", default="")
         parser.add_argument("--source", default="")
@@ -97,7 +102,15 @@ class Command(BaseCommand):
             )
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
-        item = self._add(path, team=team, actor=actor, options=options)
+        layout = None
+        if options["layout"]:
+            try:
+                layout = ais_selectors.ais_layout_by_name(
+                    team=team, name=options["layout"]
+                )
+            except LookupError as exc:
+                raise CommandError(str(exc)) from exc
+        item = self._add(path, team=team, actor=actor, options=options, layout=layout)
         item = ais_services.ais_process(item_id=item.pk)
         if options["json"]:
             self._print(item)
@@ -120,7 +133,13 @@ class Command(BaseCommand):
             )
 
     def _add(
-        self, path: Path, *, team: Team, actor: User, options: dict[str, Any]
+        self,
+        path: Path,
+        *,
+        team: Team,
+        actor: User,
+        options: dict[str, Any],
+        layout: AISLayout | None = None,
     ) -> EvidenceItem:
         """Store the extract (and link it) in one transaction; refusals become
         CommandErrors (3 for a duplicate)."""
@@ -142,6 +161,7 @@ class Command(BaseCommand):
                     params=params,
                     enqueue=False,
                     given_time=options["time"],
+                    layout=layout,
                     is_synthetic=options["synthetic"],
                     is_restricted=options["restricted"],
                     **fields,
