@@ -13,9 +13,12 @@ move only through ``evidence.processing``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
@@ -23,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.core.files.storage import Storage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -33,6 +36,8 @@ from provenance.audit.chain import audit_record
 from provenance.common.writes import audit_value
 from provenance.teams.models import Team
 from provenance.teams.rules import ensure_member
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser as User
@@ -313,9 +318,47 @@ def enqueue_on_commit(task: Any, *args: Any) -> None:
     """
 
     def enqueue() -> None:
-        task.delay(*args)
+        if settings.EVIDENCE_TASKS_IN_THREAD and not _RUN_HERE.get():
+            run_in_background(task, *args)
+        else:
+            task.delay(*args)
 
     transaction.on_commit(enqueue, robust=True)
+
+
+# Set by tasks_run_here(): commands and the demo loader wait for their processing.
+_RUN_HERE: ContextVar[bool] = ContextVar("evidence_tasks_run_here", default=False)
+
+
+@contextmanager
+def tasks_run_here() -> Iterator[None]:
+    """Within this block, processing queued without a broker runs before the
+    commit returns (a command must report the outcome, not "pending")."""
+    token = _RUN_HERE.set(True)
+    try:
+        yield
+    finally:
+        _RUN_HERE.reset(token)
+
+
+# Two threads: one long AIS import does not hold up the photos behind it, and the
+# embedded SQLite sees at most two background writers.
+_BACKGROUND = ThreadPoolExecutor(max_workers=2, thread_name_prefix="evidence-task")
+
+
+def run_in_background(task: Any, *args: Any) -> Future[None]:
+    """Run a task in this process, off the request (no broker configured): the
+    page answers at once and polls the item's state, as with a worker."""
+
+    def run() -> None:
+        try:
+            task.apply(args=args)
+        except Exception:  # the task records its own failure; this is the rest
+            logger.exception("Background task %s failed", task.name)
+        finally:
+            connections.close_all()  # this thread's connections, not the request's
+
+    return _BACKGROUND.submit(run)
 
 
 @contextmanager

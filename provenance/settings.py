@@ -137,6 +137,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default: WAL lets pages read while a background import writes,
+    # and writers wait for each other instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 30}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if FAST_IDENTITY:
         # Django's backend with the identity read prepared and a socket health check
@@ -288,6 +294,10 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 # Celery: with no broker, tasks run in-process so the tool works on a bare machine.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# With no broker, evidence processing (images, AIS, documents) runs in a background
+# thread of the web process, so a 200,000-row upload answers at once and its page
+# shows progress, as with a worker. 0: run it in the request (the tests do).
+EVIDENCE_TASKS_IN_THREAD = env_bool("EVIDENCE_TASKS_IN_THREAD", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -28,6 +28,9 @@ def _media_and_static(settings, tmp_path):
         },
     }
     settings.SIGNING_KEY_PATH = tmp_path / "signing_key.pem"
+    # Evidence tasks in the request, as before: tests assert what a step left.
+    # tests/evidence/test_background.py runs them in the background thread.
+    settings.EVIDENCE_TASKS_IN_THREAD = False
     # Fast hashing: the tests are about behaviour, not key stretching.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -26,6 +26,7 @@ from evidence.documents import services as evidence_services
 from evidence.images.demo import synthetic_site_image
 from evidence.images.services import evidence_add_image
 from evidence.models import EvidenceItem
+from evidence.services import tasks_run_here
 from provenance.accounts import services as team_services
 from provenance.claims import services
 from provenance.claims.models import Claim, ClaimEvidence, ClaimStatus
@@ -363,6 +364,12 @@ def correct_claim_1(demo: Demo) -> None:
 
 @transaction.atomic
 def load_demo() -> Demo:
+    # The demo's images and AIS are processed before it says "Loaded".
+    with tasks_run_here():
+        return _load_demo()
+
+
+def _load_demo() -> Demo:
     demo = ensure_users_and_team()
     ensure_entities(demo)
     ensure_sanctions(demo)

@@ -25,6 +25,7 @@ from evidence import selectors, services
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, ProcessingState
+from evidence.services import tasks_run_here
 from provenance.claims import services as claim_services
 
 
@@ -56,6 +57,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # No broker: process here and report the outcome, not "pending".
+        with tasks_run_here():
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")

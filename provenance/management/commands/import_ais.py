@@ -30,6 +30,7 @@ from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.models import AISLayout, EvidenceItem, ProcessingState
+from evidence.services import tasks_run_here
 from provenance.claims import services as claim_services
 from provenance.teams.models import Team
 
@@ -93,6 +94,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # No broker: process here and report the outcome, not "pending".
+        with tasks_run_here():
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
