@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.db.models import Count, Max, Min, Prefetch, Q
 from django.utils import timezone
+from PIL import ImageFile
 
 from evidence.models import CustodyEvent, EvidenceItem
 from provenance.audit.chain import chain_head
@@ -178,6 +179,10 @@ def render_pdf(html: str, bundle: SignedBundle | None) -> bytes:
         import weasyprint  # Pango is a system library: absent on some machines.
     except OSError as exc:  # pragma: no cover - depends on the machine
         raise PdfUnavailable(str(exc)) from exc
+    # WeasyPrint's import sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; evidence
+    # processing refuses to run with it on (safety.py). The dossier loads no image
+    # (every fetch is refused), so turn it back off.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     stylesheet = finders.find(STYLESHEET)
     attachments = []
     if bundle is not None:

@@ -252,6 +252,12 @@ TABLE: dict[str, Row] = {
     # The correction form (issue 12); the service refuses all but editors.
     "provenance:claim-correct": row(CLAIMS, form()),
     "provenance:claim-timeline-svg": row(CLAIMS, html()),
+    # Issue 15: the version history and the dossier (HTML and PDF) of the team's
+    # claims; the glossary is plain help text, public.
+    "provenance:claim-versions": row(CLAIMS, html()),
+    "provenance:claim-dossier": row(CLAIMS, html()),
+    "provenance:claim-dossier-pdf": row(CLAIMS, html()),
+    "provenance:glossary": row(NONE, public()),
     "provenance:claim-assess": row(CLAIMS, action(post=400)),
     "provenance:claim-quantity-estimate": row(CLAIMS, action(post=400)),
     "provenance:claim-evidence-add": row(CLAIMS, html()),
@@ -290,6 +296,9 @@ TABLE: dict[str, Row] = {
     "evidence:ais-detail": row(AIS, html()),
     "evidence:ais-status": row(AIS, media()),
     "evidence:ais-reanalyse": row(AIS, action()),
+    # Issue 14: the capture start of an NMEA file with no times (an empty one is
+    # refused with a message on the page).
+    "evidence:ais-capture-start": row(AIS, action()),
     "evidence:ais-reprocess": row(AIS, action()),
     # API
     "api:api-root": row(

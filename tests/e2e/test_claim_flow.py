@@ -90,7 +90,7 @@ def test_reporter_and_editor_take_a_claim_from_evidence_to_publication(
     reporter.get_by_role("link", name="New claim").click()
     reporter.get_by_label("Text").fill(CLAIM_TEXT)
     reporter.get_by_label("Summary").fill("Satellite and AIS analysis, Oct 2023.")
-    reporter.get_by_label("Subjects").select_option(label="Angara")
+    reporter.get_by_label("Subjects:", exact=True).select_option(label="Angara")
     reporter.get_by_label("Quantity:", exact=True).select_option(label="at least")
     reporter.get_by_label("Amount").fill("1000")
     reporter.get_by_label("Unit").fill("containers")

@@ -32,6 +32,7 @@ pytestmark = pytest.mark.faults
 IMAGE_STEPS = {
     "content_credentials": 1,
     "derivatives": 1,
+    "georeference": 1,
     "hash": 1,
     "metadata": 1,
     "near_duplicates": 1,

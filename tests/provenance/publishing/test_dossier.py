@@ -137,3 +137,15 @@ def test_pdf_reads_back_with_poppler_and_carries_a_verifiable_bundle(
         data, public_key=signing.load_private_key().public_key()
     )
     assert (result.is_valid, result.claim_count) == (True, 1), result.reason
+
+
+def test_rendering_a_pdf_leaves_pillows_truncated_image_guard_on(
+    reporter_client, story
+):
+    """WeasyPrint's import turns on LOAD_TRUNCATED_IMAGES for the whole process,
+    which evidence processing refuses (it would accept damaged images)."""
+    from PIL import ImageFile
+
+    url = reverse("provenance:claim-dossier-pdf", args=[story.pk])
+    assert reporter_client.get(url).status_code == 200
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
