@@ -102,6 +102,7 @@ def claim_page_context(
         "as_of": as_of,
         "as_of_form": as_of_form,
         "links": state.links,
+        "ended_links": [] if as_of else selectors.ended_links(claim),
         "denials": state.denials,
         "timeline_svg": mark_safe(  # noqa: S308 - the renderer escapes every text
             render_timeline_svg(

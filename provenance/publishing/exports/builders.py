@@ -238,7 +238,8 @@ def public_part(
         return [], [], []
     return (
         [a for a in assessments if a.recorded_at <= cutoff],
-        [link for link in links if link.linked_at <= cutoff],
+        # A link changed or unlinked since stays as it was until the next correction.
+        [link for link in links if link.was_in_force(cutoff)],
         [e for e in estimates if e.recorded_at <= cutoff],
     )
 
@@ -250,7 +251,11 @@ def _visible(
     links = prefetched(claim, "evidence_links")
     estimates = prefetched(claim, "quantity_estimates")
     if not public:
-        return assessments, links, estimates
+        return (
+            assessments,
+            [link for link in links if link.unlinked_at is None],
+            estimates,
+        )
     # Defence in depth: the prefetch already filtered these out.
     links = [link for link in links if not link.item.is_restricted]
     # The one place publishers' view of later work is cut (see public_part).
