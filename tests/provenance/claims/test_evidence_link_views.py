@@ -5,6 +5,7 @@ queue's submission comment and age, each role's controls and help)."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +16,9 @@ from tests.factories import (
     ClaimEvidenceFactory,
     ClaimFactory,
     EvidenceItemFactory,
+    MembershipFactory,
     StatementFactory,
+    UserFactory,
 )
 
 QUEUE = reverse("provenance:review-queue")
@@ -194,7 +197,7 @@ def test_claim_page_query_count_does_not_grow_with_ended_links(
             services.evidence_unlink(link_id=link.pk, actor=reporter, reason="off")
     url = claim.get_absolute_url()
     reporter_client.get(url)  # warm the session and membership caches
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(15):
         response = reporter_client.get(f"{url}?as_of=2099-01-01")
     assert len(response.context["links"]) == ended // 2
 
@@ -282,3 +285,33 @@ def test_correct_button_only_for_those_who_may_correct(
     correct = reverse("provenance:claim-correct", args=[claim.pk])
     assert correct not in reporter_client.get(claim.get_absolute_url()).content.decode()
     assert correct in editor_client.get(claim.get_absolute_url()).content.decode()
+
+
+# --- Admin: read-only, with the way to the page ------------------------------------
+
+
+def test_admin_shows_every_link_version_read_only_with_the_page_link(
+    link, team, reporter, login_as
+):
+    new = services.evidence_link_change(
+        link_id=link.pk,
+        actor=reporter,
+        stance="declines_to_comment",
+        reason="No denial",
+    )
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="provenance",
+            codename__in=["view_claim", "view_claimevidence"],
+        )
+    )
+    MembershipFactory(team=team, user=user, role="editor")
+    client = login_as(user)
+    page = client.get(
+        reverse("admin:provenance_claim_change", args=[link.claim_id])
+    ).content.decode()
+    assert page.count(f'href="{change_url(new)}"') == 1
+    assert change_url(link) not in page
+    assert "No denial" in page
+    assert 'name="evidence_links-0-relation"' not in page

@@ -546,3 +546,91 @@ def test_whoever_changed_a_published_link_cannot_publish_its_correction(
             expected_version=claim.version,
             correction_note="Removed.",
         )
+
+
+# --- The API's as-of view: the link as it was ---------------------------------------
+
+
+@pytest.fixture
+def published_then(team, reporter, editor, second_editor):
+    """Published ten days ago with a denial linked as Supports; the team changed
+    the link to Contradicts three days ago and published the correction yesterday."""
+    now = timezone.now()
+    at = now - timedelta(days=10)
+    claim = services.claim_create(team=team, actor=reporter, text="Cargo", at=at)
+    photo = EvidenceItemFactory(team=team, title="Photo")
+    denial = StatementFactory(item__team=team, item__title="Denial").item
+    services.evidence_attach(
+        claim_id=claim.pk, item_id=photo.pk, actor=reporter, relation="supports", at=at
+    )
+    link = services.evidence_attach(
+        claim_id=claim.pk,
+        item_id=denial.pk,
+        actor=reporter,
+        relation="supports",
+        stance="denies",
+        confirm_contradiction=True,
+        reason="Misread",
+        at=at,
+    )
+    services.confidence_assess(
+        claim_id=claim.pk, actor=reporter, level="likely", rationale="x", at=at
+    )
+    services.claim_submit(claim_id=claim.pk, actor=reporter, at=at)
+    services.claim_approve(claim_id=claim.pk, actor=editor, at=at)
+    services.claim_publish(claim_id=claim.pk, actor=editor, at=at)
+    services.evidence_link_change(
+        link_id=link.pk,
+        actor=reporter,
+        relation="contradicts",
+        reason="A denial",
+        at=now - timedelta(days=3),
+    )
+    services.claim_correct(
+        claim_id=claim.pk,
+        actor=second_editor,
+        correction_note="The denial contradicts the claim.",
+        at=now - timedelta(days=1),
+    )
+    return Claim.objects.get(pk=claim.pk), now
+
+
+def api_evidence(client, claim, day):
+    body = client.get(
+        reverse("api:claim-detail", args=[claim.pk]), {"as_of": day.isoformat()}
+    ).json()
+    return (
+        sorted((e["evidence"]["title"], e["relation"]) for e in body["evidence"]),
+        len(body["denials"]),
+    )
+
+
+def test_api_as_of_shows_publishers_the_link_as_it_was_public(team, published_then):
+    claim, now = published_then
+    client = publisher_client(make_publisher(team).key)
+    # Changed by the team 3 days ago, public only since the correction yesterday.
+    for days_ago in (5, 2):
+        assert api_evidence(client, claim, (now - timedelta(days=days_ago)).date()) == (
+            [("Denial", "supports"), ("Photo", "supports")],
+            1,
+        )
+    assert api_evidence(client, claim, now.date()) == (
+        [("Denial", "contradicts"), ("Photo", "supports")],
+        1,
+    )
+
+
+def test_api_as_of_shows_members_the_link_as_recorded_then(published_then, reporter):
+    from rest_framework.test import APIClient
+
+    claim, now = published_then
+    client = APIClient()
+    client.force_authenticate(reporter)
+    assert api_evidence(client, claim, (now - timedelta(days=5)).date())[0] == [
+        ("Denial", "supports"),
+        ("Photo", "supports"),
+    ]
+    assert api_evidence(client, claim, (now - timedelta(days=2)).date())[0] == [
+        ("Denial", "contradicts"),
+        ("Photo", "supports"),
+    ]
