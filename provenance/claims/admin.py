@@ -56,9 +56,31 @@ class ReviewInline(ReadOnlyInline):
 
 
 class EvidenceLinkInline(ReadOnlyInline):
+    """Every version of every link, read-only: a link is changed or unlinked on the
+    claim page, through the same service (reason, history, audit row)."""
+
     model = ClaimEvidence
-    fields = ["item", "relation", "stance", "note", "linked_by", "linked_at"]
+    fields = [
+        "item",
+        "relation",
+        "stance",
+        "note",
+        "reason",
+        "linked_by",
+        "linked_at",
+        "unlinked_by",
+        "unlinked_at",
+        "unlink_reason",
+        "change_on_page",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="Change or unlink")
+    def change_on_page(self, obj: ClaimEvidence) -> str:
+        if obj.pk is None or obj.unlinked_at is not None:
+            return "—"
+        url = reverse("provenance:claim-link-change", args=[obj.claim_id, obj.pk])
+        return format_html('<a href="{}">on the claim page</a>', url)
 
 
 # --- Claims: review actions -----------------------------------------------------------

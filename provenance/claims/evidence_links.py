@@ -15,7 +15,8 @@ from provenance.claims.models import ClaimEvidence
 def links_of_item(item: EvidenceItem) -> list[ClaimEvidence]:
     """The item's claim links with their claim and linker, oldest first."""
     return list(
-        ClaimEvidence.objects.filter(item=item)
+        ClaimEvidence.objects.current()
+        .filter(item=item)
         .select_related("claim", "linked_by")
         .order_by("linked_at", "pk")
     )
@@ -27,7 +28,8 @@ def claim_counts(items: Iterable[EvidenceItem]) -> dict[int, int]:
     if not ids:
         return {}
     return dict(
-        ClaimEvidence.objects.filter(item_id__in=ids)
+        ClaimEvidence.objects.current()
+        .filter(item_id__in=ids)
         .values("item_id")
         .annotate(n=Count("claim_id", distinct=True))
         .values_list("item_id", "n")

@@ -303,7 +303,9 @@ class AssessmentForm(forms.Form):
     def __init__(self, *args: Any, claim: Claim, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evidence"].choices = [
-            (link.item_id, link.item.title) for link in claim.evidence_links.all()
+            (link.item_id, link.item.title)
+            for link in claim.evidence_links.all()
+            if link.unlinked_at is None
         ]
         self.fields["supersedes"].choices = [("", "—")] + [
             (a.pk, f"{a.effective_at:%Y-%m-%d} {a.get_level_display()}")

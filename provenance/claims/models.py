@@ -119,7 +119,9 @@ class ClaimQuerySet(models.QuerySet):
         return self.annotate(denial_count=_link_count(ClaimEvidence.objects.denials()))
 
     def with_evidence_count(self) -> ClaimQuerySet:
-        return self.annotate(evidence_count=_link_count(ClaimEvidence.objects.all()))
+        return self.annotate(
+            evidence_count=_link_count(ClaimEvidence.objects.current())
+        )
 
 
 def _link_count(links: models.QuerySet) -> Coalesce:
@@ -345,15 +347,24 @@ class Stance(models.TextChoices):
 
 class ClaimEvidenceQuerySet(models.QuerySet):
     def denials(self) -> ClaimEvidenceQuerySet:
-        return self.filter(stance=Stance.DENIES)
+        return self.current().filter(stance=Stance.DENIES)
 
     def supporting(self) -> ClaimEvidenceQuerySet:
-        """Links that support the claim: approval needs one."""
-        return self.filter(relation=Relation.SUPPORTS)
+        """Links that support the claim now: approval needs one."""
+        return self.current().filter(relation=Relation.SUPPORTS)
+
+    def current(self) -> ClaimEvidenceQuerySet:
+        """The links in force: not unlinked, not replaced by a change."""
+        return self.filter(unlinked_at__isnull=True)
 
 
 class ClaimEvidence(models.Model):
-    """A claim ↔ evidence link with its relation; a stance when it is a statement."""
+    """A claim ↔ evidence link with its relation; a stance when it is a statement.
+
+    Rows are versions: a change ends the row (`unlinked_at`) and records a new one
+    that `replaces` it; an unlink only ends it. Nothing is deleted, so the as-of view
+    and publishers' view at an earlier moment read the link as it was then.
+    """
 
     claim = models.ForeignKey(
         Claim, on_delete=models.CASCADE, related_name="evidence_links"
@@ -368,6 +379,24 @@ class ClaimEvidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     linked_at = models.DateTimeField(default=timezone.now)
+    # Why this version was recorded: a change's reason, or a confirmed contradiction.
+    reason = models.TextField(blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    unlinked_at = models.DateTimeField(null=True, blank=True)
+    unlinked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unlink_reason = models.TextField(blank=True)
 
     objects = ClaimEvidenceQuerySet.as_manager()
 
@@ -375,11 +404,45 @@ class ClaimEvidence(models.Model):
         ordering = ["linked_at", "pk"]
         verbose_name_plural = "claim evidence links"
         constraints = [
-            models.UniqueConstraint(fields=["claim", "item"], name="claim_item_unique")
+            models.UniqueConstraint(
+                fields=["claim", "item"],
+                condition=models.Q(unlinked_at__isnull=True),
+                name="claim_item_current_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unlinked_at__isnull=True)
+                | models.Q(unlinked_at__gte=models.F("linked_at")),
+                name="claim_evidence_unlinked_after_linked",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.item} {self.relation} {self.claim}"
+
+    def was_in_force(self, when: datetime) -> bool:
+        """Linked by `when` and not yet ended then."""
+        return self.linked_at <= when and (
+            self.unlinked_at is None or self.unlinked_at > when
+        )
+
+    @property
+    def is_contradictory(self) -> bool:
+        return is_contradictory(self.relation, self.stance)
+
+
+# A statement's stance against its relation that says the opposite: a denial that
+# supports the claim, an assertion or confirmation that contradicts it.
+CONTRADICTORY: frozenset[tuple[str, str]] = frozenset(
+    {
+        (Relation.SUPPORTS, Stance.DENIES),
+        (Relation.CONTRADICTS, Stance.ASSERTS),
+        (Relation.CONTRADICTS, Stance.CONFIRMS),
+    }
+)
+
+
+def is_contradictory(relation: str, stance: str) -> bool:
+    return (relation, stance) in CONTRADICTORY
 
 
 class Decision(models.TextChoices):

@@ -85,7 +85,11 @@ CLAIM_SORTS: dict[str, tuple[str, ...]] = {
 def claim_for_page(*, team: Team, claim_id: int) -> Claim:
     """One claim of the team, with everything its page shows; 404 outside the team."""
     links = ClaimEvidence.objects.select_related(
-        "item", "item__statement__speaker", "item__statement__on_behalf_of", "linked_by"
+        "item",
+        "item__statement__speaker",
+        "item__statement__on_behalf_of",
+        "linked_by",
+        "unlinked_by",
     ).order_by("linked_at", "pk")
     try:
         return (
@@ -211,14 +215,18 @@ def _known_at(
     the axis. Links and estimates are filtered from the prefetched rows."""
     assessments = claim.assessments.effective_by(when)
     if axis == "recorded":
-        links = [link for link in claim.evidence_links.all() if link.linked_at <= when]
+        # Each link as it was then: the version in force at `when`.
+        links = [link for link in claim.evidence_links.all() if link.was_in_force(when)]
         assessments = assessments.recorded_by(when)
         estimates = [e for e in claim.quantity_estimates.all() if e.recorded_at <= when]
     else:
         links = [
             link
             for link in claim.evidence_links.all()
-            if (happened_at(link) or link.linked_at) <= when
+            # The links as they stand now (a wrong one stays corrected), by when
+            # their evidence happened.
+            if link.unlinked_at is None
+            and (happened_at(link) or link.linked_at) <= when
         ]
         estimates = [
             e
@@ -230,6 +238,24 @@ def _known_at(
     )
     assessed.sort(key=lambda a: (a.effective_at, a.recorded_at, a.pk))
     return links, assessed, estimates
+
+
+@dataclass(frozen=True)
+class LinkEnded:
+    """A link version that ended: unlinked, or changed into `replaced_by`."""
+
+    link: ClaimEvidence
+    replaced_by: ClaimEvidence | None
+
+
+def ended_links(claim: Claim) -> list[LinkEnded]:
+    """The claim's changed and unlinked links, newest first, from the rows
+    prefetched by claim_for_page (no query)."""
+    rows = list(claim.evidence_links.all())
+    successors = {row.replaces_id: row for row in rows if row.replaces_id}
+    ended = [LinkEnded(row, successors.get(row.pk)) for row in rows if row.unlinked_at]
+    ended.sort(key=lambda e: (e.link.unlinked_at, e.link.pk), reverse=True)
+    return ended
 
 
 @dataclass(frozen=True)
@@ -438,6 +464,27 @@ def _last_submitted_at() -> Subquery:
     )
 
 
+def _last_submission(column: str) -> Subquery:
+    """A column of the latest review that sent the claim to review: the submission,
+    or the edit that sent it back (its comment, who)."""
+    return Subquery(
+        Review.objects.filter(claim=OuterRef("pk"), to_status=ClaimStatus.IN_REVIEW)
+        .order_by("-at", "-pk")
+        .values(column)[:1]
+    )
+
+
+def changes_requested(claim: Claim) -> Review | None:
+    """The editor's request for changes the draft is waiting on: the latest review
+    decision, when it is one (None once the author resubmits)."""
+    if claim.status != ClaimStatus.DRAFT:
+        return None
+    latest = claim.reviews.select_related("by").order_by("-at", "-pk").first()
+    if latest is None or latest.decision != Decision.REQUEST_CHANGES:
+        return None
+    return latest
+
+
 def _latest_approver_id() -> Subquery:
     return Subquery(
         Review.objects.filter(claim=OuterRef("pk"), decision=Decision.APPROVE)
@@ -457,6 +504,8 @@ def review_queue(team: Team) -> QuerySet[Claim]:
         .with_evidence_count()
         .annotate(
             submitted_at=Coalesce(_last_submitted_at(), F("updated_at")),
+            submission_comment=_last_submission("comment"),
+            submitted_by=_last_submission("by__username"),
             has_supporting_evidence=Exists(
                 ClaimEvidence.objects.supporting().filter(claim=OuterRef("pk"))
             ),

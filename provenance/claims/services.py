@@ -43,6 +43,7 @@ from provenance.claims.models import (
     ConfidenceAssessment,
     Decision,
     QuantityEstimate,
+    is_contradictory,
 )
 from provenance.claims.rules import (
     PUBLISHED_CONTENT_LOCKED,
@@ -242,9 +243,9 @@ def confidence_assess(
 def _cited_evidence(claim: Claim, evidence_ids: Sequence[int]) -> set[int]:
     """The cited items, each of which must be linked to the claim already."""
     linked = set(
-        claim.evidence_links.filter(item_id__in=evidence_ids).values_list(
-            "item_id", flat=True
-        )
+        claim.evidence_links.current()
+        .filter(item_id__in=evidence_ids)
+        .values_list("item_id", flat=True)
     )
     unlinked = sorted(set(evidence_ids) - linked)
     if unlinked:
@@ -368,10 +369,14 @@ def evidence_attach(
     relation: str,
     stance: str = "",
     note: str = "",
+    confirm_contradiction: bool = False,
+    reason: str = "",
     at: datetime | None = None,
 ) -> ClaimEvidence:
     """Link an evidence item of the claim's team to the claim, with a relation and,
-    for statements, a stance. Locks the claim; bumps its updated_at; audited."""
+    for statements, a stance. A contradictory pair (a denial that supports, an
+    assertion that contradicts) needs `confirm_contradiction` and a reason. Locks
+    the claim; bumps its updated_at; audited."""
     claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
     ensure_member(user=actor, team=claim.team)
     item = EvidenceItem.objects.get(pk=item_id)
@@ -381,8 +386,14 @@ def evidence_attach(
         raise ValueError("A retracted claim takes no new evidence.")
     if stance and item.kind != EvidenceKind.STATEMENT:
         raise ValidationError({"stance": "Only statements take a stance."})
-    if ClaimEvidence.objects.filter(claim=claim, item=item).exists():
+    if ClaimEvidence.objects.current().filter(claim=claim, item=item).exists():
         raise ValidationError({"item": "This evidence is already linked to the claim."})
+    reason = _contradiction_confirmed(
+        relation=relation,
+        stance=stance,
+        confirm_contradiction=confirm_contradiction,
+        reason=reason,
+    )
     at = at or timezone.now()
     link = ClaimEvidence(
         claim=claim,
@@ -390,6 +401,7 @@ def evidence_attach(
         relation=relation,
         stance=stance,
         note=note,
+        reason=reason,
         linked_by=actor,
         linked_at=at,
     )
@@ -406,7 +418,198 @@ def evidence_attach(
             "relation": relation,
             "stance": stance,
             "note": note,
+            **({"reason": reason} if reason else {}),
         },
         at=at,
     )
     return link
+
+
+CONTRADICTION_REFUSED = (
+    "This stance says the opposite of the relation (a denial that supports, or an "
+    "assertion that contradicts). Pick the matching relation, or confirm the "
+    "combination and say why."
+)
+
+
+def _contradiction_confirmed(
+    *, relation: str, stance: str, confirm_contradiction: bool, reason: str
+) -> str:
+    """The reason kept with a contradictory pair; ValidationError when it is not
+    confirmed with one. Other pairs keep the reason given."""
+    reason = reason.strip()
+    if not is_contradictory(relation, stance):
+        return reason
+    if not confirm_contradiction:
+        raise ValidationError({"stance": CONTRADICTION_REFUSED})
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why this contradictory combination is right."}
+        )
+    return reason
+
+
+def _locked_link(link_id: int, actor: Any) -> tuple[ClaimEvidence, Claim]:
+    """The link and its claim, both locked, for a member of the claim's team; a link
+    already ended (unlinked or changed) is refused."""
+    claim_id = ClaimEvidence.objects.filter(pk=link_id).values("claim_id")
+    claim = (
+        Claim.objects.select_for_update().select_related("team").get(pk__in=claim_id)
+    )
+    ensure_member(user=actor, team=claim.team)
+    link = (
+        ClaimEvidence.objects.select_for_update()
+        .select_related("item")
+        .get(pk=link_id, claim=claim)
+    )
+    if link.unlinked_at is not None:
+        raise ValidationError(
+            "This link was already changed or unlinked; reload the claim."
+        )
+    if claim.status == ClaimStatus.RETRACTED:
+        raise ValueError("A retracted claim's evidence can no longer be changed.")
+    return link, claim
+
+
+def _link_edited(claim: Claim, *, actor: Any, at: datetime, reason: str) -> bool:
+    """A link change or unlink is an edit of what reviewers saw: a new version, its
+    editor the actor (so another editor takes the next four-eyes decision), and an
+    approved claim goes back to review (the `edit` row of `rules.WORKFLOW`). On a
+    published claim publishers keep the link as it was until the next correction
+    (`public_part`). Returns True when the claim went back to review."""
+    edit = WORKFLOW[Decision.EDIT]
+    update_fields = ["version", "updated_at", "last_edited_by"]
+    back_to_review = claim.status in edit.sources
+    if back_to_review:
+        ensure_may_take(transition=edit, user=actor, claim=claim)
+        _, entered = enter_transition(edit, claim, actor=actor, comment=reason, at=at)
+        update_fields += entered
+    claim.version += 1
+    claim.last_edited_by = actor
+    claim.updated_at = max(at, claim.updated_at)
+    save_claim(claim, actor=actor, at=at, reason=reason, update_fields=update_fields)
+    return back_to_review
+
+
+def _required_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why: a reason is required."})
+    return reason
+
+
+def _link_state(link: ClaimEvidence) -> dict[str, str]:
+    return {"relation": link.relation, "stance": link.stance, "note": link.note}
+
+
+@transaction.atomic
+def evidence_link_change(
+    *,
+    link_id: int,
+    actor: Any,
+    reason: str,
+    relation: str | None = None,
+    stance: str | None = None,
+    note: str | None = None,
+    confirm_contradiction: bool = False,
+    at: datetime | None = None,
+) -> ClaimEvidence:
+    """Change a link's relation, stance or note (None: keep it), with a reason.
+
+    The link row is ended and a new row that `replaces` it is recorded, so earlier
+    moments still read the old one. A contradictory pair needs
+    `confirm_contradiction`. Locks the claim and the link; a new claim version
+    (`_link_edited`); audited as `claim.evidence_change` with both states.
+    """
+    link, claim = _locked_link(link_id, actor)
+    reason = _required_reason(reason)
+    new = ClaimEvidence(
+        claim=claim,
+        item=link.item,
+        relation=link.relation if relation is None else relation,
+        stance=link.stance if stance is None else stance,
+        note=link.note if note is None else note.strip(),
+        linked_by=actor,
+        replaces=link,
+    )
+    if _link_state(new) == _link_state(link):
+        raise ValidationError("Nothing to change: the link already says this.")
+    if new.stance and link.item.kind != EvidenceKind.STATEMENT:
+        raise ValidationError({"stance": "Only statements take a stance."})
+    _contradiction_confirmed(
+        relation=new.relation,
+        stance=new.stance,
+        confirm_contradiction=confirm_contradiction,
+        reason=reason,
+    )
+    at = at or timezone.now()
+    _end_link(link, actor=actor, at=at, reason=reason)
+    new.reason = reason
+    new.linked_at = at
+    new.full_clean()
+    new.save()
+    back_to_review = _link_edited(claim, actor=actor, at=at, reason=reason)
+    audit_record(
+        team=claim.team,
+        actor=actor,
+        action="claim.evidence_change",
+        obj=claim,
+        payload={
+            "item": link.item_id,
+            "link": new.pk,
+            "replaces": link.pk,
+            "from": _link_state(link),
+            "to": _link_state(new),
+            "reason": reason,
+            **(
+                {"status": [ClaimStatus.APPROVED, claim.status]}
+                if back_to_review
+                else {}
+            ),
+        },
+        at=at,
+    )
+    return new
+
+
+@transaction.atomic
+def evidence_unlink(
+    *, link_id: int, actor: Any, reason: str, at: datetime | None = None
+) -> ClaimEvidence:
+    """End a wrong link, with a reason. The row stays (who, when, why), so the
+    as-of view of an earlier date and the timeline still show it then. Cited in an
+    assessment or not, the item stays in the team. Locks the claim and the link; a
+    new claim version (`_link_edited`); audited as `claim.evidence_unlink`."""
+    link, claim = _locked_link(link_id, actor)
+    reason = _required_reason(reason)
+    at = at or timezone.now()
+    _end_link(link, actor=actor, at=at, reason=reason)
+    back_to_review = _link_edited(claim, actor=actor, at=at, reason=reason)
+    audit_record(
+        team=claim.team,
+        actor=actor,
+        action="claim.evidence_unlink",
+        obj=claim,
+        payload={
+            "item": link.item_id,
+            "link": link.pk,
+            "was": _link_state(link),
+            "reason": reason,
+            **(
+                {"status": [ClaimStatus.APPROVED, claim.status]}
+                if back_to_review
+                else {}
+            ),
+        },
+        at=at,
+    )
+    return link
+
+
+def _end_link(link: ClaimEvidence, *, actor: Any, at: datetime, reason: str) -> None:
+    if at < link.linked_at:
+        raise ValidationError("A link cannot end before it was made.")
+    link.unlinked_at = at
+    link.unlinked_by = actor
+    link.unlink_reason = reason
+    link.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])

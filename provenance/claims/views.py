@@ -107,6 +107,7 @@ def claim_page_context(
         "as_of": as_of,
         "as_of_form": as_of_form,
         "links": state.links,
+        "ended_links": [] if as_of else selectors.ended_links(claim),
         "denials": state.denials,
         **timeline,
         "assessment_form": forms_in_use.get("assessment_form")

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import (
@@ -30,7 +30,7 @@ from evidence.uploads import limited_upload
 from evidence.views import ADDABLE_KINDS, add_from_form
 from provenance.accounts import selectors as team_selectors
 from provenance.claims import selectors, services
-from provenance.claims.models import ClaimStatus, Relation, Stance
+from provenance.claims.models import ClaimEvidence, ClaimStatus, Relation, Stance
 
 
 class ClaimLinkForm(forms.Form):
@@ -45,11 +45,25 @@ class ClaimLinkForm(forms.Form):
         help_text="Statements only: what the speaker says about the claim.",
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm_contradiction = forms.BooleanField(
+        required=False,
+        label="Confirm a contradictory combination",
+        help_text="Only if a denial really supports the claim (or an assertion "
+        "contradicts it); say why below.",
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Why (for a confirmed contradiction)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if kind is not None and kind != EvidenceKind.STATEMENT:
-            del self.fields["stance"]
+            # Without a stance nothing can contradict the relation.
+            for name in ("stance", "confirm_contradiction", "reason"):
+                del self.fields[name]
         elif kind == EvidenceKind.STATEMENT:
             self.fields["stance"].required = True
             self.fields["stance"].choices = Stance.choices
@@ -59,7 +73,55 @@ class ClaimLinkForm(forms.Form):
             "relation": self.cleaned_data["relation"],
             "stance": self.cleaned_data.get("stance", ""),
             "note": self.cleaned_data.get("note", ""),
+            "confirm_contradiction": self.cleaned_data.get(
+                "confirm_contradiction", False
+            ),
+            "reason": self.cleaned_data.get("reason", ""),
         }
+
+
+class LinkChangeForm(forms.Form):
+    """Change a link's relation, stance or note, with the reason (always asked)."""
+
+    relation = forms.ChoiceField(choices=Relation.choices)
+    stance = forms.ChoiceField(choices=Stance.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm_contradiction = ClaimLinkForm.base_fields["confirm_contradiction"]
+    reason = forms.CharField(
+        max_length=2000,
+        label="Why the change",
+        help_text="Kept with the link's history and the audit trail.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, link: ClaimEvidence, **kwargs: Any) -> None:
+        initial = {"relation": link.relation, "stance": link.stance, "note": link.note}
+        super().__init__(*args, initial=initial, prefix="change", **kwargs)
+        if link.item.kind != EvidenceKind.STATEMENT:
+            del self.fields["stance"]
+            del self.fields["confirm_contradiction"]
+
+    def change_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "relation": data["relation"],
+            "stance": data.get("stance"),
+            "note": data["note"],
+            "confirm_contradiction": data.get("confirm_contradiction", False),
+            "reason": data["reason"],
+        }
+
+
+class UnlinkForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        label="Why unlink it",
+        help_text="The link stays in the claim's history (who, when, why).",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="unlink", **kwargs)
 
 
 class LinkExistingForm(ClaimLinkForm):
@@ -177,7 +239,9 @@ def claim_evidence_choose(request: HttpRequest, pk: int) -> HttpResponse:
     """Pick a kind to add, or link an item the team already holds."""
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
-    linked = [link.item_id for link in claim.evidence_links.all()]
+    linked = [
+        link.item_id for link in claim.evidence_links.all() if link.unlinked_at is None
+    ]
     form = LinkExistingForm(team=team, exclude_ids=linked)
     return render(
         request,
@@ -192,7 +256,9 @@ def claim_evidence_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Link an existing item of the team (e.g. the one a duplicate upload found)."""
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
-    linked = [link.item_id for link in claim.evidence_links.all()]
+    linked = [
+        link.item_id for link in claim.evidence_links.all() if link.unlinked_at is None
+    ]
     form = LinkExistingForm(request.POST, team=team, exclude_ids=linked)
     if form.is_valid():
         try:
@@ -215,6 +281,93 @@ def claim_evidence_link(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _current_link(claim: Any, link_id: int) -> ClaimEvidence:
+    for link in claim.evidence_links.all():
+        if link.pk == link_id and link.unlinked_at is None:
+            return link
+    raise Http404("No such link in force on this claim.")
+
+
+def _link_page(
+    request: HttpRequest,
+    claim: Any,
+    link: ClaimEvidence,
+    *,
+    change_form: LinkChangeForm | None = None,
+    unlink_form: UnlinkForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "provenance/claim_link_form.html",
+        {
+            "claim": claim,
+            "link": link,
+            "change_form": change_form or LinkChangeForm(link=link),
+            "unlink_form": unlink_form or UnlinkForm(),
+            "is_published": claim.status == ClaimStatus.PUBLISHED,
+            "is_approved": claim.status == ClaimStatus.APPROVED,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def claim_link_change(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
+    """Change a link's relation, stance or note (GET: the form, with unlink)."""
+    team = team_selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    link = _current_link(claim, link_id)
+    if claim.status == ClaimStatus.RETRACTED:
+        messages.error(request, "A retracted claim's evidence can no longer change.")
+        return redirect(claim)
+    if request.method != "POST":
+        return _link_page(request, claim, link)
+    form = LinkChangeForm(request.POST, link=link)
+    if form.is_valid():
+        try:
+            services.evidence_link_change(
+                link_id=link.pk, actor=request.user, **form.change_kwargs()
+            )
+        except (ValidationError, PermissionDenied, ValueError) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _done(claim, "Link changed."))
+            return redirect(claim)
+    return _link_page(request, claim, link, change_form=form, status=400)
+
+
+@login_required
+@require_POST
+def claim_link_unlink(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
+    team = team_selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    link = _current_link(claim, link_id)
+    form = UnlinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.evidence_unlink(
+                link_id=link.pk, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied, ValueError) as exc:
+            form.add_error(None, exc if isinstance(exc, ValidationError) else str(exc))
+        else:
+            messages.success(request, _done(claim, "Link removed."))
+            return redirect(claim)
+    return _link_page(request, claim, link, unlink_form=form, status=400)
+
+
+def _done(claim: Any, what: str) -> str:
+    """Say where the change went, as the claim's state decides (see
+    services._link_edited)."""
+    if claim.status == ClaimStatus.APPROVED:
+        return f"{what} The claim went back to review."
+    if claim.status == ClaimStatus.PUBLISHED:
+        return f"{what} Publishers see it with the next correction."
+    return what
+
+
 # Included under claims/<int:pk>/evidence/ by provenance/urls.py.
 urlpatterns = [
     path("", claim_evidence_choose, name="claim-evidence-add"),
@@ -224,4 +377,6 @@ urlpatterns = [
     path("add/document/", claim_add_document, name="claim-evidence-add-document"),
     path("add/link/", claim_add_link, name="claim-evidence-add-link"),
     path("add/ais/", claim_add_ais, name="claim-evidence-add-ais"),
+    path("<int:link_id>/", claim_link_change, name="claim-link-change"),
+    path("<int:link_id>/unlink/", claim_link_unlink, name="claim-link-unlink"),
 ]

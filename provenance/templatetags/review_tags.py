@@ -30,6 +30,42 @@ def review_actions(context: template.Context, claim: Claim) -> dict[str, Any]:
             }
             for decision in decisions
         ],
+        "comment_help": comment_help(decisions),
+    }
+
+
+# What the comment is for, per decision that requires one.
+COMMENT_FOR = {
+    Decision.REQUEST_CHANGES: "to request changes",
+    Decision.CORRECT: "to correct — the public note",
+    Decision.RETRACT: "to retract — the reason",
+}
+
+
+def comment_help(decisions: list[str]) -> str:
+    """The comment's rules for the decisions this user has, and no others: a
+    reporter who can only submit is not told the editors' rules."""
+    needed = [COMMENT_FOR[d] for d in decisions if rules.WORKFLOW[d].comment_required]
+    if not needed:
+        return "optional: the editors see it in the queue"
+    return "required " + ", or ".join(needed)
+
+
+@register.simple_tag(takes_context=True)
+def may_decide(context: template.Context, claim: Claim, decision: str) -> bool:
+    """Whether the user may take the decision on the claim now (to show a control
+    only to the role it applies to)."""
+    user = context["request"].user
+    return decision in rules.allowed_decisions(user=user, claim=claim)
+
+
+@register.inclusion_tag("provenance/_changes_requested.html", takes_context=True)
+def changes_requested_banner(context: template.Context, claim: Claim) -> dict[str, Any]:
+    """The editor's request for changes on a draft, with its comment."""
+    return {
+        "claim": claim,
+        "review": selectors.changes_requested(claim),
+        "is_author": context["request"].user.pk == claim.author_id,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -75,10 +75,13 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
         if is_publisher(request):
             claims, _ = self.claim_scope()
             # One link (same join) must be readable and public: linked by the
-            # claim's last publish/correct decision.
+            # claim's last publish/correct decision, and not ended by then.
+            public_at = F("claim_links__claim__public_content_at")
             items = EvidenceItem.objects.exportable().filter(
+                Q(claim_links__unlinked_at__isnull=True)
+                | Q(claim_links__unlinked_at__gt=public_at),
                 claim_links__claim__in=claims.values("pk"),
-                claim_links__linked_at__lte=F("claim_links__claim__public_content_at"),
+                claim_links__linked_at__lte=public_at,
             )
         else:
             items = EvidenceItem.objects.for_team(self.team())

@@ -31,7 +31,7 @@ from provenance.claims.models import (
     confidence_in_force,
     format_quantity,
 )
-from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of
+from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of, happened_at
 from provenance.entities.models import Entity
 from provenance.publishing.exports.queries import prefetched, with_export_relations
 from provenance.publishing.exports.shapes import (
@@ -238,7 +238,8 @@ def public_part(
         return [], [], []
     return (
         [a for a in assessments if a.recorded_at <= cutoff],
-        [link for link in links if link.linked_at <= cutoff],
+        # A link changed or unlinked since stays as it was until the next correction.
+        [link for link in links if link.was_in_force(cutoff)],
         [e for e in estimates if e.recorded_at <= cutoff],
     )
 
@@ -250,7 +251,11 @@ def _visible(
     links = prefetched(claim, "evidence_links")
     estimates = prefetched(claim, "quantity_estimates")
     if not public:
-        return assessments, links, estimates
+        return (
+            assessments,
+            [link for link in links if link.unlinked_at is None],
+            estimates,
+        )
     # Defence in depth: the prefetch already filtered these out.
     links = [link for link in links if not link.item.is_restricted]
     # The one place publishers' view of later work is cut (see public_part).
@@ -386,15 +391,7 @@ def claim_export(
             history[assessments.index(in_force)] if in_force is not None else None
         ),
         "confidence_history": history,
-        "evidence": tuple(
-            EvidenceLink(
-                relation=link.relation,
-                stance=link.stance,
-                linked_at=link.linked_at,
-                evidence=evidence_out(link.item, urls=urls),
-            )
-            for link in links
-        ),
+        "evidence": tuple(_evidence_link(link, urls=urls) for link in links),
         "denials": _denials(links),
         "review": _review_state(claim, reviews),
         "created_at": claim.created_at,
@@ -420,18 +417,36 @@ def iter_claim_exports(
 # --- Claims as they stood -------------------------------------------------------------
 
 
-def _public_state(state: ClaimAsOf, cutoff: datetime | None) -> ClaimAsOf:
+def _evidence_link(link: ClaimEvidence, *, urls: ExportUrls) -> EvidenceLink:
+    return EvidenceLink(
+        relation=link.relation,
+        stance=link.stance,
+        linked_at=link.linked_at,
+        evidence=evidence_out(link.item, urls=urls),
+    )
+
+
+def _public_state(
+    state: ClaimAsOf, cutoff: datetime | None, rows: list[ClaimEvidence]
+) -> ClaimAsOf:
     """What publishers could read then: recorded by that time's last publish or
-    correct decision (`cutoff`)."""
+    correct decision (`cutoff`). Counted by recording, the links are those in force
+    at the cutoff among all the claim's link rows (`rows`): one changed between the
+    cutoff and `state.when` was still public as it was."""
+    candidates = rows if state.axis == "recorded" else state.links
     assessments, links, estimates = public_part(
-        cutoff, state.assessments, state.links, state.estimates
+        cutoff, state.assessments, candidates, state.estimates
     )
     return replace(
         state,
         assessments=assessments,
         links=links,
         estimates=estimates,
-        denials=[d for d in state.denials if d in links],
+        denials=sorted(
+            (link for link in links if link.stance == Stance.DENIES),
+            key=lambda link: happened_at(link) or link.linked_at,
+            reverse=True,
+        ),
         confidence=confidence_in_force(assessments, state.when),
     )
 
@@ -499,12 +514,16 @@ def claim_export_as_of(
     then = claim.history.as_of(state.when)
     current = claim_export(claim, public=public, urls=urls)
     if public:
-        state = _public_state(state, then.public_content_at)
-    by_item = {link.evidence.id: link for link in current.evidence}
-    # state.links come from the same (for the public: filtered) prefetch.
-    links = tuple(
-        by_item[link.item_id] for link in state.links if link.item_id in by_item
-    )
+        # Defence in depth, as in `_visible`: the prefetch already left these out.
+        rows = [
+            link
+            for link in prefetched(claim, "evidence_links")
+            if not link.item.is_restricted
+        ]
+        state = _public_state(state, then.public_content_at, rows)
+    # state.links come from the same (for the public: filtered) prefetch, each link
+    # as it was then (relation and stance before a later change).
+    links = tuple(_evidence_link(link, urls=urls) for link in state.links)
     history = tuple(_assessment(a, public=public) for a in state.assessments)
     subjects, tags = claim_labels_as_of(state)
     changes: dict[str, Any] = {

@@ -63,6 +63,7 @@ LINK_COLUMNS = (
     "relation",
     "stance",
     "linked_at",
+    "unlinked_at",
     *(f"item__{f}" for f in ITEM_COLUMNS),
     "item__image__thumbnail",
     *(
