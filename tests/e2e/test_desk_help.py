@@ -117,3 +117,36 @@ def test_ais_map_shows_land_and_the_dark_period_apart(
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") == 390
     shot(page, "390")
+
+
+def test_editor_reaches_the_review_buttons_on_a_phone(
+    desk, new_page, log_in, screenshots
+):
+    from provenance.claims import services
+    from tests.factories import EvidenceItemFactory
+
+    shot = screenshots("review-queue-phone-")
+    claim = services.claim_create(
+        team=desk["team"], actor=desk["rita"], text="Ships left Rajin at night."
+    )
+    item = EvidenceItemFactory(team=desk["team"], title="Night photo")
+    services.evidence_attach(
+        claim_id=claim.pk, item_id=item.pk, actor=desk["rita"], relation="supports"
+    )
+    services.confidence_assess(
+        claim_id=claim.pk, actor=desk["rita"], level="likely", rationale="A photo."
+    )
+    services.claim_submit(claim_id=claim.pk, actor=desk["rita"], comment="Ready.")
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "ed")
+    page.goto("/review/")
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    for name in ("Approve", "Request changes"):
+        button = page.get_by_role("button", name=name)
+        expect(button).to_be_visible()
+        box = button.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390, name
+    expect(page.locator(".review-queue")).to_contain_text("Ready.")
+    shot(page, "390")
