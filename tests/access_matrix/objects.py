@@ -21,8 +21,20 @@ def item(which: str) -> Kwargs:
     return lambda w: {"pk": getattr(w, which).pk}
 
 
+def link_of(which: str) -> Kwargs:
+    """The claim's first link in force (its change and unlink pages)."""
+
+    def kwargs(w: World) -> dict:
+        claim = getattr(w, which)
+        link = claim.evidence_links.current().order_by("pk").first()
+        return {"pk": claim.pk, "link_id": link.pk}
+
+    return kwargs
+
+
 NONE: dict[str, Kwargs] = {"": lambda w: {}}
 CLAIMS = {"draft": claim("draft"), "published": claim("published")}
+LINKS = {"draft": link_of("draft"), "published": link_of("published")}
 ENTITY_SLUG = {"entity": lambda w: {"slug": w.entity.slug}}
 ENTITY_PK = {"entity": lambda w: {"pk": w.entity.pk}}
 ITEMS = {"link": item("link_item"), "restricted": item("restricted_item")}

@@ -32,6 +32,7 @@ from tests.access_matrix.objects import (
     ENTITY_SLUG,
     IMAGES,
     ITEMS,
+    LINKS,
     NONE,
     Kwargs,
 )
@@ -267,6 +268,9 @@ TABLE: dict[str, Row] = {
     "provenance:claim-evidence-add-document": row(CLAIMS, form()),
     "provenance:claim-evidence-add-link": row(CLAIMS, form()),
     "provenance:claim-evidence-add-ais": row(CLAIMS, form()),
+    # Change or unlink a link (issue 15): an empty POST lacks the required reason.
+    "provenance:claim-link-change": row(LINKS, form()),
+    "provenance:claim-link-unlink": row(LINKS, action(post=400)),
     "provenance:review-queue": row(NONE, html(other_team=None)),
     "provenance:claim-review": row(CLAIMS, action()),
     # An empty team switch names no team of the user's: 403 for everyone.
