@@ -130,15 +130,7 @@ class NamedMetadata:
 
 def read_named_metadata(img: Image.Image) -> NamedMetadata:
     """XMP and IPTC of an open image, by name."""
-    notes: list[str] = []
-    packet = img.info.get("xmp")
-    xmp: dict[str, Any] = {}
-    if isinstance(packet, str):
-        packet = packet.encode("utf-8")
-    if isinstance(packet, bytes) and packet:
-        xmp, note = parse_xmp(packet)
-        if note:
-            notes.append(note)
+    xmp, notes = _xmp_packet(img.info.get("xmp"))
     iptc, note = read_iptc(img)
     if note:
         notes.append(note)
@@ -147,13 +139,18 @@ def read_named_metadata(img: Image.Image) -> NamedMetadata:
 
 def named_from_tiff(exif: Image.Exif) -> NamedMetadata:
     """XMP of a TIFF's header (tag 700, XMLPacket) when no image is open."""
-    packet = exif.get(700)
+    xmp, notes = _xmp_packet(exif.get(700))
+    return NamedMetadata(xmp=xmp, iptc={}, notes=tuple(notes))
+
+
+def _xmp_packet(packet: object) -> tuple[dict[str, Any], list[str]]:
+    """An XMP packet as Pillow hands it (text, bytes or absent), parsed."""
     if isinstance(packet, str):
         packet = packet.encode("utf-8")
     if not isinstance(packet, bytes) or not packet:
-        return NamedMetadata(xmp={}, iptc={}, notes=())
+        return {}, []
     xmp, note = parse_xmp(packet)
-    return NamedMetadata(xmp=xmp, iptc={}, notes=(note,) if note else ())
+    return xmp, [note] if note else []
 
 
 # -- XMP -----------------------------------------------------------------------

@@ -561,11 +561,7 @@ def evidence_link_change(
             "from": _link_state(link),
             "to": _link_state(new),
             "reason": reason,
-            **(
-                {"status": [ClaimStatus.APPROVED, claim.status]}
-                if back_to_review
-                else {}
-            ),
+            **_back_to_review(claim, back_to_review),
         },
         at=at,
     )
@@ -595,15 +591,17 @@ def evidence_unlink(
             "link": link.pk,
             "was": _link_state(link),
             "reason": reason,
-            **(
-                {"status": [ClaimStatus.APPROVED, claim.status]}
-                if back_to_review
-                else {}
-            ),
+            **_back_to_review(claim, back_to_review),
         },
         at=at,
     )
     return link
+
+
+def _back_to_review(claim: Claim, sent_back: bool) -> dict[str, list[str]]:
+    """The audit payload's status move when a link edit sent an approved claim
+    back to review (nothing otherwise)."""
+    return {"status": [ClaimStatus.APPROVED, claim.status]} if sent_back else {}
 
 
 def _end_link(link: ClaimEvidence, *, actor: Any, at: datetime, reason: str) -> None:
