@@ -34,6 +34,7 @@ from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
+from provenance.accounts.second_factor import step_up_needed, step_up_response
 from provenance.teams.models import Team
 
 if TYPE_CHECKING:
@@ -121,6 +122,9 @@ def item_restrict(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_status(team=team, item_id=pk)
     restrict = request.POST.get("is_restricted") == "1"
+    if not restrict and item.is_restricted and step_up_needed(request):
+        # Lifting source protection lets the item reach publishers.
+        return step_up_response(request, next_url=item.get_absolute_url())
     services.evidence_set_restricted(
         item_id=item.pk,
         actor=request.user,

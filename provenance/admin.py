@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from provenance.accounts import admin as _accounts_admin  # noqa: F401
+from provenance.accounts.second_factor import StepUpAdminMixin
 from provenance.audit import admin as _audit_admin  # noqa: F401
 from provenance.claims import admin as _claims_admin  # noqa: F401
 from provenance.entities import admin as _entities_admin  # noqa: F401
@@ -70,5 +71,15 @@ class AxesCleanupFromTheAdmin:
 
 _superuser_only(get_user_model(), NoUserDeletion)
 _superuser_only(Group)
-_superuser_only_apps("authtoken", "axes")
+_superuser_only_apps("axes")
+# Members' API tokens: managing them wants a fresh second factor, like publishers'.
+for _model in [m for m in admin.site._registry if m._meta.app_label == "authtoken"]:
+    _superuser_only(_model, StepUpAdminMixin)
+# Devices hold secrets (TOTP keys); each user manages theirs at /account/security/.
+for _model in [
+    m
+    for m in admin.site._registry
+    if m._meta.app_label in ("otp_totp", "otp_static", "django_otp_webauthn")
+]:
+    admin.site.unregister(_model)
 _superuser_only(AccessAttempt, AxesCleanupFromTheAdmin)

@@ -26,6 +26,13 @@ class AdminConfig(DjangoAdminConfig):
 
 
 class AdminSite(admin.AdminSite):
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Staff, and past the second factor when they have or need one (the
+        middleware sends them to that step first; this holds even without it)."""
+        from provenance.accounts.second_factor import second_factor_satisfied
+
+        return super().has_permission(request) and second_factor_satisfied(request)
+
     def get_urls(self) -> list[Any]:
         scoped = path(
             "r/<path:content_type_id>/<path:object_id>/",

@@ -84,6 +84,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # Second factor (provenance/accounts/second_factor.py): TOTP, recovery codes
+    # (static tokens) and WebAuthn keys/passkeys as django-otp devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "provenance",
     "evidence",
 ]
@@ -101,7 +107,11 @@ MIDDLEWARE = [
         if FAST_IDENTITY
         else "django.contrib.auth.middleware.AuthenticationMiddleware"
     ),
+    # request.user.is_verified(); then the gate that sends a signed-in user who owes
+    # a second factor to the second-factor step (or to enrolment) before anything.
+    "django_otp.middleware.OTPMiddleware",
     "provenance.middleware.TeamMiddleware",
+    "provenance.accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -223,6 +233,26 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# Second factor. Required (when on) of editors, admins, staff and the members of a
+# team that asks for it; a fresh one (step-up, within the window) before publish,
+# retract, lifting a restriction and managing publishers or their keys.
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", True)
+SECOND_FACTOR_STEP_UP_SECONDS = env_int("SECOND_FACTOR_STEP_UP_SECONDS", 600)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Provenance")
+# django-otp's own throttling of wrong codes: each failure doubles the wait
+# (factor × 2^(failures-1) seconds) on that device.
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
+# WebAuthn: the relying party is the site's domain (never an IP address); the
+# allowed origins are the exact scheme://host:port the browser shows.
+OTP_WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "Provenance")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"] if DEBUG else []
+)
+# A key is a second factor here, never a way around the password (and axes).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # History pages in the admin are read-only: a revert would save raw rows around
 # the services (issue 12); provenance.teams.admin_base refuses the POST as well.

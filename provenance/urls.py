@@ -63,5 +63,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/security/", include("provenance.accounts.second_factor_urls")),
     path("admin/", admin.site.urls),
 ]

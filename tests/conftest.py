@@ -36,6 +36,13 @@ def _media_and_static(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_off(settings):
+    """Off for the suite (its many force_login editors would all be sent to
+    enrolment); tests/provenance/accounts/test_second_factor*.py turn it on."""
+    settings.SECOND_FACTOR_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     from django.core.cache import cache
 

@@ -82,7 +82,7 @@ class TeamAdmin(SuperuserManagedMixin, TeamScopedAdmin):
 
     superuser_can_delete = False
     team_lookup = "pk"
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "requires_second_factor", "created_at"]
     readonly_fields = ["created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -93,12 +93,20 @@ class TeamAdmin(SuperuserManagedMixin, TeamScopedAdmin):
     ) -> None:
         if change:
             services.team_update(
-                team_id=obj.pk, actor=request.user, name=obj.name, slug=obj.slug
+                team_id=obj.pk,
+                actor=request.user,
+                name=obj.name,
+                slug=obj.slug,
+                requires_second_factor=obj.requires_second_factor,
             )
         else:
             saved = services.team_create(
                 actor=request.user, name=obj.name, slug=obj.slug
             )
+            if obj.requires_second_factor:
+                saved = services.team_update(
+                    team_id=saved.pk, actor=request.user, requires_second_factor=True
+                )
             _adopt(obj, saved)
 
     def save_formset(

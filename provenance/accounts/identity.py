@@ -123,6 +123,7 @@ def _user_with_teams(*, source: str, where: str, extra: str = "") -> str:
         f"{column('m', Membership, 'id')}, {column('m', Membership, 'role')}, "
         f"{column('t', Team, 'id')}, {column('t', Team, 'name')}, "
         f"{column('t', Team, 'slug')}, "
+        f"{column('t', Team, 'requires_second_factor')}, "
         f"COALESCE({column('h', AuditChainHead, 'seq')}, 0){extra} "
         f"FROM {source} "
         f"LEFT JOIN {table(Membership)} m "
@@ -205,11 +206,15 @@ def _user_from(rows: list[tuple]) -> Any:
     user = instance(model, list(rows[0][:width]))
     memberships = []
     for row in rows:
-        membership_pk, role, team_pk, team_name, team_slug, seq = row[width : width + 6]
+        membership_pk, role, team_pk, team_name, team_slug, asks_factor, seq = row[
+            width : width + 7
+        ]
         if membership_pk is None:
             continue
         team = Team.from_db(
-            DEFAULT_DB_ALIAS, ["id", "name", "slug"], [team_pk, team_name, team_slug]
+            DEFAULT_DB_ALIAS,
+            ["id", "name", "slug", "requires_second_factor"],
+            [team_pk, team_name, team_slug, bool(asks_factor)],
         )
         membership = Membership.from_db(
             DEFAULT_DB_ALIAS,

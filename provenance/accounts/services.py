@@ -25,7 +25,7 @@ from provenance.audit.chain import audit_record
 from provenance.teams.models import Membership, Role, Team
 from provenance.teams.rules import membership_for
 
-TEAM_FIELDS = ("name", "slug")
+TEAM_FIELDS = ("name", "slug", "requires_second_factor")
 
 
 def is_active_superuser(user: Any) -> bool:
@@ -80,7 +80,8 @@ def team_create(
 def team_update(
     *, team_id: int, actor: Any, at: datetime | None = None, **fields: Any
 ) -> Team:
-    """Rename a team (name, slug). Locks the row; audits the changed fields."""
+    """Rename a team (name, slug) or set whether its members need a second
+    factor. Locks the row; audits the changed fields."""
     unknown = set(fields) - set(TEAM_FIELDS)
     if unknown:
         raise TypeError(f"Unknown team fields: {sorted(unknown)}")

@@ -24,6 +24,11 @@ from django.views.decorators.http import (
 from evidence.models import InformationCredibility, SourceReliability
 from provenance.accounts import selectors as team_selectors
 from provenance.accounts.caching import team_page_cache
+from provenance.accounts.second_factor import (
+    STEP_UP_DECISIONS,
+    step_up_needed,
+    step_up_response,
+)
 from provenance.claims import selectors, services, versions
 from provenance.claims.confidence import SCALE
 from provenance.claims.forms import (
@@ -341,6 +346,9 @@ def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
     prefilled with what publishers see now, as the `correct` review decision."""
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
+    if request.method == "POST" and step_up_needed(request):
+        # A correction publishes: the same fresh second factor as publish.
+        return step_up_response(request, next_url=request.path)
     form = ClaimCorrectionForm(request.POST or None, instance=claim, team=team)
     if request.method == "POST" and form.is_valid():
         try:
@@ -430,6 +438,8 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "That review decision could not be read.")
         return redirect(next_url)
     decision = form.cleaned_data["decision"]
+    if decision in STEP_UP_DECISIONS and step_up_needed(request):
+        return step_up_response(request, next_url=next_url)
     try:
         services.claim_transition(
             claim_id=claim.pk,

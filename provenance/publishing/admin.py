@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from provenance.accounts.second_factor import StepUpAdminMixin
 from provenance.publishing.keys import (
     PUBLISHER_FIELDS,
     can_manage_publishers,
@@ -88,7 +89,10 @@ class DeliveryInline(NoEditsMixin, PublisherManagersOnly, admin.TabularInline):
 
 
 @admin.register(Publisher)
-class PublisherAdmin(SuperuserOnlyAdmin):
+class PublisherAdmin(StepUpAdminMixin, SuperuserOnlyAdmin):
+    """Every write here wants a fresh second factor (the key is the publishers'
+    access to the team's published work)."""
+
     form = PublisherForm
     list_display = [
         "name",

@@ -16,6 +16,9 @@ class Team(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Every member must use a second factor, whatever their role
+    # (provenance/accounts/second_factor.py; editors and admins always must).
+    requires_second_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

@@ -82,6 +82,14 @@ def action(*, post: Outcome = REDIRECT, other_team: Outcome | None = 404) -> Exp
     return html(get=405, head=405, post=post, other_team=other_team)
 
 
+def ceremony(post: Outcome) -> Expect:
+    """A POST-only class view for signed-in users (it answers OPTIONS itself)."""
+    return override(
+        action(post=post, other_team=None),
+        {"OPTIONS": dict.fromkeys((*TEAM_A, OTHER_TEAM), OK)},
+    )
+
+
 def media(**kwargs) -> Expect:
     """require_GET file and JSON endpoints: HEAD is 405 too (a HEAD of the
     original would otherwise be logged as a download)."""
@@ -363,6 +371,29 @@ TABLE: dict[str, Row] = {
     "api:docs": row(NONE, public()),
     "signing-key": row(NONE, public(head=405)),
     "healthz": row(NONE, public()),
+    # Second factor (/account/security/): the signed-in user's own factors, so no
+    # object of team A (team B sees its own). The matrix runs with the requirement
+    # off and users without factors: the verify step sends them on (redirect),
+    # recovery codes and removal refuse with a message (redirect).
+    "account_security": row(NONE, html(other_team=None)),
+    "account_security_verify": row(
+        NONE, html(get=REDIRECT, post=REDIRECT, other_team=None)
+    ),
+    "account_security_totp_add": row(NONE, form(other_team=None)),
+    "account_security_key_add": row(NONE, html(other_team=None)),
+    "account_security_recovery": row(NONE, action(other_team=None)),
+    "account_security_device_remove": row(NONE, action(other_team=None)),
+    # django-otp-webauthn's ceremonies (JSON, POST only; class views answer OPTIONS
+    # with their methods); passwordless login is off, so they are for signed-in
+    # users. Begin answers options; complete without a begun ceremony is 400.
+    "otp_webauthn:credential-registration-begin": row(NONE, ceremony(OK)),
+    "otp_webauthn:credential-registration-complete": row(NONE, ceremony(400)),
+    "otp_webauthn:credential-authentication-begin": row(NONE, ceremony(OK)),
+    "otp_webauthn:credential-authentication-complete": row(NONE, ceremony(400)),
+    # The ceremony scripts' message catalogue: static text.
+    "otp_webauthn:js-i18n-catalog": row(
+        NONE, override(public(), {"OPTIONS": dict.fromkeys(ROLES, OK)})
+    ),
     # Django's auth views.
     "login": row(
         NONE,

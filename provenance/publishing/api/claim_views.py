@@ -20,12 +20,19 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import status, viewsets
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from provenance.accounts.caching import PAGE_TTL_SECONDS, page_key
+from provenance.accounts.second_factor import (
+    STEP_UP_DECISIONS,
+    has_second_factor,
+    second_factor_required,
+    step_up_needed,
+)
 from provenance.claims import selectors, services
 from provenance.claims.models import Claim
 from provenance.common.dates import AS_OF_MESSAGE, is_sane_moment
@@ -269,6 +276,13 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         claim = get_object_or_404(Claim.objects.for_team(team), pk=pk)
         data = DecisionIn(data=request.data, context={"team": team})
         data.is_valid(raise_exception=True)
+        if data.validated_data["decision"] in STEP_UP_DECISIONS and _step_up_needed(
+            request
+        ):
+            raise PermissionDenied(
+                "This decision needs a fresh second factor: confirm it in the web "
+                "app (account security), then repeat the request with that session."
+            )
         try:
             services.claim_transition(
                 claim_id=claim.pk,
@@ -333,3 +347,13 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         claim = get_object_or_404(self.get_queryset(), pk=pk)
         document = prov_json(self._export(claim), urls=export_urls(request))
         return HttpResponse(document, content_type="application/json")
+
+
+def _step_up_needed(request: Request) -> bool:
+    """Publish, correct and retract want a fresh second factor: a session shows its
+    own; a member's token cannot show one, so it may take these decisions only
+    when its user has no factor and needs none (publishers' keys never reach
+    decisions: IsTeamMember)."""
+    if isinstance(request.successful_authenticator, SessionAuthentication):
+        return step_up_needed(request._request)
+    return second_factor_required(request.user) or has_second_factor(request.user)
