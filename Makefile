@@ -14,11 +14,13 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# The demo leaves the second factor off (SECOND_FACTOR_REQUIRED=false: one command,
+# no phone needed); load_demo prints that plainly. Deployments keep the default, on.
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	SECOND_FACTOR_REQUIRED=false $(BIN)/python manage.py load_demo
 	@echo "Serving on http://127.0.0.1:8000 — log in with an account printed above."
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	SECOND_FACTOR_REQUIRED=false $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
