@@ -61,6 +61,12 @@ def totp_device_confirm(*, user: Any, device_id: int, token: str) -> TOTPDevice 
 
 
 @transaction.atomic
+def webauthn_registered(*, user: Any, device: Device) -> None:
+    """Audit a key the registration ceremony (django-otp-webauthn) just saved."""
+    _audit(user=user, action="second_factor.add", device=device)
+
+
+@transaction.atomic
 def recovery_codes_generate(*, user: Any) -> list[str]:
     """Replace the user's recovery codes with new ones and return them (shown once:
     only django-otp's static tokens keep them; each is deleted when used)."""

@@ -4,6 +4,7 @@ and the second-factor step after the password (also the step-up prompt)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import segno
@@ -227,8 +228,14 @@ class CompleteRegistration(webauthn_views.CompleteCredentialRegistrationView):
     def post(self, *args: Any, **kwargs: Any) -> Any:
         was_verified = self.request.user.is_verified()
         response = super().post(*args, **kwargs)
-        if response.status_code == 200 and not was_verified:
-            device = self.request.user.otp_device
-            if device is not None:
-                mark_verified(self.request, device)
+        if response.status_code != 200:
+            return response
+        device = webauthn_views.WebAuthnCredential.objects.get(
+            user=self.request.user, pk=json.loads(response.content)["id"]
+        )
+        services.webauthn_registered(user=self.request.user, device=device)
+        if not was_verified:
+            # Registering the first key counts as passing it (the library's
+            # otp_login), with the step-up time recorded too.
+            mark_verified(self.request, device)
         return response

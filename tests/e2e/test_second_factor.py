@@ -14,6 +14,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
+from provenance.audit.models import AuditEvent
 from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -132,6 +133,7 @@ def test_a_security_key_is_enrolled_and_signs_in(new_page, team, console, live_s
         "WebAuthn.getCredentials", {"authenticatorId": authenticator}
     )
     assert len(credentials["credentials"]) == 1
+    assert AuditEvent.objects.filter(action="second_factor.add").count() == 1
     log_out(page)
 
     password_step(page, editor.username)

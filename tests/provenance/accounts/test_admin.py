@@ -288,3 +288,24 @@ def test_an_unchanged_save_writes_no_row(team, reporter, root):
     services.membership_update(membership_id=membership.pk, actor=root, role="reporter")
     services.team_update(team_id=team.pk, actor=root, name=team.name)
     assert events(team) == []
+
+
+def test_a_team_turns_the_second_factor_on_in_the_admin_through_the_service(
+    settings, root_client, reporter_client, team
+):
+    form = team_form(team, name=team.name, rows=[], initial=0)
+    response = root_client.post(
+        reverse("admin:provenance_team_change", args=[team.pk]),
+        {**form, "requires_second_factor": "on"},
+    )
+
+    assert response.status_code == 302
+    assert events(team)[-1][2:] == (
+        "team.update",
+        "provenance.team",
+        str(team.pk),
+        {"requires_second_factor": True},
+    )
+    # Its reporters, signed in before, must now enrol before anything else.
+    settings.SECOND_FACTOR_REQUIRED = True
+    assert reporter_client.get("/").url == "/account/security/"

@@ -294,3 +294,21 @@ def test_without_the_requirement_a_user_with_no_factor_is_not_asked(
 
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PUBLISHED
+
+
+def test_a_correction_asks_for_the_factor_after_the_window(signed_in, team, reporter):
+    client, _ = signed_in
+    claim = approved_claim(team, reporter)
+    publish(client, claim)
+    claim.refresh_from_db()
+    published_version = claim.version
+    age_step_up(client, 601)
+    url = reverse("provenance:claim-correct", args=[claim.pk])
+
+    response = client.post(url, {"version": claim.version, "text": "Corrected."})
+
+    assert (
+        response.url == f"{VERIFY}?next=%2Fclaims%2F{claim.pk}%2Fcorrect%2F&step_up=1"
+    )
+    claim.refresh_from_db()
+    assert claim.version == published_version
