@@ -245,11 +245,22 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Provenance")
 OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
 OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
 # WebAuthn: the relying party is the site's domain (never an IP address); the
-# allowed origins are the exact scheme://host:port the browser shows.
-OTP_WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
+# allowed origins are the exact scheme://host[:port] the browser shows. Unset, they
+# follow ALLOWED_HOSTS (https, its named hosts) outside DEBUG.
+_NAMED_HOSTS = [
+    host.lstrip(".")
+    for host in ALLOWED_HOSTS
+    if host != "*" and not host.replace(".", "").isdigit()
+]
+OTP_WEBAUTHN_RP_ID = os.environ.get(
+    "WEBAUTHN_RP_ID", "localhost" if DEBUG or not _NAMED_HOSTS else _NAMED_HOSTS[0]
+)
 OTP_WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "Provenance")
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
-    "WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"] if DEBUG else []
+    "WEBAUTHN_ALLOWED_ORIGINS",
+    ["http://localhost:8000"]
+    if DEBUG
+    else [f"https://{host}" for host in _NAMED_HOSTS],
 )
 # A key is a second factor here, never a way around the password (and axes).
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False

@@ -59,3 +59,21 @@ def test_c2pa_trust_anchors_must_be_a_pem_bundle(tmp_path):
     )
     assert wrong.returncode != 0
     assert good.returncode == 0, good.stderr
+
+
+def test_production_requires_a_second_factor_and_keys_follow_the_hosts():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.SECOND_FACTOR_REQUIRED, "
+        "s.SECOND_FACTOR_STEP_UP_SECONDS, s.OTP_WEBAUTHN_RP_ID, "
+        "s.OTP_WEBAUTHN_ALLOWED_ORIGINS)",
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "-production-like-secret-key-for-the-test-0123456789",
+        ALLOWED_HOSTS="provenance.example.org,10.0.0.5",
+    )
+    assert result.returncode == 0, result.stderr
+    # The last line: Django's shell may print notes on its automatic imports first.
+    assert result.stdout.strip().splitlines()[-1] == (
+        "True 600 provenance.example.org ['https://provenance.example.org']"
+    )
