@@ -8,4 +8,6 @@ class ProvenanceConfig(AppConfig):
     def ready(self) -> None:
         # Publishing listens to the claims domain's events (claims.signals): the
         # webhook outbox is written in the transaction of each publish decision.
+        # The second-factor gate notes each login's factors (a signal receiver).
+        import provenance.accounts.second_factor
         import provenance.publishing.webhooks  # noqa: F401

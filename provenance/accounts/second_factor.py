@@ -24,6 +24,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -156,6 +158,20 @@ def second_factor_satisfied(request: HttpRequest) -> bool:
     if user.is_verified():
         return True
     return not second_factor_required(user) and not session_has_factor(request)
+
+
+@receiver(user_logged_in)
+def remember_factors_at_login(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """Any login (password, the admin's, single sign-on): note in the new session
+    whether the user has a factor, so the gate costs no query afterwards."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    session.pop(NO_FACTOR_SESSION_KEY, None)
+    if not has_second_factor(user):
+        session[NO_FACTOR_SESSION_KEY] = True
 
 
 class SecondFactorMiddleware:
