@@ -43,7 +43,7 @@ NO_FACTOR_SESSION_KEY = "second_factor_none"
 # (the values of provenance.claims.models.Decision, which sits above this layer).
 STEP_UP_DECISIONS = frozenset({"publish", "correct", "retract"})
 # Paths a signed-in user who owes a second factor may still reach.
-_ALWAYS_OPEN = ("/static/", "/logout/", "/healthz")
+_ALWAYS_OPEN = ("/static/", "/logout/", "/admin/logout/", "/healthz")
 
 
 def second_factor_required(user: Any) -> bool:

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -88,6 +89,7 @@ def _pending_totp(request: HttpRequest) -> TOTPDevice:
 
 @login_required
 @enrolment_view
+@never_cache  # the page shows the new key
 @require_http_methods(["GET", "HEAD", "POST"])
 def totp_add(request: HttpRequest) -> HttpResponse:
     """Show a new key as a QR code (SVG, drawn here: the secret never leaves for a
@@ -137,6 +139,7 @@ def key_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache  # the codes are shown here only
 @require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes, shown in this response only."""

@@ -144,6 +144,7 @@ def test_a_recovery_code_works_once(client, editor):
     page = client.post(reverse("account_security_recovery"))
     codes = re.findall(rb"<li><code>([a-z0-9]+)</code></li>", page.content)
     assert len(codes) == 10
+    assert "no-store" in page["Cache-Control"]
     assert StaticToken.objects.filter(device__user=editor).count() == 10
 
     client.post(reverse("logout"))

@@ -312,3 +312,20 @@ def test_a_correction_asks_for_the_factor_after_the_window(signed_in, team, repo
     )
     claim.refresh_from_db()
     assert claim.version == published_version
+
+
+def test_revoking_a_publishers_key_in_the_admin_needs_a_fresh_factor(client, team):
+    from provenance.publishing.keys import publisher_create
+
+    publisher = publisher_create(name="Wire", teams=[team]).publisher
+    _superuser_signed_in(client)
+    age_step_up(client, 601)
+
+    response = client.post(
+        reverse("admin:provenance_publisher_changelist"),
+        {"action": "revoke_keys", "_selected_action": [publisher.pk]},
+    )
+
+    assert response.url.startswith(VERIFY)
+    publisher.refresh_from_db()
+    assert publisher.revoked_at is None
