@@ -9,13 +9,21 @@ from __future__ import annotations
 import base64
 import re
 import time
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from provenance.audit.models import AuditEvent
-from tests.factories import MembershipFactory
+from tests.factories import (
+    AssessmentFactory,
+    ClaimEvidenceFactory,
+    ClaimFactory,
+    MembershipFactory,
+)
+from tests.provenance.accounts.second_factor_helpers import fresh_code, totp_device
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -142,5 +150,54 @@ def test_a_security_key_is_enrolled_and_signs_in(new_page, team, console, live_s
     expect(page).to_have_url(f"{live_server.url}/")
     page.goto("/review/")
     expect(page).to_have_url(re.compile(r"/review/$"))
+
+    assert console.errors == []
+
+
+def _age_step_up(page, seconds: int) -> None:
+    """Move the browser session's recorded second-factor time back (no sleeping)."""
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
+    session["second_factor_at"] -= seconds
+    session.save()
+
+
+def test_publishing_wants_a_factor_and_again_after_the_window(
+    new_page, team, reporter, console
+):
+    editor = MembershipFactory(team=team, role="editor").user
+    for text in ("Angara left Rajin", "Lady R docked at Dunai"):
+        claim = ClaimFactory(team=team, author=reporter, status="approved", text=text)
+        ClaimEvidenceFactory(claim=claim, relation="supports")
+        AssessmentFactory(claim=claim)
+    page = new_page()
+
+    # Without a factor, the editor reaches no review page: enrolment first.
+    password_step(page, editor.username)
+    page.goto("/review/")
+    expect(page).to_have_url(re.compile(r"/account/security/$"))
+    log_out(page)
+
+    device = totp_device(editor)
+    password_step(page, editor.username)
+    page.get_by_label("Code").fill(fresh_code(device))
+    page.get_by_role("button", name="Verify").click()
+    page.goto("/review/")
+    waiting = page.locator("table.awaiting tbody tr")
+    waiting.filter(has_text="Angara").get_by_role("button", name="Publish now").click()
+    expect(page.get_by_text("Publish: done.")).to_be_visible()
+
+    # After the window, publishing asks for the factor again, then works.
+    _age_step_up(page, 601)
+    waiting.filter(has_text="Lady R").get_by_role("button", name="Publish now").click()
+    expect(page.get_by_role("heading", name="Confirm it is you")).to_be_visible()
+    page.get_by_label("Code").fill(fresh_code(device))
+    page.get_by_role("button", name="Verify").click()
+    expect(page).to_have_url(re.compile(r"/review/$"))
+    waiting.filter(has_text="Lady R").get_by_role("button", name="Publish now").click()
+    expect(page.get_by_text("Publish: done.")).to_be_visible()
+    expect(page.locator("table.awaiting")).to_contain_text(
+        "No approved claims waiting."
+    )
 
     assert console.errors == []
