@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -65,3 +66,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
+
+# Single sign-on (provenance/accounts/oidc.py) is routed only when configured.
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("provenance.accounts.oidc_urls")))
