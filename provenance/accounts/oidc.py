@@ -212,22 +212,32 @@ class ProvenanceOIDCBackend(OIDCAuthenticationBackend):
 
     def _claims_of(self, payload: dict[str, Any]) -> tuple[str, str]:
         """The ID token's issuer and subject, once its audience and issuer are
-        checked (the library verifies the signature and nonce, not these)."""
+        checked (the library verifies the signature and nonce, not these).
+        Refused with OIDCRefused, not SuspiciousOperation: the library would turn
+        that into a None from the backend, and axes would count the failure."""
         client_id = self.OIDC_RP_CLIENT_ID
         audience = payload.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
+        issuer = str(payload.get("iss") or "")
+        subject = str(payload.get("sub") or "")
+        expected = oidc_setting("OIDC_OP_ISSUER", None)
         if client_id not in audiences or (
             len(audiences) > 1 and payload.get("azp") != client_id
         ):
-            raise SuspiciousOperation("ID token is not for this client")
-        issuer = str(payload.get("iss") or "")
-        expected = oidc_setting("OIDC_OP_ISSUER", None)
-        if not issuer or (expected and issuer != expected):
-            raise SuspiciousOperation("ID token from an unexpected issuer")
-        subject = str(payload.get("sub") or "")
-        if not subject:
-            raise SuspiciousOperation("ID token without a subject")
-        return issuer, subject
+            reason = "id-token-audience"
+        elif not issuer or (expected and issuer != expected):
+            reason = "id-token-issuer"
+        elif not subject:
+            reason = "id-token-subject"
+        else:
+            return issuer, subject
+        raise OIDCRefused(
+            reason,
+            f"Signing in was refused: the answer from {provider_name()} did not "
+            "check out. Please start again.",
+            issuer=issuer,
+            subject=subject,
+        )
 
     def _user_by_verified_email(
         self, claims: dict[str, Any], *, issuer: str, subject: str

@@ -6,6 +6,10 @@ site exchanges the code with the provider itself."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -21,7 +25,7 @@ from tests.access_matrix.harness import METHODS, ROLES, clients, discover_routes
 from tests.access_matrix.table import OIDC_TABLE
 from tests.access_matrix.world import build_world
 from tests.factories import MembershipFactory, UserFactory
-from tests.oidc_provider.server import sign_in_at_provider
+from tests.oidc_provider.server import CLIENT_ID, sign_in_at_provider
 
 LOGGER = "provenance.accounts.oidc"
 PASSWORD_BACKEND = "provenance.accounts.identity.TeamModelBackend"
@@ -53,6 +57,8 @@ def _refused(client: Client, response) -> str:
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
     assert SESSION_KEY not in client.session
+    # Not counted by axes: a failed sign-on must not lock a password login.
+    assert AccessAttempt.objects.count() == 0
     return _message(response)
 
 
@@ -313,3 +319,116 @@ def test_oidc_route(name, db, oidc_site):
         if (got := send(by_role[role], method, url).outcome) != expect[method][role]
     ]
     assert not found, "\n".join(found)
+
+
+def test_the_next_page_asked_for_is_where_sign_on_lands(client, db, oidc_site):
+    UserFactory(username="a.smith", email="alice@example.org")
+    start = client.get(reverse("oidc_authentication_init") + "?next=/entities/")
+    back = sign_in_at_provider(start["Location"], "alice")
+
+    assert _callback(client, back)["Location"] == "/entities/"
+
+
+# --- Configuration by endpoints, and the checks the library leaves out ----------------
+
+
+@pytest.fixture
+def by_endpoints(settings, oidc_site):
+    """The endpoints set one by one, no discovery document."""
+    issuer = oidc_site.issuer
+    settings.OIDC_OP_DISCOVERY_URL = ""
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{issuer}/authorize/"
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"{issuer}/token/"
+    settings.OIDC_OP_USER_ENDPOINT = f"{issuer}/userinfo/"
+    settings.OIDC_OP_JWKS_ENDPOINT = f"{issuer}/.well-known/jwks.json"
+    return oidc_site
+
+
+def test_endpoints_set_one_by_one_work_without_discovery(client, db, by_endpoints):
+    from provenance.accounts import oidc
+
+    user = UserFactory(username="a.smith", email="alice@example.org")
+    _sign_on(client, "alice")
+
+    assert client.session[SESSION_KEY] == str(user.pk)
+    assert oidc._discovery == {}
+
+
+def test_an_id_token_from_another_issuer_is_refused(
+    client, db, by_endpoints, settings, caplog
+):
+    settings.OIDC_OP_ISSUER = "https://id.example.org"
+    UserFactory(username="a.smith", email="alice@example.org")
+
+    with caplog.at_level(logging.WARNING, logger=LOGGER):
+        response = _sign_on(client, "alice")
+
+    assert "did not check out" in _refused(client, response)
+    assert "refused: id-token-issuer" in caplog.text
+    assert OIDCIdentity.objects.count() == 0
+    assert AccessAttempt.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("aud", "azp"),
+    [("another-client", None), (["another-client", CLIENT_ID], "another-client")],
+)
+def test_an_id_token_for_another_client_is_refused(aud, azp, db, oidc_site):
+    from provenance.accounts.oidc import OIDCRefused, ProvenanceOIDCBackend
+
+    payload = {"iss": oidc_site.issuer, "sub": "1", "aud": aud, "azp": azp}
+    with pytest.raises(OIDCRefused) as refused:
+        ProvenanceOIDCBackend()._claims_of(payload)
+    assert refused.value.reason == "id-token-audience"
+
+
+def test_an_id_token_for_this_client_gives_issuer_and_subject(db, oidc_site):
+    from provenance.accounts.oidc import ProvenanceOIDCBackend
+
+    payload = {"iss": oidc_site.issuer, "sub": "7", "aud": [CLIENT_ID, "api"]}
+    payload["azp"] = CLIENT_ID
+    assert ProvenanceOIDCBackend()._claims_of(payload) == (oidc_site.issuer, "7")
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parents[3],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+SHOW_CONFIGURATION = (
+    "from django.conf import settings; from django.urls import reverse; "
+    "print(settings.OIDC_ENABLED, settings.AUTHENTICATION_BACKENDS[1], "
+    "reverse('oidc_authentication_callback'))"
+)
+
+
+def test_the_environment_alone_turns_sign_on_on():
+    result = _manage(
+        "shell",
+        "-c",
+        SHOW_CONFIGURATION,
+        OIDC_RP_CLIENT_ID="provenance",
+        OIDC_RP_CLIENT_SECRET="s3cret",
+        OIDC_OP_DISCOVERY_URL="https://id.example.org/.well-known/openid-configuration",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "True",
+        "provenance.accounts.oidc.ProvenanceOIDCBackend",
+        "/oidc/callback/",
+    ]
+
+
+def test_a_client_id_without_a_provider_refuses_to_start():
+    result = _manage("check", OIDC_RP_CLIENT_ID="provenance")
+    assert result.returncode != 0
+    assert "OIDC_RP_CLIENT_ID needs OIDC_OP_DISCOVERY_URL or the endpoint URLs" in (
+        result.stderr
+    )
