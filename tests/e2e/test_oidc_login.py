@@ -49,3 +49,24 @@ def test_sign_in_with_the_provider_lands_on_the_right_account(
     # The provider's pages are not ours (its stylesheet is not served): only the
     # site's pages must be free of console errors.
     assert [e for e in console.errors if e.startswith(live_server.url)] == []
+
+
+def test_an_identity_matching_no_account_is_refused_on_the_login_page(
+    new_page, live_server, oidc_site
+):
+    oidc_site.allow_redirect(f"{live_server.url}/oidc/callback/")
+    page = new_page()
+
+    page.goto("/login/")
+    page.get_by_role("link", name="Sign in with Test ID").click()
+    page.get_by_label("Username").fill("stranger")
+    page.get_by_label("Password").fill(PROVIDER_PASSWORD)
+    page.get_by_role("button", name="Sign in at the provider").click()
+    page.get_by_role("button", name="Authorize").click()
+
+    page.wait_for_url(f"{live_server.url}/login/")
+    expect(page.locator(".messages")).to_have_text(
+        "No account here matches your Test ID identity. Ask a team admin to add "
+        "your verified email address to your account."
+    )
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -431,4 +432,21 @@ def test_a_client_id_without_a_provider_refuses_to_start():
     assert result.returncode != 0
     assert "OIDC_RP_CLIENT_ID needs OIDC_OP_DISCOVERY_URL or the endpoint URLs" in (
         result.stderr
+    )
+
+
+def test_an_unreachable_provider_is_said_plainly(client, db, oidc_site, settings):
+    from provenance.accounts import oidc
+
+    oidc._discovery.clear()
+    # A port nobody listens on: the connection is refused at once.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    settings.OIDC_OP_DISCOVERY_URL = f"http://127.0.0.1:{closed}/.well-known/x"
+
+    response = client.get(reverse("oidc_authentication_init"))
+
+    assert _refused(client, response) == (
+        "Test ID could not be reached. Please try again later."
     )
