@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -17,6 +18,7 @@ import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.messages import get_messages
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
@@ -450,3 +452,51 @@ def test_an_unreachable_provider_is_said_plainly(client, db, oidc_site, settings
     assert _refused(client, response) == (
         "Test ID could not be reached. Please try again later."
     )
+
+
+# --- Unlinking -----------------------------------------------------------------------
+
+
+def test_unlinking_lets_the_next_sign_on_match_by_email_again(client, team, oidc_site):
+    user = MembershipFactory(team=team, user__email="alice@example.org").user
+    _sign_on(client, "alice")
+    out = StringIO()
+
+    call_command("oidc_unbind", user.username, stdout=out)
+
+    assert out.getvalue() == f"Unlinked {user.username} from {oidc_site.issuer}.\n"
+    assert OIDCIdentity.objects.count() == 0
+    event = AuditEvent.objects.get(action="oidc.unbind")
+    assert (event.team_id, event.actor_id, event.payload["user"]) == (
+        team.pk,
+        None,
+        user.pk,
+    )
+    # The provider's other identity with that email may now take the account.
+    twin = Client()
+    _sign_on(twin, "alice-twin")
+    assert twin.session[SESSION_KEY] == str(user.pk)
+    assert OIDCIdentity.objects.get().subject == oidc_site.subjects["alice-twin"]
+
+
+def test_unlinking_is_for_superusers(db, team):
+    from django.core.exceptions import PermissionDenied
+
+    from provenance.accounts.oidc_services import (
+        oidc_identity_bind,
+        oidc_identity_unbind,
+    )
+
+    admin = MembershipFactory(team=team, role="admin").user
+    identity = oidc_identity_bind(user=admin, issuer="https://id.example", subject="1")
+    with pytest.raises(PermissionDenied):
+        oidc_identity_unbind(identity_id=identity.pk, actor=admin)
+    root = UserFactory(is_superuser=True, is_staff=True)
+    oidc_identity_unbind(identity_id=identity.pk, actor=root)
+    assert OIDCIdentity.objects.count() == 0
+
+
+def test_unlinking_nobody_is_an_error(db):
+    UserFactory(username="nolink")
+    with pytest.raises(CommandError, match="nolink has no sign-on identity"):
+        call_command("oidc_unbind", "nolink")
