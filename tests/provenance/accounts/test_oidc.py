@@ -31,7 +31,6 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.oidc_provider.server import CLIENT_ID, sign_in_at_provider
 
 LOGGER = "provenance.accounts.oidc"
-PASSWORD_BACKEND = "provenance.accounts.identity.TeamModelBackend"
 
 
 def _start(client: Client) -> str:
@@ -93,7 +92,7 @@ def test_the_login_page_offers_the_provider(client, db, oidc_site):
 
 
 def test_a_verified_email_lands_on_its_account_and_binds_the_subject(
-    client, team, oidc_site
+    client, team, oidc_site, settings
 ):
     user = MembershipFactory(team=team, role="reporter", user__username="a.smith").user
     user.email = "Alice@Example.ORG"  # the match ignores case
@@ -106,7 +105,12 @@ def test_a_verified_email_lands_on_its_account_and_binds_the_subject(
     assert response["Location"] == reverse("provenance:claim-list")
     # The session a password login leaves: same user key, same backend.
     assert client.session[SESSION_KEY] == str(user.pk)
-    assert client.session["_auth_user_backend"] == PASSWORD_BACKEND
+    password_backend = (
+        "provenance.accounts.identity.TeamModelBackend"
+        if settings.FAST_IDENTITY
+        else "django.contrib.auth.backends.ModelBackend"
+    )
+    assert client.session["_auth_user_backend"] == password_backend
     assert client.get(reverse("provenance:claim-list")).status_code == 200
     identity = OIDCIdentity.objects.get()
     assert (identity.user_id, identity.issuer, identity.subject) == (
