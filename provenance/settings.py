@@ -264,6 +264,35 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
 )
 # A key is a second factor here, never a way around the password (and axes).
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+# Single sign-on through an OpenID Connect provider (provenance/accounts/oidc.py),
+# on only when a client id is set. It reaches existing accounts only: by the
+# provider's bound `sub`, else by an email the provider marks verified.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+# The discovery document gives every endpoint (and the issuer) left unset below.
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+if OIDC_ENABLED:
+    if not OIDC_OP_DISCOVERY_URL and not all(
+        (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT)
+    ):
+        raise ImproperlyConfigured(
+            "OIDC_RP_CLIENT_ID needs OIDC_OP_DISCOVERY_URL or the endpoint URLs"
+        )
+    # After axes, before the password backend (which stays last, as code that
+    # signs a user in by hand expects); it answers the sign-on callback only.
+    AUTHENTICATION_BACKENDS.insert(1, "provenance.accounts.oidc.ProvenanceOIDCBackend")
 
 # History pages in the admin are read-only: a revert would save raw rows around
 # the services (issue 12); provenance.teams.admin_base refuses the POST as well.

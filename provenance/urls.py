@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -66,3 +67,7 @@ urlpatterns = [
     path("account/security/", include("provenance.accounts.second_factor_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Single sign-on (provenance/accounts/oidc.py) is routed only when configured.
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("provenance.accounts.oidc_urls")))

@@ -27,3 +27,32 @@ class WebSession(AbstractBaseSession):
         from provenance.accounts.identity import SessionStore
 
         return SessionStore
+
+
+class OIDCIdentity(models.Model):
+    """A user's identity at an OpenID Connect provider: the provider's `sub` for
+    them, under its issuer. Recorded at the first sign-on, which matched by verified
+    email; later sign-ons match on this pair only, so a changed (or reused) email at
+    the provider cannot reach another account. One per user and issuer."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="oidc_identities",
+    )
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="oidc_identity_unique_subject"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "issuer"], name="oidc_identity_one_per_issuer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"

@@ -419,3 +419,15 @@ def variants(name: str) -> dict[str, Expect]:
         return dict.fromkeys(objects, expect)
     assert set(expect) == set(objects), f"{name}: one grid per object variant"
     return expect
+
+
+# Single sign-on's routes exist only in a deployment that configures it
+# (OIDC_RP_CLIENT_ID; provenance/urls.py), so they are not in TABLE, whose routes
+# come from the default configuration. tests/provenance/accounts/test_oidc.py checks
+# these rows with sign-on configured, and that exactly these routes appear then.
+# Both are for anyone: the start sends every caller to the provider; the callback
+# without a sign-on started refuses it and sends the caller to the login page.
+OIDC_TABLE: dict[str, Row] = {
+    "oidc_authentication_init": row(NONE, public(get=REDIRECT, head=405)),
+    "oidc_authentication_callback": row(NONE, public(get=LOGIN, head=405)),
+}

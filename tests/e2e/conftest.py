@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.celery_worker import real_celery_worker  # noqa: F401 - a fixture
+from tests.oidc_provider.server import oidc_provider, oidc_site  # noqa: F401 - fixtures
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
