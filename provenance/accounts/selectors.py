@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from provenance.accounts.identity import memberships_of
 from provenance.accounts.models import SessionRecord
+from provenance.accounts.useragent import browser_label
 from provenance.teams.models import Membership, Team
 
 TEAM_SESSION_KEY = "team_id"
@@ -61,6 +62,7 @@ class SessionRow:
     # request (that would cost a write per page), so this is a lower bound.
     last_activity: datetime
     user_agent: str
+    browser: str
     ip_address: str | None
     signed_in_at: datetime | None
 
@@ -96,6 +98,7 @@ def user_sessions(user: Any, *, current_key: str | None) -> list[SessionRow]:
                 is_current=key == current_key,
                 last_activity=expires - age,
                 user_agent=record.user_agent if record else "",
+                browser=browser_label(record.user_agent if record else ""),
                 ip_address=record.ip_address if record else None,
                 signed_in_at=record.signed_in_at if record else None,
             )
