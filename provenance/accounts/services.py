@@ -363,6 +363,32 @@ def email_change_confirm(*, token: str, actor: Any) -> Any:
     return user
 
 
+@transaction.atomic
+def email_set_verified(*, user_id: int, email: str, actor: Any = None) -> Any:
+    """The system (actor None: the demo loader, a command) records an address it
+    knows to be the user's, without a link. No page calls this. Locks the user
+    row; refuses an address another user has; audits old and new address."""
+    if actor is not None:
+        raise PermissionDenied("Only the system sets an address without a link.")
+    user = _lock_user(user_id)
+    email = get_user_model().objects.normalize_email(email.strip())
+    validate_email(email)
+    if user.email == email:
+        return user
+    if _email_taken(email, user_id=user.pk):
+        raise ValidationError({"email": "Another account uses this address."})
+    before = user.email
+    user.email = email
+    user.save(update_fields=["email"])
+    _account_audit(
+        user=user,
+        actor=actor,
+        action="account.email_verified",
+        payload={"email": [before, email]},
+    )
+    return user
+
+
 # --- Sessions -----------------------------------------------------------------------
 
 

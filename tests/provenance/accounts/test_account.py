@@ -470,3 +470,15 @@ def test_the_page_costs_the_same_queries_with_more_sessions_and_teams(
         response = client.get(reverse("account"))
     assert response.status_code == 200
     assert response.content.decode().count(PHONE) == 3
+
+
+def test_only_the_system_sets_an_address_without_a_link(reporter, editor):
+    with pytest.raises(services.PermissionDenied):
+        services.email_set_verified(
+            user_id=reporter.pk, email="quiet@example.org", actor=reporter
+        )
+    with pytest.raises(services.ValidationError):
+        services.email_set_verified(user_id=reporter.pk, email=editor.email.upper())
+    services.email_set_verified(user_id=reporter.pk, email="quiet@example.org")
+    reporter.refresh_from_db()
+    assert reporter.email == "quiet@example.org"
