@@ -8,6 +8,8 @@ class ProvenanceConfig(AppConfig):
     def ready(self) -> None:
         # Publishing listens to the claims domain's events (claims.signals): the
         # webhook outbox is written in the transaction of each publish decision.
-        # The second-factor gate notes each login's factors (a signal receiver).
+        # The second-factor gate notes each login's factors, and the account page's
+        # session list each sign-in (signal receivers).
         import provenance.accounts.second_factor
+        import provenance.accounts.signals
         import provenance.publishing.webhooks  # noqa: F401

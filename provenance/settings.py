@@ -222,6 +222,14 @@ else:
 # Flash messages live in the session, which every signed-in request loads anyway;
 # the default cookie store builds a signer on every request, even with no message.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# The account page lists each session's browser; its IP address only when this is on
+# (REMOTE_ADDR, which behind a proxy is the proxy's).
+ACCOUNT_SESSION_IPS = env_bool("ACCOUNT_SESSION_IPS", False)
+# Email through Django's backends: printed to the console unless configured.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "provenance@localhost")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "provenance:claim-list"
 LOGOUT_REDIRECT_URL = "login"

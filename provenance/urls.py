@@ -65,6 +65,31 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/security/", include("provenance.accounts.second_factor_urls")),
+    # The signed-in user's own account (issue 16).
+    path("account/", team_views.account, name="account"),
+    path("account/profile/", team_views.account_profile, name="account-profile"),
+    path("account/email/", team_views.account_email, name="account-email"),
+    path(
+        "account/email/confirm/",
+        team_views.account_email_confirm,
+        name="account-email-confirm",
+    ),
+    path(
+        "account/sessions/end/",
+        team_views.account_sessions_end,
+        name="account-sessions-end",
+    ),
+    path("account/token/", team_views.account_token, name="account-token"),
+    path(
+        "account/password/",
+        team_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        team_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -56,3 +56,24 @@ class OIDCIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject}"
+
+
+class SessionRecord(models.Model):
+    """What the account page shows about a signed-in session: written at login
+    (the user_logged_in signal) for every session engine, since Django's own
+    session rows do not name their user. Minimal on purpose: a shortened user
+    agent, and the address only where ACCOUNT_SESSION_IPS allows it."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    user_agent = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "signed_in_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -394,6 +394,19 @@ TABLE: dict[str, Row] = {
     "otp_webauthn:js-i18n-catalog": row(
         NONE, override(public(), {"OPTIONS": dict.fromkeys(ROLES, OK)})
     ),
+    # Issue 16: the signed-in user's own account page, for every member (nothing of
+    # a team's in the URL: team B sees its own). Its buttons POST a named choice,
+    # so an empty POST is refused (400) and signs nobody out; an empty token is
+    # no verification link (400).
+    "account": row(NONE, html(other_team=None)),
+    "account-profile": row(NONE, action(post=400, other_team=None)),
+    "account-email": row(NONE, action(post=400, other_team=None)),
+    "account-email-confirm": row(NONE, html(get=400, head=405, other_team=None)),
+    "account-sessions-end": row(NONE, action(post=400, other_team=None)),
+    "account-token": row(NONE, action(post=400, other_team=None)),
+    # Django's password change form: an empty POST shows it again with errors.
+    "password_change": row(NONE, form(post=OK, other_team=None)),
+    "password_change_done": row(NONE, html(other_team=None)),
     # Django's auth views.
     "login": row(
         NONE,

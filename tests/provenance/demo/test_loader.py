@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -157,3 +158,25 @@ def test_demo_claims_keep_the_slugs_the_service_gave_them(db):
         "containers-loaded-at-rajin-were-carried-by-the-angara-and-the-maria-to-dunai",
     ]
     assert len(set(slugs)) == 7
+
+
+def test_demo_users_have_verified_example_org_addresses(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    users = get_user_model().objects.filter(username__startswith="demo-")
+    assert dict(users.values_list("username", "email")) == {
+        "demo-editor": "demo-editor@example.org",
+        "demo-reporter": "demo-reporter@example.org",
+    }
+
+
+def test_a_demo_user_without_an_address_gets_it_with_an_audit_row(db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    get_user_model().objects.filter(username="demo-reporter").update(email="")
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    reporter = get_user_model().objects.get(username="demo-reporter")
+    assert reporter.email == "demo-reporter@example.org"
+    event = AuditEvent.objects.get(action="account.email_verified")
+    assert event.payload == {
+        "user": reporter.pk,
+        "email": ["", "demo-reporter@example.org"],
+    }
