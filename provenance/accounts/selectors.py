@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from provenance.accounts.identity import memberships_of
+from provenance.accounts.models import Notification
 from provenance.teams.models import Membership, Team
 
 TEAM_SESSION_KEY = "team_id"
@@ -40,3 +42,18 @@ def require_team(request: HttpRequest) -> Team:
 def user_teams(user: Any) -> list[Membership]:
     """The user's memberships with their teams, by team name."""
     return memberships_of(user)
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """The user's notices from the teams they are still in, newest first (a notice
+    of a team they left is not shown)."""
+    teams = [m.team_id for m in memberships_of(user)]
+    return (
+        Notification.objects.for_user(user)
+        .filter(team_id__in=teams)
+        .select_related("team", "actor")
+    )
+
+
+def unread_count(user: Any) -> int:
+    return notifications_for(user).unread().count()
