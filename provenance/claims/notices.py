@@ -11,6 +11,16 @@ from provenance.accounts.notifications import notify
 from provenance.claims.models import Claim, ClaimStatus, Decision, Review
 from provenance.teams.models import Membership
 
+# What the author is told, in the past tense: "Changes requested: <claim>".
+HEADINGS = {
+    Decision.APPROVE: "Approved",
+    Decision.REQUEST_CHANGES: "Changes requested",
+    Decision.PUBLISH: "Published",
+    Decision.CORRECT: "Corrected",
+    Decision.RETRACT: "Retracted",
+    Decision.EDIT: "Edited and sent back to review",
+}
+
 
 def is_sensitive(claim: Claim) -> bool:
     """An embargoed claim's text stays out of email until it is published."""
@@ -32,10 +42,12 @@ def review_notify(*, claim: Claim, review: Review) -> None:
     else:
         kind = NotificationKind.REVIEW_DECISION
         recipients = [claim.author] if claim.author_id else []
-        title = f"{review.get_decision_display()}: {claim.text[:120]}"
-    body = review.comment
-    if review.by_id:
-        body = f"{review.by.get_username()}: {review.comment}".strip()
+        heading = HEADINGS.get(review.decision, review.get_decision_display())
+        title = f"{heading}: {claim.text[:120]}"
+    body = ""
+    if review.comment:
+        who = review.by.get_username() if review.by_id else "Provenance"
+        body = f"{who}: {review.comment}"
     notify(
         recipients=recipients,
         kind=kind,

@@ -45,13 +45,13 @@ def test_request_changes_notifies_the_author_in_app_and_by_email(
         NotificationKind.REVIEW_DECISION,
         Channel.EMAIL,
     )
-    assert notice.title == "Request changes: Angara called at Rajin in August 2023"
+    assert notice.title == "Changes requested: Angara called at Rajin in August 2023"
     assert notice.body == f"{editor.username}: Add the port call of 12 August."
     assert notice.emailed_at is not None
     [message] = smtp_inbox.messages
     assert message["To"] == reporter.email
     assert message["Subject"] == (
-        "[Provenance] Request changes: Angara called at Rajin in August 2023"
+        "[Provenance] Changes requested: Angara called at Rajin in August 2023"
     )
     text = Inbox.text(message)
     assert "Add the port call of 12 August." in text
