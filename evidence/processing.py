@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from evidence.models import CustodyEvent, EvidenceItem, ProcessingState
+from provenance.accounts.models import NotificationKind
+from provenance.accounts.notifications import notify
 from provenance.audit.chain import audit_record
 
 if TYPE_CHECKING:
@@ -125,7 +127,34 @@ def move(
         audit_record(
             team=item.team, actor=actor, action=audit, obj=item, payload=payload or {}
         )
+    if target in OUTCOMES:
+        _tell_uploader(item, target)
     return item
+
+
+OUTCOMES = {
+    DONE: ("Processing finished", NotificationKind.UPLOAD_FINISHED),
+    WARNING: ("Processing finished with a warning", NotificationKind.UPLOAD_FINISHED),
+    FAILED: ("Processing failed", NotificationKind.UPLOAD_FAILED),
+}
+
+
+def _tell_uploader(item: EvidenceItem, target: str) -> None:
+    """The person who added the item hears how its processing ended (in the
+    move's transaction)."""
+    if item.added_by_id is None:
+        return
+    heading, kind = OUTCOMES[target]
+    notify(
+        recipients=[item.added_by],
+        kind=kind,
+        team=item.team,
+        actor=None,
+        title=f"{heading}: {item.title}",
+        url=item.get_absolute_url(),
+        body=item.processing_error or item.processing_warning,
+        is_sensitive=item.is_restricted,
+    )
 
 
 def record_steps(

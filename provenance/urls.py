@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from provenance import health
+from provenance.accounts import notification_views
 from provenance.accounts import views as team_views
 from provenance.claims import views, views_entities, views_evidence
 from provenance.entities import views as entity_views
@@ -47,6 +48,26 @@ claim_patterns = [
     path("entities/<slug:slug>/", views_entities.entity_detail, name="entity-detail"),
     path("entities/<slug:slug>/edit/", entity_views.entity_edit, name="entity-edit"),
     path("team/", team_views.team_switch, name="team-switch"),
+    path(
+        "notifications/",
+        notification_views.notification_list,
+        name="notification-list",
+    ),
+    path(
+        "notifications/read/",
+        notification_views.notification_mark_read,
+        name="notification-mark-read",
+    ),
+    path(
+        "notifications/unread.json",
+        notification_views.notification_unread,
+        name="notification-unread",
+    ),
+    path(
+        "account/notifications/",
+        notification_views.notification_settings,
+        name="notification-settings",
+    ),
     path("review/", views.review_queue, name="review-queue"),
     path("glossary/", views.glossary, name="glossary"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),

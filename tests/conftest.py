@@ -4,6 +4,7 @@ from django.db.backends.signals import connection_created
 from django.test import Client
 
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.mail import smtp_inbox  # noqa: F401  (a real SMTP server, for any test)
 
 
 def _allow_audit_flush(sender, connection, **kwargs) -> None:

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from provenance.accounts.identity import memberships_of
-from provenance.accounts.models import SessionRecord
+from provenance.accounts.models import Notification, SessionRecord
 from provenance.accounts.useragent import browser_label
 from provenance.teams.models import Membership, Team
 
@@ -113,3 +113,18 @@ def user_token(user: Any) -> TokenInfo | None:
     if found is None:
         return None
     return TokenInfo(created=found[0], ends_with=found[1][-4:])
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """The user's notices from the teams they are still in, newest first (a notice
+    of a team they left is not shown)."""
+    teams = [m.team_id for m in memberships_of(user)]
+    return (
+        Notification.objects.for_user(user)
+        .filter(team_id__in=teams)
+        .select_related("team", "actor")
+    )
+
+
+def unread_count(user: Any) -> int:
+    return notifications_for(user).unread().count()

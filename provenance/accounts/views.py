@@ -25,6 +25,7 @@ from provenance.accounts.forms import (
     TeamSwitchForm,
     TokenForm,
 )
+from provenance.accounts.second_factor import requires_step_up
 
 
 @login_required
@@ -157,6 +158,7 @@ def account_sessions_end(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@requires_step_up  # managing an API key asks for a fresh second factor
 def account_token(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if not form.is_valid():

@@ -283,6 +283,11 @@ TABLE: dict[str, Row] = {
     "provenance:claim-review": row(CLAIMS, action()),
     # An empty team switch names no team of the user's: 403 for everyone.
     "provenance:team-switch": row(NONE, action(post=403, other_team=None)),
+    # Notifications (issue 16): the user's own; an empty POST marks all read.
+    "provenance:notification-list": row(NONE, html(other_team=None)),
+    "provenance:notification-mark-read": row(NONE, action(other_team=None)),
+    "provenance:notification-unread": row(NONE, media(other_team=None)),
+    "provenance:notification-settings": row(NONE, form(post=OK, other_team=None)),
     # Entities (web)
     "provenance:entity-list": row(NONE, html(other_team=None)),
     "provenance:entity-create": row(NONE, form(post=OK, other_team=None)),

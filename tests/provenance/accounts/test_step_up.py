@@ -329,3 +329,17 @@ def test_revoking_a_publishers_key_in_the_admin_needs_a_fresh_factor(client, tea
     assert response.url.startswith(VERIFY)
     publisher.refresh_from_db()
     assert publisher.revoked_at is None
+
+
+def test_the_account_pages_api_token_needs_a_fresh_factor(signed_in, editor):
+    client, device = signed_in
+    age_step_up(client, 601)
+
+    response = client.post(reverse("account-token"), {"do": "create"})
+
+    assert response.url.startswith(VERIFY)
+    assert Token.objects.filter(user=editor).count() == 0
+    code_step(client, fresh_code(device))
+    response = client.post(reverse("account-token"), {"do": "create"})
+    assert response.status_code == 200
+    assert Token.objects.filter(user=editor).count() == 1
