@@ -3,6 +3,8 @@ accounts/identity.py, brings the user and their teams along with it)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -27,3 +29,103 @@ class WebSession(AbstractBaseSession):
         from provenance.accounts.identity import SessionStore
 
         return SessionStore
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; each kind has its own delivery preference."""
+
+    CLAIM_SUBMITTED = "claim_submitted", "A claim is submitted for review"
+    REVIEW_DECISION = "review_decision", "A decision on my claim"
+    MENTION = "mention", "Someone mentions me"
+    ASSIGNMENT = "assignment", "A claim is assigned to me"
+    NEW_EVIDENCE = "new_evidence", "New evidence on a claim I follow"
+    NEW_DENIAL = "new_denial", "A new denial on a claim I follow"
+    UPLOAD_FINISHED = "upload_finished", "My upload finished processing"
+    UPLOAD_FAILED = "upload_failed", "My upload failed"
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", "In the app only"
+    EMAIL = "email", "In the app and by email"
+    DAILY_DIGEST = "daily_digest", "In the app and in a daily email digest"
+    OFF = "off", "Off"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user: Any) -> NotificationQuerySet:
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def awaiting_digest(self) -> NotificationQuerySet:
+        return self.filter(channel=Channel.DAILY_DIGEST, emailed_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One notice to one user, recorded by accounts.notifications.notify in the
+    transaction of the change it reports. `channel` is the delivery the recipient
+    had chosen when it was made; `emailed_at` is set once its email (or the digest
+    carrying it) has been sent."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        "provenance.Team", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500)
+    body = models.TextField(blank=True)
+    # Embargoed or restricted material: its email says only that there is news,
+    # with the link; the app (behind the team's permissions) shows the title.
+    is_sensitive = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "read_at"], name="notification_unread_idx"
+            ),
+            models.Index(
+                fields=["recipient", "-created_at"], name="notification_recent_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+
+class NotificationPreference(models.Model):
+    """A user's chosen delivery for one kind; without a row the kind's default in
+    accounts.notifications.DEFAULT_CHANNELS applies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="notification_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.channel}"

@@ -4,17 +4,14 @@ decision for callers that know which one they take."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from provenance.audit.chain import audit_record
-from provenance.claims import tasks
 from provenance.claims.content import (
     ContentChange,
     apply_content,
@@ -22,6 +19,7 @@ from provenance.claims.content import (
     write_content,
 )
 from provenance.claims.models import Claim, Decision, Review
+from provenance.claims.notices import review_notify
 from provenance.claims.rules import (
     EditConflict,
     Transition,
@@ -32,8 +30,6 @@ from provenance.claims.rules import (
 )
 from provenance.claims.signals import claim_event
 from provenance.common.writes import audit_value
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -143,7 +139,7 @@ def _announce(
     )
     if transition.outbox_event:
         claim_event.send(sender=Claim, claim=claim, event_type=transition.outbox_event)
-    transaction.on_commit(partial(_notify_review, review.pk))
+    review_notify(claim=claim, review=review)
 
 
 def _correction(claim: Claim, changes: dict[str, Any], *, actor: Any) -> ContentChange:
@@ -190,19 +186,6 @@ def enter_transition(
     )
     claim.status = transition.target
     return review, ["status", *(field for field, _ in transition.sets)]
-
-
-def _notify_review(review_id: int) -> None:
-    # Runs after commit: a broker outage must not turn a recorded decision into an
-    # error (the publish's webhooks have the outbox; this e-mail is best effort).
-    try:
-        tasks.notify_review_decision.delay(review_id)
-    except Exception:
-        logger.warning(
-            "Broker unavailable; review %s notification not sent",
-            review_id,
-            exc_info=True,
-        )
 
 
 def claim_submit(

@@ -1,6 +1,8 @@
-"""What the claims room tells people, through the one notification service. Runs
-inside the caller's transaction (the notifications commit or roll back with the
-change). The actor is never told about their own action."""
+"""Who hears of what happens to a claim, and what they are told: the team's editors
+when a claim is submitted, the claim's author of every other decision; mentioned
+members; the assignee; the claim's followers of new evidence and denials. Recorded
+through accounts.notifications.notify in the change's transaction (the actor is
+never told of their own act)."""
 
 from __future__ import annotations
 
@@ -9,26 +11,59 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from provenance.accounts.models import NotificationKind
+from provenance.accounts.notifications import notify
 from provenance.claims.models import (
-    PUBLIC_STATUSES,
     Assignment,
     Claim,
     ClaimEvidence,
+    ClaimStatus,
     Comment,
+    Decision,
+    Review,
     Stance,
     Watch,
 )
+from provenance.teams.models import Membership
 
 EXCERPT = 200
 
 
-def _notify(**kwargs: Any) -> None:
-    """Replaced by `provenance.accounts.notifications.notify` once it is merged."""
+def is_sensitive(claim: Claim) -> bool:
+    """An embargoed claim's text stays out of email until it is published."""
+    return claim.publish_at is not None and claim.status != ClaimStatus.PUBLISHED
 
 
-def is_sensitive_claim(claim: Claim) -> bool:
-    """An embargoed claim's text stays out of emails (a link and a neutral line)."""
-    return claim.publish_at is not None and claim.status not in PUBLIC_STATUSES
+def review_notify(*, claim: Claim, review: Review) -> None:
+    """Notify the people the decision concerns (never the one who took it)."""
+    recipients: list[Any]
+    if review.decision == Decision.SUBMIT:
+        kind = NotificationKind.CLAIM_SUBMITTED
+        recipients = [
+            m.user
+            for m in Membership.objects.editors()
+            .filter(team_id=claim.team_id)
+            .select_related("user")
+        ]
+        title = f"Submitted for review: {claim.text[:120]}"
+    else:
+        kind = NotificationKind.REVIEW_DECISION
+        recipients = [claim.author] if claim.author_id else []
+        title = f"{review.get_decision_display()}: {claim.text[:120]}"
+    body = review.comment
+    if review.by_id:
+        body = f"{review.by.get_username()}: {review.comment}".strip()
+    notify(
+        recipients=recipients,
+        kind=kind,
+        team=claim.team,
+        actor=review.by,
+        title=title,
+        url=claim.get_absolute_url(),
+        body=body,
+        is_sensitive=is_sensitive(claim),
+        at=review.at,
+    )
 
 
 def _others(recipients: Iterable[Any], actor: Any) -> list[Any]:
@@ -61,13 +96,13 @@ def mentioned(*, comment: Comment, recipients: Iterable[Any], actor: Any) -> Non
         return
     if comment.claim_id:
         where = f"claim “{comment.claim.text[:80]}”"
-        sensitive = is_sensitive_claim(comment.claim)
+        sensitive = is_sensitive(comment.claim)
     else:
         where = f"evidence “{comment.item.title[:80]}”"
         sensitive = comment.item.is_restricted
-    _notify(
+    notify(
         recipients=recipients,
-        kind="mention",
+        kind=NotificationKind.MENTION,
         team=comment.team,
         actor=actor,
         title=f"{actor.get_username()} mentioned you on {where}",
@@ -82,15 +117,15 @@ def assigned(*, assignment: Assignment, actor: Any) -> None:
         return
     claim = assignment.claim
     due = f", due {assignment.due_on:%d %b %Y}" if assignment.due_on else ""
-    _notify(
+    notify(
         recipients=[assignment.assignee],
-        kind="assignment",
+        kind=NotificationKind.ASSIGNMENT,
         team=claim.team,
         actor=actor,
         title=f"{actor.get_username()} assigned you a claim{due}",
         url=claim.get_absolute_url(),
         body=claim.text[:EXCERPT],
-        is_sensitive=is_sensitive_claim(claim),
+        is_sensitive=is_sensitive(claim),
     )
 
 
@@ -103,13 +138,15 @@ def evidence_linked(*, link: ClaimEvidence, actor: Any) -> None:
         return
     is_denial = link.stance == Stance.DENIES
     what = "A new denial" if is_denial else "New evidence"
-    _notify(
+    notify(
         recipients=recipients,
-        kind="new_denial" if is_denial else "new_evidence",
+        kind=NotificationKind.NEW_DENIAL
+        if is_denial
+        else NotificationKind.NEW_EVIDENCE,
         team=claim.team,
         actor=actor,
         title=f"{what} on a claim you follow: “{link.item.title[:80]}”",
         url=claim.get_absolute_url(),
         body=claim.text[:EXCERPT],
-        is_sensitive=is_sensitive_claim(claim) or link.item.is_restricted,
+        is_sensitive=is_sensitive(claim) or link.item.is_restricted,
     )

@@ -1,6 +1,7 @@
-"""Background work for the claims domain: the embargo sweep and review e-mails. Tasks
-take ids and are safe to run twice; their names are kept from the one tasks module
-they came from, so messages already queued under those names still run."""
+"""Background work for the claims domain: the embargo sweep (review notices go
+through accounts.notifications). Tasks take ids and are safe to run twice; their
+names are kept from the one tasks module they came from, so messages already queued
+under those names still run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import logging
 
 from celery import shared_task
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -56,42 +56,3 @@ def publish_due_claims() -> int:
         else:
             published += 1
     return published
-
-
-@shared_task(name="provenance.tasks.notify_review_decision", ignore_result=True)
-def notify_review_decision(review_id: int) -> int:
-    """E-mail the people a review decision concerns: the team's editors when a claim
-    is submitted, the claim's author for every other decision (not their own).
-    Best effort: mail failures are logged, never raised."""
-    from provenance.claims.models import Decision, Review
-    from provenance.teams.models import Membership
-
-    review = (
-        Review.objects.select_related("claim", "claim__author", "by")
-        .filter(pk=review_id)
-        .first()
-    )
-    if review is None:
-        return 0
-    claim = review.claim
-    if review.decision == Decision.SUBMIT:
-        recipients = [
-            m.user.email
-            for m in Membership.objects.editors()
-            .filter(team_id=claim.team_id)
-            .exclude(user=review.by)
-            .select_related("user")
-        ]
-    elif claim.author_id != review.by_id:
-        recipients = [claim.author.email]
-    else:
-        recipients = []
-    recipients = sorted({address for address in recipients if address})
-    if not recipients:
-        return 0
-    subject = f"{review.get_decision_display()}: {claim.text[:60]}"
-    body = (
-        f"{review.by.get_username()} — {review.get_decision_display()} "
-        f"({review.from_status} → {review.to_status})\n\n{review.comment}\n"
-    )
-    return send_mail(subject, body, None, recipients, fail_silently=True)

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('evidence', '0004_real_world_evidence'),
-        ('provenance', '0008_claim_evidence_lifecycle'),
+        ('provenance', '0009_notifications'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
