@@ -157,3 +157,17 @@ def test_demo_claims_keep_the_slugs_the_service_gave_them(db):
         "containers-loaded-at-rajin-were-carried-by-the-angara-and-the-maria-to-dunai",
     ]
     assert len(set(slugs)) == 7
+
+
+def test_demo_claim_one_has_a_labelled_comment_thread(db):
+    from provenance.claims.models import Comment
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    claim = Claim.objects.get(slug="north-korea-is-supplying-munitions-to-russia")
+    thread = list(Comment.objects.on_claim(claim).order_by("created_at"))
+    assert len(thread) == 3
+    assert all(c.body.startswith("[demo] ") for c in thread)
+    assert [c.parent_id for c in thread] == [None, thread[0].pk, thread[1].pk]
+    assert thread[0].quote_text == "has never exported weapons or ammunition"
+    assert [u.username for u in thread[0].mentions.all()] == ["demo-editor"]
+    assert AuditEvent.objects.filter(action="comment.create").count() == 3
