@@ -110,9 +110,10 @@ class ClaimPeople:
 def claim_people(*, claim: Claim, user: Any) -> ClaimPeople:
     """The claim's assignee and due date, and whether `user` follows it (see
     `notices.followers`: author and assignee follow unless they unwatched)."""
-    assignment = (
-        Assignment.objects.filter(claim=claim).select_related("assignee").first()
-    )
+    try:  # claim_for_page selects it along with the claim
+        assignment: Assignment | None = claim.assignment
+    except Assignment.DoesNotExist:
+        assignment = None
     choice = (
         Watch.objects.filter(claim=claim, user=user)
         .values_list("is_watching", flat=True)

@@ -31,11 +31,14 @@ QUOTABLE_KINDS = (EvidenceKind.STATEMENT, EvidenceKind.DOCUMENT)
 
 def quotable_of_claim(claim: Claim) -> list[tuple[int, str]]:
     """The claim's linked statements and documents, which a comment may quote."""
-    links = (
-        claim.evidence_links.current()
-        .filter(item__kind__in=QUOTABLE_KINDS)
-        .select_related("item")
-        .order_by("linked_at", "pk")
+    # The claim page's claim has its links and items prefetched: no query there.
+    links = sorted(
+        (
+            link
+            for link in claim.evidence_links.all()
+            if link.unlinked_at is None and link.item.kind in QUOTABLE_KINDS
+        ),
+        key=lambda link: (link.linked_at, link.pk),
     )
     return [(link.item_id, link.item.title[:80]) for link in links]
 
@@ -52,7 +55,7 @@ def _error_text(exc: ValidationError) -> str:
 @require_POST
 def claim_comment(request: HttpRequest, pk: int) -> HttpResponse:
     team = team_selectors.require_team(request)
-    claim = selectors.claim_for_review(team=team, claim_id=pk)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
     form = CommentForm(request.POST, quotable=quotable_of_claim(claim))
     if form.is_valid():
         try:
@@ -64,7 +67,6 @@ def claim_comment(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Comment added.")
             return redirect(comment.get_absolute_url())
-    claim = selectors.claim_for_page(team=team, claim_id=pk)
     context = claim_page_context(request, claim)
     context["comment_form"] = form
     return render(request, "provenance/claim_detail.html", context, status=400)
