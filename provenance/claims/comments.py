@@ -211,7 +211,8 @@ def comment_create(
 
 def _locked(comment_id: int, actor: Any) -> Comment:
     comment = (
-        Comment.objects.select_for_update()
+        # Only the comment's row: its claim or item is the nullable side of a join.
+        Comment.objects.select_for_update(of=("self",))
         .select_related("team", "claim", "item")
         .get(pk=comment_id)
     )
