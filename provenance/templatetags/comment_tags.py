@@ -32,9 +32,19 @@ def _thread_context(
     }
 
 
+def _reply_to(context: template.Context) -> dict[str, int]:
+    """?reply=<id>: the Reply link without JavaScript (the service checks the id
+    belongs to the thread)."""
+    request = context.get("request")
+    reply = request.GET.get("reply", "") if request is not None else ""
+    return {"parent": int(reply)} if reply.isdigit() else {}
+
+
 @register.inclusion_tag("provenance/_comments.html", takes_context=True)
 def claim_comments(context: template.Context, claim: Claim) -> dict[str, Any]:
-    form = context.get("comment_form") or CommentForm(quotable=quotable_of_claim(claim))
+    form = context.get("comment_form") or CommentForm(
+        quotable=quotable_of_claim(claim), initial=_reply_to(context)
+    )
     thread = people.comment_thread(team=claim.team, claim_id=claim.pk)
     return _thread_context(
         context,
@@ -50,7 +60,7 @@ def item_comments(context: template.Context, item: EvidenceItem) -> dict[str, An
     return _thread_context(
         context,
         thread=thread,
-        form=CommentForm(quotable=quotable_of_item(item)),
+        form=CommentForm(quotable=quotable_of_item(item), initial=_reply_to(context)),
         action=reverse("provenance:item-comment", args=[item.pk]),
     )
 

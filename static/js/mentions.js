@@ -100,13 +100,15 @@
     var note = form.querySelector("[data-reply-to]");
     if (!parent || !note) return;
     document.querySelectorAll("[data-reply]").forEach(function (link) {
-      link.addEventListener("click", function () {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
         parent.value = link.getAttribute("data-reply");
         note.hidden = false;
         form.querySelector("textarea").focus();
       });
     });
-    note.querySelector("[data-reply-cancel]").addEventListener("click", function () {
+    note.querySelector("[data-reply-cancel]").addEventListener("click", function (event) {
+      event.preventDefault();
       parent.value = "";
       note.hidden = true;
     });

@@ -204,3 +204,11 @@ def test_claim_page_shows_assignee_due_date_and_watch_button(
     assert f"<strong>{reporter.username}</strong>, due" in html
     assert "1 May 2030" in html
     assert 'name="watching" value="0"' in html  # the assignee watches already
+
+
+def test_reply_works_without_javascript(client, claim, reporter, editor):
+    root = comments.comment_create(actor=reporter, claim_id=claim.pk, body="Q?")
+    client.force_login(editor)
+    html = client.get(claim.get_absolute_url(), {"reply": root.pk}).content.decode()
+    assert f'<input type="hidden" name="parent" value="{root.pk}"' in html
+    assert f'href="?reply={root.pk}#comment-form"' in html
