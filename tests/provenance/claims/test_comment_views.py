@@ -184,11 +184,18 @@ def test_members_json_lists_the_current_teams_members_only(
     assert outsider.username not in names
 
 
-def test_members_json_filters_by_prefix(client, team, reporter):
-    MembershipFactory(team=team, user__username="zora")
+def test_members_json_filters_by_prefix(
+    client, team, reporter, django_assert_max_num_queries
+):
+    for n in range(12):
+        MembershipFactory(team=team, user__username=f"zora{n:02d}")
     client.force_login(reporter)
-    response = client.get(reverse("provenance:team-members"), {"q": "zo"})
-    assert response.json() == {"members": [{"username": "zora", "name": ""}]}
+    client.get(reverse("provenance:team-members"))  # warm the session
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("provenance:team-members"), {"q": "zo"})
+    assert len(response.json()["members"]) == 8
+    response = client.get(reverse("provenance:team-members"), {"q": "zora11"})
+    assert response.json() == {"members": [{"username": "zora11", "name": ""}]}
 
 
 def test_claim_page_shows_assignee_due_date_and_watch_button(
