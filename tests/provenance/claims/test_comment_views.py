@@ -219,3 +219,20 @@ def test_reply_works_without_javascript(client, claim, reporter, editor):
     html = client.get(claim.get_absolute_url(), {"reply": root.pk}).content.decode()
     assert f'<input type="hidden" name="parent" value="{root.pk}"' in html
     assert f'href="?reply={root.pk}#comment-form"' in html
+
+
+def test_a_quoted_statement_with_markup_is_escaped(client, team, claim, reporter):
+    statement = StatementFactory(item__team=team, quote='Say <img src=x onerror="a()">')
+    client.force_login(reporter)
+    comments.comment_create(
+        actor=reporter,
+        claim_id=claim.pk,
+        body="[x](javascript:alert(1)) odd",
+        quote_item_id=statement.item.pk,
+        quote_source="statement",
+        quote_text='<img src=x onerror="a()">',
+    )
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "&lt;img src=x onerror=&quot;a()&quot;&gt;" in html
+    assert "<img src=x" not in html
+    assert 'href="javascript:' not in html

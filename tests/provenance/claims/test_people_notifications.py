@@ -127,3 +127,18 @@ def test_a_failed_link_notifies_nobody(claim, team, editor, other_team):
             claim_id=claim.pk, item_id=item.pk, actor=editor, relation="supports"
         )
     assert Notification.objects.count() == 0
+
+
+def test_a_link_changed_into_a_denial_notifies_followers(claim, team, reporter, editor):
+    statement = StatementFactory(item__team=team)
+    link = services.evidence_attach(
+        claim_id=claim.pk, item_id=statement.item.pk, actor=editor, relation="context"
+    )
+    services.evidence_link_change(
+        link_id=link.pk,
+        actor=editor,
+        relation="contradicts",
+        stance="denies",
+        reason="It is a denial.",
+    )
+    assert _notices("new_denial") == [reporter.username]
