@@ -6,7 +6,7 @@ from django.urls import include, path
 from provenance import health
 from provenance.accounts import notification_views
 from provenance.accounts import views as team_views
-from provenance.claims import views, views_entities, views_evidence
+from provenance.claims import views, views_entities, views_evidence, views_people
 from provenance.entities import views as entity_views
 from provenance.publishing import dossier_views
 from provenance.publishing.api import views as api_views
@@ -71,6 +71,23 @@ claim_patterns = [
     path("review/", views.review_queue, name="review-queue"),
     path("glossary/", views.glossary, name="glossary"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),
+    # Comments, assignments, watching (issue 16)
+    path("claims/<int:pk>/comments/", views_people.claim_comment, name="claim-comment"),
+    path("evidence/<int:pk>/comments/", views_people.item_comment, name="item-comment"),
+    path(
+        "comments/<int:comment_id>/",
+        views_people.comment_detail,
+        name="comment-detail",
+    ),
+    path(
+        "comments/<int:comment_id>/delete/",
+        views_people.comment_delete,
+        name="comment-delete",
+    ),
+    path("claims/<int:pk>/assign/", views_people.claim_assign, name="claim-assign"),
+    path("claims/<int:pk>/watch/", views_people.claim_watch, name="claim-watch"),
+    path("team/members.json", views_people.team_members, name="team-members"),
+    path("my-work/", views_people.my_work, name="my-work"),
 ]
 
 urlpatterns = [

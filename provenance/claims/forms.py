@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from provenance.claims.confidence import SCALE, ConfidenceLevel
-from provenance.claims.models import Claim, ClaimStatus, QuantityBound
+from provenance.claims.models import Claim, ClaimStatus, QuantityBound, QuoteSource
 from provenance.common.dates import validate_as_of_day, validate_past_moment
 from provenance.entities.models import Entity, EntityKind
 from provenance.teams.models import Team
@@ -334,3 +334,77 @@ class QuantityEstimateForm(forms.Form):
         label="Use this figure for the claim (revise its quantity)", required=False
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- Comments and assignments (issue 16) ----------------------------------------------
+
+MENTION_HELP = (
+    "Markdown-light: **bold**, *italic*, `code`, [links](https://…), lists. "
+    "Mention a team member with @username: they are notified."
+)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=MENTION_HELP,
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    quote_item = forms.TypedChoiceField(
+        label="Quote from", required=False, coerce=int, empty_value=None
+    )
+    quote_source = forms.ChoiceField(
+        label="Which text", required=False, choices=[("", "—"), *QuoteSource.choices]
+    )
+    quote_text = forms.CharField(
+        label="Quoted words",
+        required=False,
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Copy the words exactly as the source has them.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        quotable: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["quote_item"].choices = [("", "—"), *(quotable or [])]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "body": data["body"],
+            "parent_id": data["parent"],
+            "quote_item_id": data["quote_item"],
+            "quote_source": data["quote_source"],
+            "quote_text": data["quote_text"],
+        }
+
+
+class CommentEditForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=MENTION_HELP,
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label="Assign to", coerce=int, required=False, empty_value=None
+    )
+    due_on = forms.DateField(
+        label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self, *args: Any, members: list[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "— nobody —"), *members]

@@ -4,12 +4,13 @@ assessments, evidence links, reviews and tags."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -471,3 +472,170 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.by} at {self.at:%Y-%m-%d}"
+
+
+# --- Comments, assignments, watching (issue 16) ---------------------------------------
+
+
+class QuoteSource(models.TextChoices):
+    STATEMENT = "statement", "Statement text"
+    STATEMENT_ORIGINAL = "statement_original", "Statement, original language"
+    DOCUMENT = "document", "Document's extracted text"
+
+
+class CommentQuerySet(models.QuerySet):
+    def on_claim(self, claim: Claim) -> CommentQuerySet:
+        return self.filter(claim=claim)
+
+    def on_item(self, item_id: int) -> CommentQuerySet:
+        return self.filter(item_id=item_id)
+
+    def for_thread(self) -> CommentQuerySet:
+        """What a thread draws, in one query plus the mentions' prefetch."""
+        return (
+            self.select_related("author", "quote_item", "deleted_by")
+            .prefetch_related("mentions")
+            .order_by("created_at", "pk")
+        )
+
+
+class Comment(models.Model):
+    """A team-internal remark on a claim or an evidence item, threaded by `parent`.
+
+    Never exported: no publisher serializer or export reads this model. Edits and
+    deletes go through `comments.comment_edit/comment_delete`; `history` keeps every
+    earlier text (a delete blanks `body` here, the history keeps what it said).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="comments")
+    claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    item = models.ForeignKey(
+        "evidence.EvidenceItem",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField(blank=True)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+"
+    )
+    # A piece of a statement's or a document's text, kept as it read then.
+    quote_item = models.ForeignKey(
+        "evidence.EvidenceItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    quote_source = models.CharField(
+        max_length=20, choices=QuoteSource.choices, blank=True
+    )
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    quote_end = models.PositiveIntegerField(null=True, blank=True)
+    quote_text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords(excluded_fields=["team"])
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claim__isnull=False, item__isnull=True)
+                | Q(claim__isnull=True, item__isnull=False),
+                name="comment_on_claim_or_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_item__isnull=True)
+                | Q(quote_start__isnull=False, quote_end__gt=models.F("quote_start")),
+                name="comment_quote_has_offsets",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} by {self.author_id}"
+
+    def get_absolute_url(self) -> str:
+        target = self.claim if self.claim_id else self.item
+        return f"{target.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> AssignmentQuerySet:
+        return self.filter(claim__team=team)
+
+    def of(self, user: Any) -> AssignmentQuerySet:
+        return self.filter(assignee=user)
+
+    def due_first(self) -> AssignmentQuerySet:
+        """Overdue and soonest due first, undated last."""
+        return self.order_by(F("due_on").asc(nulls_last=True), "assigned_at", "pk")
+
+
+class Assignment(models.Model):
+    """Who works on a claim now, and by when. Unassigning deletes the row; the audit
+    chain keeps every (un)assignment."""
+
+    claim = models.OneToOneField(
+        Claim, on_delete=models.CASCADE, related_name="assignment"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} → {self.assignee_id}"
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on is not None and self.due_on < today
+
+
+class Watch(models.Model):
+    """A user's choice about following a claim. The author and the assignee follow
+    without a row; a row with `is_watching=False` is their "unwatch"."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="watches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    is_watching = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "user"], name="watch_unique")
+        ]
+
+    def __str__(self) -> str:
+        verb = "watches" if self.is_watching else "ignores"
+        return f"{self.user_id} {verb} {self.claim_id}"

@@ -94,7 +94,12 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
     try:
         return (
             Claim.objects.for_team(team)
-            .select_related("author", "last_edited_by", "first_appearance_entity")
+            .select_related(
+                "author",
+                "last_edited_by",
+                "first_appearance_entity",
+                "assignment__assignee",
+            )
             .prefetch_related(
                 "subjects",
                 "tags",

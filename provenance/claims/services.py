@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from evidence.models import EvidenceItem, EvidenceKind
 from provenance.audit.chain import audit_record
+from provenance.claims import notices
 from provenance.claims.content import (
     apply_content,
     check_fields,
@@ -43,6 +44,7 @@ from provenance.claims.models import (
     ConfidenceAssessment,
     Decision,
     QuantityEstimate,
+    Stance,
     is_contradictory,
 )
 from provenance.claims.rules import (
@@ -422,6 +424,7 @@ def evidence_attach(
         },
         at=at,
     )
+    notices.evidence_linked(link=link, actor=actor)
     return link
 
 
@@ -565,6 +568,8 @@ def evidence_link_change(
         },
         at=at,
     )
+    if new.stance == Stance.DENIES and link.stance != Stance.DENIES:
+        notices.evidence_linked(link=new, actor=actor)  # it has become a denial
     return new
 
 

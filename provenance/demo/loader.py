@@ -28,8 +28,8 @@ from evidence.images.services import evidence_add_image
 from evidence.models import EvidenceItem
 from evidence.services import tasks_run_here
 from provenance.accounts import services as team_services
-from provenance.claims import services
-from provenance.claims.models import Claim, ClaimEvidence, ClaimStatus
+from provenance.claims import comments, services
+from provenance.claims.models import Claim, ClaimEvidence, ClaimStatus, QuoteSource
 from provenance.demo import story
 from provenance.entities import services as entity_services
 from provenance.entities.models import Entity
@@ -373,6 +373,37 @@ def correct_claim_1(demo: Demo) -> None:
     demo.created += 1
 
 
+def ensure_comment_thread(demo: Demo) -> None:
+    """A short thread on claim 1, through the comment services (demo content:
+    every comment starts with story.DEMO_COMMENT_LABEL)."""
+    claim = demo.claims["claim-1"]
+    if claim.comments.exists():
+        return
+    written: list[Any] = []
+    authors = {"reporter": demo.reporter, "editor": demo.editor}
+    for spec in story.COMMENT_THREAD:
+        quote: dict[str, Any] = {}
+        if "quote" in spec:
+            key, text = spec["quote"]
+            quote = {
+                "quote_item_id": demo.items[key].pk,
+                "quote_source": QuoteSource.STATEMENT,
+                "quote_text": text,
+            }
+        reply_to = spec.get("reply_to")
+        written.append(
+            comments.comment_create(
+                actor=authors[spec["by"]],
+                claim_id=claim.pk,
+                body=story.DEMO_COMMENT_LABEL + spec["body"],
+                parent_id=written[reply_to].pk if reply_to is not None else None,
+                at=spec["at"],
+                **quote,
+            )
+        )
+        demo.created += 1
+
+
 @transaction.atomic
 def load_demo() -> Demo:
     # The demo's images and AIS are processed before it says "Loaded".
@@ -395,4 +426,5 @@ def _load_demo() -> Demo:
     ensure_assessments(demo)
     ensure_reviews(demo)
     correct_claim_1(demo)
+    ensure_comment_thread(demo)
     return demo

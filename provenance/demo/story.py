@@ -626,3 +626,34 @@ SYNTHETIC_AIS_SOURCE = {
     "source_reliability": "F",
     "information_credibility": "6",
 }
+
+
+# A short comment thread on claim 1 (issue 16): demo content, labelled as such in
+# every comment, written after the correction so the audit chain stays in order.
+DEMO_COMMENT_LABEL = "[demo] "
+COMMENT_THREAD: list[dict[str, Any]] = [
+    {
+        "by": "reporter",
+        "at": when("2023-10-19", 9),
+        "body": (
+            "@demo-editor KCNA's denial is absolute. Should the summary say it "
+            "predates the White House briefing?"
+        ),
+        "quote": ("nk-denial", "has never exported weapons or ammunition"),
+    },
+    {
+        "by": "editor",
+        "at": when("2023-10-19", 11),
+        "body": (
+            "Yes, and give its date as *approximate*. Keep the RUSI imagery as the "
+            "**independent** source."
+        ),
+        "reply_to": 0,
+    },
+    {
+        "by": "reporter",
+        "at": when("2023-10-19", 14),
+        "body": "Done. I watch the claim for new denials.",
+        "reply_to": 1,
+    },
+]

@@ -42,3 +42,21 @@ IMAGES = {"image": item("image_item"), "restricted-image": item("restricted_imag
 AIS = {"ais": item("ais_item")}
 API_ITEMS = {**ITEMS, **IMAGES, **AIS}
 ADMIN_CLAIM = {"claim": lambda w: {"object_id": w.draft.pk}}
+
+
+def comment_on(which: str) -> Kwargs:
+    """A comment on the claim (written through the service the first time asked)."""
+
+    def kwargs(w: World) -> dict:
+        from provenance.claims.comments import comment_create
+
+        claim = getattr(w, which)
+        comment = claim.comments.order_by("pk").first() or comment_create(
+            actor=w.reporter_a, claim_id=claim.pk, body="Qx7wv internal remark"
+        )
+        return {"comment_id": comment.pk}
+
+    return kwargs
+
+
+COMMENTS = {"draft": comment_on("draft"), "published": comment_on("published")}

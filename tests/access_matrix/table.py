@@ -28,6 +28,7 @@ from tests.access_matrix.objects import (
     AIS,
     API_ITEMS,
     CLAIMS,
+    COMMENTS,
     ENTITY_PK,
     ENTITY_SLUG,
     IMAGES,
@@ -281,6 +282,18 @@ TABLE: dict[str, Row] = {
     "provenance:claim-link-unlink": row(LINKS, action(post=400)),
     "provenance:review-queue": row(NONE, html(other_team=None)),
     "provenance:claim-review": row(CLAIMS, action()),
+    # Comments, assignments, watching (issue 16). An empty comment is the claim
+    # page with the form's error (400); on an item, a message (redirect). The
+    # comment page's empty edit is the form again (400). An empty delete, assign
+    # or watch changes nothing and says so (redirect).
+    "provenance:claim-comment": row(CLAIMS, action(post=400)),
+    "provenance:item-comment": row(ITEMS, action()),
+    "provenance:comment-detail": row(COMMENTS, form()),
+    "provenance:comment-delete": row(COMMENTS, action()),
+    "provenance:claim-assign": row(CLAIMS, action()),
+    "provenance:claim-watch": row(CLAIMS, action()),
+    "provenance:team-members": row(NONE, media(other_team=None)),
+    "provenance:my-work": row(NONE, html(other_team=None)),
     # An empty team switch names no team of the user's: 403 for everyone.
     "provenance:team-switch": row(NONE, action(post=403, other_team=None)),
     # Notifications (issue 16): the user's own; an empty POST marks all read.

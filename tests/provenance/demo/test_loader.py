@@ -180,3 +180,17 @@ def test_a_demo_user_without_an_address_gets_it_with_an_audit_row(db):
         "user": reporter.pk,
         "email": ["", "demo-reporter@example.org"],
     }
+
+
+def test_demo_claim_one_has_a_labelled_comment_thread(db):
+    from provenance.claims.models import Comment
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    claim = Claim.objects.get(slug="north-korea-is-supplying-munitions-to-russia")
+    thread = list(Comment.objects.on_claim(claim).order_by("created_at"))
+    assert len(thread) == 3
+    assert all(c.body.startswith("[demo] ") for c in thread)
+    assert [c.parent_id for c in thread] == [None, thread[0].pk, thread[1].pk]
+    assert thread[0].quote_text == "has never exported weapons or ammunition"
+    assert [u.username for u in thread[0].mentions.all()] == ["demo-editor"]
+    assert AuditEvent.objects.filter(action="comment.create").count() == 3
