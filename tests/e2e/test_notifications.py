@@ -90,3 +90,42 @@ def test_reporter_is_told_in_app_and_by_email_when_changes_are_requested(
     [to_editor] = smtp_inbox.to("ed@example.org")
     assert "Submitted for review" in to_editor["Subject"]
     assert console.errors == []
+
+
+def test_an_embargoed_claims_email_carries_none_of_its_text(
+    smtp_inbox, submitted, new_page, log_in, console
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    editor = new_page()
+    log_in(editor, "ed")
+    editor.goto(submitted["claim"].get_absolute_url())
+    editor.get_by_text("Review…").click()
+    review = editor.locator("details.review-actions")
+    review.locator("textarea").fill("Rajin wagons counted; hold until Friday.")
+    later = timezone.now() + timedelta(days=3)
+    review.get_by_label("Embargo until (UTC, optional)").fill(
+        later.strftime("%Y-%m-%dT%H:%M")
+    )
+    review.get_by_role("button", name="Approve").click()
+    expect(editor.get_by_text("Embargoed until")).to_be_visible()
+
+    [email] = smtp_inbox.to("rita@example.org")
+    whole = email.as_string()
+    for secret in ("Containers", "Rajin", "Dunai", "wagons", "Friday"):
+        assert secret not in whole
+    assert email["Subject"] == "[Provenance] Update in Desk"
+    assert Inbox.text(email) == (
+        "There is an update for you in Provenance (Desk).\n"
+        f"http://127.0.0.1:8000/claims/{submitted['claim'].pk}/\n"
+    )
+    # In the app, behind the team's permissions, the reporter sees what it is.
+    reporter = new_page()
+    log_in(reporter, "rita")
+    reporter.goto("/notifications/")
+    expect(reporter.locator("li.notification")).to_contain_text(
+        "Approved: Containers left Rajin for Dunai."
+    )
+    assert console.errors == []
