@@ -150,9 +150,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default: WAL lets pages read while a background import writes,
-    # and writers wait for each other instead of failing at once.
+    # and writers wait for each other instead of failing at once. IMMEDIATE: a
+    # transaction takes the write lock when it begins, so one that reads and then
+    # writes waits for the lock (the timeout) instead of failing with "database is
+    # locked" when another writer got there first (SQLite cannot upgrade a reader
+    # while a writer holds the lock: seen in load_demo once processing notified).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 30}
+        {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if FAST_IDENTITY:

@@ -404,13 +404,16 @@ def ensure_comment_thread(demo: Demo) -> None:
         demo.created += 1
 
 
-@transaction.atomic
 def load_demo() -> Demo:
-    # The demo's images and AIS are processed before it says "Loaded".
+    # The demo's images and AIS are processed before it says "Loaded": their tasks
+    # are queued on commit, so the commit must happen inside tasks_run_here (with
+    # the block inside the transaction, the processing went to background threads
+    # that the command's exit cut short: images left failed or running).
     with tasks_run_here():
         return _load_demo()
 
 
+@transaction.atomic
 def _load_demo() -> Demo:
     demo = ensure_users_and_team()
     ensure_entities(demo)

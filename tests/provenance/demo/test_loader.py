@@ -1,3 +1,4 @@
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
@@ -194,3 +195,20 @@ def test_demo_claim_one_has_a_labelled_comment_thread(db):
     assert thread[0].quote_text == "has never exported weapons or ammunition"
     assert [u.username for u in thread[0].mentions.all()] == ["demo-editor"]
     assert AuditEvent.objects.filter(action="comment.create").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_run_loads_the_demo_with_every_item_processed(settings):
+    """As `make run` does: no broker, processing in background threads. The
+    loader commits inside tasks_run_here, so nothing is left to those threads."""
+    from evidence.models import EvidenceItem, ProcessingState
+
+    settings.EVIDENCE_TASKS_IN_THREAD = True
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    states = dict(
+        EvidenceItem.objects.exclude(
+            processing_state=ProcessingState.NOT_NEEDED
+        ).values_list("title", "processing_state")
+    )
+    assert len(states) == 7
+    assert set(states.values()) == {ProcessingState.DONE}
