@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -105,14 +104,16 @@ def notify(
     created = Notification.objects.bulk_create(rows)
     to_email = [n.pk for n in created if n.channel == Channel.EMAIL]
     if to_email:
-        transaction.on_commit(partial(_queue_emails, to_email))
+        # Robust: a broker outage must not turn the committed change into an error
+        # (Django logs the failure; the notices stay in the app, unsent).
+        # (A named function, not a partial: Django logs it by its __qualname__.)
+        def queue_emails() -> None:
+            from provenance.accounts import tasks
+
+            tasks.send_notification_emails.delay(to_email)
+
+        transaction.on_commit(queue_emails, robust=True)
     return created
-
-
-def _queue_emails(notification_ids: list[int]) -> None:
-    from provenance.accounts import tasks
-
-    tasks.send_notification_emails.delay(notification_ids)
 
 
 def notifications_mark_read(

@@ -184,7 +184,7 @@ def test_failed_document_can_be_processed_again(
     # The processing task; its run fails again and queues the uploader's email.
     assert [getattr(c, "func", c).__name__ for c in callbacks] == [
         "enqueue",
-        "_queue_emails",
+        "queue_emails",
     ]
     assert item.processing_state == ProcessingState.FAILED  # the same bytes again
     assert AuditEvent.objects.filter(action="evidence.reprocess").count() == 1
