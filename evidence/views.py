@@ -29,12 +29,14 @@ from django.views.decorators.http import (
 
 from evidence import selectors, services
 from evidence.documents import services as document_services
+from evidence.documents.services import ON_BEHALF_KINDS, SPEAKER_KINDS
 from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
 from provenance.accounts.second_factor import step_up_needed, step_up_response
+from provenance.entities import quick
 from provenance.teams.models import Team
 
 if TYPE_CHECKING:
@@ -209,26 +211,63 @@ def refusals_as_errors(
     return None
 
 
+# Who a statement can be by or for: the actors its form can add without leaving it.
+STATEMENT_ACTOR_KINDS = SPEAKER_KINDS | ON_BEHALF_KINDS
+
+
+def quick_entity_form(kind: str) -> quick.QuickEntityForm | None:
+    """The "Add actor" form shown under a statement form (None for other kinds)."""
+    if kind != EvidenceKind.STATEMENT:
+        return None
+    return quick.QuickEntityForm(kinds=STATEMENT_ACTOR_KINDS)
+
+
+def statement_form_with_new_entity(
+    request: HttpRequest, *, team: Team
+) -> tuple[EvidenceForm, quick.QuickEntityForm, bool]:
+    """ "Add actor" on a statement form: create the speaker (a person) or whom it
+    was made for (an organization or government) through the entity service, and
+    show the statement form again with what was typed and the new actor chosen.
+    Nothing of the statement is saved yet. Returns (form, actor form, added)."""
+    entity_form, entity = quick.add_from_request(
+        request, team=team, kinds=STATEMENT_ACTOR_KINDS
+    )
+    data = request.POST.copy()
+    if entity is not None:
+        field = "speaker" if entity.kind in SPEAKER_KINDS else "on_behalf_of"
+        data[field] = str(entity.pk)
+    form_class = FORMS_BY_KIND[EvidenceKind.STATEMENT]
+    initial = quick.initial_from_post(data, form_class.base_fields)
+    return form_class(team=team, initial=initial), entity_form, entity is not None
+
+
 def _add(request: HttpRequest, kind: str) -> HttpResponse:
     team = selectors.current_team(request)
-    form_class = FORMS_BY_KIND[kind]
-    form = form_class(request.POST or None, request.FILES or None, team=team)
-    if request.method == "POST" and form.is_valid():
-        item = add_from_form(form=form, team=team, actor=request.user)
-        if item is not None:
-            messages.success(request, f"{item.get_kind_display()} added.")
-            return redirect(item)
+    status = 400 if request.method == "POST" else 200
+    entity_form = quick_entity_form(kind)
+    if entity_form is not None and quick.wants_new_entity(request):
+        form, entity_form, added = statement_form_with_new_entity(request, team=team)
+        status = 200 if added else 400
+    else:
+        form_class = FORMS_BY_KIND[kind]
+        form = form_class(request.POST or None, request.FILES or None, team=team)
+        if request.method == "POST" and form.is_valid():
+            item = add_from_form(form=form, team=team, actor=request.user)
+            if item is not None:
+                messages.success(request, f"{item.get_kind_display()} added.")
+                return redirect(item)
     return render(
         request,
         "evidence/item_form.html",
         {
             "form": form,
+            "entity_form": entity_form,
             "kind": kind,
             "kind_label": EvidenceKind(kind).label,
             "duplicate": getattr(form, "duplicate", None),
             "cancel_url": reverse("evidence:item-list"),
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )
 
 

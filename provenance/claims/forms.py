@@ -9,7 +9,7 @@ from django import forms
 from provenance.claims.confidence import SCALE, ConfidenceLevel
 from provenance.claims.models import Claim, ClaimStatus, QuantityBound, QuoteSource
 from provenance.common.dates import validate_as_of_day, validate_past_moment
-from provenance.entities.models import Entity, EntityKind
+from provenance.entities.models import Entity
 from provenance.teams.models import Team
 
 
@@ -127,19 +127,6 @@ class ClaimForm(forms.ModelForm):
             for name in self.Meta.fields
             if name != "subjects"
         }
-
-
-class QuickEntityForm(forms.Form):
-    """A missing actor, made from the claim or statement form without leaving it
-    (prefix "new_entity"; the rest of the entity is edited on its own page)."""
-
-    kind = forms.ChoiceField(label="Kind", choices=EntityKind.choices)
-    name = forms.CharField(
-        label="Name",
-        max_length=300,
-        error_messages={"required": "Give the actor’s name."},
-    )
-    country = forms.CharField(label="Country (ISO code)", max_length=2, required=False)
 
 
 class ClaimCorrectionForm(ClaimForm):

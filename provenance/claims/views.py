@@ -38,7 +38,6 @@ from provenance.claims.forms import (
     ClaimFilterForm,
     ClaimForm,
     QuantityEstimateForm,
-    QuickEntityForm,
     TimelineForm,
 )
 from provenance.claims.models import Claim, Decision, Relation, Stance
@@ -52,7 +51,7 @@ from provenance.claims.rules import (
 )
 from provenance.claims.timeline import render_timeline_svg
 from provenance.common.spreadsheet import csv_lines
-from provenance.entities import services as entity_services
+from provenance.entities import quick
 
 PAGE_SIZE = 25
 
@@ -240,7 +239,7 @@ def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def claim_create(request: HttpRequest) -> HttpResponse:
     team = team_selectors.require_team(request)
-    if "add_entity" in request.POST:
+    if quick.wants_new_entity(request):
         return _claim_form_with_new_entity(request, team, claim=None)
     form = ClaimForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():
@@ -260,7 +259,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "provenance/claim_form.html",
-        {"form": form, "entity_form": QuickEntityForm(prefix="new_entity")},
+        {"form": form, "entity_form": quick.QuickEntityForm()},
     )
 
 
@@ -269,36 +268,19 @@ def _claim_form_with_new_entity(
 ) -> HttpResponse:
     """ "Add actor" on the claim form: create the entity through its service, then
     show the form again with what was typed and the new actor among the subjects.
-    Nothing of the claim is saved yet; no JavaScript needed."""
-    entity_form = QuickEntityForm(request.POST, prefix="new_entity")
+    Nothing of the claim is saved yet."""
+    entity_form, entity = quick.add_from_request(request, team=team)
     data = request.POST.copy()
-    status = 400
-    if entity_form.is_valid():
-        try:
-            entity = entity_services.entity_create(
-                team=team, actor=request.user, **entity_form.cleaned_data
-            )
-        except ValidationError as exc:
-            entity_form.add_error(None, exc)
-        else:
-            data.appendlist("subjects", str(entity.pk))
-            messages.success(
-                request, f"{entity.get_kind_display()} “{entity.name}” added."
-            )
-            entity_form = QuickEntityForm(prefix="new_entity")
-            status = 200
+    if entity is not None:
+        data.appendlist("subjects", str(entity.pk))
     fields = [*ClaimForm.Meta.fields, "tag_names", "reason", "version"]
-    initial = {
-        name: data.getlist(name) if name == "subjects" else data.get(name)
-        for name in fields
-        if name in data
-    }
+    initial = quick.initial_from_post(data, fields, multiple=["subjects"])
     form = ClaimForm(instance=claim, team=team, initial=initial)
     return render(
         request,
         "provenance/claim_form.html",
         {"form": form, "claim": claim, "entity_form": entity_form},
-        status=status,
+        status=200 if entity is not None else 400,
     )
 
 
@@ -307,7 +289,7 @@ def _claim_form_with_new_entity(
 def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
-    if "add_entity" in request.POST:
+    if quick.wants_new_entity(request):
         return _claim_form_with_new_entity(request, team, claim=claim)
     form = ClaimForm(request.POST or None, instance=claim, team=team)
     if request.method == "POST" and form.is_valid():
@@ -334,7 +316,7 @@ def claim_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "claim": claim,
-            "entity_form": QuickEntityForm(prefix="new_entity"),
+            "entity_form": quick.QuickEntityForm(),
         },
     )
 

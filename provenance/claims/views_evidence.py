@@ -27,10 +27,16 @@ from evidence.ais.views import add_ais_from_form
 from evidence.forms import FORMS_BY_KIND
 from evidence.models import EvidenceKind
 from evidence.uploads import limited_upload
-from evidence.views import ADDABLE_KINDS, add_from_form
+from evidence.views import (
+    ADDABLE_KINDS,
+    add_from_form,
+    quick_entity_form,
+    statement_form_with_new_entity,
+)
 from provenance.accounts import selectors as team_selectors
 from provenance.claims import selectors, services
 from provenance.claims.models import ClaimEvidence, ClaimStatus, Relation, Stance
+from provenance.entities import quick
 
 
 class ClaimLinkForm(forms.Form):
@@ -153,12 +159,22 @@ def _claim_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     data = request.POST or None
     is_ais = kind == EvidenceKind.AIS
     form_class = AISEvidenceForm if is_ais else FORMS_BY_KIND[kind]
-    form = form_class(data, request.FILES or None, team=team)
-    link_form = ClaimLinkForm(data, kind=kind)
+    status = 400 if request.method == "POST" else 200
     if claim.status == ClaimStatus.RETRACTED:
         messages.error(request, "A retracted claim takes no new evidence.")
         return redirect(claim)
-    if request.method == "POST" and form.is_valid() and link_form.is_valid():
+    entity_form = quick_entity_form(kind)
+    if entity_form is not None and quick.wants_new_entity(request):
+        # The statement form is shown again with the new actor; nothing is linked.
+        form, entity_form, added = statement_form_with_new_entity(request, team=team)
+        link_initial = quick.initial_from_post(request.POST, ClaimLinkForm.base_fields)
+        link_form = ClaimLinkForm(kind=kind, initial=link_initial)
+        status = 200 if added else 400
+        data = None
+    else:
+        form = form_class(data, request.FILES or None, team=team)
+        link_form = ClaimLinkForm(data, kind=kind)
+    if data is not None and form.is_valid() and link_form.is_valid():
         try:
             with transaction.atomic():
                 add = add_ais_from_form if is_ais else add_from_form
@@ -195,8 +211,9 @@ def _claim_add(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                 "provenance:claim-evidence-link", args=[claim.pk]
             ),
             "cancel_url": claim.get_absolute_url(),
+            "entity_form": entity_form,
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )
 
 
