@@ -4,7 +4,7 @@ select_related/prefetch_related."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -336,10 +336,14 @@ def claim_timeline(
     events = [
         *_confidence_events(state, recorded),
         *(_link_event(link, recorded) for link in state.links),
+        *_link_ended_events(claim, state),
         *_quantity_events(claim, state),
         *_estimate_events(state, recorded),
         *_review_events(claim, state),
     ]
+    if recorded:
+        # On the recording axis every event has its real date: all set the span.
+        events = [replace(event, recorded_only=False) for event in events]
     events.sort(key=lambda event: event.at)
     return events
 
@@ -399,6 +403,38 @@ def _link_event(link: ClaimEvidence, recorded: bool) -> TimelineEvent:
         detail=statement.quote[:200],
         marker=link.stance,
     )
+
+
+def _link_ended_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
+    """A link changed (relation, stance or note) or unlinked by `state.when`, at the
+    time it was done, with its reason: the chart shows when the team changed its
+    reading of the evidence. From the prefetched rows (no query)."""
+    for ended in ended_links(claim):
+        link = ended.link
+        if link.unlinked_at > state.when:
+            continue
+        lane = "statement" if hasattr(link.item, "statement") else "evidence"
+        successor = ended.replaced_by
+        if successor is None:
+            label = f"Unlinked: {link.item.title}"
+        else:
+            before = _link_reading(link)
+            after = _link_reading(successor)
+            change = f"{before} → {after}" if before != after else "note changed"
+            label = f"Link changed: {link.item.title} ({change})"
+        yield TimelineEvent(
+            lane=lane,
+            at=link.unlinked_at,
+            label=label,
+            detail=link.unlink_reason,
+            marker="unlinked" if successor is None else "changed",
+            recorded_only=True,
+        )
+
+
+def _link_reading(link: ClaimEvidence) -> str:
+    relation = link.get_relation_display()
+    return f"{relation}, {link.get_stance_display()}" if link.stance else relation
 
 
 def _quantity_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:

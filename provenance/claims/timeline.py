@@ -351,6 +351,22 @@ def _marker(lane: str, event: TimelineEvent, cx: float, cy: float, size: float) 
         tip += f" — {event.detail}"
     title = f"<title>{escape(tip)}</title>"
     s = size
+    if event.marker in ("changed", "unlinked"):
+        # A change of reading, not evidence: a hollow ring, crossed when unlinked.
+        colour = COLOURS["deny"] if event.marker == "unlinked" else COLOURS["axis"]
+        ring = (
+            f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="{_num(s * 0.75)}" '
+            f'fill="#fff" stroke="{colour}" stroke-width="1.5"/>'
+        )
+        cross = ""
+        if event.marker == "unlinked":
+            d = s * 0.5
+            cross = (
+                f'<path d="M{_num(cx - d)} {_num(cy - d)}L{_num(cx + d)} {_num(cy + d)}'
+                f'M{_num(cx + d)} {_num(cy - d)}L{_num(cx - d)} {_num(cy + d)}" '
+                f'stroke="{colour}" stroke-width="1.5"/>'
+            )
+        return f'<g data-kind="link-{event.marker}">{ring}{cross}{title}</g>'
     if lane == "statement":
         if event.marker == "denies":
             # Denials: red, pointing down, so they stand apart from assertions.

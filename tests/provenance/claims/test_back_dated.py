@@ -105,6 +105,19 @@ def test_the_chart_spans_2023_when_the_events_happened(back_dated):
     )
 
 
+def test_on_the_recording_axis_every_event_sets_the_span(back_dated):
+    from provenance.claims.timeline import natural_span
+
+    state = selectors.claim_as_of(claim=back_dated, when=timezone.now())
+    events = selectors.claim_timeline(claim=back_dated, state=state, dates="recorded")
+    assert not any(e.recorded_only for e in events)
+    start, end = natural_span(events)
+    # Everything was recorded today: the reviews are inside the span, none pinned.
+    assert start == min(e.at for e in events)
+    assert end == max(e.at for e in events)
+    assert [e.lane for e in events].count("review") == 4
+
+
 def test_claim_page_axis_is_2023_and_says_what_is_pinned(reporter_client, back_dated):
     url = reverse("provenance:claim-detail", args=[back_dated.pk])
     page = reporter_client.get(url).content.decode()

@@ -17,6 +17,7 @@ from provenance.audit.models import AuditEvent
 from provenance.claims import selectors, services
 from provenance.claims.models import Claim, ClaimEvidence, ClaimStatus
 from provenance.claims.rules import approval_blockers
+from provenance.claims.timeline import render_timeline_svg
 from tests.factories import EvidenceItemFactory, StatementFactory
 from tests.provenance.publishing.api.helpers import make_publisher, publisher_client
 
@@ -399,7 +400,41 @@ def test_timeline_as_of_shows_the_old_link(wrong_link, claim, team, editor):
         [e.marker for e in selectors.claim_timeline(claim=loaded, state=state)]
         for state in (then, now)
     ]
-    assert statement_markers == [["denies"], ["declines_to_comment"]]
+    # Now: the link as it stands, and the change itself at the time it was made.
+    assert statement_markers == [["denies"], ["changed", "declines_to_comment"]]
+    change = selectors.claim_timeline(claim=loaded, state=now)[0]
+    assert (change.at, change.detail, change.recorded_only) == (
+        day(3),
+        "They declined, not denied",
+        True,
+    )
+    assert change.label == (
+        f"Link changed: {wrong_link.item.title} "
+        "(Supports, Denies → Supports, Declines to comment)"
+    )
+
+
+def test_timeline_shows_an_unlink_when_it_was_made(wrong_link, claim, team, editor):
+    services.evidence_unlink(
+        link_id=wrong_link.pk, actor=editor, reason="Not about this ship", at=day(4)
+    )
+    loaded = page_claim(team, claim)
+    before = selectors.claim_as_of(claim=loaded, when=day(3))
+    after = selectors.claim_as_of(claim=loaded, when=day(5))
+    assert [e.marker for e in selectors.claim_timeline(claim=loaded, state=before)] == [
+        "denies"
+    ]
+    (event,) = selectors.claim_timeline(claim=loaded, state=after)
+    assert (event.lane, event.marker, event.at, event.label, event.detail) == (
+        "statement",
+        "unlinked",
+        day(4),
+        f"Unlinked: {wrong_link.item.title}",
+        "Not about this ship",
+    )
+    svg = render_timeline_svg([event])
+    assert 'data-kind="link-unlinked"' in svg
+    assert "Unlinked: " in svg
 
 
 def test_ended_links_lists_changes_and_unlinks_newest_first(
