@@ -7,7 +7,7 @@ both cut what publishers see through `public_part`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -333,14 +333,7 @@ def _internal(
             claim.last_edited_by.get_username() if claim.last_edited_by else None
         ),
         assessed_by=tuple(a.assessed_by.get_username() for a in assessments),
-        link_notes=tuple(
-            InternalLinkNote(
-                evidence_id=link.item_id,
-                note=link.note,
-                linked_by=link.linked_by.get_username() if link.linked_by else None,
-            )
-            for link in links
-        ),
+        link_notes=_link_notes(links),
         reviews=tuple(
             InternalReview(
                 decision=r.decision,
@@ -466,18 +459,26 @@ def _estimates_as_of(
     )
 
 
+def _link_notes(links: Iterable[ClaimEvidence]) -> tuple[InternalLinkNote, ...]:
+    return tuple(
+        InternalLinkNote(
+            evidence_id=link.item_id,
+            note=link.note,
+            linked_by=link.linked_by.get_username() if link.linked_by else None,
+        )
+        for link in links
+    )
+
+
 def _internal_as_of(
-    internal: InternalDetail,
-    then: Any,
-    state: ClaimAsOf,
-    links: tuple[EvidenceLink, ...],
+    internal: InternalDetail, then: Any, state: ClaimAsOf
 ) -> InternalDetail:
-    kept = {link.evidence.id for link in links}
     return replace(
         internal,
         version=then.version,
         assessed_by=tuple(a.assessed_by.get_username() for a in state.assessments),
-        link_notes=tuple(n for n in internal.link_notes if n.evidence_id in kept),
+        # Each link's note as it was then (a later change writes a new link row).
+        link_notes=_link_notes(state.links),
         reviews=tuple(r for r in internal.reviews if r.at <= state.when),
     )
 
@@ -557,5 +558,5 @@ def claim_export_as_of(
         "as_of": state.when,
     }
     if isinstance(current, MemberClaimExport):
-        changes["internal"] = _internal_as_of(current.internal, then, state, links)
+        changes["internal"] = _internal_as_of(current.internal, then, state)
     return replace(current, **changes)

@@ -86,3 +86,31 @@ def test_as_of_gives_the_subjects_and_tags_of_then(reporter_client, team, report
     assert then["tags"] == ["ports"]
     now = _get(reporter_client, claim).json()
     assert ([s["id"] for s in now["subjects"]], now["tags"]) == ([second.pk], ["rail"])
+
+
+def test_members_as_of_gives_each_link_note_as_it_was(reporter_client, team, editor):
+    from provenance.claims import services
+
+    now = timezone.now()
+    claim = ClaimFactory(team=team, status="draft")
+    claim.history.update(history_date=now - timedelta(days=10))
+    link = ClaimEvidenceFactory(
+        claim=claim, note="Rajin quay, first pass", linked_at=now - timedelta(days=9)
+    )
+    services.evidence_link_change(
+        link_id=link.pk,
+        actor=editor,
+        note="Najin quay: the first pass misread the port",
+        reason="Wrong port in the note",
+        at=now - timedelta(days=2),
+    )
+    then = _get(
+        reporter_client, claim, as_of=(now - timedelta(days=5)).date().isoformat()
+    ).json()
+    current = _get(reporter_client, claim).json()
+    assert [(n["evidence_id"], n["note"]) for n in then["internal"]["link_notes"]] == [
+        (link.item_id, "Rajin quay, first pass")
+    ]
+    assert [n["note"] for n in current["internal"]["link_notes"]] == [
+        "Najin quay: the first pass misread the port"
+    ]
