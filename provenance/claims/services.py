@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -381,9 +381,10 @@ def evidence_attach(
     the claim; bumps its updated_at; audited."""
     claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
     ensure_member(user=actor, team=claim.team)
-    item = EvidenceItem.objects.get(pk=item_id)
-    if item.team_id != claim.team_id:
-        raise PermissionDenied("Evidence and claim belong to different teams.")
+    # Another team's item is answered as a missing one: its existence is not said.
+    item = EvidenceItem.objects.filter(pk=item_id, team_id=claim.team_id).first()
+    if item is None:
+        raise ValidationError({"item": "No evidence item with this id in the team."})
     if claim.status == ClaimStatus.RETRACTED:
         raise ValueError("A retracted claim takes no new evidence.")
     if stance and item.kind != EvidenceKind.STATEMENT:

@@ -363,6 +363,42 @@ TABLE: dict[str, Row] = {
             ),
         ),
     ),
+    # Evidence links through the API (issue 15): members list every version and
+    # reach the serializer on writes (400: an empty body lacks evidence/relation or
+    # the reason); team B does not find the claim; publishers are refused.
+    "api:claim-links": row(
+        CLAIMS,
+        dict.fromkeys(
+            ("draft", "published"),
+            api(
+                read=members(),
+                publisher_reads=False,
+                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+            ),
+        ),
+    ),
+    "api:claim-link-change": row(
+        LINKS,
+        dict.fromkeys(
+            ("draft", "published"),
+            api(
+                read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
+                publisher_reads=False,
+                writes={"PATCH": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+            ),
+        ),
+    ),
+    "api:claim-link-unlink": row(
+        LINKS,
+        dict.fromkeys(
+            ("draft", "published"),
+            api(
+                read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
+                publisher_reads=False,
+                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+            ),
+        ),
+    ),
     # Review decisions (POST only): members reach the serializer (400 without a
     # decision and version); the service decides who may take which (issue 12).
     "api:claim-decisions": row(

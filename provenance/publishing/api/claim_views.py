@@ -34,7 +34,7 @@ from provenance.accounts.second_factor import (
     step_up_needed,
 )
 from provenance.claims import selectors, services
-from provenance.claims.models import Claim
+from provenance.claims.models import Claim, ClaimEvidence
 from provenance.common.dates import AS_OF_MESSAGE, is_sane_moment
 from provenance.publishing.api.authentication import is_publisher
 from provenance.publishing.api.base import (
@@ -44,7 +44,7 @@ from provenance.publishing.api.base import (
     parse_when,
 )
 from provenance.publishing.api.etags import ETagMixin, body_etag
-from provenance.publishing.api.outputs import AssessmentOut, ClaimOut
+from provenance.publishing.api.outputs import AssessmentOut, ClaimOut, LinkOut
 from provenance.publishing.api.pagination import UpdatedCursorPagination
 from provenance.publishing.api.permissions import (
     IsMemberOrReadingPublisher,
@@ -56,11 +56,15 @@ from provenance.publishing.api.serializers import (
     ClaimUpdateIn,
     ClaimWriteIn,
     DecisionIn,
+    LinkChangeIn,
+    LinkIn,
+    UnlinkIn,
 )
 from provenance.publishing.exports.builders import (
     assessment_out,
     claim_export,
     claim_export_as_of,
+    link_record,
 )
 from provenance.publishing.exports.claimreview import claim_review
 from provenance.publishing.exports.prov import prov_json
@@ -337,6 +341,101 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
             return Response(assessment_out(assessment), status=201)
         history = claim.assessments.latest_first().prefetch_related("evidence")
         return Response([assessment_out(a) for a in history])
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Evidence links of a claim, every version (team members)",
+        description="Oldest first. A change ends a version (`unlinked_at`) and "
+        "records the next one, which names it in `replaces`; an unlinked link ends "
+        "with no successor. Current links have `unlinked_at` null.",
+        responses={200: LinkOut(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Link an evidence item of the team to the claim (team members)",
+        request=LinkIn,
+        responses={201: LinkOut},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="links",
+        permission_classes=[IsTeamMember],
+        pagination_class=None,  # every version, as a plain list
+    )
+    def links(self, request: Request, pk: str) -> Response:
+        claim = get_object_or_404(Claim.objects.for_team(self.team()), pk=pk)
+        if request.method == "POST":
+            data = LinkIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            fields = dict(data.validated_data)
+            try:
+                link = services.evidence_attach(
+                    claim_id=claim.pk,
+                    item_id=fields.pop("evidence"),
+                    actor=request.user,
+                    **fields,
+                )
+            except ValueError as exc:  # a retracted claim
+                raise ValidationError({"detail": str(exc)}) from exc
+            return Response(link_record(link), status=201)
+        rows = claim.evidence_links.select_related("linked_by", "unlinked_by")
+        return Response([link_record(r) for r in rows.order_by("linked_at", "pk")])
+
+    @extend_schema(
+        summary="Change a link's relation, stance or note, with the reason",
+        description="The current version ends and a new one replaces it; earlier "
+        "as-of views still read the old one. A contradictory pair needs "
+        "`confirm_contradiction`. On an approved claim the change sends it back to "
+        "review; on a published one it reaches publishers with the next correction.",
+        request=LinkChangeIn,
+        responses={200: LinkOut},
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"links/(?P<link_id>\d+)",
+        permission_classes=[IsTeamMember],
+    )
+    def link_change(self, request: Request, pk: str, link_id: str) -> Response:
+        link = self._current_link(pk, link_id)
+        data = LinkChangeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = services.evidence_link_change(
+            link_id=link.pk, actor=request.user, **data.validated_data
+        )
+        return Response(link_record(new))
+
+    @extend_schema(
+        summary="Unlink a wrong link, with the reason",
+        description="The link ends; its row stays with who, when and why.",
+        request=UnlinkIn,
+        responses={200: LinkOut},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"links/(?P<link_id>\d+)/unlink",
+        permission_classes=[IsTeamMember],
+    )
+    def link_unlink(self, request: Request, pk: str, link_id: str) -> Response:
+        link = self._current_link(pk, link_id)
+        data = UnlinkIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        ended = services.evidence_unlink(
+            link_id=link.pk, actor=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(link_record(ended))
+
+    def _current_link(self, pk: str, link_id: str) -> ClaimEvidence:
+        """The claim's link of the member's team; 404 otherwise. An ended version
+        is a 400: only the current one can change."""
+        claim = get_object_or_404(Claim.objects.for_team(self.team()), pk=pk)
+        link = get_object_or_404(claim.evidence_links, pk=link_id)
+        if link.unlinked_at is not None:
+            ended = "This link version has ended: change the current one."
+            raise ValidationError({"detail": ended})
+        return link
 
     @extend_schema(
         summary="The claim's provenance as W3C PROV-JSON",

@@ -23,6 +23,7 @@ from provenance.entities.models import Entity
 from provenance.publishing.exports.shapes import (
     Assessment,
     EvidenceItemExport,
+    LinkRecord,
     MemberClaimExport,
     field_doc,
 )
@@ -108,6 +109,7 @@ def shape_serializer(shape: type) -> type[serializers.Serializer]:
 ClaimOut = shape_serializer(MemberClaimExport)
 EvidenceItemOut = shape_serializer(EvidenceItemExport)
 AssessmentOut = shape_serializer(Assessment)
+LinkOut = shape_serializer(LinkRecord)
 
 
 class EntityOut(serializers.ModelSerializer):

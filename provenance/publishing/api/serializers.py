@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from provenance.claims.confidence import ConfidenceLevel
-from provenance.claims.models import Decision, QuantityBound
+from provenance.claims.models import Decision, QuantityBound, Relation, Stance
 from provenance.claims.rules import decision_choices
 from provenance.common.dates import validate_past_moment
 from provenance.entities.models import Entity
@@ -200,4 +200,61 @@ class AssessmentIn(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="Id of a mistaken assessment of this claim that this one corrects.",
+    )
+
+
+class LinkIn(serializers.Serializer):
+    evidence = serializers.IntegerField(help_text="Id of an evidence item of the team.")
+    relation = serializers.ChoiceField(
+        choices=Relation.choices, help_text="How the evidence bears on the claim."
+    )
+    stance = serializers.ChoiceField(
+        choices=Stance.choices,
+        required=False,
+        default="",
+        help_text="Statements only: what the speaker says about the claim.",
+    )
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="Internal note."
+    )
+    confirm_contradiction = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Needed (with a reason) for a denial that supports or an "
+        "assertion or confirmation that contradicts.",
+    )
+    reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why a contradictory combination is right (with the confirmation).",
+    )
+
+
+class LinkChangeIn(serializers.Serializer):
+    """A link's new relation, stance or note (omitted: kept), and why."""
+
+    relation = serializers.ChoiceField(
+        choices=Relation.choices, required=False, help_text="New relation."
+    )
+    stance = serializers.ChoiceField(
+        choices=Stance.choices, required=False, help_text="New stance (statements)."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="New internal note."
+    )
+    confirm_contradiction = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Needed for a contradictory combination (see linking).",
+    )
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why: kept with the link's history and audited."
+    )
+
+
+class UnlinkIn(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why the link is wrong: kept and audited."
     )

@@ -50,6 +50,7 @@ from provenance.publishing.exports.shapes import (
     InternalDetail,
     InternalLinkNote,
     InternalReview,
+    LinkRecord,
     MemberClaimExport,
     PortCallOut,
     Quantity,
@@ -456,6 +457,24 @@ def _estimates_as_of(
         out
         for out, source in zip(current.quantity_estimates, sources, strict=True)
         if source.pk in kept
+    )
+
+
+def link_record(link: ClaimEvidence) -> LinkRecord:
+    """One version of an evidence link, as the API shows it to team members."""
+    return LinkRecord(
+        id=link.pk,
+        evidence_id=link.item_id,
+        relation=link.relation,
+        stance=link.stance,
+        note=link.note,
+        linked_at=link.linked_at,
+        linked_by=link.linked_by.get_username() if link.linked_by else None,
+        reason=link.reason,
+        replaces=link.replaces_id,
+        unlinked_at=link.unlinked_at,
+        unlinked_by=link.unlinked_by.get_username() if link.unlinked_by else None,
+        unlink_reason=link.unlink_reason,
     )
 
 

@@ -340,6 +340,36 @@ class InternalReview:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """One version of an evidence link, as team members manage it through the API:
+    a change ends this row and records a new one that `replaces` it."""
+
+    id: int = field(metadata=doc("Link id (this version of the link)."))
+    evidence_id: int = field(metadata=doc("Evidence item id."))
+    relation: str = field(
+        metadata=doc("How the evidence bears on the claim.", choices=Relation.choices)
+    )
+    stance: str = field(
+        metadata=doc(
+            "Statements only: what the speaker says ('' for other kinds).",
+            choices=[*Stance.choices, ("", "None")],
+        )
+    )
+    note: str = field(metadata=doc("Internal note on the link."))
+    linked_at: datetime = field(metadata=doc("When this version was recorded."))
+    linked_by: str | None = field(metadata=doc("Username who recorded it."))
+    reason: str = field(
+        metadata=doc("Why it was changed into this, or a confirmed contradiction.")
+    )
+    replaces: int | None = field(metadata=doc("Id of the version this one replaced."))
+    unlinked_at: datetime | None = field(
+        metadata=doc("When this version ended (changed or unlinked); null if current.")
+    )
+    unlinked_by: str | None = field(metadata=doc("Username who ended it."))
+    unlink_reason: str = field(metadata=doc("Why it ended."))
+
+
+@dataclass(frozen=True, slots=True)
 class InternalLinkNote:
     evidence_id: int = field(metadata=doc("Evidence item id."))
     note: str = field(metadata=doc("Internal note on the link."))

@@ -2,7 +2,7 @@
 Notification rows (the notify service's own tests cover email delivery)."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 
 from provenance.accounts.models import Notification
 from provenance.claims import assignments, comments, services
@@ -122,10 +122,13 @@ def test_restricted_evidence_is_a_sensitive_notice(claim, team, editor):
 
 def test_a_failed_link_notifies_nobody(claim, team, editor, other_team):
     item = EvidenceItemFactory(team=other_team)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError) as refused:
         services.evidence_attach(
             claim_id=claim.pk, item_id=item.pk, actor=editor, relation="supports"
         )
+    assert refused.value.message_dict == {
+        "item": ["No evidence item with this id in the team."]
+    }
     assert Notification.objects.count() == 0
 
 
