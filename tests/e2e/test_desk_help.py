@@ -150,3 +150,45 @@ def test_editor_reaches_the_review_buttons_on_a_phone(
         assert box["x"] + box["width"] <= 390, name
     expect(page.locator(".review-queue")).to_contain_text("Ready.")
     shot(page, "390")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_reporter_adds_the_speaker_from_the_statement_form(
+    desk, new_page, log_in, screenshots, width
+):
+    """From the claim: Add evidence → Statement; the speaker is missing, so the
+    reporter adds her on the form, then adds the denial, linked as it should be."""
+    from evidence.models import EvidenceItem
+    from provenance.claims.models import ClaimEvidence
+
+    shot = screenshots(f"statement-form-{width}-")
+    claim = desk["claim"]
+    page = new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, "rita")
+    page.goto(f"/claims/{claim.pk}/evidence/add/statement/")
+    page.get_by_label("Relation:").select_option("contradicts")
+    page.get_by_label("Stance:").select_option("denies")
+    page.get_by_label("Stated at (UTC):").fill("2023-10-16T09:30")
+    page.get_by_label("Quote:").fill("No containers left Rajin for Russia.")
+    page.get_by_label("Kind:").select_option("person")
+    page.get_by_label("Name:", exact=True).fill("A. Spokesperson (synthetic)")
+    shot(page, "typed")
+    page.get_by_role("button", name="Add actor").click()
+    expect(
+        page.get_by_text("Person “A. Spokesperson (synthetic)” added.")
+    ).to_be_visible()
+    expect(page.get_by_label("Quote:")).to_have_value(
+        "No containers left Rajin for Russia."
+    )
+    expect(page.get_by_label("Stance:")).to_have_value("denies")
+    speaker = Entity.objects.get(team=desk["team"], name="A. Spokesperson (synthetic)")
+    expect(page.get_by_label("Speaker:")).to_have_value(str(speaker.pk))
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    shot(page, "actor-added")
+    page.get_by_role("button", name="Add Statement").click()
+    expect(page.get_by_text("Statement added and linked.")).to_be_visible()
+    item = EvidenceItem.objects.get(statement__speaker=speaker)
+    link = ClaimEvidence.objects.get(claim=claim, item=item)
+    assert (link.relation, link.stance) == ("contradicts", "denies")
+    shot(page, "linked")
