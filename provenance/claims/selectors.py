@@ -597,6 +597,13 @@ def review_history_for(claim: Claim) -> QuerySet[Review]:
     return claim.reviews.select_related("by").order_by("at", "pk")
 
 
+def corrections_for(claim: Claim, until: datetime | None = None) -> QuerySet[Review]:
+    """The claim's published corrections, oldest first (each review's comment is
+    the public note), up to `until` for an as-of page."""
+    rows = review_history_for(claim).filter(decision=Decision.CORRECT)
+    return rows if until is None else rows.filter(at__lte=until)
+
+
 def audit_trail_for(claim: Claim) -> QuerySet[AuditEvent]:
     """The claim's audit events, including those recorded on its evidence links and
     assessments, in chain order."""

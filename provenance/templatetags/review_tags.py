@@ -69,6 +69,17 @@ def changes_requested_banner(context: template.Context, claim: Claim) -> dict[st
     }
 
 
+@register.inclusion_tag("provenance/_corrections.html", takes_context=True)
+def corrections_log(context: template.Context, claim: Claim) -> dict[str, Any]:
+    """Every correction published on the claim (on an as-of page, those made by
+    then), each with its date, who made it and its public note."""
+    return {
+        "corrections": list(
+            selectors.corrections_for(claim, until=context.get("as_of"))
+        )
+    }
+
+
 @register.inclusion_tag("provenance/_review_history.html", takes_context=True)
 def review_history(context: template.Context, claim: Claim) -> dict[str, Any]:
     """Review comments for every member (reporters see the comments on their
