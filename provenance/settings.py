@@ -321,8 +321,48 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Media are private evidence: served only through an authorizing view, never by URL.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
+# MEDIA_STORAGE=s3: every stored file (originals, derivatives, exports) goes to a
+# private S3-compatible bucket; the local disk stays the default. Files reach users
+# only through the authorizing views, which stream them (no public URLs).
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "local")
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'local' or 's3'")
+
+
+def s3_storage(
+    bucket: str, endpoint_url: str, access_key: str, secret_key: str
+) -> dict:
+    """The django-storages S3 backend for a private bucket (any S3-compatible
+    server: AWS, SeaweedFS, MinIO, Ceph). Objects are never overwritten or public."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "region_name": os.environ.get("S3_REGION", "us-east-1"),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "addressing_style": "path",
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_storage(
+            os.environ.get("S3_BUCKET", ""),
+            os.environ.get("S3_ENDPOINT_URL", ""),
+            os.environ.get("S3_ACCESS_KEY_ID", ""),
+            os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        )
+        if MEDIA_STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

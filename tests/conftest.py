@@ -5,6 +5,7 @@ from django.test import Client
 
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 from tests.mail import smtp_inbox  # noqa: F401  (a real SMTP server, for any test)
+from tests.s3 import s3_server, s3_storage  # noqa: F401  (a real S3 server)
 
 
 def _allow_audit_flush(sender, connection, **kwargs) -> None:
