@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check worker bench clean
+.PHONY: install run test lint check worker bench clean backup restore
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=ci-only-$$(date +%s)-not-a-real-secret-key-0123456789abcdef \
 	  ALLOWED_HOSTS=provenance.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The database and every stored file together: make backup DIR=backups/2026-12-03;
+# restore into an empty deployment: make restore DIR=… (migrates first).
+backup: install
+	$(BIN)/python manage.py backup $(DIR)
+
+restore: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py restore $(DIR)
+	$(BIN)/python manage.py verify_audit
 
 worker: install
 	$(BIN)/celery -A provenance worker --beat --loglevel INFO

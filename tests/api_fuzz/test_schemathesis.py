@@ -226,6 +226,7 @@ PUBLISHERS_NEVER = {
     "/api/v1/evidence/{id}/",
     "/api/v1/entities/{id}/",
     "/api/v1/claims/{id}/assessments/",
+    "/api/v1/claims/{id}/links/",
 }
 
 

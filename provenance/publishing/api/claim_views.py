@@ -84,6 +84,12 @@ AS_OF = OpenApiParameter(
         "the claim was not published then."
     ),
 )
+LINK_ID = OpenApiParameter(
+    "link_id",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description="Id of the link's current version (from the links list).",
+)
 AXIS = OpenApiParameter(
     "axis",
     OpenApiTypes.STR,
@@ -390,11 +396,12 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         "review; on a published one it reaches publishers with the next correction.",
         request=LinkChangeIn,
         responses={200: LinkOut},
+        parameters=[LINK_ID],
     )
     @action(
         detail=True,
         methods=["patch"],
-        url_path=r"links/(?P<link_id>\d+)",
+        url_path=r"links/(?P<link_id>[^/]+)",
         permission_classes=[IsTeamMember],
     )
     def link_change(self, request: Request, pk: str, link_id: str) -> Response:
@@ -411,11 +418,12 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         description="The link ends; its row stays with who, when and why.",
         request=UnlinkIn,
         responses={200: LinkOut},
+        parameters=[LINK_ID],
     )
     @action(
         detail=True,
         methods=["post"],
-        url_path=r"links/(?P<link_id>\d+)/unlink",
+        url_path=r"links/(?P<link_id>[^/]+)/unlink",
         permission_classes=[IsTeamMember],
     )
     def link_unlink(self, request: Request, pk: str, link_id: str) -> Response:
@@ -431,6 +439,9 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         """The claim's link of the member's team; 404 otherwise. An ended version
         is a 400: only the current one can change."""
         claim = get_object_or_404(Claim.objects.for_team(self.team()), pk=pk)
+        if not link_id.isascii() or not link_id.isdigit():
+            # Routed loosely so a malformed id answers the API's JSON 404.
+            raise Http404("No such link.")
         link = get_object_or_404(claim.evidence_links, pk=link_id)
         if link.unlinked_at is not None:
             ended = "This link version has ended: change the current one."
