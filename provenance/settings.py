@@ -338,6 +338,8 @@ def s3_storage(
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": bucket,
+            # A key prefix, for a bucket shared with other deployments.
+            "location": os.environ.get("S3_PREFIX", ""),
             "endpoint_url": endpoint_url or None,
             "access_key": access_key,
             "secret_key": secret_key,
