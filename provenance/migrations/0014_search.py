@@ -22,6 +22,23 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+class PostgreSQLOnly:
+    """Django's CreateExtension skips other databases going forwards but not
+    backwards (it asks pg_extension); unapplying on SQLite must be a no-op too."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Trigram(PostgreSQLOnly, TrigramExtension):
+    pass
+
+
+class Unaccent(PostgreSQLOnly, UnaccentExtension):
+    pass
+
+
 TABLE = "provenance_searchdocument"
 FTS = "provenance_search_fts"
 
@@ -93,8 +110,8 @@ class Migration(migrations.Migration):
 
     operations = [
         # Both are no-ops on other databases (CreateExtension checks the vendor).
-        TrigramExtension(),
-        UnaccentExtension(),
+        Trigram(),
+        Unaccent(),
         migrations.CreateModel(
             name='SearchDocument',
             fields=[
