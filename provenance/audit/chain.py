@@ -102,7 +102,7 @@ def audit_record(
     head.seq = body["seq"]
     head.hash = digest
     head.save(update_fields=["seq", "hash"])
-    object_written.send(sender=type(obj), obj=obj)
+    object_written.send(sender=type(obj), obj=obj, actor=actor)
     return event
 
 

@@ -11,5 +11,5 @@ the index behind it. The receiver is connected when the app is ready
 
 from django.dispatch import Signal
 
-# Keyword arguments: obj (the model instance the audit event names).
+# Keyword arguments: obj (the model instance the audit event names), actor.
 object_written = Signal()

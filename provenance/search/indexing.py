@@ -228,7 +228,9 @@ def _vector(draft: Draft) -> Any:
     )
 
 
-def store(draft: Draft) -> None:
+def store(draft: Draft, *, announce: bool = False, actor: Any = None) -> None:
+    """Insert or update the draft's document. `announce`: a new document is told
+    to the watched searches of its team (search.watches)."""
     body = draft.body
     values = {
         "team_id": draft.team_id,
@@ -253,39 +255,43 @@ def store(draft: Draft) -> None:
         )
         if connection.vendor == "postgresql":
             SearchDocument.objects.filter(pk=document.pk).update(vector=_vector(draft))
+        if announce:
+            from provenance.search.watches import tell_watchers
+
+            tell_watchers(document, actor=actor)
 
 
 def _remove(kinds: Iterable[str], object_id: int) -> None:
     SearchDocument.objects.filter(kind__in=list(kinds), object_id=object_id).delete()
 
 
-def index_claim(claim_id: int) -> None:
+def index_claim(claim_id: int, **announce: Any) -> None:
     draft = claim_draft(claim_id)
     if draft is None:
         _remove([DocumentKind.CLAIM], claim_id)
     else:
-        store(draft)
+        store(draft, **announce)
 
 
-def index_item(item_id: int) -> None:
+def index_item(item_id: int, **announce: Any) -> None:
     draft = item_draft(item_id)
     # An item is a statement or other evidence: never both documents.
     kinds = {DocumentKind.STATEMENT, DocumentKind.EVIDENCE}
     _remove(kinds - {draft.kind} if draft else kinds, item_id)
     if draft is not None:
-        store(draft)
+        store(draft, **announce)
         for comment_id in Comment.objects.filter(item_id=item_id).values_list(
             "pk", flat=True
         ):
             index_comment(comment_id)
 
 
-def index_entity(entity_id: int) -> None:
+def index_entity(entity_id: int, **announce: Any) -> None:
     draft = entity_draft(entity_id)
     if draft is None:
         _remove([DocumentKind.ENTITY], entity_id)
         return
-    store(draft)
+    store(draft, **announce)
     # Statements carry their speaker's name, AIS extracts their vessels'.
     said = Statement.objects.filter(speaker_id=entity_id) | Statement.objects.filter(
         on_behalf_of_id=entity_id
@@ -298,15 +304,15 @@ def index_entity(entity_id: int) -> None:
         index_item(item_id)
 
 
-def index_comment(comment_id: int) -> None:
+def index_comment(comment_id: int, **announce: Any) -> None:
     draft = comment_draft(comment_id)
     if draft is None:
         _remove([DocumentKind.COMMENT], comment_id)
     else:
-        store(draft)
+        store(draft, **announce)
 
 
-INDEXERS: dict[type[Model], Callable[[int], None]] = {
+INDEXERS: dict[type[Model], Callable[..., None]] = {
     Claim: index_claim,
     EvidenceItem: index_item,
     Entity: index_entity,
@@ -314,16 +320,17 @@ INDEXERS: dict[type[Model], Callable[[int], None]] = {
 }
 
 
-def index_object(obj: Model) -> None:
-    """Rebuild the document of `obj` if it is searchable; other objects are ignored."""
+def index_object(obj: Model, *, actor: Any = None, announce: bool = False) -> None:
+    """Rebuild the document of `obj` if it is searchable; other objects are ignored.
+    With `announce`, a new document is told to the team's watched searches."""
     indexer = INDEXERS.get(type(obj))
     if indexer is not None and obj.pk is not None:
-        indexer(obj.pk)
+        indexer(obj.pk, announce=announce, actor=actor)
 
 
 @receiver(object_written, dispatch_uid="search-index")
-def _written(sender: type[Model], obj: Model, **kwargs: Any) -> None:
-    index_object(obj)
+def _written(sender: type[Model], obj: Model, actor: Any = None, **kwargs: Any) -> None:
+    index_object(obj, actor=actor, announce=True)
 
 
 # --- reindexing -------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
@@ -90,3 +91,39 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id} {self.title[:60]}"
+
+
+class SavedSearchQuerySet(models.QuerySet):
+    def of(self, *, user: object, team: Team) -> SavedSearchQuerySet:
+        return self.filter(owner=user, team=team)
+
+    def watched(self) -> SavedSearchQuerySet:
+        return self.filter(is_watched=True)
+
+
+class SavedSearch(models.Model):
+    """A member's named search in one team; watched, it notifies its owner when a
+    new claim, statement or evidence item matches (search.watches)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=500)
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices, blank=True)
+    is_watched = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SavedSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "owner", "name"], name="saved_search_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

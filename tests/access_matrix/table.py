@@ -259,6 +259,8 @@ TABLE: dict[str, Row] = {
     "provenance:claim-list-csv": row(NONE, html(other_team=None)),
     # Search (issue 17): each member searches their own team; no object in the URL.
     "provenance:search": row(NONE, html(other_team=None)),
+    # The member's own saved searches; an empty POST is an invalid form (400).
+    "provenance:saved-searches": row(NONE, form(other_team=None)),
     "provenance:claim-detail": row(CLAIMS, html()),
     "provenance:claim-edit": row(CLAIMS, form(post=OK)),
     # The correction form (issue 12); the service refuses all but editors.
