@@ -211,20 +211,27 @@ class Unaccent(Func):
     function = "unaccent"
 
 
-def _vector(draft: Draft) -> Any:
+def document_vector(title: Any, body: Any, title_folded: Any, body_folded: Any) -> Any:
     """Weighted tsvector: the title (A) over the body (C), each through English and
     Russian stemming (unaccented for English) plus the folded copies through the
-    language-neutral `simple` configuration (A and D) for cross-script matches."""
+    language-neutral `simple` configuration (A and D) for cross-script matches.
+    The arguments are expressions (values, or columns for a bulk rebuild)."""
     from django.contrib.postgres.search import SearchVector
 
-    body = draft.body
     return (
-        SearchVector(Unaccent(Value(draft.title)), config="english", weight="A")
-        + SearchVector(Value(draft.title), config="russian", weight="A")
-        + SearchVector(Value(fold(draft.title)), config="simple", weight="A")
-        + SearchVector(Unaccent(Value(body)), config="english", weight="C")
-        + SearchVector(Value(body), config="russian", weight="C")
-        + SearchVector(Value(fold(body)), config="simple", weight="D")
+        SearchVector(Unaccent(title), config="english", weight="A")
+        + SearchVector(title, config="russian", weight="A")
+        + SearchVector(title_folded, config="simple", weight="A")
+        + SearchVector(Unaccent(body), config="english", weight="C")
+        + SearchVector(body, config="russian", weight="C")
+        + SearchVector(body_folded, config="simple", weight="D")
+    )
+
+
+def _vector(draft: Draft) -> Any:
+    body = draft.body
+    return document_vector(
+        Value(draft.title), Value(body), Value(fold(draft.title)), Value(fold(body))
     )
 
 
