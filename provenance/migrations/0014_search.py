@@ -2,7 +2,8 @@
 
 PostgreSQL: the unaccent and pg_trgm extensions (CREATE EXTENSION needs a role that
 may create them: the database owner on PostgreSQL 13+ for these trusted ones), a GIN
-index on the tsvector and GIN trigram indexes on the folded columns.
+index on the tsvector and a GIN trigram index on the folded titles (what "did you
+mean" searches; a trigram index of long bodies would slow every write).
 SQLite: an FTS5 table (trigram tokenizer) over the folded columns, with the content
 kept in the document table and mirrored by triggers, so every insert, update and
 delete of a document updates it in the same transaction.
@@ -45,12 +46,10 @@ FTS = "provenance_search_fts"
 POSTGRESQL_INDEXES = f"""
 CREATE INDEX search_vector_gin ON {TABLE} USING gin (vector);
 CREATE INDEX search_title_trgm ON {TABLE} USING gin (title_folded gin_trgm_ops);
-CREATE INDEX search_body_trgm ON {TABLE} USING gin (body_folded gin_trgm_ops);
 """
 POSTGRESQL_DROP = """
 DROP INDEX IF EXISTS search_vector_gin;
 DROP INDEX IF EXISTS search_title_trgm;
-DROP INDEX IF EXISTS search_body_trgm;
 """
 
 SQLITE_TABLE = f"""

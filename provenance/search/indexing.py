@@ -120,7 +120,7 @@ def claim_draft(claim_id: int) -> Draft | None:
 def item_draft(item_id: int) -> Draft | None:
     item = (
         EvidenceItem.objects.select_related(
-            "image", "document", "statement__speaker", "statement__on_behalf_of"
+            "image", "document", "ais", "statement__speaker", "statement__on_behalf_of"
         )
         .filter(pk=item_id)
         .first()
@@ -256,12 +256,10 @@ def store(draft: Draft, *, announce: bool = False, actor: Any = None) -> None:
         kind=draft.kind, object_id=draft.object_id
     ).update(**values)
     if not updated:
-        values.pop("vector", None)
+        # The vector expression holds only values, so it goes into the INSERT.
         document = SearchDocument.objects.create(
             kind=draft.kind, object_id=draft.object_id, **values
         )
-        if connection.vendor == "postgresql":
-            SearchDocument.objects.filter(pk=document.pk).update(vector=_vector(draft))
         if announce:
             from provenance.search.watches import tell_watchers
 

@@ -1,9 +1,9 @@
 """Searching the documents: one function, the same behaviour on both databases.
 
-PostgreSQL: `vector @@ (websearch_to_tsquery('english', unaccent(q)) ||
+PostgreSQL: `vector @@ (websearch_to_tsquery('english', fold(q)) ||
 websearch_to_tsquery('russian', q) || websearch_to_tsquery('simple', fold(q)))`,
 ranked by ts_rank over the weighted vector (GIN index); typos through pg_trgm's
-word similarity on the folded columns (GIN trigram indexes).
+word similarity on the folded titles (GIN trigram index).
 SQLite: the FTS5 table over the folded columns (trigram tokenizer, so every term is
 a substring match), the same query structure as an FTS5 expression
 (text.fts5_expression), ranked by bm25 with the title weighted 10:1; typos through
