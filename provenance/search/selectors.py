@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, F, QuerySet
+from django.db.models.functions import Substr
 from django.utils.safestring import SafeString
 
 from provenance.search.models import (
@@ -44,6 +45,7 @@ PER_GROUP = 10
 PER_KIND = 50
 CANDIDATES = 20
 MAX_QUERY = 500
+SNIPPET_SOURCE = 5_000  # characters of the body a snippet is cut from
 
 
 @dataclass(frozen=True)
@@ -185,11 +187,15 @@ def _groups(
     )
     if not counts:
         return ()
+    # Snippets come from the start of the body: a document's extracted text can
+    # be 200,000 characters, which 50 rows would carry whole and highlight word by
+    # word.
+    matching = matching.annotate(excerpt=Substr("body", 1, SNIPPET_SOURCE))
     columns = (
         "kind",
         "object_id",
         "title",
-        "body",
+        "excerpt",
         "url",
         "is_restricted",
         "is_public",

@@ -22,9 +22,13 @@ from provenance.search.selectors import MAX_QUERY, Hit, SearchResults, search
 
 
 class SearchHitOut(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    kind = serializers.ChoiceField(
+        choices=DocumentKind.choices, help_text="What the result is."
+    )
     id = serializers.IntegerField(help_text="The object's id within its kind.")
-    title = serializers.CharField()
+    title = serializers.CharField(
+        help_text="The claim's text, the item's title, the entity's name."
+    )
     title_html = serializers.CharField(
         help_text="The title, HTML-escaped, with matching words in <mark>."
     )
@@ -32,24 +36,31 @@ class SearchHitOut(serializers.Serializer):
         help_text="Some words around the first match, HTML-escaped, in <mark>."
     )
     url = serializers.URLField(help_text="The object's page (members) or API URL.")
-    is_restricted = serializers.BooleanField()
+    is_restricted = serializers.BooleanField(
+        help_text="Source protection: never leaves the team (members only)."
+    )
 
 
 class SearchGroupOut(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=DocumentKind.choices)
-    label = serializers.CharField()
-    total = serializers.IntegerField()
-    hits = SearchHitOut(many=True)
+    kind = serializers.ChoiceField(
+        choices=DocumentKind.choices, help_text="The kind of every hit here."
+    )
+    label = serializers.CharField(help_text="The group's heading.")
+    total = serializers.IntegerField(help_text="How many of this kind match.")
+    hits = SearchHitOut(many=True, help_text="The best matches, best first.")
 
 
 class SearchOut(serializers.Serializer):
-    query = serializers.CharField()
+    query = serializers.CharField(help_text="The query as searched (trimmed).")
     suggestion = serializers.CharField(help_text='"Did you mean", or empty.')
     shows_suggestion = serializers.BooleanField(
         help_text="Nothing matched `query`: the groups are the suggestion's results."
     )
-    total = serializers.IntegerField()
-    groups = SearchGroupOut(many=True)
+    total = serializers.IntegerField(help_text="Matches over all groups.")
+    groups = SearchGroupOut(
+        many=True,
+        help_text="Claims, statements, evidence, entities, comments, in that order.",
+    )
 
 
 class SearchView(ApiView, APIView):
