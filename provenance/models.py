@@ -5,4 +5,5 @@ import provenance.audit.models
 import provenance.claims.models
 import provenance.entities.models
 import provenance.publishing.models
+import provenance.search.models
 import provenance.teams.models  # noqa: F401

@@ -10,6 +10,7 @@ from provenance.claims import views, views_entities, views_evidence, views_peopl
 from provenance.entities import views as entity_views
 from provenance.publishing import dossier_views
 from provenance.publishing.api import views as api_views
+from provenance.search import views as search_views
 
 app_name = "provenance"
 
@@ -68,6 +69,8 @@ claim_patterns = [
         notification_views.notification_settings,
         name="notification-settings",
     ),
+    path("search/", search_views.search_page, name="search"),
+    path("search/saved/", search_views.saved_searches, name="saved-searches"),
     path("review/", views.review_queue, name="review-queue"),
     path("glossary/", views.glossary, name="glossary"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),

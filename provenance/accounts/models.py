@@ -92,6 +92,7 @@ class NotificationKind(models.TextChoices):
     NEW_DENIAL = "new_denial", "A new denial on a claim I follow"
     UPLOAD_FINISHED = "upload_finished", "My upload finished processing"
     UPLOAD_FAILED = "upload_failed", "My upload failed"
+    WATCH_MATCH = "watch_match", "Something new matches a search I watch"
 
 
 class Channel(models.TextChoices):

@@ -34,6 +34,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.NEW_DENIAL: Channel.EMAIL,
     NotificationKind.UPLOAD_FINISHED: Channel.IN_APP,
     NotificationKind.UPLOAD_FAILED: Channel.EMAIL,
+    NotificationKind.WATCH_MATCH: Channel.IN_APP,
 }
 
 

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from provenance.audit.models import AuditChainHead, AuditEvent
+from provenance.common.indexing import object_written
 from provenance.teams.models import Team, user_label
 
 
@@ -62,6 +63,8 @@ def audit_record(
 
     Must run inside the caller's transaction: it locks the team's chain-head row, so
     concurrent appends serialize and the event commits or rolls back with the change.
+    Then it announces the write (common.indexing), in that transaction too: search
+    re-reads the object into its index.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside transaction.atomic")
@@ -99,6 +102,7 @@ def audit_record(
     head.seq = body["seq"]
     head.hash = digest
     head.save(update_fields=["seq", "hash"])
+    object_written.send(sender=type(obj), obj=obj, actor=actor)
     return event
 
 

@@ -167,8 +167,9 @@ class ClaimFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *ClaimStatus.choices], required=False
     )
-    subject = forms.SlugField(required=False)
-    tag = forms.SlugField(required=False)
+    # Names, any case (a slug still works): an unknown one is reported, not dropped.
+    subject = forms.CharField(required=False, max_length=300)
+    tag = forms.CharField(required=False, max_length=60)
     confidence = forms.ChoiceField(
         choices=[("", "Any confidence"), *ConfidenceLevel.choices], required=False
     )

@@ -3,6 +3,7 @@ select_related/prefetch_related."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import slugify
 
 from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
@@ -57,10 +59,12 @@ def claim_list(
     )
     if status:
         claims = claims.filter(status=status)
+    # A name that names nothing gives no claims (never every claim): the page
+    # says why (claim_filter_notes).
     if subject:
-        claims = claims.with_subject(subject)
+        claims = claims.filter(subjects__in=named_entities(team=team, name=subject))
     if tag:
-        claims = claims.with_tag(tag)
+        claims = claims.filter(tags__in=named_tags(team=team, name=tag))
     if confidence:
         claims = claims.filter(current_confidence=confidence)
     if has_denials is True:
@@ -72,6 +76,47 @@ def claim_list(
         # Only these filters join many-to-many rows that could repeat a claim.
         claims = claims.distinct()
     return claims.order_by(*order)
+
+
+def named_entities(*, team: Team, name: str) -> QuerySet[Entity]:
+    """The team's entities a filter value names: by name, any case ("maria",
+    "Democratic People's Republic of Korea"), or by slug (older links)."""
+    name = name.strip()
+    return Entity.objects.for_team(team).filter(
+        Q(name__iexact=name) | Q(slug__in={name, slugify(name)})
+    )
+
+
+def named_tags(*, team: Team, name: str) -> QuerySet[Tag]:
+    name = name.strip()
+    return Tag.objects.filter(team=team).filter(
+        Q(name__iexact=name) | Q(slug__in={name, slugify(name)})
+    )
+
+
+def _unknown(label: str, value: str, names: list[str]) -> str:
+    note = f"No {label} named “{value.strip()}” in your team"
+    close = difflib.get_close_matches(
+        value.strip().lower(), [n.lower() for n in names], n=1, cutoff=0.6
+    )
+    if not close:
+        return note + "."
+    spelled = next(n for n in names if n.lower() == close[0])
+    return note + f"; did you mean “{spelled}”?"
+
+
+def claim_filter_notes(*, team: Team, subject: str = "", tag: str = "") -> list[str]:
+    """What the claim list says about filter values that name nothing (and gives
+    no claims for): "No entity named …; did you mean …?". One query per value given,
+    one more for the close names when a value is unknown."""
+    notes = []
+    if subject.strip() and not named_entities(team=team, name=subject).exists():
+        names = list(Entity.objects.for_team(team).values_list("name", flat=True))
+        notes.append(_unknown("entity", subject, names))
+    if tag.strip() and not named_tags(team=team, name=tag).exists():
+        names = list(Tag.objects.filter(team=team).values_list("name", flat=True))
+        notes.append(_unknown("tag", tag, names))
+    return notes
 
 
 CLAIM_SORTS: dict[str, tuple[str, ...]] = {

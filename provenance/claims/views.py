@@ -62,14 +62,27 @@ PAGE_SIZE = 25
 def claim_list(request: HttpRequest) -> HttpResponse:
     team = team_selectors.require_team(request)
     filters = ClaimFilterForm(request.GET or None)
-    claims = selectors.claim_list(team=team, **filters.selector_kwargs())
+    kwargs = filters.selector_kwargs()
+    claims = selectors.claim_list(team=team, **kwargs)
+    if filters.is_bound and not filters.is_valid():
+        # A filter value we cannot read matches nothing (its error is shown), rather
+        # than being dropped and every claim shown as if it matched.
+        claims = claims.none()
+    notes = selectors.claim_filter_notes(
+        team=team, subject=kwargs.get("subject", ""), tag=kwargs.get("tag", "")
+    )
     page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "provenance/claim_list.html",
-        {"page": page, "filters": filters, "query": query.urlencode()},
+        {
+            "page": page,
+            "filters": filters,
+            "filter_notes": notes,
+            "query": query.urlencode(),
+        },
     )
 
 
@@ -468,6 +481,8 @@ def claim_list_csv(request: HttpRequest) -> StreamingHttpResponse:
     team = team_selectors.require_team(request)
     filters = ClaimFilterForm(request.GET or None)
     claims = selectors.claim_list(team=team, **filters.selector_kwargs())
+    if filters.is_bound and not filters.is_valid():
+        claims = claims.none()
     rows = (
         [
             claim.pk,

@@ -257,6 +257,10 @@ TABLE: dict[str, Row] = {
     "provenance:claim-list": row(NONE, html(other_team=None)),
     "provenance:claim-create": row(NONE, form(post=OK, other_team=None)),
     "provenance:claim-list-csv": row(NONE, html(other_team=None)),
+    # Search (issue 17): each member searches their own team; no object in the URL.
+    "provenance:search": row(NONE, html(other_team=None)),
+    # The member's own saved searches; an empty POST is an invalid form (400).
+    "provenance:saved-searches": row(NONE, form(other_team=None)),
     "provenance:claim-detail": row(CLAIMS, html()),
     "provenance:claim-edit": row(CLAIMS, form(post=OK)),
     # The correction form (issue 12); the service refuses all but editors.
@@ -417,6 +421,8 @@ TABLE: dict[str, Row] = {
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
     "api:entity-list": row(NONE, member_api(other_team=OK)),
     "api:entity-detail": row(ENTITY_PK, member_api()),
+    # Search: members their team's documents, publishers their published claims.
+    "api:search": row(NONE, api(read=OWN_SCOPE)),
     "api:export-claims": row(NONE, api(read=OWN_SCOPE)),
     "api:export-bundle": row(NONE, api(read=OWN_SCOPE)),
     # Public by design: the schema and its docs page describe the API, the key
