@@ -123,6 +123,13 @@ class DocumentEvidenceForm(EvidenceForm):
 class LinkEvidenceForm(EvidenceForm):
     kind = EvidenceKind.LINK
     title_default = "the URL"
+    capture = forms.BooleanField(
+        label="Capture the page now",
+        required=False,
+        help_text="Headless Chromium loads the page and keeps a web archive "
+        "(WACZ), a screenshot, the rendered HTML and the text, each with its "
+        "SHA-256. Private and loopback addresses are refused.",
+    )
 
     class Meta(EvidenceForm.Meta):
         fields = [*EvidenceForm.Meta.fields, "archived_url", "archived_at"]

@@ -41,10 +41,12 @@ from evidence.models import (
     WebCapture,
 )
 from evidence.services import (
+    audit,
     check_fields,
     delete_files,
     enqueue_on_commit,
     locked_item,
+    mark_for_reprocessing,
     new_item,
     processing_failed,
     record_arrival,
@@ -264,3 +266,33 @@ def _store(
             "files": {record.role: record.sha256 for record in stored},
         },
     )
+
+
+@transaction.atomic
+def capture_file_download(*, file_id: int, actor: User) -> CaptureFile:
+    """Record that the actor takes a copy of a capture's file (custody + audit)."""
+    record = CaptureFile.objects.select_related("capture__item__team").get(pk=file_id)
+    item = record.capture.item
+    ensure_member(user=actor, team=item.team)
+    payload = {
+        "capture": record.capture_id,
+        "role": record.role,
+        "sha256": record.sha256,
+    }
+    CustodyEvent.objects.create(
+        item=item, action=CustodyEvent.Action.DOWNLOADED, actor=actor, detail=payload
+    )
+    audit(item=item, actor=actor, action="evidence.download_capture", payload=payload)
+    return record
+
+
+@transaction.atomic
+def capture_again(*, item_id: int, actor: User) -> EvidenceItem:
+    """Capture a captured link's page again (after a failure, or to see it now):
+    a new WebCapture, every earlier one kept; queued on commit."""
+    item = mark_for_reprocessing(item_id=item_id, actor=actor, kind=EvidenceKind.LINK)
+    capture = WebCapture.objects.create(
+        item=item, requested_url=item.url, requested_by=actor
+    )
+    _enqueue(capture.pk)
+    return item
