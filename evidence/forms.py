@@ -139,6 +139,11 @@ class LinkEvidenceForm(EvidenceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["url"].required = True
+        # The choice to capture sits under the URL it is about.
+        names = list(self.fields)
+        names.remove("capture")
+        names.insert(names.index("url") + 1, "capture")
+        self.order_fields(names)
 
 
 class StatementEvidenceForm(EvidenceForm):

@@ -92,6 +92,14 @@ class EvidenceItemQuerySet(models.QuerySet):
             | Q(document__text__icontains=text)
             | Q(document__author__icontains=text)
             | Q(sha256=text.lower())
+            # A captured page's text (any capture), without a row per capture.
+            | Q(
+                models.Exists(
+                    WebCapture.objects.filter(
+                        item=models.OuterRef("pk"), text__icontains=text
+                    )
+                )
+            )
         )
 
 

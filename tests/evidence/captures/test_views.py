@@ -226,3 +226,14 @@ def test_the_link_form_without_capture_adds_a_plain_link(editor_client, team):
     assert response.status_code == 302
     assert item.processing_state == "not_needed"
     assert not item.captures.exists()
+
+
+def test_the_evidence_list_finds_a_link_by_its_captured_text_once(
+    editor_client, team, editor
+):
+    item = _captured_link(team, editor, captures=2)
+    WebCapture.objects.filter(item=item).update(text="The vessel left on 3 March.")
+
+    response = editor_client.get(reverse("evidence:item-list"), {"q": "vessel left"})
+
+    assert [i.pk for i in response.context["page"].object_list] == [item.pk]
