@@ -12,7 +12,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence.captures.browser import CaptureFailed, CaptureOptions, capture_page
 from evidence.captures.policy import AddressPolicy
-from tests.evidence.captures.site import SCRIPT_TEXT
+from tests.evidence.captures.site import PAGE, SCRIPT_TEXT
 from tests.evidence.captures.test_wacz import wacz_validate
 
 pytestmark = pytest.mark.e2e
@@ -143,3 +143,19 @@ def test_the_summary_says_who_when_and_with_what(captured):
     assert set(summary["software"]) >= {"playwright", "warcio", "python"}
     assert summary["options"]["max_resources"] == 500
     assert summary["errors"] == []
+
+
+def test_the_size_cap_refuses_what_would_pass_it(site, chromium):
+    page_bytes = len(PAGE % {b"port": site.port})
+
+    captured = _capture(site, chromium, path="/page", max_bytes=page_bytes + 10)
+
+    assert captured.summary["stored_bytes"] == page_bytes
+    assert sorted(
+        (b["url"], b["reason"])
+        for b in captured.summary["blocked"]
+        if b["reason"].startswith("size cap")
+    ) == [
+        (site.url("/late.js"), f"size cap ({page_bytes + 10:,} bytes) reached"),
+        (site.url("/pixel.png"), f"size cap ({page_bytes + 10:,} bytes) reached"),
+    ]
