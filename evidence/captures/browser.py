@@ -324,7 +324,9 @@ def capture_page(
         ]
         summary["errors"] = [f"The page itself is refused: {refusal}"]
         raise CaptureFailed(f"The page is refused: {refusal}", summary=summary)
-    timeout_ms = options.timeout_seconds * 1000
+    # The routes enforce the time cap; the browser's own waits get some grace
+    # beyond it, so a capped request ends as refused rather than as a timeout.
+    timeout_ms = (options.timeout_seconds + 5) * 1000
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium, headless=True, args=CHROMIUM_ARGS
@@ -350,6 +352,8 @@ def capture_page(
                 "version": browser.version,
                 "executable": chromium,
             }
+            # The time cap runs from the first request (not the browser's start).
+            recorder.deadline = time.monotonic() + options.timeout_seconds
             main, redirects = _navigate(page, recorder, url, timeout_ms)
             if main is None:
                 summary.update(_tail(recorder, clock))
@@ -360,13 +364,16 @@ def capture_page(
                 _SCROLL,
                 {"steps": options.scroll_steps, "pauseMs": options.scroll_pause_ms},
             )
-            remaining_ms = max(0, int((recorder.deadline - time.monotonic()) * 1000))
-            try:
-                page.wait_for_load_state(
-                    "networkidle", timeout=min(remaining_ms, 10_000)
-                )
-            except PlaywrightError:
-                recorder.errors.append("the network did not settle before the cap")
+            remaining_ms = int((recorder.deadline - time.monotonic()) * 1000)
+            # Past the cap every request is refused: nothing is left to wait for
+            # (and a timeout of 0 would mean no timeout at all).
+            if remaining_ms > 0:
+                try:
+                    page.wait_for_load_state(
+                        "networkidle", timeout=min(remaining_ms, 10_000)
+                    )
+                except PlaywrightError:
+                    recorder.errors.append("the network did not settle before the cap")
             page.wait_for_timeout(options.settle_ms)
             title = page.title()
             dom = page.content().encode()

@@ -5,6 +5,7 @@ another loopback host name that the capture must refuse."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ PIXEL_PNG = bytes.fromhex(
     "53de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049"
     "454e44ae426082"
 )
+# /slow.png answers after this long, past a 1-second time cap.
+SLOW_SECONDS = 2
 SCRIPT_TEXT = "This paragraph was added by the page's script."
 PAGE = b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Harbour statement</title></head>
@@ -53,6 +56,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.hits.append(f"{self.headers.get('Host')}{self.path}")
         port = self.server.server_address[1]
+        if self.path == "/slow.png":
+            time.sleep(SLOW_SECONDS)  # past the test's time cap
+        if self.path == "/slow":
+            # Once the slow image is over, the page asks for one more.
+            body = (
+                b"<!doctype html><title>Slow</title><img src=/slow.png"
+                b" onerror=\"new Image().src='/pixel.png?after'\""
+                b" onload=\"new Image().src='/pixel.png?after'\">"
+            )
+            self._send("text/html", body)
+            return
         if self.path in ("/old", "/away"):
             # /away leaves for another host name of this server (refused).
             target = "/page" if self.path == "/old" else f"http://localhost:{port}/page"
@@ -62,6 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         routes = {
+            "/slow.png": ("image/png", PIXEL_PNG),
             "/page": ("text/html; charset=utf-8", PAGE % {b"port": port}),
             "/pixel.png": ("image/png", PIXEL_PNG),
             "/elsewhere.png": ("image/png", PIXEL_PNG),
@@ -72,7 +87,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path not in routes:
             self.send_error(404)
             return
-        mime, body = routes[self.path]
+        self._send(*routes[self.path])
+
+    def _send(self, mime: str, body: bytes) -> None:
         self.send_response(200)
         self.send_header("Content-Type", mime)
         self.send_header("Content-Length", str(len(body)))
@@ -80,11 +97,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (the capture's time cap) is not the site's error.
+        pass
+
+
 @contextmanager
 def serve_site() -> Iterator[Site]:
     hits: list[str] = []
     handler = type("Handler", (_Handler,), {"hits": hits})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

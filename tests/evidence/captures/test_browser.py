@@ -159,3 +159,15 @@ def test_the_size_cap_refuses_what_would_pass_it(site, chromium):
         (site.url("/late.js"), f"size cap ({page_bytes + 10:,} bytes) reached"),
         (site.url("/pixel.png"), f"size cap ({page_bytes + 10:,} bytes) reached"),
     ]
+
+
+def test_the_time_cap_cuts_a_slow_request_and_refuses_what_follows(site, chromium):
+    captured = _capture(site, chromium, path="/slow", timeout_seconds=1)
+
+    assert captured.title == "Slow"
+    assert [e.split(": ", 1)[0] for e in captured.summary["errors"]] == [
+        site.url("/slow.png")
+    ]
+    assert {b["reason"] for b in captured.summary["blocked"]} == {
+        "time cap (1 s) reached"
+    }
