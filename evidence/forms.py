@@ -123,6 +123,13 @@ class DocumentEvidenceForm(EvidenceForm):
 class LinkEvidenceForm(EvidenceForm):
     kind = EvidenceKind.LINK
     title_default = "the URL"
+    capture = forms.BooleanField(
+        label="Capture the page now",
+        required=False,
+        help_text="Headless Chromium loads the page and keeps a web archive "
+        "(WACZ), a screenshot, the rendered HTML and the text, each with its "
+        "SHA-256. Private and loopback addresses are refused.",
+    )
 
     class Meta(EvidenceForm.Meta):
         fields = [*EvidenceForm.Meta.fields, "archived_url", "archived_at"]
@@ -132,6 +139,11 @@ class LinkEvidenceForm(EvidenceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["url"].required = True
+        # The choice to capture sits under the URL it is about.
+        names = list(self.fields)
+        names.remove("capture")
+        names.insert(names.index("url") + 1, "capture")
+        self.order_fields(names)
 
 
 class StatementEvidenceForm(EvidenceForm):

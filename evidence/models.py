@@ -92,6 +92,14 @@ class EvidenceItemQuerySet(models.QuerySet):
             | Q(document__text__icontains=text)
             | Q(document__author__icontains=text)
             | Q(sha256=text.lower())
+            # A captured page's text (any capture), without a row per capture.
+            | Q(
+                models.Exists(
+                    WebCapture.objects.filter(
+                        item=models.OuterRef("pk"), text__icontains=text
+                    )
+                )
+            )
         )
 
 
@@ -519,3 +527,76 @@ class PortCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mmsi} at {self.port} {self.arrival_at:%Y-%m-%d}"
+
+
+def capture_upload_to(instance: models.Model, filename: str) -> str:
+    return _generated_name("captures", filename)
+
+
+class WebCapture(models.Model):
+    """One capture of a link's page by headless Chromium (evidence/captures).
+
+    A link may be captured again: every capture is kept. Its files (the WACZ,
+    screenshot, DOM, text, provenance summary) are CaptureFile rows, each with
+    its SHA-256 and a custody event on the item.
+    """
+
+    item = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="captures"
+    )
+    requested_url = models.URLField(max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    final_url = models.URLField(max_length=2000, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    server_ip = models.GenericIPAddressField(null=True, blank=True)
+    redirects = models.JSONField(default=list, blank=True)
+    # The rendered page's text, kept for search.
+    text = models.TextField(blank=True)
+    # The provenance summary (evidence.captures.browser): who, when, software,
+    # user agent, options, refused requests, errors. Also kept as a file.
+    summary = models.JSONField(default=dict, blank=True)
+    blocked_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Capture of {self.requested_url}"
+
+
+class CaptureFile(models.Model):
+    class Role(models.TextChoices):
+        WACZ = "wacz", "Web archive (WACZ)"
+        SCREENSHOT = "screenshot", "Screenshot (PNG)"
+        DOM = "dom", "Rendered DOM (HTML)"
+        TEXT = "text", "Page text"
+        SUMMARY = "summary", "Provenance summary (JSON)"
+
+    capture = models.ForeignKey(
+        WebCapture, on_delete=models.CASCADE, related_name="files"
+    )
+    role = models.CharField(max_length=12, choices=Role.choices)
+    file = models.FileField(upload_to=capture_upload_to, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    mime_type = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["capture", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["capture", "role"], name="capture_file_role_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} of {self.capture}"

@@ -9,7 +9,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
-from evidence.models import CustodyEvent, EvidenceItem, NearDuplicate
+from evidence.models import (
+    CaptureFile,
+    CustodyEvent,
+    EvidenceItem,
+    NearDuplicate,
+    WebCapture,
+)
 from provenance.teams.models import Membership, Team
 
 if TYPE_CHECKING:
@@ -64,6 +70,31 @@ def evidence_list(
     return items.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[""]))
 
 
+# A link's captures, newest first, with their files (the processing part shows them).
+CAPTURES_PREFETCH = (
+    Prefetch(
+        "captures",
+        queryset=WebCapture.objects.select_related("requested_by").order_by(
+            "-requested_at", "-pk"
+        ),
+    ),
+    "captures__files",
+)
+
+
+def capture_file_for_media(
+    *, user: User | None, item_id: int, capture_id: int, role: str
+) -> CaptureFile:
+    """One stored file of a capture of an item the user may fetch, else 404."""
+    item = evidence_for_media(user=user, item_id=item_id)
+    try:
+        return CaptureFile.objects.select_related("capture").get(
+            capture__item=item, capture_id=capture_id, role=role
+        )
+    except CaptureFile.DoesNotExist as exc:
+        raise Http404("No such capture file.") from exc
+
+
 def evidence_for_page(*, team: Team, item_id: int) -> EvidenceItem:
     """One item of the team with everything its page shows; 404 outside the team.
     (Its claim links are the claims room's read: the page loads them by a tag.)"""
@@ -82,6 +113,7 @@ def evidence_for_page(*, team: Team, item_id: int) -> EvidenceItem:
             .prefetch_related(
                 Prefetch("near_duplicates", queryset=duplicates),
                 Prefetch("custody_events", queryset=custody),
+                *CAPTURES_PREFETCH,
             )
             .get(pk=item_id)
         )
@@ -98,7 +130,8 @@ def evidence_for_status(*, team: Team, item_id: int) -> EvidenceItem:
                 Prefetch(
                     "near_duplicates",
                     queryset=NearDuplicate.objects.select_related("other"),
-                )
+                ),
+                *CAPTURES_PREFETCH,
             )
             .get(pk=item_id)
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from evidence.ais import services as ais_services
+from evidence.captures import services as capture_services
 from evidence.documents import services as document_services
 from evidence.images import services as image_services
-from evidence.models import EvidenceItem
+from evidence.models import EvidenceItem, WebCapture
 
 
 @shared_task(name="evidence.tasks.process_image", ignore_result=True)
@@ -43,3 +44,13 @@ def reanalyse_ais(item_id: int, actor_id: int, params: dict[str, float]) -> str:
     return ais_services.ais_reanalyse_task(
         item_id=item_id, actor_id=actor_id, params=params
     )
+
+
+@shared_task(name="evidence.tasks.capture_url", ignore_result=True)
+def capture_url(capture_id: int) -> str:
+    """Capture a link's page (WACZ, screenshot, DOM, text); records the outcome."""
+    try:
+        item = capture_services.capture_process(capture_id=capture_id)
+    except WebCapture.DoesNotExist:
+        return "missing"  # deleted before the task ran: nothing left to do
+    return item.processing_state

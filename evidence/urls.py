@@ -19,6 +19,11 @@ urlpatterns = [
     path("<int:pk>/original/", views.item_original, name="item-original"),
     path("<int:pk>/thumbnail/", views.item_thumbnail, name="item-thumbnail"),
     path("<int:pk>/display/", views.item_display, name="item-display"),
+    path(
+        "<int:pk>/captures/<int:capture_id>/<slug:role>/",
+        views.capture_file,
+        name="capture-file",
+    ),
     path("<int:pk>/ais/", views_ais.ais_detail, name="ais-detail"),
     path("<int:pk>/ais/status/", views_ais.ais_status, name="ais-status"),
     path("<int:pk>/ais/reanalyse/", views_ais.ais_reanalyse, name="ais-reanalyse"),

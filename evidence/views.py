@@ -28,6 +28,7 @@ from django.views.decorators.http import (
 )
 
 from evidence import selectors, services
+from evidence.captures import services as capture_services
 from evidence.documents import services as document_services
 from evidence.documents.services import ON_BEHALF_KINDS, SPEAKER_KINDS
 from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
@@ -147,11 +148,10 @@ def item_restrict(request: HttpRequest, pk: int) -> HttpResponse:
 def item_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_status(team=team, item_id=pk)
-    reprocess = (
-        document_services.document_reprocess
-        if item.kind == EvidenceKind.DOCUMENT
-        else image_services.image_reprocess
-    )
+    reprocess = {
+        EvidenceKind.DOCUMENT: document_services.document_reprocess,
+        EvidenceKind.LINK: capture_services.capture_again,
+    }.get(item.kind, image_services.image_reprocess)
     try:
         reprocess(item_id=item.pk, actor=request.user)
     except ValueError as exc:
@@ -186,6 +186,10 @@ def add_from_form(
         if form.kind == EvidenceKind.STATEMENT:
             return document_services.evidence_add_statement(
                 team=team, actor=actor, **form.statement_kwargs(), **fields
+            )
+        if form.cleaned_data.get("capture"):
+            return capture_services.evidence_capture_url(
+                team=team, actor=actor, **fields
             )
         return document_services.evidence_add_link(team=team, actor=actor, **fields)
 
@@ -369,3 +373,37 @@ def item_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def item_display(request: HttpRequest, pk: int) -> FileResponse:
     return _derivative(request, pk, "display")
+
+
+# A capture's files: the screenshot is shown in the page; the others are
+# downloads, each written to the custody log.
+_INLINE_CAPTURE_FILES = frozenset({"screenshot"})
+_CAPTURE_SUFFIXES = {
+    "wacz": ".wacz",
+    "screenshot": ".png",
+    "dom": ".html",
+    "text": ".txt",
+    "summary": ".json",
+}
+
+
+@login_required
+@require_GET
+def capture_file(
+    request: HttpRequest, pk: int, capture_id: int, role: str
+) -> FileResponse:
+    record = selectors.capture_file_for_media(
+        user=request.user, item_id=pk, capture_id=capture_id, role=role
+    )
+    inline = record.role in _INLINE_CAPTURE_FILES
+    if not inline:
+        capture_services.capture_file_download(file_id=record.pk, actor=request.user)
+    return _file_response(
+        record.file,
+        content_type=record.mime_type,
+        filename=(
+            f"evidence-{pk}-capture-{capture_id}-{record.role}"
+            f"{_CAPTURE_SUFFIXES.get(record.role, '')}"
+        ),
+        as_attachment=not inline,
+    )

@@ -416,6 +416,14 @@ SIGNING_KEY_PATH = Path(
 # Webhooks refuse private and loopback targets unless explicitly allowed.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# Web capture (evidence/captures): headless Chromium under the webhooks' address
+# policy. Named hosts (a deployment's intranet, the tests' loopback site) may be
+# private; caps bound one capture's bytes, resources and time.
+CAPTURE_ALLOWED_PRIVATE_HOSTS = env_list("CAPTURE_ALLOWED_PRIVATE_HOSTS", [])
+CAPTURE_MAX_BYTES = env_int("CAPTURE_MAX_BYTES", 50 * 1024 * 1024)
+CAPTURE_MAX_RESOURCES = env_int("CAPTURE_MAX_RESOURCES", 500)
+CAPTURE_TIMEOUT_SECONDS = env_int("CAPTURE_TIMEOUT_SECONDS", 60)
+CAPTURE_CHROMIUM = os.environ.get("CAPTURE_CHROMIUM", "/usr/bin/chromium")
 
 # Email (notifications, address checks): printed to the console unless an SMTP
 # server is configured. SITE_URL makes the links in emails absolute.

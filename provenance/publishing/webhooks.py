@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from provenance.claims.models import Claim
 from provenance.claims.signals import claim_event
+from provenance.common.addresses import is_public_address as _is_public
 from provenance.publishing.models import OutboxEvent, Publisher, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -59,58 +60,6 @@ def allowed_schemes() -> frozenset[str]:
     if settings.WEBHOOK_ALLOW_PRIVATE:
         return frozenset({"https", "http"})
     return frozenset({"https"})
-
-
-# Special-use ranges (IANA registries) refused whatever the running Python's
-# is_global tables say: they differ by version (3.11 counts 192.0.0.8, fec0::/10
-# and 192.88.99.0/24 as global).
-_NOT_GLOBAL = tuple(
-    ipaddress.ip_network(network)
-    for network in (
-        "0.0.0.0/8",
-        "100.64.0.0/10",
-        "192.0.0.0/24",
-        "192.88.99.0/24",
-        "198.18.0.0/15",
-        "240.0.0.0/4",
-        "64:ff9b:1::/48",  # local-use NAT64: by definition inside a network
-        "100::/64",
-        "2001::/23",  # includes Teredo (2001::/32): the client address is hidden
-        "2001:db8::/32",
-        "3fff::/20",
-        "5f00::/16",
-        "fc00::/7",
-        "fe80::/10",
-        "fec0::/10",
-    )
-)
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 one reaches: mapped, 6to4, NAT64, compatible."""
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-def _is_public(address: str) -> bool:
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
-        address.split("%", 1)[0]
-    )
-    if any(ip in network for network in _NOT_GLOBAL):
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = _embedded_ipv4(ip)
-        if embedded is not None:
-            # Judged as the IPv4 address it leads to (and by the same table).
-            return _is_public(str(embedded))
-    return ip.is_global and not ip.is_multicast
 
 
 def check_webhook_url(url: str, *, resolve: bool = True) -> list[str]:

@@ -41,6 +41,28 @@ ITEMS = {"link": item("link_item"), "restricted": item("restricted_item")}
 IMAGES = {"image": item("image_item"), "restricted-image": item("restricted_image")}
 AIS = {"ais": item("ais_item")}
 API_ITEMS = {**ITEMS, **IMAGES, **AIS}
+
+
+def _capture_screenshot(w: World) -> dict:
+    """A stored capture of the link item, made the first time asked."""
+    from django.core.files.base import ContentFile
+
+    from evidence.models import CaptureFile, WebCapture
+
+    capture = w.link_item.captures.order_by("pk").first()
+    if capture is None:
+        capture = WebCapture.objects.create(
+            item=w.link_item, requested_url="https://example.org/"
+        )
+        record = CaptureFile(
+            capture=capture, role="screenshot", sha256="0" * 64, size_bytes=4
+        )
+        record.mime_type = "image/png"
+        record.file.save("screenshot.png", ContentFile(b"\x89PNG"), save=True)
+    return {"pk": w.link_item.pk, "capture_id": capture.pk, "role": "screenshot"}
+
+
+CAPTURE_FILES = {"screenshot": _capture_screenshot}
 ADMIN_CLAIM = {"claim": lambda w: {"object_id": w.draft.pk}}
 
 

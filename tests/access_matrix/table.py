@@ -27,6 +27,7 @@ from tests.access_matrix.harness import ADMIN_LOGIN, LOGIN, METHODS, OK, REDIREC
 from tests.access_matrix.objects import (
     AIS,
     API_ITEMS,
+    CAPTURE_FILES,
     CLAIMS,
     COMMENTS,
     ENTITY_PK,
@@ -327,6 +328,8 @@ TABLE: dict[str, Row] = {
     "evidence:item-original": row(IMAGES, media()),
     "evidence:item-thumbnail": row(IMAGES, media()),
     "evidence:item-display": row(IMAGES, media()),
+    # Issue 18: a capture's files (the screenshot inline, the others downloads).
+    "evidence:capture-file": row(CAPTURE_FILES, media()),
     "evidence:ais-detail": row(AIS, html()),
     "evidence:ais-status": row(AIS, media()),
     "evidence:ais-reanalyse": row(AIS, action()),

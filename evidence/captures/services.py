@@ -1,0 +1,298 @@
+"""Web captures: a link whose page is captured as evidence.
+
+``evidence_capture_url`` records the link (an item of kind link, pending) and a
+WebCapture, then queues the capture on commit. ``capture_process`` (the task)
+runs the browser (``evidence.captures.browser``) outside any transaction, then
+in one transaction stores the WACZ, screenshot, DOM, text and provenance
+summary, each as a CaptureFile with its SHA-256 and a custody event, and moves
+the item to done (or "done with a warning" when requests were refused or went
+wrong), with the audit event. A capture that fails keeps its summary and the
+reason on the item. Fetching obeys the webhooks' address policy; the setting
+CAPTURE_ALLOWED_PRIVATE_HOSTS names the private hosts allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from evidence import processing
+from evidence.captures.browser import (
+    TOOL,
+    TOOL_VERSION,
+    CaptureFailed,
+    CaptureOptions,
+    CaptureResult,
+    capture_page,
+)
+from evidence.captures.policy import AddressPolicy
+from evidence.models import (
+    CaptureFile,
+    CustodyEvent,
+    EvidenceItem,
+    EvidenceKind,
+    WebCapture,
+)
+from evidence.services import (
+    audit,
+    check_fields,
+    delete_files,
+    enqueue_on_commit,
+    locked_item,
+    mark_for_reprocessing,
+    new_item,
+    processing_failed,
+    record_arrival,
+)
+from provenance.teams.models import Team
+from provenance.teams.rules import ensure_member
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser as User
+
+logger = logging.getLogger(__name__)
+
+# role -> (stored name, MIME type)
+FILES = {
+    CaptureFile.Role.WACZ: ("capture.wacz", "application/wacz"),
+    CaptureFile.Role.SCREENSHOT: ("screenshot.png", "image/png"),
+    CaptureFile.Role.DOM: ("dom.html", "text/html"),
+    CaptureFile.Role.TEXT: ("text.txt", "text/plain"),
+    CaptureFile.Role.SUMMARY: ("summary.json", "application/json"),
+}
+
+
+def capture_policy() -> AddressPolicy:
+    return AddressPolicy.allowing(settings.CAPTURE_ALLOWED_PRIVATE_HOSTS)
+
+
+def capture_options() -> CaptureOptions:
+    return CaptureOptions(
+        timeout_seconds=settings.CAPTURE_TIMEOUT_SECONDS,
+        max_bytes=settings.CAPTURE_MAX_BYTES,
+        max_resources=settings.CAPTURE_MAX_RESOURCES,
+    )
+
+
+@transaction.atomic
+def evidence_capture_url(
+    *,
+    team: Team,
+    actor: User,
+    url: str,
+    is_restricted: bool = False,
+    **fields: Any,
+) -> EvidenceItem:
+    """Record a link to be captured: the item (kind link, pending) and its
+    WebCapture, custody and audit; the capture is queued on commit.
+
+    A URL the address policy refuses (a private, loopback or reserved address,
+    another scheme) is refused here, before anything is written
+    (ValidationError on ``url``).
+    """
+    ensure_member(user=actor, team=team)
+    check_fields(fields)
+    refusal = capture_policy().refusal(url)
+    if refusal:
+        raise ValidationError({"url": f"This page cannot be captured: {refusal}."})
+    # Untitled, the link is named by its URL until the page gives its title.
+    fields["title"] = fields.get("title") or url[:300]
+    item = new_item(
+        team=team,
+        actor=actor,
+        kind=EvidenceKind.LINK,
+        is_restricted=is_restricted,
+        url=url,
+        **fields,
+    )
+    processing.arrive(item)
+    item.full_clean()
+    item.save()
+    capture = WebCapture.objects.create(
+        item=item, requested_url=url, requested_by=actor, requested_at=item.created_at
+    )
+    record_arrival(
+        item=item,
+        actor=actor,
+        detail={"url": url, "capture": capture.pk},
+        extra={"url": url, "archived_url": item.archived_url, "capture": capture.pk},
+    )
+    _enqueue(capture.pk)
+    return item
+
+
+def _enqueue(capture_id: int) -> None:
+    from evidence.tasks import capture_url  # the task module imports this one
+
+    enqueue_on_commit(capture_url, capture_id)
+
+
+def capture_process(*, capture_id: int) -> EvidenceItem:
+    """Capture the page of a WebCapture and store what came out. Safe to run
+    twice: a capture already stored is left as it is.
+
+    Marks the item running (committed, so its page shows it), runs the browser
+    outside any transaction, then stores the files and moves the item on in
+    one transaction (``_capture_done``); a refused or failed page marks it
+    failed with the reason, its summary kept on the capture.
+    """
+    capture = WebCapture.objects.select_related("item__team", "requested_by").get(
+        pk=capture_id
+    )
+    item = capture.item
+    if capture.captured_at is not None:
+        return item
+    processing.move(item, processing.RUNNING)
+    requested_by = capture.requested_by.get_username() if capture.requested_by else ""
+    try:
+        result = capture_page(
+            capture.requested_url,
+            policy=capture_policy(),
+            options=capture_options(),
+            chromium=settings.CAPTURE_CHROMIUM,
+            requested_by=requested_by,
+        )
+    except CaptureFailed as exc:
+        WebCapture.objects.filter(pk=capture.pk).update(
+            summary=exc.summary, blocked_count=len(exc.summary.get("blocked", []))
+        )
+        return processing_failed(item, f"Capture failed: {exc}")
+    except Exception as exc:
+        logger.exception("Capturing evidence #%s failed", item.pk)
+        return processing_failed(item, f"Capture failed: {exc}")
+    return _capture_done(capture.pk, result)
+
+
+def _capture_done(capture_id: int, result: CaptureResult) -> EvidenceItem:
+    contents = {
+        CaptureFile.Role.WACZ: result.wacz,
+        CaptureFile.Role.SCREENSHOT: result.screenshot_png,
+        CaptureFile.Role.DOM: result.dom_html,
+        CaptureFile.Role.TEXT: result.text.encode(),
+        CaptureFile.Role.SUMMARY: result.summary_json(),
+    }
+    stored: list[CaptureFile] = []
+    try:
+        for role, data in contents.items():
+            name, mime = FILES[role]
+            record = CaptureFile(
+                role=role,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size_bytes=len(data),
+                mime_type=mime,
+            )
+            record.file.save(name, ContentFile(data), save=False)
+            stored.append(record)
+        return _store(capture_id, result, stored)
+    except BaseException:
+        delete_files(
+            CaptureFile._meta.get_field("file").storage,
+            [record.file.name for record in stored],
+        )
+        raise
+
+
+@transaction.atomic
+def _store(
+    capture_id: int, result: CaptureResult, stored: list[CaptureFile]
+) -> EvidenceItem:
+    capture = WebCapture.objects.select_for_update().get(pk=capture_id)
+    item = locked_item(capture.item_id)
+    now = timezone.now()
+    summary = result.summary
+    capture.captured_at = now
+    capture.final_url = result.final_url[:2000]
+    capture.http_status = result.status
+    capture.title = result.title[:500]
+    capture.server_ip = result.server_ip or None
+    capture.redirects = result.redirects
+    # PostgreSQL text cannot hold NUL.
+    capture.text = result.text.replace("\x00", "")
+    capture.summary = summary
+    capture.blocked_count = len(summary.get("blocked", []))
+    capture.full_clean()
+    capture.save()
+    browser = summary.get("browser", {})
+    for record in stored:
+        record.capture = capture
+        record.save()
+        CustodyEvent.objects.create(
+            item=item,
+            action=CustodyEvent.Action.PROCESSED,
+            tool=TOOL,
+            tool_version=f"{TOOL_VERSION}; Chromium {browser.get('version', '?')}",
+            detail={
+                "step": f"capture_{record.role}",
+                "description": f"{record.get_role_display()} of the captured page",
+                "capture": capture.pk,
+                "sha256": record.sha256,
+                "size_bytes": record.size_bytes,
+                "final_url": capture.final_url,
+            },
+            at=now,
+        )
+    item_fields: dict[str, Any] = {"archived_at": now}
+    if item.title == item.url[:300] and result.title:
+        item_fields["title"] = result.title[:300]
+    reasons = []
+    if capture.blocked_count:
+        reasons.append(f"{capture.blocked_count} request(s) refused")
+    if summary.get("errors"):
+        reasons.append(f"{len(summary['errors'])} request(s) failed")
+    warning = (
+        f"Captured, but {' and '.join(reasons)}: see the capture summary."
+        if reasons
+        else ""
+    )
+    return processing.move(
+        item,
+        processing.WARNING if warning else processing.DONE,
+        warning=warning,
+        fields=item_fields,
+        audit="evidence.captured",
+        payload={
+            "capture": capture.pk,
+            "final_url": capture.final_url,
+            "http_status": capture.http_status,
+            "server_ip": capture.server_ip,
+            "blocked": capture.blocked_count,
+            "files": {record.role: record.sha256 for record in stored},
+        },
+    )
+
+
+@transaction.atomic
+def capture_file_download(*, file_id: int, actor: User) -> CaptureFile:
+    """Record that the actor takes a copy of a capture's file (custody + audit)."""
+    record = CaptureFile.objects.select_related("capture__item__team").get(pk=file_id)
+    item = record.capture.item
+    ensure_member(user=actor, team=item.team)
+    payload = {
+        "capture": record.capture_id,
+        "role": record.role,
+        "sha256": record.sha256,
+    }
+    CustodyEvent.objects.create(
+        item=item, action=CustodyEvent.Action.DOWNLOADED, actor=actor, detail=payload
+    )
+    audit(item=item, actor=actor, action="evidence.download_capture", payload=payload)
+    return record
+
+
+@transaction.atomic
+def capture_again(*, item_id: int, actor: User) -> EvidenceItem:
+    """Capture a captured link's page again (after a failure, or to see it now):
+    a new WebCapture, every earlier one kept; queued on commit."""
+    item = mark_for_reprocessing(item_id=item_id, actor=actor, kind=EvidenceKind.LINK)
+    capture = WebCapture.objects.create(
+        item=item, requested_url=item.url, requested_by=actor
+    )
+    _enqueue(capture.pk)
+    return item

@@ -1,0 +1,150 @@
+"""Capture one web page as evidence, through the same service as the link form.
+
+Exit status: 0 captured (also with refused sub-resources: the summary lists
+them); 1 refused (an address the policy refuses, not a member, no such claim)
+or the capture failed (reason on stderr; the item's page says why too).
+
+Linking to a claim (--claim) goes through the claims service evidence_attach.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from evidence import selectors
+from evidence.captures import services as capture_services
+from evidence.models import EvidenceItem, ProcessingState
+from evidence.services import tasks_run_here
+from provenance.claims import services as claim_services
+
+
+def capture_summary(item: EvidenceItem) -> dict[str, Any]:
+    capture = item.captures.order_by("-requested_at", "-pk").first()
+    files = {f.role: f for f in capture.files.all()} if capture else {}
+    return {
+        "id": item.pk,
+        "team": item.team.slug,
+        "kind": item.kind,
+        "title": item.title,
+        "url": item.url,
+        "processing_state": item.processing_state,
+        "processing_error": item.processing_error,
+        "processing_warning": item.processing_warning,
+        "capture": None
+        if capture is None
+        else {
+            "id": capture.pk,
+            "captured_at": capture.captured_at.isoformat()
+            if capture.captured_at
+            else None,
+            "final_url": capture.final_url,
+            "http_status": capture.http_status,
+            "title": capture.title,
+            "server_ip": capture.server_ip,
+            "redirects": capture.redirects,
+            "blocked": capture.summary.get("blocked", []),
+            "errors": capture.summary.get("errors", []),
+            "duration_seconds": capture.summary.get("duration_seconds"),
+            "files": {
+                role: {"sha256": f.sha256, "size_bytes": f.size_bytes}
+                for role, f in sorted(files.items())
+            },
+        },
+    }
+
+
+class Command(BaseCommand):
+    help = "Capture a web page (WACZ, screenshot, DOM, text) as evidence of a team."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("url")
+        parser.add_argument("--team", required=True, help="Team slug.")
+        parser.add_argument(
+            "--user",
+            help="Acting username (default: the team's first editor or admin).",
+        )
+        parser.add_argument("--claim", type=int, help="Claim id to link the page to.")
+        parser.add_argument(
+            "--relation",
+            default="context",
+            choices=["supports", "contradicts", "context"],
+            help="Relation to the claim (default: context).",
+        )
+        parser.add_argument("--title", default="")
+        parser.add_argument("--source", default="")
+        parser.add_argument("--description", default="")
+        parser.add_argument("--restricted", action="store_true")
+        parser.add_argument(
+            "--json", action="store_true", help="Print the item as one JSON object."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # No broker: capture here and report the outcome, not "pending".
+        with tasks_run_here():
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
+        url: str = options["url"]
+        try:
+            team, actor = selectors.command_context(
+                team_slug=options["team"], username=options["user"]
+            )
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        fields = {
+            name: options[name]
+            for name in ("title", "source", "description")
+            if options[name]
+        }
+        try:
+            with transaction.atomic():
+                item = capture_services.evidence_capture_url(
+                    team=team,
+                    actor=actor,
+                    url=url,
+                    is_restricted=options["restricted"],
+                    **fields,
+                )
+                if options["claim"]:
+                    claim_services.evidence_attach(
+                        claim_id=options["claim"],
+                        item_id=item.pk,
+                        actor=actor,
+                        relation=options["relation"],
+                    )
+        except ValidationError as exc:
+            messages = (
+                [m for ms in exc.message_dict.values() for m in ms]
+                if hasattr(exc, "error_dict")
+                else exc.messages
+            )
+            raise CommandError(f"{url}: {' '.join(messages)}") from exc
+        except (PermissionDenied, ValueError) as exc:
+            raise CommandError(f"{url}: {exc}") from exc
+        except ObjectDoesNotExist as exc:
+            raise CommandError(f"No claim #{options['claim']}") from exc
+        # on_commit has run: with no broker the page is captured by now.
+        item = EvidenceItem.objects.select_related("team").get(pk=item.pk)
+        if options["json"]:
+            self.stdout.write(json.dumps(capture_summary(item), sort_keys=True))
+        if item.processing_state == ProcessingState.FAILED:
+            raise CommandError(f"{url} (evidence #{item.pk}): {item.processing_error}")
+        if not options["json"]:
+            capture = item.captures.order_by("-requested_at", "-pk").first()
+            wacz = capture.files.filter(role="wacz").first() if capture else None
+            self.stdout.write(
+                f"Captured evidence #{item.pk} {capture.final_url if capture else url}"
+                f" (WACZ sha256 {wacz.sha256 if wacz else '—'}, "
+                f"{item.get_processing_state_display()})"
+            )
+            if item.processing_warning:
+                self.stdout.write(item.processing_warning)

@@ -1,0 +1,120 @@
+"""A small web site served on loopback by the tests: a page with an image, a
+paragraph its script adds after load, a redirect to it, and a sub-resource on
+another loopback host name that the capture must refuse."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# A 1×1 PNG (red), as the page's image.
+PIXEL_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
+    "53de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049"
+    "454e44ae426082"
+)
+# /slow.png answers after this long, past a 1-second time cap.
+SLOW_SECONDS = 2
+SCRIPT_TEXT = "This paragraph was added by the page's script."
+PAGE = b"""<!doctype html>
+<html><head><meta charset="utf-8"><title>Harbour statement</title></head>
+<body>
+<h1>Harbour statement</h1>
+<p>The vessel left the port on 3 March.</p>
+<img src="/pixel.png" alt="pixel" width="10" height="10">
+<img src="http://localhost:%(port)d/elsewhere.png" alt="elsewhere">
+<script src="/late.js"></script>
+</body></html>
+"""
+LATE_JS = (
+    "window.addEventListener('load', () => {"
+    " const p = document.createElement('p'); p.id = 'late';"
+    f" p.textContent = {SCRIPT_TEXT!r}; document.body.appendChild(p); }});"
+).encode()
+
+
+@dataclass
+class Site:
+    host: str
+    port: int
+    hits: list[str]
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hits: list[str]
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet tests
+
+    def do_GET(self) -> None:
+        self.hits.append(f"{self.headers.get('Host')}{self.path}")
+        port = self.server.server_address[1]
+        if self.path == "/slow.png":
+            time.sleep(SLOW_SECONDS)  # past the test's time cap
+        if self.path == "/slow":
+            # Once the slow image is over, the page asks for one more.
+            body = (
+                b"<!doctype html><title>Slow</title><img src=/slow.png"
+                b" onerror=\"new Image().src='/pixel.png?after'\""
+                b" onload=\"new Image().src='/pixel.png?after'\">"
+            )
+            self._send("text/html", body)
+            return
+        if self.path in ("/old", "/away"):
+            # /away leaves for another host name of this server (refused).
+            target = "/page" if self.path == "/old" else f"http://localhost:{port}/page"
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        routes = {
+            "/slow.png": ("image/png", PIXEL_PNG),
+            "/page": ("text/html; charset=utf-8", PAGE % {b"port": port}),
+            "/pixel.png": ("image/png", PIXEL_PNG),
+            "/elsewhere.png": ("image/png", PIXEL_PNG),
+            "/late.js": ("text/javascript", LATE_JS),
+        }
+        if self.path == "/":
+            routes["/"] = routes["/page"]
+        if self.path not in routes:
+            self.send_error(404)
+            return
+        self._send(*routes[self.path])
+
+    def _send(self, mime: str, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", mime)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (the capture's time cap) is not the site's error.
+        pass
+
+
+@contextmanager
+def serve_site() -> Iterator[Site]:
+    hits: list[str] = []
+    handler = type("Handler", (_Handler,), {"hits": hits})
+    server = _Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(host="127.0.0.1", port=server.server_address[1], hits=hits)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
