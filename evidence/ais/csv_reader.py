@@ -103,7 +103,7 @@ def iter_csv(
                 pa.Table.from_batches([batch]), columns, layout, before
             )
     except pa.ArrowInvalid as exc:
-        raise _unreadable(exc) from exc
+        raise _unreadable(exc, block_bytes) from exc
     if not seen or malformed:
         empty = pa.table({c: pa.array([], pa.string()) for c in include})
         yield reports_from_table(empty, columns, layout, malformed)
@@ -202,7 +202,7 @@ def _read_text_table(
     try:
         table = _read_table(data, header, include, skip_bad_row)
     except pa.ArrowInvalid as exc:
-        raise _unreadable(exc) from exc
+        raise _unreadable(exc, _CSV_BLOCK_BYTES) from exc
     return table, malformed
 
 
@@ -240,11 +240,15 @@ def _csv_options(
     }
 
 
-def _unreadable(exc: Exception) -> UnknownFormat:
+class LineTooLong(UnknownFormat):
+    """A row longer than the reading block (pyarrow refuses a row spanning two)."""
+
+
+def _unreadable(exc: Exception, block_bytes: int) -> UnknownFormat:
     if "straddling object" in str(exc):
         # pyarrow reads in blocks and refuses a row that spans two.
-        return UnknownFormat(
-            f"a line is longer than {_CSV_BLOCK_BYTES:,} bytes, which no AIS row is."
+        return LineTooLong(
+            f"a line is longer than {block_bytes:,} bytes, which no AIS row is."
         )
     return UnknownFormat(f"the CSV could not be read: {exc}")
 

@@ -235,6 +235,9 @@ def validate_batches(
     return validator.result(positions=positions)
 
 
+STATIC_REDUCE_ROWS = 100_000
+
+
 class BatchValidator:
     """The rules of this module applied as rows stream in, batch by batch.
 
@@ -260,6 +263,11 @@ class BatchValidator:
         self._other = self._comments = self._offset = 0
         self._lasts: list[pa.Table] = []
         self._pairs: list[pa.Table] = []
+        # Static rows waiting to be reduced: a group-by has a fixed cost, so small
+        # batches are reduced together (measured: 0.44 s a million rows when
+        # reduced 15,000 rows at a time).
+        self._static: list[pa.Table] = []
+        self._static_rows = 0
         self._evidence = StationEvidence()
 
     def add(self, raw: RawReports) -> Positions:
@@ -271,12 +279,22 @@ class BatchValidator:
         self.rejected.update(raw.rejected)
         rows = _cleaned(raw)
         kept = rows.take(_alive(raw, rows, self.rejected))
-        last, pair = _reduce_static(raw.static, self._offset)
-        self._offset += raw.static.num_rows
-        self._lasts.append(last)
-        self._pairs.append(pair)
+        self._static.append(raw.static)
+        self._static_rows += raw.static.num_rows
+        if self._static_rows >= STATIC_REDUCE_ROWS:
+            self._reduce_static()
         self._evidence.add(raw.station_evidence)
         return kept
+
+    def _reduce_static(self) -> None:
+        if not self._static:
+            return
+        static = pa.concat_tables(self._static)
+        self._static, self._static_rows = [], 0
+        last, pair = _reduce_static(static, self._offset)
+        self._offset += static.num_rows
+        self._lasts.append(last)
+        self._pairs.append(pair)
 
     def keep_sorted(self, positions: Positions) -> np.ndarray:
         """Mask of the rows (sorted by mmsi, time, lat, lon; each vessel whole)
@@ -313,6 +331,7 @@ class BatchValidator:
         """The outcome: with ``positions`` (all kept rows, sorted) held, or, when
         they went to storage, the ``mmsis`` that kept rows and ``rows_kept``."""
         cleared: Counter[str] = Counter()
+        self._reduce_static()
         vessels = _vessels(self._lasts, self._pairs, cleared)
         seen = set(mmsis)
         if positions is not None:
@@ -362,6 +381,8 @@ def _vessels(
     """``vessels_from_static`` of all the batches' static rows, from their
     reductions: the last of the batches' lasts (in batch order) is the last of all,
     counts add up and the last row is the greatest."""
+    if not lasts:
+        return {}
     last = pa.concat_tables(lasts)
     if last.num_rows == 0:
         return {}
