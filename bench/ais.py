@@ -141,6 +141,25 @@ def timed(store: dict[str, float], name: str, fn, memory: Memory, peaks: dict):
     return wrapper
 
 
+def process_cpu() -> float:
+    """CPU seconds (user + system) of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu() -> float:
+    """CPU seconds so far of the PostgreSQL backend serving Django's connection
+    (same machine): on a shared machine, wall time follows the CPU each side
+    gets, so the CPU split says where the work is."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 FLOOR_TABLE = """
 CREATE TABLE bench_raw_ais (
     mmsi bigint, base_date_time timestamp, lat double precision,
@@ -161,6 +180,7 @@ def floor_copy(path: Path) -> float:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_ais")
         cursor.execute(FLOOR_TABLE)
     connection.ensure_connection()
+    cpu = backend_cpu(), process_cpu()
     began = time.perf_counter()
     with (
         connection.connection.cursor() as cursor,
@@ -172,11 +192,15 @@ def floor_copy(path: Path) -> float:
         while chunk := source.read(1 << 20):
             copy.write(chunk)
     elapsed = time.perf_counter() - began
+    FLOOR_CPU.append((backend_cpu() - cpu[0], process_cpu() - cpu[1]))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_raw_ais")
         copied = cursor.fetchone()[0]
         cursor.execute("DROP TABLE bench_raw_ais")
     return elapsed, copied
+
+
+FLOOR_CPU: list[tuple[float, float]] = []
 
 
 def naive_bulk_create(path: Path, rows: int, extract_id: int) -> float:
@@ -315,6 +339,13 @@ def main() -> None:
         print(f"  {kb / 1024:6.0f} MB  {what}")
     each = [f"run {n} {run['hwm_peak'] / 1024:.0f} MB" for n, run in enumerate(runs, 1)]
     print("ingest peaks (VmHWM): " + ", ".join(each))
+    floor_db, floor_py = (statistics.median(c) for c in zip(*FLOOR_CPU, strict=True))
+    ours_db, ours_py = last["cpu"]
+    print(
+        f"CPU seconds (median floor, second run): floor {floor_db:.1f} s in the "
+        f"PostgreSQL backend + {floor_py:.1f} s here; ours {ours_db:.1f} s in the "
+        f"backend + {ours_py:.1f} s here (progress's second connection not counted)"
+    )
     print()
     ratio_floor, ratio_naive = ours / floor, naive / ours
     peak_mb = rss_peak / 1024
@@ -367,6 +398,7 @@ def ingest(csv_path: Path, membership) -> dict:
         setattr(owner, name, timed(stages, label, fn, memory, peaks))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     memory.mark()
+    cpu = backend_cpu(), process_cpu()
     upload_label = "upload: sniff, SHA-256, store original, custody, audit"
     try:
         began = time.perf_counter()
@@ -389,6 +421,7 @@ def ingest(csv_path: Path, membership) -> dict:
     finally:
         for owner, name, fn in originals:
             setattr(owner, name, fn)
+    cpu = backend_cpu() - cpu[0], process_cpu() - cpu[1]
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert item.processing_state == "done", item.processing_error
     stages[upload_label] = added
@@ -407,6 +440,7 @@ def ingest(csv_path: Path, membership) -> dict:
         "rss_before": rss_before,
         "rss_peak": rss_peak,
         "hwm_peak": memory.overall,
+        "cpu": cpu,
         "peaks": peaks,
     }
 

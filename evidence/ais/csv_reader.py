@@ -285,9 +285,10 @@ def _parse_timestamps(
     wall-clock times are in the layout's zone."""
     present = _np(pc.is_valid(text), bool)
     result = None
-    for time_format in layout.time_formats:
-        for parsed in _parse_time_format(text, time_format, layout.time_zone):
-            result = parsed if result is None else pc.coalesce(result, parsed)
+    for parsed in _parsed_times(text, layout):
+        result = parsed if result is None else pc.coalesce(result, parsed)
+        if result.null_count == text.null_count:
+            break  # every present time read: the later formats cannot change it
     if result is None:
         result = pa.chunked_array([pa.nulls(len(text), pa.int64())])
     us = _np(pc.fill_null(result, 0), np.int64)
@@ -300,6 +301,11 @@ def _parse_timestamps(
             ok[i] = True
     state = np.where(ok, TS_OK, np.where(present, TS_BAD, TS_MISSING)).astype(np.int8)
     return us, state
+
+
+def _parsed_times(text: pa.ChunkedArray, layout: Layout) -> Iterator[pa.ChunkedArray]:
+    for time_format in layout.time_formats:
+        yield from _parse_time_format(text, time_format, layout.time_zone)
 
 
 def _parse_time_format(

@@ -332,7 +332,6 @@ _HEAD_BYTES = 65536 + MAX_LINE_BYTES + 1
 def open_reports(
     source: bytes | str | Path,
     *,
-    progress: Progress | None = None,
     limits: ExpansionLimits | None = None,
     batch_bytes: int = CSV_BATCH_BYTES,
     layout: Layout | None = None,

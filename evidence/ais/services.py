@@ -408,7 +408,6 @@ def _stream_in(
         local_path(item.file) as path,
         open_reports(
             path,
-            progress=lambda _done, total: progress(0, total),
             limits=expansion_limits(),
             layout=stream.layout,
         ) as (fmt, batches),
