@@ -185,28 +185,51 @@ def position_sink(extract_id: int) -> Iterator[Callable[[Positions], None]]:
         copy.write(PGCOPY_TRAILER)
 
 
+DELETE_KEYS_PER_QUERY = 500
+
+
 def delete_positions_like(extract_id: int, rows: Positions) -> int:
     """Delete the extract's stored rows equal to any of ``rows`` on mmsi, time,
-    latitude and longitude (every copy of each); returns how many went."""
-    keys = {
-        (f"{m:09d}", t, a, o)
-        for m, t, a, o in zip(
-            rows.mmsi.tolist(),
-            rows.timestamp_us.tolist(),
-            rows.lat.tolist(),
-            rows.lon.tolist(),
-            strict=True,
-        )
-    }
+    latitude and longitude (every copy of each), a few hundred keys a query;
+    returns how many went."""
+    keys = sorted(
+        {
+            (f"{m:09d}", t, a, o)
+            for m, t, a, o in zip(
+                rows.mmsi.tolist(),
+                rows.timestamp_us.tolist(),
+                rows.lat.tolist(),
+                rows.lon.tolist(),
+                strict=True,
+            )
+        }
+    )
+    qn = connection.ops.quote_name
+    meta = AISPosition._meta
+    table = qn(meta.db_table)
+    extract, mmsi, timestamp, lat, lon = (
+        qn(meta.get_field(name).column)
+        for name in ("extract", "mmsi", "timestamp", "latitude", "longitude")
+    )
     deleted = 0
-    for mmsi, ts, lat, lon in sorted(keys):
-        deleted += AISPosition.objects.filter(
-            extract_id=extract_id,
-            mmsi=mmsi,
-            timestamp=timestamp_to_datetime(ts),
-            latitude=lat,
-            longitude=lon,
-        ).delete()[0]
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), DELETE_KEYS_PER_QUERY):
+            part = keys[start : start + DELETE_KEYS_PER_QUERY]
+            match = " OR ".join(
+                [f"({mmsi} = %s AND {timestamp} = %s AND {lat} = %s AND {lon} = %s)"]
+                * len(part)
+            )
+            params: list[Any] = [extract_id]
+            for m, t, a, o in part:
+                when = connection.ops.adapt_datetimefield_value(
+                    timestamp_to_datetime(t)
+                )
+                params.extend([m, when, a, o])
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {extract} = %s AND ({match})",  # noqa: S608 - names from the model
+                params,
+            )
+            deleted += cursor.rowcount
     return deleted
 
 

@@ -36,7 +36,7 @@ from evidence.ais.validate import (
     validate_batches,
 )
 from evidence.models import EvidenceItem, ProcessingState
-from tests.evidence.ais.helpers import DATA, mc_row
+from tests.evidence.ais.helpers import DATA, mc_csv, mc_row
 from tests.factories import EntityFactory
 
 RAJIN = Port("rajin", "Rajin", 42.2167, 130.2833)
@@ -289,3 +289,25 @@ def test_an_nmea_file_streams_through_the_service_as_it_reads_whole(add_ais):
     )
     assert item.ais.rejected == expected.rejected
     assert_same_positions(load_positions(item.ais.pk), expected.positions)
+
+
+def test_many_duplicates_are_deleted_again_and_one_of_each_stays(add_ais):
+    rows = [
+        mc_row(
+            when=(START + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S"),
+            lat=f"{42.2 + i * 0.0001:.4f}",
+            sog="" if i % 2 else "5.0",
+        )
+        for i in range(700)
+    ]
+    # Each report twice, the copy without its speed: the first one read stays.
+    copies = [row.replace(",5.0,", ",,") for row in rows]
+    content = mc_csv(*[r for pair in zip(rows, copies, strict=True) for r in pair])
+    expected = parse_and_validate(content)
+
+    item = add_ais(content, filename="twice.csv")
+
+    assert item.ais.rejected == {"duplicate": 700}
+    assert item.ais.rows_kept == 700
+    assert_same_positions(load_positions(item.ais.pk), expected.positions)
+    assert np.isnan(expected.positions.sog).sum() == 350
