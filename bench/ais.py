@@ -1,19 +1,29 @@
-"""AIS ingest of a 1,000,000-row MarineCadastre CSV on PostgreSQL, against baselines
+"""AIS ingest of a 10,000,000-row MarineCadastre CSV on PostgreSQL, against baselines
 measured in the same run.
 
 - floor: PostgreSQL's own ``COPY ... FROM STDIN (FORMAT csv)`` of the same raw CSV
   into a plain typed table (no index, no validation, no analysis);
 - ours: the full ingest through the service code path minus HTTP
   (``evidence_add_ais``: size/hash/dedupe/store original/custody/audit, then
-  ``ais_process``: parse + validate + COPY positions + vessels + analysis + SVG);
+  ``ais_process``: parse + per-row rules in batches spilled to disk by vessel,
+  then per bucket of vessels the cross-row rules + COPY positions + analysis,
+  vessels, SVG);
 - naive: Python ``csv`` + ``datetime`` per row + ``bulk_create``, timed on 100,000
-  rows and extrapolated linearly to 1,000,000 (said so in the output);
+  rows and extrapolated linearly to the row count (said so in the output);
 - peak memory: ``ru_maxrss`` of this process (the CSV is generated in a child
-  process so generation does not count), plus Arrow's pool high-water mark.
+  process so generation does not count), its high-water mark after each stage
+  (so the stage that raised it shows), plus Arrow's pool high-water mark.
 
-Targets (issue 4): ours <= 2.5x the floor, >= 5x faster than naive, peak < 1 GB.
+Targets (issue 14): ours <= 2x the floor, peak < 600 MB, in one run of
+``--rows 10000000``; the naive baseline is printed for scale (issue 4 asked
+>= 5x faster than it).
 
-    .venv/bin/python bench/ais.py [--rows 1000000] [--naive-rows 100000]
+    .venv/bin/python bench/ais.py [--rows 10000000] [--naive-rows 100000]
+
+The upload limits (UPLOAD_MAX_AIS_BYTES, AIS_MAX_EXPANDED_BYTES) are raised in this
+process to fit the generated file when it is larger than they allow, as a
+deployment taking such files would; the expansion ratio cap (the bomb cap) is
+left as configured.
 
 Uses its own database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/provenance_bench_ais), dropped and re-created.
@@ -88,15 +98,66 @@ def generate(path: Path, rows: int) -> None:
     path.write_bytes(to_marinecadastre_csv([table]))
 
 
-def timed(store: dict[str, float], name: str, fn):
+class Memory:
+    """This process's resident high-water mark (Linux VmHWM), reset at each mark
+    through /proc/self/clear_refs so that each stage's own peak shows; ``overall``
+    keeps the highest seen. ru_maxrss, which cannot be reset, is reported too."""
+
+    def __init__(self) -> None:
+        self.overall = 0
+
+    @staticmethod
+    def high_water_kb() -> int:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    def mark(self) -> int:
+        """The high-water mark since the last mark (kB), then reset."""
+        kb = self.high_water_kb()
+        self.overall = max(self.overall, kb)
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        return kb
+
+
+def timed(store: dict[str, float], name: str, fn, memory: Memory, peaks: dict):
+    """``fn`` adding its time to ``store[name]`` and its memory peak to
+    ``peaks[name]`` (what ran between timed stages goes to "other")."""
+
     def wrapper(*args, **kwargs):
+        peaks["other (between the stages above)"] = max(
+            peaks.get("other (between the stages above)", 0), memory.mark()
+        )
         began = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
             store[name] += time.perf_counter() - began
+            peaks[name] = max(peaks.get(name, 0), memory.mark())
 
     return wrapper
+
+
+def process_cpu() -> float:
+    """CPU seconds (user + system) of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu() -> float:
+    """CPU seconds so far of the PostgreSQL backend serving Django's connection
+    (same machine): on a shared machine, wall time follows the CPU each side
+    gets, so the CPU split says where the work is."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 FLOOR_TABLE = """
@@ -119,6 +180,7 @@ def floor_copy(path: Path) -> float:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_ais")
         cursor.execute(FLOOR_TABLE)
     connection.ensure_connection()
+    cpu = backend_cpu(), process_cpu()
     began = time.perf_counter()
     with (
         connection.connection.cursor() as cursor,
@@ -130,11 +192,15 @@ def floor_copy(path: Path) -> float:
         while chunk := source.read(1 << 20):
             copy.write(chunk)
     elapsed = time.perf_counter() - began
+    FLOOR_CPU.append((backend_cpu() - cpu[0], process_cpu() - cpu[1]))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_raw_ais")
         copied = cursor.fetchone()[0]
         cursor.execute("DROP TABLE bench_raw_ais")
     return elapsed, copied
+
+
+FLOOR_CPU: list[tuple[float, float]] = []
 
 
 def naive_bulk_create(path: Path, rows: int, extract_id: int) -> float:
@@ -170,7 +236,7 @@ def naive_bulk_create(path: Path, rows: int, extract_id: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--naive-rows", type=int, default=100_000)
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -182,14 +248,23 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-ais-"))
     os.environ["MEDIA_ROOT"] = str(work / "media")
-    csv_path = work / "marinecadastre-1m.csv"
+    csv_path = work / f"marinecadastre-{args.rows}.csv"
     began = time.perf_counter()
     subprocess.run(
         [sys.executable, __file__, "--rows", str(args.rows), "--generate", csv_path],
         check=True,
     )
     generated = time.perf_counter() - began
-    size_mb = csv_path.stat().st_size / 1e6
+    size = csv_path.stat().st_size
+    size_mb = size / 1e6
+    raised = []
+    for name, default in (
+        ("UPLOAD_MAX_AIS_BYTES", 500 * 1024 * 1024),
+        ("AIS_MAX_EXPANDED_BYTES", 1 << 30),
+    ):
+        if int(os.environ.get(name, default)) < size:
+            os.environ[name] = str(2 * size)
+            raised.append(f"{name}={2 * size:,}")
 
     from _setup import setup
 
@@ -206,6 +281,8 @@ def main() -> None:
     print(f"database: {url}")
     print(f"input: {args.rows:,} rows, {size_mb:.0f} MB MarineCadastre CSV")
     print(f"  (generated in {generated:.1f} s in a child process)")
+    if raised:
+        print(f"  limits raised for this file: {', '.join(raised)}")
 
     floors = []
     for _ in range(3):
@@ -250,23 +327,37 @@ def main() -> None:
         f"{last['stored']:,}; {extract.gaps.count()} dark periods, "
         f"{extract.port_calls.count()} port calls"
     )
-    rss_peak = max(run["rss_peak"] for run in runs)
+    # Resetting VmHWM may lower ru_maxrss too: the peak is the highest of both.
+    rss_peak = max(max(run["rss_peak"], run["hwm_peak"]) for run in runs)
     print(
-        f"peak memory: ru_maxrss {rss_peak / 1024:.0f} MB (before the first ingest "
+        f"peak memory: {rss_peak / 1024:.0f} MB (before the first ingest "
         f"{runs[0]['rss_before'] / 1024:.0f} MB); Arrow pool peak "
         f"{pa.default_memory_pool().max_memory() / 1e6:.0f} MB"
     )
+    print("resident memory peak (VmHWM) within each stage, second run:")
+    for what, kb in sorted(last["peaks"].items(), key=lambda kv: -kv[1]):
+        print(f"  {kb / 1024:6.0f} MB  {what}")
+    each = [f"run {n} {run['hwm_peak'] / 1024:.0f} MB" for n, run in enumerate(runs, 1)]
+    print("ingest peaks (VmHWM): " + ", ".join(each))
+    floor_db, floor_py = (statistics.median(c) for c in zip(*FLOOR_CPU, strict=True))
+    ours_db, ours_py = last["cpu"]
+    print(
+        f"CPU seconds (median floor, second run): floor {floor_db:.1f} s in the "
+        f"PostgreSQL backend + {floor_py:.1f} s here; ours {ours_db:.1f} s in the "
+        f"backend + {ours_py:.1f} s here (progress's second connection not counted)"
+    )
     print()
     ratio_floor, ratio_naive = ours / floor, naive / ours
+    peak_mb = rss_peak / 1024
     print(
-        f"ours / floor = {ratio_floor:.2f}x (target <= 2.5x) "
-        f"{'OK' if ratio_floor <= 2.5 else 'MISSED'}; naive / ours = "
-        f"{ratio_naive:.1f}x (target >= 5x) {'OK' if ratio_naive >= 5 else 'MISSED'}"
+        f"ours / floor = {ratio_floor:.2f}x (target <= 2x): "
+        f"{'MET' if ratio_floor <= 2 else 'MISSED'}"
     )
     print(
-        f"peak memory {rss_peak / 1024:.0f} MB (target < 1024 MB): "
-        f"{'OK' if rss_peak / 1024 < 1024 else 'MISSED'}"
+        f"peak memory {peak_mb:.0f} MB (target < 600 MB): "
+        f"{'MET' if peak_mb < 600 else 'MISSED'}"
     )
+    print(f"naive / ours = {ratio_naive:.1f}x (for scale; issue 4 asked >= 5x)")
     print(
         "AISPosition rows carry no FK constraint (migration evidence 0003): a "
         "deferred check per row cost more than the COPY itself."
@@ -277,6 +368,8 @@ def main() -> None:
 def ingest(csv_path: Path, membership) -> dict:
     """The full ingest through the services, with a per-stage breakdown."""
     from evidence.ais import services as ais_services
+    from evidence.ais.tally import AnalysisTally
+    from evidence.ais.validate import BatchValidator
     from evidence.models import AISExtract, AISPosition
     from tests.factories import EntityFactory
 
@@ -284,19 +377,29 @@ def ingest(csv_path: Path, membership) -> dict:
     for name, lat, lon in (ORIGIN, DESTINATION):
         EntityFactory(team=team, kind="port", name=name, latitude=lat, longitude=lon)
     stages: dict[str, float] = defaultdict(float)
-    originals = {}
-    labels = {
-        "_read": "parse + validate (pyarrow, numpy)",
-        "store_positions": "store positions (binary COPY via psycopg 3)",
-        "link_vessels": "vessels matched/created",
-        "analyse_and_save": "analysis + track SVG + gap/call rows",
-        "_record_processing_steps": "custody steps",
-    }
-    # The names as ais_process and _store_all look them up: timed where they are used.
-    for name, label in labels.items():
-        originals[name] = getattr(ais_services, name)
-        setattr(ais_services, name, timed(stages, label, originals[name]))
+    peaks: dict[str, int] = {}
+    memory = Memory()
+    patches = [
+        (
+            ais_services,
+            "_stream_in",
+            "parse + per-row rules + COPY positions (overlapped) + spill",
+        ),
+        (BatchValidator, "keep_sorted", "cross-row rules (duplicates, jumps)"),
+        (ais_services, "_unstore_rejected", "their rejected rows deleted again"),
+        (AnalysisTally, "add", "analysis per bucket + thinned tracks"),
+        (ais_services, "link_vessels", "vessels matched/created"),
+        (ais_services, "save_analysis", "track SVG + gap/call rows"),
+        (ais_services, "_record_processing_steps", "custody steps"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    for owner, name, label in patches:
+        fn = getattr(owner, name)
+        setattr(owner, name, timed(stages, label, fn, memory, peaks))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    memory.mark()
+    cpu = backend_cpu(), process_cpu()
+    upload_label = "upload: sniff, SHA-256, store original, custody, audit"
     try:
         began = time.perf_counter()
         with csv_path.open("rb") as upload:
@@ -309,16 +412,21 @@ def ingest(csv_path: Path, membership) -> dict:
                 is_synthetic=True,
             )
         added = time.perf_counter() - began
+        peaks[upload_label] = memory.mark()
         item = ais_services.ais_process(item_id=item.pk)
         total = time.perf_counter() - began
+        peaks["other (between the stages above)"] = max(
+            peaks.get("other (between the stages above)", 0), memory.mark()
+        )
     finally:
-        for name, fn in originals.items():
-            setattr(ais_services, name, fn)
+        for owner, name, fn in originals:
+            setattr(owner, name, fn)
+    cpu = backend_cpu() - cpu[0], process_cpu() - cpu[1]
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert item.processing_state == "done", item.processing_error
-    stages["upload: sniff, SHA-256, store original, custody, audit"] = added
-    stages["rest: progress, summary, audit, commit (deferred FK checks)"] = total - sum(
-        stages.values()
+    stages[upload_label] = added
+    stages["rest: spill read-back + sort, progress, summary, audit, commit"] = (
+        total - sum(stages.values())
     )
     extract = AISExtract.objects.get(item=item)
     stored = AISPosition.objects.filter(extract=extract).count()
@@ -331,6 +439,9 @@ def ingest(csv_path: Path, membership) -> dict:
         "stages": dict(stages),
         "rss_before": rss_before,
         "rss_peak": rss_peak,
+        "hwm_peak": memory.overall,
+        "cpu": cpu,
+        "peaks": peaks,
     }
 
 

@@ -103,7 +103,7 @@ def iter_csv(
                 pa.Table.from_batches([batch]), columns, layout, before
             )
     except pa.ArrowInvalid as exc:
-        raise _unreadable(exc) from exc
+        raise _unreadable(exc, block_bytes) from exc
     if not seen or malformed:
         empty = pa.table({c: pa.array([], pa.string()) for c in include})
         yield reports_from_table(empty, columns, layout, malformed)
@@ -202,7 +202,7 @@ def _read_text_table(
     try:
         table = _read_table(data, header, include, skip_bad_row)
     except pa.ArrowInvalid as exc:
-        raise _unreadable(exc) from exc
+        raise _unreadable(exc, _CSV_BLOCK_BYTES) from exc
     return table, malformed
 
 
@@ -240,11 +240,15 @@ def _csv_options(
     }
 
 
-def _unreadable(exc: Exception) -> UnknownFormat:
+class LineTooLong(UnknownFormat):
+    """A row longer than the reading block (pyarrow refuses a row spanning two)."""
+
+
+def _unreadable(exc: Exception, block_bytes: int) -> UnknownFormat:
     if "straddling object" in str(exc):
         # pyarrow reads in blocks and refuses a row that spans two.
-        return UnknownFormat(
-            f"a line is longer than {_CSV_BLOCK_BYTES:,} bytes, which no AIS row is."
+        return LineTooLong(
+            f"a line is longer than {block_bytes:,} bytes, which no AIS row is."
         )
     return UnknownFormat(f"the CSV could not be read: {exc}")
 
@@ -281,9 +285,10 @@ def _parse_timestamps(
     wall-clock times are in the layout's zone."""
     present = _np(pc.is_valid(text), bool)
     result = None
-    for time_format in layout.time_formats:
-        for parsed in _parse_time_format(text, time_format, layout.time_zone):
-            result = parsed if result is None else pc.coalesce(result, parsed)
+    for parsed in _parsed_times(text, layout):
+        result = parsed if result is None else pc.coalesce(result, parsed)
+        if result.null_count == text.null_count:
+            break  # every present time read: the later formats cannot change it
     if result is None:
         result = pa.chunked_array([pa.nulls(len(text), pa.int64())])
     us = _np(pc.fill_null(result, 0), np.int64)
@@ -296,6 +301,11 @@ def _parse_timestamps(
             ok[i] = True
     state = np.where(ok, TS_OK, np.where(present, TS_BAD, TS_MISSING)).astype(np.int8)
     return us, state
+
+
+def _parsed_times(text: pa.ChunkedArray, layout: Layout) -> Iterator[pa.ChunkedArray]:
+    for time_format in layout.time_formats:
+        yield from _parse_time_format(text, time_format, layout.time_zone)
 
 
 def _parse_time_format(

@@ -54,6 +54,27 @@ def tracks_from_positions(
     }
 
 
+def thin_track(
+    lats: np.ndarray, lons: np.ndarray, gaps: Sequence[Gap] = ()
+) -> tuple[np.ndarray, np.ndarray]:
+    """One vessel's track (in time order) cut to the points ``draw_track_svg``
+    draws of it, plus its northernmost, southernmost, easternmost and westernmost
+    points so the map frames it the same: at most a few thousand points, however
+    long the track, so a long extract's map is drawn without holding it whole.
+    ``gaps`` are the vessel's dark periods (the track is thinned between them)."""
+    ok = np.isfinite(lats) & np.isfinite(lons)
+    lats, lons = lats[ok], lons[ok]
+    n = len(lats)
+    if n <= MAX_POINTS_PER_VESSEL:
+        return lats, lons
+    keep = [np.array([lats.argmin(), lats.argmax(), lons.argmin(), lons.argmax()])]
+    for start, stop in _split_at_gaps(lats, lons, gaps):
+        share = max(2, MAX_POINTS_PER_VESSEL * (stop - start) // n)
+        keep.append(start + downsample(lats[start:stop], lons[start:stop], share))
+    index = np.unique(np.concatenate(keep))
+    return lats[index], lons[index]
+
+
 def downsample(lats: np.ndarray, lons: np.ndarray, limit: int) -> np.ndarray:
     """Indices of at most `limit` evenly spaced points, first and last kept."""
     n = len(lats)
@@ -90,6 +111,7 @@ def draw_track_svg(
     height: int = 500,
     title: str = "AIS tracks",
     gap_labels: Mapping[int, str] | None = None,
+    report_counts: Mapping[str, int] | None = None,
 ) -> str:
     """SVG text: one coloured polyline per vessel, ports, dashed dark periods.
 
@@ -97,6 +119,8 @@ def draw_track_svg(
     order (see ``tracks_from_positions``). Gaps are drawn as dashed lines between
     where the vessel went dark and where it reappeared, in the colour of the track
     whose label ``gap_labels[gap.mmsi]`` (default: the zero-padded MMSI) names.
+    ``report_counts`` gives a track's number of reports when it was thinned
+    beforehand (``thin_track``); by default, its number of points.
     """
     tracks = {
         str(label): (np.asarray(lats, dtype=float), np.asarray(lons, dtype=float))
@@ -222,7 +246,8 @@ def draw_track_svg(
             out.append(
                 f'<polyline class="track" fill="none" stroke="{colours[name]}" '
                 f'stroke-width="1.5" stroke-linejoin="round" points="{points}">'
-                f"<title>Track of {escape(name)} ({len(lats)} reports)</title>"
+                f"<title>Track of {escape(name)} "
+                f"({(report_counts or {}).get(name, len(lats))} reports)</title>"
                 "</polyline>"
             )
 

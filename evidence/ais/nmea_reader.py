@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -150,6 +150,29 @@ def parse_nmea(
     return decoder.reports()
 
 
+# AIS messages per batch when NMEA is read as a stream (``iter_nmea``).
+NMEA_BATCH_LINES = 100_000
+
+
+def iter_nmea(
+    lines: Iterable[bytes], *, batch_lines: int = NMEA_BATCH_LINES
+) -> Iterator[RawReports]:
+    """``parse_nmea`` as a stream: RawReports every ``batch_lines`` lines, the
+    decoder's state (clocks, fragments of multi-sentence messages waiting for
+    their end) carried across batches, so the batches add up to what
+    ``parse_nmea`` gives on all the lines. Messages left unfinished at the end
+    count as incomplete in the last batch."""
+    decoder = _Decoder()
+    count = 0
+    for line in lines:
+        decoder.feed(line)
+        count += 1
+        if count == batch_lines:
+            yield decoder.take()
+            count = 0
+    yield decoder.reports()
+
+
 class _Decoder:
     """Lines in, decoded messages collected; counts what could not be used."""
 
@@ -235,11 +258,24 @@ class _Decoder:
             return None
         return self.pending.pop(key)
 
+    def take(self) -> RawReports:
+        """What was decoded since the last ``take``, as columns; unfinished
+        messages and the clocks stay for the lines to come."""
+        reports = self._columns(finished=False)
+        self.out = _Reports()
+        self.rejected = Counter()
+        self.other = self.comments = 0
+        return reports
+
     def reports(self) -> RawReports:
         """What was decoded, as columns; messages left unfinished count as
         incomplete."""
+        return self._columns(finished=True)
+
+    def _columns(self, *, finished: bool) -> RawReports:
         out = self.out
-        self.rejected["incomplete"] += len(self.pending)
+        if finished:
+            self.rejected["incomplete"] += len(self.pending)
         rejected = +self.rejected  # drop zero counts
         positions = len(out.mmsi)
         mmsi = np.array(out.mmsi, dtype=np.int64)

@@ -10,11 +10,11 @@ import numpy as np
 from django.db.models import Q
 from django.utils import timezone
 
-from evidence.ais import analyse as ais_analyse
 from evidence.ais.analyse import AnalysisParams, AnalysisResult, Port, RouteCount
-from evidence.ais.draw import draw_track_svg, tracks_from_positions
+from evidence.ais.draw import draw_track_svg
 from evidence.ais.parse import VesselInfo
 from evidence.ais.stations import classify_station
+from evidence.ais.tally import AnalysisTally
 from evidence.ais.validate import ExtractResult, Positions
 from evidence.models import AISExtract, AISGap, EvidenceItem, PortCall
 from provenance.entities.models import Entity, EntityKind
@@ -43,7 +43,11 @@ def link_vessels(
     run or an earlier one, that it still links. Returns the map and the ids
     created on this run.
     """
-    seen = set(np.unique(result.positions.mmsi).tolist()) | set(result.vessels)
+    seen = (
+        set(np.unique(result.positions.mmsi).tolist())
+        | set(result.kept_mmsis)
+        | set(result.vessels)
+    )
     mmsis = sorted(m for m in seen if _is_vessel(result, m))
     infos = {m: result.vessels.get(m) or VesselInfo(mmsi=m) for m in mmsis}
     imos = [f"{i.imo:07d}" for i in infos.values() if i.imo]
@@ -130,8 +134,21 @@ def analyse_and_save(
     vessels: dict[int, Entity],
 ) -> tuple[AnalysisResult, list[Port]]:
     """Run the pure analysis with the team's ports; write gaps, calls, the track."""
-    ports = team_ports(item.team)
-    analysis = ais_analyse.analyse(positions, ports=ports, params=params)
+    tally = AnalysisTally(ports=team_ports(item.team), params=params)
+    tally.add(positions)
+    return save_analysis(item=item, extract=extract, tally=tally, vessels=vessels)
+
+
+def save_analysis(
+    *,
+    item: EvidenceItem,
+    extract: AISExtract,
+    tally: AnalysisTally,
+    vessels: dict[int, Entity],
+) -> tuple[AnalysisResult, list[Port]]:
+    """Write what ``tally`` gathered: gaps, port calls, the track map, the params."""
+    ports = tally.ports
+    analysis = tally.result()
     AISGap.objects.bulk_create(
         [
             AISGap(
@@ -166,18 +183,19 @@ def analyse_and_save(
         ],
         batch_size=500,
     )
-    labels = {m: _vessel_label(e, m) for m, e in vessels.items()}
-    extract.analysis_params = params.to_dict()
+    labels = {m: _vessel_label(vessels.get(m), m) for m in tally.mmsis}
+    extract.analysis_params = tally.params.to_dict()
     # No positions, no map: an empty frame read as "a track of nothing".
     extract.track_svg = (
         ""
-        if len(positions) == 0
+        if tally.rows == 0
         else draw_track_svg(
-            tracks_from_positions(positions, labels=labels),
-            ports=_ports_for_map(ports, positions, analysis),
+            {labels[m]: tally.tracks[m] for m in tally.mmsis},
+            ports=_ports_for_map(ports, tally, analysis),
             gaps=analysis.gaps,
-            gap_labels=labels,
+            gap_labels={m: _vessel_label(e, m) for m, e in vessels.items()},
             title=f"AIS tracks in “{item.title}”",
+            report_counts={labels[m]: tally.reports[m] for m in tally.mmsis},
         )
     )
     extract.analysed_at = timezone.now()
@@ -189,15 +207,15 @@ def _vessel_label(entity: Entity | None, mmsi: int) -> str:
 
 
 def _ports_for_map(
-    ports: list[Port], positions: Positions, analysis: AnalysisResult
+    ports: list[Port], tally: AnalysisTally, analysis: AnalysisResult
 ) -> list[Port]:
     used = {c.port for c in analysis.port_calls} | {
         g.port for g in analysis.gaps if g.port
     }
-    if not len(positions):
+    if tally.lat_range is None or tally.lon_range is None:
         return [p for p in ports if p.key in used]
-    lat0, lat1 = positions.lat.min(), positions.lat.max()
-    lon0, lon1 = positions.lon.min(), positions.lon.max()
+    lat0, lat1 = tally.lat_range
+    lon0, lon1 = tally.lon_range
     m = MAP_PORT_MARGIN_DEG
     return [
         p

@@ -24,10 +24,12 @@ Invariants:
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,26 +50,28 @@ from evidence.ais.parse import (
 )
 from evidence.ais.reports import RawReports, epoch_us
 from evidence.ais.results import (
-    analyse_and_save,
     analysis_summary,
     link_vessels,
+    save_analysis,
+    team_ports,
     vessels_by_mmsi,
 )
 from evidence.ais.selectors import ais_layouts_for_team
 from evidence.ais.sniff import expansion_limits, sniff_ais
+from evidence.ais.spill import SpilledPositions
 from evidence.ais.stations import stations_summary
 from evidence.ais.storage import (
     ProgressWriter,
-    load_positions,
+    delete_positions_like,
+    iter_stored_vessels,
+    position_sink,
     progress_of,
     store_positions,
+    store_tool_name,
 )
+from evidence.ais.tally import AnalysisTally
 from evidence.ais.time_sources import apply_given_time, count_sources, main_source
-from evidence.ais.validate import (
-    ExtractResult,
-    timestamp_to_datetime,
-    validate_batches,
-)
+from evidence.ais.validate import BatchValidator, ExtractResult, Positions
 from evidence.models import (
     AISExtract,
     AISGap,
@@ -299,7 +303,16 @@ def ais_set_capture_start(
 def ais_process(*, item_id: int) -> EvidenceItem:
     """Parse, validate, store, link vessels and analyse one AIS extract.
 
-    Safe to run twice: the derived rows are deleted and rewritten in one
+    Streams, so memory does not grow with the row count: the file is read in
+    batches; each batch's rows pass the per-row rules and go at once into the
+    positions table (one COPY on PostgreSQL, loading while the next batch is
+    parsed) and into a temporary spill by vessel (``spill``: 56 bytes a kept
+    row on disk until the end). Then one bucket of vessels at a time gets the
+    cross-row rules (the few rows they reject are deleted again) and the
+    analysis. Memory is bounded by the largest bucket (about one vessel's track
+    when vessels are few), not by the file.
+
+    Safe to run twice: everything derived is deleted and rewritten in one
     transaction that locks the AISExtract row (a second worker waits, then
     redoes the same work). The item is marked running first (committed);
     failures are recorded on it. Returns the item.
@@ -308,33 +321,41 @@ def ais_process(*, item_id: int) -> EvidenceItem:
     if item.kind != EvidenceKind.AIS or not item.file:
         raise ValueError(f"Evidence #{item_id} is not a stored AIS extract.")
     processing.move(item, processing.RUNNING)
-    params = AnalysisParams.from_dict(item.ais.analysis_params or {})
-    sources: Counter[str] = Counter()
-    with progress_of(item_id) as progress:
+    given = (item.ais.given_time or {}).get("at")
+    stream = _Stream(
+        params=AnalysisParams.from_dict(item.ais.analysis_params or {}),
+        given_us=epoch_us(datetime.fromisoformat(given)) if given else None,
+        layout=_stored_layout(item.ais),
+    )
+    with (
+        progress_of(item_id) as progress,
+        tempfile.TemporaryDirectory(prefix="ais-spill-") as spill_dir,
+    ):
         progress(0, 0, force=True)
         try:
-            result = _read(item, progress, sources)
+            return _store_all(
+                item_id=item_id,
+                stream=stream,
+                spilled=SpilledPositions(Path(spill_dir)),
+                progress=progress,
+            )
         except ExpansionRefused as exc:
             return processing_failed(item, f"Refused: {exc}")
         except UnknownFormat as exc:
             return processing_failed(item, f"Not an AIS extract. {exc}")
         except Exception as exc:
-            logger.exception("Reading AIS evidence #%s failed", item_id)
+            logger.exception("Processing AIS evidence #%s failed", item_id)
             return processing_failed(item, f"Processing failed: {exc}")
-        rejected = sum(result.rejected.values())
-        progress(rejected, result.rows_read, force=True)
-        try:
-            item = _store_all(
-                item_id=item_id,
-                result=result,
-                params=params,
-                progress=progress,
-                time_sources=sources,
-            )
-        except Exception as exc:
-            logger.exception("Storing AIS evidence #%s failed", item_id)
-            return processing_failed(item, f"Processing failed: {exc}")
-    return item
+
+
+@dataclass(frozen=True)
+class _Stream:
+    """What processing needs from the extract's row, read before any COPY opens
+    (no query may run on the connection while one is open)."""
+
+    params: AnalysisParams
+    given_us: int | None
+    layout: Layout | None
 
 
 # Why rows were refused, in the words of the warning below.
@@ -369,30 +390,39 @@ def no_positions_warning(rows_read: int, rejected: dict[str, int]) -> str:
     return message
 
 
-def _read(
-    item: EvidenceItem, progress: ProgressWriter, sources: Counter[str]
-) -> ExtractResult:
-    """Parse and validate the stored original as a stream, batch by batch (rows
-    read reported after each batch); only the kept rows' columns are held. The
-    uploader's capture start, if any, is applied to each batch, and ``sources``
-    counts the positions read by the source of their time."""
-    given = (item.ais.given_time or {}).get("at")
-    given_us = epoch_us(datetime.fromisoformat(given)) if given else None
+def _stream_in(
+    *,
+    item: EvidenceItem,
+    extract_id: int,
+    stream: _Stream,
+    spilled: SpilledPositions,
+    progress: ProgressWriter,
+    sources: Counter[str],
+) -> BatchValidator:
+    """Parse the stored original as a stream, batch by batch: the per-row rules,
+    then the kept rows into the positions table and the spill (rows read and
+    settled reported after each batch). The uploader's capture start, if any, is
+    applied to each batch, and ``sources`` counts the positions read by the
+    source of their time. Runs no query of its own (a COPY may be open)."""
     with (
         local_path(item.file) as path,
         open_reports(
             path,
-            progress=lambda _done, total: progress(0, total),
             limits=expansion_limits(),
-            layout=_stored_layout(item.ais),
+            layout=stream.layout,
         ) as (fmt, batches),
+        position_sink(extract_id) as write,
     ):
-        return validate_batches(
-            fmt,
-            _timed(batches, given_us, sources),
-            progress=lambda _done, total: progress(0, total),
-            on_batch=lambda rows_read: progress(0, rows_read),
-        )
+        validator = BatchValidator(fmt)
+        for raw in _timed(batches, stream.given_us, sources):
+            kept = validator.add(raw)
+            del raw
+            write(kept)
+            spilled.add(kept)
+            del kept
+            progress(sum(validator.rejected.values()), validator.rows_read)
+    spilled.close()
+    return validator
 
 
 def _timed(
@@ -405,36 +435,75 @@ def _timed(
         yield raw
 
 
+def _cross_row_rules(
+    *,
+    extract_id: int,
+    validator: BatchValidator,
+    spilled: SpilledPositions,
+    tally: AnalysisTally,
+) -> None:
+    """Per bucket of vessels: the rules that need each track in time order, then
+    the analysis of what they keep. Rows they reject were stored with the rest:
+    every stored copy of their key is deleted and the key's kept row (the first
+    of duplicates) stored again, so the table holds exactly the kept rows."""
+    for bucket in spilled:
+        keep = validator.keep_sorted(bucket)
+        if not keep.all():
+            _unstore_rejected(extract_id, bucket, keep)
+        tally.add(bucket.take(keep) if not keep.all() else bucket)
+        del bucket, keep
+
+
+def _unstore_rejected(extract_id: int, bucket: Positions, keep: np.ndarray) -> None:
+    # Rows equal on mmsi, time and position sit together in a sorted bucket.
+    b = bucket
+    new_key = np.r_[
+        True,
+        (b.mmsi[1:] != b.mmsi[:-1])
+        | (b.timestamp_us[1:] != b.timestamp_us[:-1])
+        | (b.lat[1:] != b.lat[:-1])
+        | (b.lon[1:] != b.lon[:-1]),
+    ]
+    group = np.cumsum(new_key)
+    touched = np.isin(group, group[~keep])
+    delete_positions_like(extract_id, b.take(~keep))
+    store_positions(extract_id, b.take(touched & keep), progress=lambda _n: None)
+
+
 @transaction.atomic
 def _store_all(
     *,
     item_id: int,
-    result: ExtractResult,
-    params: AnalysisParams,
+    stream: _Stream,
+    spilled: SpilledPositions,
     progress: ProgressWriter,
-    time_sources: Counter[str] | None = None,
 ) -> EvidenceItem:
     extract = AISExtract.objects.select_for_update().get(item_id=item_id)
     item = EvidenceItem.objects.select_related("team").get(pk=item_id)
     _delete_derived(extract)
     AISPosition.objects.filter(extract=extract).delete()
-    rejected = sum(result.rejected.values())
-    store_tool = store_positions(
-        extract.pk,
-        result.positions,
-        progress=lambda stored: progress(rejected + stored, result.rows_read),
+    tally = AnalysisTally(ports=team_ports(item.team), params=stream.params)
+    sources: Counter[str] = Counter()
+    validator = _stream_in(
+        item=item,
+        extract_id=extract.pk,
+        stream=stream,
+        spilled=spilled,
+        progress=progress,
+        sources=sources,
     )
+    progress(sum(validator.rejected.values()), validator.rows_read, force=True)
+    _cross_row_rules(
+        extract_id=extract.pk, validator=validator, spilled=spilled, tally=tally
+    )
+    result = validator.result(mmsis=tally.mmsis, rows_kept=tally.rows)
     progress(result.rows_read, result.rows_read, force=True)
-    _set_extract_facts(extract, result, time_sources or Counter())
+    _set_extract_facts(extract, result, tally, sources)
     # Audit events (vessel creation, processed) lock the team's chain head: they
     # come last, so the lock is held only for the short tail of the transaction.
     vessels, created = link_vessels(item=item, extract=extract, result=result)
-    analysis, ports = analyse_and_save(
-        item=item,
-        extract=extract,
-        positions=result.positions,
-        params=params,
-        vessels=vessels,
+    analysis, ports = save_analysis(
+        item=item, extract=extract, tally=tally, vessels=vessels
     )
     extract.summary = {
         **result.summary(),
@@ -442,7 +511,7 @@ def _store_all(
     }
     extract.save()
     _record_processing_steps(
-        item, extract, result, params, store_tool, vessels, created
+        item, extract, result, stream.params, store_tool_name(), vessels, created
     )
     observed = item.observed_at or extract.first_at
     warning = no_positions_warning(result.rows_read, extract.rejected)
@@ -469,9 +538,11 @@ def _store_all(
 
 
 def _set_extract_facts(
-    extract: AISExtract, result: ExtractResult, time_sources: Counter[str]
+    extract: AISExtract,
+    result: ExtractResult,
+    tally: AnalysisTally,
+    time_sources: Counter[str],
 ) -> None:
-    positions = result.positions
     extract.time_sources = dict(sorted((+time_sources).items()))
     extract.time_source = main_source(time_sources)
     extract.source_format = result.format
@@ -479,11 +550,7 @@ def _set_extract_facts(
     extract.rows_kept = result.rows_kept
     extract.rejected = dict(sorted(result.rejected.items()))
     extract.stations = stations_summary(result.stations)
-    if len(positions):
-        extract.first_at = timestamp_to_datetime(positions.timestamp_us.min())
-        extract.last_at = timestamp_to_datetime(positions.timestamp_us.max())
-    else:
-        extract.first_at = extract.last_at = None
+    extract.first_at, extract.last_at = tally.first_at, tally.last_at
 
 
 def _record_processing_steps(
@@ -517,7 +584,7 @@ def _record_processing_steps(
             "cleared": dict(sorted(result.cleared.items())),
             "max_jump_knots": result.max_jump_knots,
         },
-        "store": {"positions": len(result.positions)},
+        "store": {"positions": result.rows_kept},
         "vessels": {
             "linked": [v.pk for v in vessels.values()],
             "created": sorted(created),
@@ -587,19 +654,18 @@ def ais_reanalyse(*, item_id: int, actor: User, params: AnalysisParams) -> Evide
     ensure_member(user=actor, team=item.team)
     _ensure_analysable(item)
     processing.move(item, processing.RUNNING)
-    positions = load_positions(item.ais.pk)
+    # Pure work first, a few vessels at a time; the transaction only writes.
+    tally = AnalysisTally(ports=team_ports(item.team), params=params)
+    for positions in iter_stored_vessels(item.ais.pk):
+        tally.add(positions)
     with transaction.atomic():
         extract = AISExtract.objects.select_for_update().get(item_id=item_id)
         item = EvidenceItem.objects.select_related("team").get(pk=item_id)
         old = extract.analysis_params
         _delete_derived(extract)
         vessels = {int(mmsi): e for mmsi, e in vessels_by_mmsi(extract).items()}
-        analysis, ports = analyse_and_save(
-            item=item,
-            extract=extract,
-            positions=positions,
-            params=params,
-            vessels=vessels,
+        analysis, ports = save_analysis(
+            item=item, extract=extract, tally=tally, vessels=vessels
         )
         created = {
             int(v["id"])

@@ -18,6 +18,7 @@ from evidence.ais.validate import (
     Positions,
     datetime_to_timestamp,
     format_timestamps,
+    timestamp_to_datetime,
 )
 from evidence.models import AISPosition, EvidenceItem
 
@@ -103,8 +104,15 @@ def store_positions(
     """Bulk-load positions; returns the tool used, for the custody log."""
     if connection.vendor == "postgresql":
         copy_positions(extract_id, positions, progress=progress)
+    else:
+        _insert_positions(extract_id, positions, progress=progress)
+    return store_tool_name()
+
+
+def store_tool_name() -> str:
+    """How ``store_positions`` loads rows on this database, for the custody log."""
+    if connection.vendor == "postgresql":
         return "PostgreSQL COPY (binary, psycopg " + _psycopg_version() + ")"
-    _insert_positions(extract_id, positions, progress=progress)
     return f"{connection.display_name} batched INSERT"
 
 
@@ -141,6 +149,88 @@ def copy_positions(
                 copy.write(block)
             progress(min(start + COPY_CHUNK_ROWS, n))
         copy.write(PGCOPY_TRAILER)
+
+
+@contextmanager
+def position_sink(extract_id: int) -> Iterator[Callable[[Positions], None]]:
+    """A writer of positions, batch after batch, into the extract's rows.
+
+    On PostgreSQL one ``COPY ... FROM STDIN (FORMAT binary)`` stays open for the
+    whole stream, so the server loads one batch while the next is parsed (the
+    socket's buffers bound what is in flight). While it is open NO other query
+    may run on this connection: read what is needed first, and commit progress
+    through a second connection (``ProgressWriter`` inside a transaction does).
+    Elsewhere each batch is a batched INSERT.
+    """
+    if connection.vendor != "postgresql":
+        yield lambda positions: _insert_positions(
+            extract_id, positions, progress=lambda _n: None
+        )
+        return
+    qn = connection.ops.quote_name
+    table = qn(AISPosition._meta.db_table)
+    columns = ", ".join(qn(c) for c in _position_columns())
+    sql = f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT binary)"
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write(PGCOPY_HEADER)
+
+        def write(positions: Positions) -> None:
+            for start in range(0, len(positions), COPY_CHUNK_ROWS):
+                chunk = positions.take(slice(start, start + COPY_CHUNK_ROWS))
+                for block in pgcopy_rows(chunk, extract_id):
+                    copy.write(block)
+
+        yield write
+        copy.write(PGCOPY_TRAILER)
+
+
+DELETE_KEYS_PER_QUERY = 500
+
+
+def delete_positions_like(extract_id: int, rows: Positions) -> int:
+    """Delete the extract's stored rows equal to any of ``rows`` on mmsi, time,
+    latitude and longitude (every copy of each), a few hundred keys a query;
+    returns how many went."""
+    keys = sorted(
+        {
+            (f"{m:09d}", t, a, o)
+            for m, t, a, o in zip(
+                rows.mmsi.tolist(),
+                rows.timestamp_us.tolist(),
+                rows.lat.tolist(),
+                rows.lon.tolist(),
+                strict=True,
+            )
+        }
+    )
+    qn = connection.ops.quote_name
+    meta = AISPosition._meta
+    table = qn(meta.db_table)
+    extract, mmsi, timestamp, lat, lon = (
+        qn(meta.get_field(name).column)
+        for name in ("extract", "mmsi", "timestamp", "latitude", "longitude")
+    )
+    deleted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), DELETE_KEYS_PER_QUERY):
+            part = keys[start : start + DELETE_KEYS_PER_QUERY]
+            match = " OR ".join(
+                [f"({mmsi} = %s AND {timestamp} = %s AND {lat} = %s AND {lon} = %s)"]
+                * len(part)
+            )
+            params: list[Any] = [extract_id]
+            for m, t, a, o in part:
+                when = connection.ops.adapt_datetimefield_value(
+                    timestamp_to_datetime(t)
+                )
+                params.extend([m, when, a, o])
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {extract} = %s AND ({match})",  # noqa: S608 - names from the model
+                params,
+            )
+            deleted += cursor.rowcount
+    return deleted
 
 
 # PostgreSQL binary COPY: signature, flags, header extension length; -1 ends it.
@@ -268,33 +358,76 @@ def _db_rows(extract_id: int, p: Positions) -> Iterator[tuple[Any, ...]]:
     )
 
 
+LOAD_CHUNK_ROWS = 20_000
+
+
 def load_positions(extract_id: int) -> Positions:
-    """The stored positions of an extract, sorted as ``validate`` sorts them."""
+    """The stored positions of an extract, sorted as ``validate`` sorts them (all
+    in memory: ``iter_stored_vessels`` reads them a few vessels at a time)."""
+    parts = list(iter_stored_vessels(extract_id))
+    if not parts:
+        return Positions.empty()
+    return Positions(
+        *(np.concatenate([getattr(p, name) for p in parts]) for name in _FIELDS)
+    )
+
+
+_FIELDS = ("mmsi", "timestamp_us", "lat", "lon", "sog", "cog", "heading")
+
+
+def iter_stored_vessels(
+    extract_id: int, *, chunk_rows: int = LOAD_CHUNK_ROWS
+) -> Iterator[Positions]:
+    """The stored positions of an extract, whole vessels at a time (each sorted by
+    time, vessels in MMSI order), read through a server-side cursor in chunks of
+    ``chunk_rows``: memory holds one chunk and the vessel it ends in."""
     rows = (
         AISPosition.objects.filter(extract_id=extract_id)
-        .order_by("mmsi", "timestamp", "latitude", "longitude")
+        .order_by("mmsi", "timestamp", "latitude", "longitude", "pk")
         .values_list(
             "mmsi", "timestamp", "latitude", "longitude", "sog", "cog", "heading"
         )
+        .iterator(chunk_size=chunk_rows)
     )
-    columns: list[list[Any]] = [[], [], [], [], [], [], []]
-    for row in rows.iterator(chunk_size=20_000):
-        for column, value in zip(columns, row, strict=True):
-            column.append(value)
-    if not columns[0]:
-        return Positions.empty()
+    pending: Positions | None = None
+    for chunk in _chunks(rows, chunk_rows):
+        if pending is not None:
+            chunk = Positions(
+                *(
+                    np.concatenate([getattr(pending, name), getattr(chunk, name)])
+                    for name in _FIELDS
+                )
+            )
+        # The last vessel of the chunk may go on in the next one.
+        last = int(np.searchsorted(chunk.mmsi, chunk.mmsi[-1]))
+        if last:
+            yield chunk.take(slice(0, last))
+        pending = chunk.take(slice(last, len(chunk)))
+    if pending is not None and len(pending):
+        yield pending
 
+
+def _chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[Positions]:
     def floats(values: list[Any]) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
-    return Positions(
-        mmsi=np.array([int(m) for m in columns[0]], dtype=np.int64),
-        timestamp_us=np.array(
-            [datetime_to_timestamp(t) for t in columns[1]], dtype=np.int64
-        ),
-        lat=floats(columns[2]),
-        lon=floats(columns[3]),
-        sog=floats(columns[4]),
-        cog=floats(columns[5]),
-        heading=floats(columns[6]),
-    )
+    while True:
+        columns: list[list[Any]] = [[], [], [], [], [], [], []]
+        for row in rows:
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+            if len(columns[0]) >= size:
+                break
+        if not columns[0]:
+            return
+        yield Positions(
+            mmsi=np.array([int(m) for m in columns[0]], dtype=np.int64),
+            timestamp_us=np.array(
+                [datetime_to_timestamp(t) for t in columns[1]], dtype=np.int64
+            ),
+            lat=floats(columns[2]),
+            lon=floats(columns[3]),
+            sog=floats(columns[4]),
+            cog=floats(columns[5]),
+            heading=floats(columns[6]),
+        )

@@ -71,4 +71,4 @@ if os.environ.get("FAULTS_CHECKPOINT_DIR"):
     services._record_processing_steps = _checkpoint(
         "image", services._record_processing_steps
     )
-    ais_services.analyse_and_save = _checkpoint("ais", ais_services.analyse_and_save)
+    ais_services.save_analysis = _checkpoint("ais", ais_services.save_analysis)

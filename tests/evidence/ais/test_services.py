@@ -11,6 +11,7 @@ from django.db import connection
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.ais.demo import demo_ais_extracts
+from evidence.ais.storage import load_positions
 from evidence.ais.validate import parse_and_validate
 from evidence.models import (
     AISExtract,
@@ -392,7 +393,7 @@ def test_stored_positions_reload_exactly_as_validated(add_ais):
     expected = parse_and_validate(content).positions
     item = add_ais(content, filename="v2.csv.zst")
 
-    loaded = ais_services.load_positions(item.ais.pk)
+    loaded = load_positions(item.ais.pk)
 
     for name in ("mmsi", "timestamp_us", "lat", "lon", "sog", "cog", "heading"):
         assert getattr(loaded, name).tolist() == pytest.approx(
