@@ -518,6 +518,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # PATCH bodies are documented as the serializer says: `version` is required.
     "COMPONENT_SPLIT_PATCH": False,
+    # Three choice sets are all called "kind": name each (else W001 and hashed names).
+    "ENUM_NAME_OVERRIDES": {
+        "EvidenceKindEnum": "evidence.models.EvidenceKind",
+        "EntityKindEnum": "provenance.entities.models.EntityKind",
+        "SearchKindEnum": "provenance.search.models.DocumentKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "provenance.publishing.api.schema.add_error_responses",
