@@ -18,64 +18,37 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
 from evidence import selectors, services
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, ProcessingState
-from evidence.services import tasks_run_here
-from provenance.claims import services as claim_services
+from provenance.management.evidence_command import EvidenceCommand
+
+FIELDS = ("title", "source", "credit", "description")
 
 
-class Command(BaseCommand):
+class Command(EvidenceCommand):
     help = "Add one image file as evidence of a team (optionally linked to a claim)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--team", required=True, help="Team slug.")
-        parser.add_argument(
-            "--user",
-            help="Acting username (default: the team's first editor or admin).",
+        self.add_common_arguments(
+            parser,
+            claim_help="Claim id to link the image to.",
+            fields=FIELDS,
         )
-        parser.add_argument("--claim", type=int, help="Claim id to link the image to.")
-        parser.add_argument(
-            "--relation",
-            default="context",
-            choices=["supports", "contradicts", "context"],
-            help="Relation to the claim (default: context).",
-        )
-        parser.add_argument("--title", default="")
-        parser.add_argument("--source", default="")
-        parser.add_argument("--credit", default="")
-        parser.add_argument("--description", default="")
         parser.add_argument("--synthetic", action="store_true")
-        parser.add_argument("--restricted", action="store_true")
-        parser.add_argument(
-            "--json", action="store_true", help="Print the item as one JSON object."
-        )
+        self.add_json_argument(parser)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        # No broker: process here and report the outcome, not "pending".
-        with tasks_run_here():
-            self._handle(**options)
-
-    def _handle(self, **options: Any) -> None:
+    def run(self, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        try:
-            team, actor = selectors.command_context(
-                team_slug=options["team"], username=options["user"]
-            )
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
-        fields = {
-            name: options[name]
-            for name in ("title", "source", "credit", "description")
-            if options[name]
-        }
+        team, actor = self.team_and_actor(options)
+        fields = self.given_fields(options, FIELDS)
         try:
             with transaction.atomic(), path.open("rb") as upload:
                 item = image_services.evidence_add_image(
@@ -87,13 +60,9 @@ class Command(BaseCommand):
                     is_restricted=options["restricted"],
                     **fields,
                 )
-                if options["claim"]:
-                    claim_services.evidence_attach(
-                        claim_id=options["claim"],
-                        item_id=item.pk,
-                        actor=actor,
-                        relation=options["relation"],
-                    )
+                self.link_to_claim(
+                    item, actor=actor, options=options, relation=options["relation"]
+                )
         except ImageRejected as exc:
             raise CommandError(f"{path.name}: refused: {exc.message}") from exc
         except services.DuplicateEvidence as exc:

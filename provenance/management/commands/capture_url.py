@@ -17,14 +17,12 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
-from evidence import selectors
 from evidence.captures import services as capture_services
 from evidence.models import EvidenceItem, ProcessingState
-from evidence.services import tasks_run_here
-from provenance.claims import services as claim_services
+from provenance.management.evidence_command import EvidenceCommand
 
 
 def capture_summary(item: EvidenceItem) -> dict[str, Any]:
@@ -62,49 +60,18 @@ def capture_summary(item: EvidenceItem) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
+class Command(EvidenceCommand):
     help = "Capture a web page (WACZ, screenshot, DOM, text) as evidence of a team."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("url")
-        parser.add_argument("--team", required=True, help="Team slug.")
-        parser.add_argument(
-            "--user",
-            help="Acting username (default: the team's first editor or admin).",
-        )
-        parser.add_argument("--claim", type=int, help="Claim id to link the page to.")
-        parser.add_argument(
-            "--relation",
-            default="context",
-            choices=["supports", "contradicts", "context"],
-            help="Relation to the claim (default: context).",
-        )
-        parser.add_argument("--title", default="")
-        parser.add_argument("--source", default="")
-        parser.add_argument("--description", default="")
-        parser.add_argument("--restricted", action="store_true")
-        parser.add_argument(
-            "--json", action="store_true", help="Print the item as one JSON object."
-        )
+        self.add_common_arguments(parser, claim_help="Claim id to link the page to.")
+        self.add_json_argument(parser)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        # No broker: capture here and report the outcome, not "pending".
-        with tasks_run_here():
-            self._handle(**options)
-
-    def _handle(self, **options: Any) -> None:
+    def run(self, **options: Any) -> None:
         url: str = options["url"]
-        try:
-            team, actor = selectors.command_context(
-                team_slug=options["team"], username=options["user"]
-            )
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
-        fields = {
-            name: options[name]
-            for name in ("title", "source", "description")
-            if options[name]
-        }
+        team, actor = self.team_and_actor(options)
+        fields = self.given_fields(options, ("title", "source", "description"))
         try:
             with transaction.atomic():
                 item = capture_services.evidence_capture_url(
@@ -114,13 +81,9 @@ class Command(BaseCommand):
                     is_restricted=options["restricted"],
                     **fields,
                 )
-                if options["claim"]:
-                    claim_services.evidence_attach(
-                        claim_id=options["claim"],
-                        item_id=item.pk,
-                        actor=actor,
-                        relation=options["relation"],
-                    )
+                self.link_to_claim(
+                    item, actor=actor, options=options, relation=options["relation"]
+                )
         except ValidationError as exc:
             messages = (
                 [m for ms in exc.message_dict.values() for m in ms]

@@ -22,16 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
-from evidence import selectors, services
+from evidence import services
 from evidence.ais import selectors as ais_selectors
 from evidence.ais import services as ais_services
 from evidence.ais.analyse import AnalysisParams
 from evidence.models import AISLayout, EvidenceItem, ProcessingState
-from evidence.services import tasks_run_here
-from provenance.claims import services as claim_services
+from provenance.management.evidence_command import EvidenceCommand
 from provenance.teams.models import Team
 
 if TYPE_CHECKING:
@@ -48,28 +47,21 @@ def _capture_start(value: str) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-class Command(BaseCommand):
+class Command(EvidenceCommand):
     help = "Import an AIS extract (CSV, .gz, .zst or NMEA) as evidence of a team."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--team", required=True, help="Team slug.")
-        parser.add_argument(
-            "--user",
-            help="Acting username (default: the team's first editor or admin).",
-        )
-        parser.add_argument(
-            "--claim", type=int, help="Claim id the extract supports (linked)."
+        self.add_common_arguments(
+            parser,
+            claim_help="Claim id the extract supports (linked).",
+            relation=False,
         )
         parser.add_argument(
             "--layout",
             help="Name of one of the team's saved CSV layouts to read the file with.",
         )
-        parser.add_argument("--title", default="")
-        parser.add_argument("--source", default="")
-        parser.add_argument("--description", default="")
         parser.add_argument("--synthetic", action="store_true")
-        parser.add_argument("--restricted", action="store_true")
         parser.add_argument(
             "--gap-hours",
             type=float,
@@ -89,25 +81,13 @@ class Command(BaseCommand):
             help="Capture start (ISO 8601, naive = UTC) for an NMEA file without "
             "times: every position without a time gets it.",
         )
-        parser.add_argument(
-            "--json", action="store_true", help="Print the result as one JSON object."
-        )
+        self.add_json_argument(parser, "the result")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        # No broker: process here and report the outcome, not "pending".
-        with tasks_run_here():
-            self._handle(**options)
-
-    def _handle(self, **options: Any) -> None:
+    def run(self, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        try:
-            team, actor = selectors.command_context(
-                team_slug=options["team"], username=options["user"]
-            )
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
+        team, actor = self.team_and_actor(options)
         layout = None
         if options["layout"]:
             try:
@@ -149,11 +129,7 @@ class Command(BaseCommand):
     ) -> EvidenceItem:
         """Store the extract (and link it) in one transaction; refusals become
         CommandErrors (3 for a duplicate)."""
-        fields = {
-            name: options[name]
-            for name in ("title", "source", "description")
-            if options[name]
-        }
+        fields = self.given_fields(options, ("title", "source", "description"))
         params = AnalysisParams(
             gap_hours=options["gap_hours"], min_dwell_hours=options["min_dwell_hours"]
         )
@@ -172,13 +148,9 @@ class Command(BaseCommand):
                     is_restricted=options["restricted"],
                     **fields,
                 )
-                if options["claim"]:
-                    claim_services.evidence_attach(
-                        claim_id=options["claim"],
-                        item_id=item.pk,
-                        actor=actor,
-                        relation="supports",
-                    )
+                self.link_to_claim(
+                    item, actor=actor, options=options, relation="supports"
+                )
         except services.FileRefused as exc:
             raise CommandError(f"{path.name}: refused: {exc.message}") from exc
         except services.DuplicateEvidence as exc:
