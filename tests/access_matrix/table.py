@@ -168,6 +168,19 @@ def claim_api(
     }
 
 
+def claim_member_action(method: str, *, listed: bool = False) -> dict[str, Expect]:
+    """A members-only action on a draft or published claim (or its link): team A
+    reaches the serializer with `method` (400 on an empty body), team B does not
+    find the claim (404), publishers are refused; GET lists when `listed`, else
+    405."""
+    read = members() if listed else dict.fromkeys((*TEAM_A, OTHER_TEAM), 405)
+    writes = {method: {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}}
+    return dict.fromkeys(
+        ("draft", "published"),
+        api(read=read, publisher_reads=False, writes=writes),
+    )
+
+
 def member_api(other_team: Outcome = 404) -> Expect:
     return api(read=members(other_team), publisher_reads=False)
 
@@ -359,66 +372,16 @@ TABLE: dict[str, Row] = {
     "api:claim-claimreview": row(CLAIMS, claim_api()),
     "api:claim-prov": row(CLAIMS, claim_api()),
     # Members list and append assessments; nobody edits or deletes one (405).
-    "api:claim-assessments": row(
-        CLAIMS,
-        dict.fromkeys(
-            ("draft", "published"),
-            api(
-                read=members(),
-                publisher_reads=False,
-                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
-            ),
-        ),
-    ),
+    "api:claim-assessments": row(CLAIMS, claim_member_action("POST", listed=True)),
     # Evidence links through the API (issue 15): members list every version and
     # reach the serializer on writes (400: an empty body lacks evidence/relation or
     # the reason); team B does not find the claim; publishers are refused.
-    "api:claim-links": row(
-        CLAIMS,
-        dict.fromkeys(
-            ("draft", "published"),
-            api(
-                read=members(),
-                publisher_reads=False,
-                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
-            ),
-        ),
-    ),
-    "api:claim-link-change": row(
-        LINKS,
-        dict.fromkeys(
-            ("draft", "published"),
-            api(
-                read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
-                publisher_reads=False,
-                writes={"PATCH": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
-            ),
-        ),
-    ),
-    "api:claim-link-unlink": row(
-        LINKS,
-        dict.fromkeys(
-            ("draft", "published"),
-            api(
-                read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
-                publisher_reads=False,
-                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
-            ),
-        ),
-    ),
+    "api:claim-links": row(CLAIMS, claim_member_action("POST", listed=True)),
+    "api:claim-link-change": row(LINKS, claim_member_action("PATCH")),
+    "api:claim-link-unlink": row(LINKS, claim_member_action("POST")),
     # Review decisions (POST only): members reach the serializer (400 without a
     # decision and version); the service decides who may take which (issue 12).
-    "api:claim-decisions": row(
-        CLAIMS,
-        dict.fromkeys(
-            ("draft", "published"),
-            api(
-                read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
-                publisher_reads=False,
-                writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
-            ),
-        ),
-    ),
+    "api:claim-decisions": row(CLAIMS, claim_member_action("POST")),
     "api:evidence-list": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
     "api:evidence-detail": row(API_ITEMS, member_api()),
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
