@@ -16,7 +16,6 @@ dump stays small.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from django.test.utils import override_settings
 from evidence import processing
 from evidence.ais.services import ais_process
 from evidence.models import EvidenceItem, EvidenceKind, ProcessingState
+from evidence.services import hash_upload
 from provenance.teams.models import Team
 
 # XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds (the audit
@@ -50,7 +50,6 @@ EXCLUDED = (
     "axes",
     "evidence.aisposition",
 )
-CHUNK = 1 << 20
 
 
 class BackupError(Exception):
@@ -76,22 +75,9 @@ def _walk(storage: Storage, folder: str = "") -> Iterator[str]:
         yield from _walk(storage, f"{folder}/{sub}" if folder else sub)
 
 
-def _copy(src: File, dest: Path) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    with dest.open("wb") as out:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    return size, digest.hexdigest()
-
-
 def _sha256(storage: Storage, name: str) -> str:
-    digest = hashlib.sha256()
     with storage.open(name, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hash_upload(handle)[0]
 
 
 def backup(target: Path, *, progress: Callable[[str], None] = lambda _: None) -> dict:
@@ -114,8 +100,8 @@ def backup(target: Path, *, progress: Callable[[str], None] = lambda _: None) ->
     for name in _walk(default_storage):
         dest = target / FILES / name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with default_storage.open(name, "rb") as src:
-            size, sha = _copy(src, dest)
+        with default_storage.open(name, "rb") as src, dest.open("wb") as out:
+            sha, size = hash_upload(src, feed=out.write)
         files.append({"name": name, "size": size, "sha256": sha})
     progress(f"files: {len(files)}, {sum(f['size'] for f in files)} bytes")
     manifest = {
