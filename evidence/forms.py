@@ -146,6 +146,25 @@ class LinkEvidenceForm(EvidenceForm):
         self.order_fields(names)
 
 
+class WaczImportForm(EvidenceForm):
+    """A WACZ made elsewhere (ArchiveWeb.page, Browsertrix, auto-archiver): the
+    page's URL comes from the archive."""
+
+    kind = EvidenceKind.LINK
+    has_file = True
+    title_default = "the archive's title"
+    file = forms.FileField(
+        label="WACZ file",
+        help_text="A web archive (.wacz). Its structure, the SHA-256 of every file "
+        "it holds and its signature, when it has one, are checked; it is kept "
+        "byte-for-byte.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".wacz,application/wacz"}),
+    )
+
+    class Meta(EvidenceForm.Meta):
+        fields = [name for name in EvidenceForm.Meta.fields if name != "url"]
+
+
 class StatementEvidenceForm(EvidenceForm):
     kind = EvidenceKind.STATEMENT
     title_default = "speaker and quote"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("add/statement/", views.statement_add, name="add-statement"),
     path("add/document/", views.document_add, name="add-document"),
     path("add/link/", views.link_add, name="add-link"),
+    path("add/wacz/", views.wacz_import, name="add-wacz"),
     path("add/ais/", views_ais.ais_add, name="add-ais"),
     path("<int:pk>/", views.item_detail, name="item-detail"),
     path("<int:pk>/status/", views.item_status, name="item-status"),

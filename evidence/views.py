@@ -11,12 +11,20 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,11 +35,16 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from evidence import selectors, services
+from evidence import selectors, services, streaming
 from evidence.captures import services as capture_services
 from evidence.documents import services as document_services
 from evidence.documents.services import ON_BEHALF_KINDS, SPEAKER_KINDS
-from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
+from evidence.forms import (
+    FORMS_BY_KIND,
+    EvidenceFilterForm,
+    EvidenceForm,
+    WaczImportForm,
+)
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, EvidenceKind
@@ -84,7 +97,11 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if item.kind == EvidenceKind.AIS:
         # An extract has its own page: track map, port calls, dark periods.
         return redirect("evidence:ais-detail", pk=item.pk)
-    return render(request, "evidence/item_detail.html", {"item": item})
+    response = render(request, "evidence/item_detail.html", {"item": item})
+    if item.kind == EvidenceKind.LINK and settings.CAPTURE_REPLAY_ORIGIN:
+        # The replay frame, from its own origin (evidence/captures/replay.py).
+        response._csp_update = {"frame-src": [settings.CAPTURE_REPLAY_ORIGIN]}
+    return response
 
 
 @login_required
@@ -301,29 +318,60 @@ def link_add(request: HttpRequest) -> HttpResponse:
     return _add(request, EvidenceKind.LINK)
 
 
+@limited_upload("wacz")
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def wacz_import(request: HttpRequest) -> HttpResponse:
+    """Import a WACZ made elsewhere as a link's capture."""
+    team = selectors.current_team(request)
+    form = WaczImportForm(request.POST or None, request.FILES or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        item = refusals_as_errors(
+            form,
+            lambda: capture_services.evidence_import_wacz(
+                team=team,
+                actor=request.user,
+                upload=upload,
+                filename=upload.name,
+                **form.service_fields(),
+            ),
+        )
+        if item is not None:
+            messages.success(request, "Web archive imported.")
+            return redirect(item)
+    return render(
+        request,
+        "evidence/item_form.html",
+        {
+            "form": form,
+            "kind": "wacz",
+            "kind_label": "Web archive (WACZ)",
+            "duplicate": getattr(form, "duplicate", None),
+            "cancel_url": reverse("evidence:item-list"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 # --- media: only through here, only for the owning team -------------------------------
 
 
 def _file_response(
-    field: FieldFile, *, content_type: str, filename: str, as_attachment: bool
-) -> FileResponse:
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The file is missing from storage.") from exc
-    response = FileResponse(
-        handle,
-        as_attachment=as_attachment,
-        filename=filename,
+    field: FieldFile,
+    *,
+    content_type: str,
+    filename: str,
+    as_attachment: bool,
+    request: HttpRequest | None = None,
+) -> HttpResponse | StreamingHttpResponse:
+    return streaming.file_response(
+        field,
         content_type=content_type,
+        filename=filename,
+        as_attachment=as_attachment,
+        request=request,
     )
-    if not as_attachment:
-        response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
 
 
 @login_required
@@ -388,18 +436,22 @@ _CAPTURE_SUFFIXES = {
 
 
 @login_required
-@require_GET
+@require_safe
 def capture_file(
     request: HttpRequest, pk: int, capture_id: int, role: str
-) -> FileResponse:
+) -> HttpResponse | StreamingHttpResponse:
+    """A capture's file, whole or by one byte range (a WACZ is read by ranges).
+    A download is written to the custody log once, when it reads from the
+    file's start, not for each later range."""
     record = selectors.capture_file_for_media(
         user=request.user, item_id=pk, capture_id=capture_id, role=role
     )
     inline = record.role in _INLINE_CAPTURE_FILES
-    if not inline:
+    if not inline and streaming.is_first_read(request):
         capture_services.capture_file_download(file_id=record.pk, actor=request.user)
     return _file_response(
         record.file,
+        request=request,
         content_type=record.mime_type,
         filename=(
             f"evidence-{pk}-capture-{capture_id}-{record.role}"

@@ -7,6 +7,7 @@ tasks run eagerly. Set DATABASE_URL for PostgreSQL and CELERY_BROKER_URL for a w
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -99,6 +100,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The replay origin answers /replay/ only (evidence/captures/replay.py).
+    "evidence.captures.middleware.ReplayOriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -381,7 +384,11 @@ UPLOAD_MAX_BYTES = {
     "image": env_int("UPLOAD_MAX_IMAGE_BYTES", 50 * 1024 * 1024),
     "ais": env_int("UPLOAD_MAX_AIS_BYTES", 500 * 1024 * 1024),
     "document": env_int("UPLOAD_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024),
+    # A WACZ made elsewhere (evidence/captures/wacz_import.py), imported whole.
+    "wacz": env_int("UPLOAD_MAX_WACZ_BYTES", 200 * 1024 * 1024),
 }
+# What an imported WACZ may unpack to, all its members together (zip bombs).
+WACZ_MAX_UNPACKED_BYTES = env_int("WACZ_MAX_UNPACKED_BYTES", 1 << 30)
 # AIS decompression-bomb caps (evidence.ais.parse explains the defaults).
 AIS_MAX_EXPANDED_BYTES = env_int("AIS_MAX_EXPANDED_BYTES", 1 << 30)
 AIS_MAX_EXPANSION_RATIO = env_int("AIS_MAX_EXPANSION_RATIO", 100)
@@ -424,6 +431,20 @@ CAPTURE_MAX_BYTES = env_int("CAPTURE_MAX_BYTES", 50 * 1024 * 1024)
 CAPTURE_MAX_RESOURCES = env_int("CAPTURE_MAX_RESOURCES", 500)
 CAPTURE_TIMEOUT_SECONDS = env_int("CAPTURE_TIMEOUT_SECONDS", 60)
 CAPTURE_CHROMIUM = os.environ.get("CAPTURE_CHROMIUM", "/usr/bin/chromium")
+# Replay of captures (evidence/captures/replay.py says why): ReplayWeb.page runs
+# a captured page's scripts, so it is served only from an origin of its own that
+# shares no cookie with the tool, e.g. "https://replay.example.org" (a host name
+# of this same deployment). Empty: no replay; the page lists the WARC records.
+CAPTURE_REPLAY_ORIGIN = os.environ.get("CAPTURE_REPLAY_ORIGIN", "").strip().rstrip("/")
+if CAPTURE_REPLAY_ORIGIN:
+    _replay = urlsplit(CAPTURE_REPLAY_ORIGIN)
+    if _replay.scheme not in {"http", "https"} or not _replay.hostname or _replay.path:
+        raise ImproperlyConfigured(
+            "CAPTURE_REPLAY_ORIGIN must be scheme://host[:port], not "
+            f"{CAPTURE_REPLAY_ORIGIN!r}"
+        )
+    if _replay.hostname not in ALLOWED_HOSTS and "*" not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS = [*ALLOWED_HOSTS, _replay.hostname]
 
 # Email (notifications, address checks): printed to the console unless an SMTP
 # server is configured. SITE_URL makes the links in emails absolute.

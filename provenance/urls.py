@@ -96,6 +96,7 @@ claim_patterns = [
 urlpatterns = [
     path("", include((claim_patterns, "provenance"))),
     path("evidence/", include("evidence.urls")),
+    path("replay/", include("evidence.captures.urls")),
     path("api/v1/", include(("provenance.publishing.api.urls", "api"))),
     path(
         ".well-known/provenance-signing-key",

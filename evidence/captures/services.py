@@ -14,8 +14,15 @@ CAPTURE_ALLOWED_PRIVATE_HOSTS names the private hosts allowed.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
-from typing import TYPE_CHECKING, Any
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evidence import processing
+from evidence.captures import wacz_import
 from evidence.captures.browser import (
     TOOL,
     TOOL_VERSION,
@@ -41,15 +49,19 @@ from evidence.models import (
     WebCapture,
 )
 from evidence.services import (
+    FileRefused,
     audit,
     check_fields,
     delete_files,
     enqueue_on_commit,
+    hash_upload,
     locked_item,
     mark_for_reprocessing,
     new_item,
     processing_failed,
     record_arrival,
+    refuse_duplicate,
+    store_new_item,
 )
 from provenance.teams.models import Team
 from provenance.teams.rules import ensure_member
@@ -296,3 +308,157 @@ def capture_again(*, item_id: int, actor: User) -> EvidenceItem:
     )
     _enqueue(capture.pk)
     return item
+
+
+@transaction.atomic
+def capture_replay_open(*, file_id: int, actor_id: int) -> CaptureFile:
+    """Record that a member opened a capture's WACZ in the replay (custody +
+    audit): the replay hands the reader's browser the archive's bytes, range by
+    range, so the opening is logged once, not each range it reads."""
+    record = CaptureFile.objects.select_related("capture__item__team").get(pk=file_id)
+    item = record.capture.item
+    actor = item.team.memberships.select_related("user").get(user_id=actor_id).user
+    payload = {
+        "capture": record.capture_id,
+        "role": record.role,
+        "sha256": record.sha256,
+        "purpose": "replay",
+    }
+    CustodyEvent.objects.create(
+        item=item, action=CustodyEvent.Action.DOWNLOADED, actor=actor, detail=payload
+    )
+    audit(item=item, actor=actor, action="evidence.replay_capture", payload=payload)
+    return record
+
+
+def _py_wacz_problem(path: str) -> str:
+    """What py-wacz's ``wacz validate`` says is wrong with the file ("" when it
+    passes, or when py-wacz is not installed: our own checks stand alone)."""
+    if importlib.util.find_spec("wacz") is None:
+        return ""
+    try:
+        done = subprocess.run(  # noqa: S603 - our interpreter, a fixed module, a path
+            [sys.executable, "-m", "wacz", "validate", "-f", path],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "py-wacz's validation did not finish in 120 seconds."
+    if done.returncode == 0:
+        return ""
+    said = (done.stdout + done.stderr).strip().splitlines()
+    return "py-wacz: " + (said[-1] if said else f"exit status {done.returncode}")
+
+
+def evidence_import_wacz(
+    *,
+    team: Team,
+    actor: User,
+    upload: IO[bytes],
+    filename: str,
+    is_restricted: bool = False,
+    **fields: Any,
+) -> EvidenceItem:
+    """Keep a WACZ made elsewhere (ArchiveWeb.page, Browsertrix, auto-archiver)
+    as a link's capture: the item's original is the WACZ byte-for-byte, with its
+    SHA-256; its WebCapture holds the pages pages/pages.jsonl lists, and the
+    summary what was checked (evidence.captures.wacz_import, then py-wacz's
+    ``wacz validate``). A refused file (FileRefused with the reason) leaves
+    nothing stored. Same bytes in the team raise DuplicateEvidence.
+
+    Memory stays bounded: the upload is hashed in chunks under the upload cap
+    and each member is read in chunks, up to its declared size.
+    """
+    ensure_member(user=actor, team=team)
+    check_fields(fields)
+    sha256, _size = hash_upload(upload, limit=settings.UPLOAD_MAX_BYTES["wacz"])
+    try:
+        inspection = wacz_import.inspect_wacz(
+            upload, max_unpacked=settings.WACZ_MAX_UNPACKED_BYTES
+        )
+    except wacz_import.WaczRefused as exc:
+        raise FileRefused(f"Not imported: {exc}", code="invalid_wacz") from exc
+    with _as_path(upload) as path:
+        problem = _py_wacz_problem(path)
+    if problem:
+        raise FileRefused(f"Not imported: {problem}", code="invalid_wacz")
+    refuse_duplicate(team, sha256)
+    summary = inspection.summary()
+    summary["validated_by"] = ["evidence.captures.wacz_import"] + (
+        ["py-wacz wacz validate"] if importlib.util.find_spec("wacz") else []
+    )
+    main_url = inspection.main_page_url
+    fields.setdefault(
+        "title", (inspection.title or inspection.pages[0].title or main_url)[:300]
+    )
+    item = new_item(
+        team=team,
+        actor=actor,
+        kind=EvidenceKind.LINK,
+        is_restricted=is_restricted,
+        filename=filename,
+        mime_type="application/wacz",
+        url=main_url if len(main_url) <= 2000 else "",
+        # Checked above, nothing left to do: its page shows the capture at once.
+        processing_state=processing.DONE,
+        **fields,
+    )
+
+    def attach(item: EvidenceItem) -> None:
+        capture = WebCapture.objects.create(
+            item=item,
+            requested_url=item.url or main_url[:2000],
+            requested_by=actor,
+            requested_at=item.created_at,
+            captured_at=item.created_at,
+            final_url=main_url[:2000],
+            title=(inspection.pages[0].title or inspection.title)[:500],
+            text="\n\n".join(page.text for page in inspection.pages)[
+                :1_000_000
+            ].replace("\x00", ""),
+            summary=summary,
+        )
+        # The capture's WACZ is the item's original itself (one stored copy).
+        record = CaptureFile(
+            capture=capture,
+            role=CaptureFile.Role.WACZ,
+            sha256=item.sha256,
+            size_bytes=item.size_bytes,
+            mime_type="application/wacz",
+        )
+        record.file.name = item.file.name
+        record.save()
+
+    store_new_item(
+        item,
+        upload,
+        actor=actor,
+        extension=".wacz",
+        sha256=sha256,
+        changed=lambda message: FileRefused(message, code="changed"),
+        detail={"imported_wacz": True, "software": inspection.software},
+        extra={
+            "imported_wacz": True,
+            "pages": len(inspection.pages),
+            "signature": inspection.signature,
+        },
+        attach=attach,
+    )
+    return item
+
+
+@contextmanager
+def _as_path(upload: IO[bytes]) -> Iterator[str]:
+    """A path on disk holding the upload (its own, when it has one)."""
+    path = getattr(upload, "temporary_file_path", None)
+    if callable(path):
+        yield path()
+        return
+    with tempfile.NamedTemporaryFile(suffix=".wacz") as copy:
+        upload.seek(0)
+        shutil.copyfileobj(upload, copy, 1024 * 1024)
+        copy.flush()
+        upload.seek(0)
+        yield copy.name

@@ -342,7 +342,17 @@ TABLE: dict[str, Row] = {
     "evidence:item-thumbnail": row(IMAGES, media()),
     "evidence:item-display": row(IMAGES, media()),
     # Issue 18: a capture's files (the screenshot inline, the others downloads).
-    "evidence:capture-file": row(CAPTURE_FILES, media()),
+    # HEAD too: ReplayWeb.page asks HEAD for a WACZ's size; a HEAD is not logged.
+    "evidence:capture-file": row(CAPTURE_FILES, html()),
+    # Issue 18: importing a WACZ made elsewhere (an empty POST: the form, 400).
+    "evidence:add-wacz": row(NONE, form(other_team=None)),
+    # Issue 18: the replay answers on its own origin only (CAPTURE_REPLAY_ORIGIN,
+    # unset here): 404 for everyone on the tool's; tests/evidence/captures/
+    # test_replay.py checks the replay origin, where a signed token is the key.
+    "replay:app": row(NONE, public(get=404, head=404)),
+    "replay:asset": row({"": lambda w: {"name": "ui.js"}}, public(get=404, head=404)),
+    "replay:embed": row({"": lambda w: {"token": "x"}}, public(get=404, head=404)),
+    "replay:wacz": row({"": lambda w: {"token": "x"}}, public(get=404, head=404)),
     "evidence:ais-detail": row(AIS, html()),
     "evidence:ais-status": row(AIS, media()),
     "evidence:ais-reanalyse": row(AIS, action()),

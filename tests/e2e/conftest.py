@@ -165,9 +165,10 @@ def screenshots(artifacts) -> Callable[[str], Screenshots]:
     return lambda prefix="": Screenshots(artifacts, prefix)
 
 
-def _log_in(page, username: str, password: str = PASSWORD) -> None:
-    """Through the real login form (django-axes counts failures per username+IP)."""
-    page.goto("/login/")
+def _log_in(page, username: str, password: str = PASSWORD, base: str = "") -> None:
+    """Through the real login form (django-axes counts failures per username+IP);
+    ``base``: another host name of the live server than the context's."""
+    page.goto(f"{base}/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
