@@ -91,6 +91,8 @@ def test_a_captured_page_replays_in_its_item_page(
     page.set_viewport_size({"width": 390, "height": 844})
     assert _replayed_frame(page, SCRIPT_TEXT) is not None
     shot(page, "replayed-narrow")
+    replay.scroll_into_view_if_needed()
+    shot.element(replay, "replay-frame-narrow")
     # What the archive does not hold (the image the capture refused, the
     # favicon the page never had) the replay answers 404, rightly. Anything else
     # (a CSP violation above all) is an error.

@@ -6,6 +6,7 @@ WARC records shown beside (or instead of) the replay."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
@@ -244,8 +245,6 @@ def test_the_records_list_reads_a_real_compressed_index():
 
 
 def test_a_wacz_that_is_not_a_zip_lists_the_reason():
-    import io
-
     listed = replay.wacz_records(io.BytesIO(b"not a zip"))
 
     assert listed.records == []
@@ -394,3 +393,72 @@ def test_the_vendored_files_match_their_manifest():
     assert replay.vendored_problems() == []
     assert replay.manifest()["version"] == "2.5.3"
     assert set(replay.manifest()["files"]) == {"ui.js", "sw.js", "LICENSE"}
+
+
+def test_the_records_list_reads_a_plain_cdxj_index_of_our_own_capture():
+    from datetime import UTC, datetime
+
+    from evidence.captures import wacz
+
+    at = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+    exchange = wacz.Exchange(
+        url="https://example.org/statement",
+        method="GET",
+        request_headers=[("Host", "example.org")],
+        post_data=b"",
+        status=200,
+        status_text="OK",
+        response_headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=b"<title>Statement</title>",
+        at=at,
+    )
+    out = io.BytesIO()
+    wacz.write_warc(out, [exchange], software="test", info={})
+    package = wacz.build_wacz(
+        warc=out.getvalue(),
+        page=wacz.Page(url=exchange.url, title="Statement", text="", at=at),
+        created=at,
+        software="test",
+    )
+
+    listed = replay.wacz_records(io.BytesIO(package))
+
+    assert [(r.url, r.status, r.mime, r.at) for r in listed.records] == [
+        ("https://example.org/statement", 200, "text/html", at)
+    ]
+    assert listed.records[0].filename == "data.warc.gz"
+
+
+def test_a_links_page_with_replays_costs_the_same_queries_for_more_captures(
+    settings, editor_client, team, editor, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CAPTURE_REPLAY_ORIGIN = REPLAY_ORIGIN
+    data = REAL_WACZ.read_bytes()
+    counts = []
+    for captures in (1, 3):
+        item, _capture, _record = _link_with_wacz(team, editor, data)
+        for _ in range(captures - 1):
+            extra = WebCapture.objects.create(
+                item=item, requested_url=item.url, requested_by=editor
+            )
+            extra.captured_at = extra.requested_at
+            extra.save()
+            CaptureFile.objects.create(
+                capture=extra,
+                role="wacz",
+                sha256=_record.sha256,
+                size_bytes=_record.size_bytes,
+                mime_type="application/wacz",
+                file=_record.file.name,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(item.get_absolute_url())
+        assert response.content.decode().count('class="replay-frame"') == captures
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(counts[0]):
+        editor_client.get(item.get_absolute_url())
