@@ -322,7 +322,7 @@ def test_the_embed_page_opens_the_wacz_and_logs_the_opening(
     assert f'source="/replay/wacz/{token}/capture.wacz"' in html
     assert 'url="https://example.com/"' in html
     assert 'replaybase="/replay/app/"' in html
-    assert ' nocache ' in html  # no archived payloads kept in browser storage
+    assert " nocache " in html  # no archived payloads kept in browser storage
     assert '<script src="/replay/app/ui.js"></script>' in html
     assert response["Content-Security-Policy"].endswith(
         "frame-ancestors http://tool.test"
