@@ -11,15 +11,24 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -35,6 +44,7 @@ from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, EvidenceKind
+from evidence.services import presigned_url
 from evidence.uploads import limited_upload
 from provenance.accounts.second_factor import step_up_needed, step_up_response
 from provenance.entities import quick
@@ -306,7 +316,21 @@ def link_add(request: HttpRequest) -> HttpResponse:
 
 def _file_response(
     field: FieldFile, *, content_type: str, filename: str, as_attachment: bool
-) -> FileResponse:
+) -> HttpResponse:
+    """The file streamed from storage, or (a download, with
+    S3_PRESIGNED_DOWNLOADS on) a redirect to a presigned URL of its object that
+    expires soon. Callers have checked the member before calling."""
+    if as_attachment and settings.S3_PRESIGNED_DOWNLOADS:
+        url = presigned_url(
+            field,
+            content_type=content_type,
+            disposition=content_disposition_header(True, filename),
+        )
+        if url is not None:
+            response = HttpResponseRedirect(url)
+            response["Cache-Control"] = "private, no-store"
+            response["Referrer-Policy"] = "no-referrer"
+            return response
     try:
         handle = field.open("rb")
     except FileNotFoundError as exc:
@@ -328,7 +352,7 @@ def _file_response(
 
 @login_required
 @require_GET
-def item_original(request: HttpRequest, pk: int) -> FileResponse:
+def item_original(request: HttpRequest, pk: int) -> HttpResponse:
     """The original, byte-for-byte, always as an attachment; each download is
     written to the custody log."""
     item = selectors.evidence_for_media(user=request.user, item_id=pk)
@@ -391,7 +415,7 @@ _CAPTURE_SUFFIXES = {
 @require_GET
 def capture_file(
     request: HttpRequest, pk: int, capture_id: int, role: str
-) -> FileResponse:
+) -> HttpResponse:
     record = selectors.capture_file_for_media(
         user=request.user, item_id=pk, capture_id=capture_id, role=role
     )

@@ -4,7 +4,10 @@ A backup is a folder: ``database.xml.gz`` (Django's own ``dumpdata``, engine
 independent, so a SQLite deployment restores into PostgreSQL and back), ``files/``
 (every object of the default storage, local disk or S3, copied as stored) and
 ``manifest.json`` (each file's name, size and SHA-256, the Django and schema
-versions). Restoring needs an empty, migrated deployment; it loads the data, writes
+versions). Every original is checked against the SHA-256 recorded at upload as it
+is copied: a mismatch is audited on its item, listed in the manifest's
+``problems`` and fails the backup (BackupError) once every file is copied.
+Restoring needs an empty, migrated deployment; it loads the data, writes
 the files back under their names, checks every file against the manifest and every
 evidence file against the SHA-256 recorded at upload.
 
@@ -32,7 +35,11 @@ from django.test.utils import override_settings
 from evidence import processing
 from evidence.ais.services import ais_process
 from evidence.models import EvidenceItem, EvidenceKind, ProcessingState
-from evidence.services import hash_upload
+from evidence.services import (
+    StoredFileMismatch,
+    evidence_integrity_failed,
+    hash_upload,
+)
 from provenance.teams.models import Team
 
 # XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds (the audit
@@ -96,13 +103,21 @@ def backup(target: Path, *, progress: Callable[[str], None] = lambda _: None) ->
             verbosity=0,
         )
     progress(f"database: {(target / DATABASE).stat().st_size} bytes (gzip)")
-    files = []
+    files, problems = [], []
+    originals = dict(EvidenceItem.objects.exclude(file="").values_list("file", "pk"))
+    recorded = dict(EvidenceItem.objects.exclude(file="").values_list("pk", "sha256"))
     for name in _walk(default_storage):
         dest = target / FILES / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         with default_storage.open(name, "rb") as src, dest.open("wb") as out:
             sha, size = hash_upload(src, feed=out.write)
         files.append({"name": name, "size": size, "sha256": sha})
+        item_id = originals.get(name)
+        if item_id is not None and sha != recorded[item_id]:
+            # Copied as stored (it is what storage holds), and reported loudly.
+            mismatch = StoredFileMismatch(name, recorded=recorded[item_id], found=sha)
+            evidence_integrity_failed(item_id=item_id, where="backup", found=sha)
+            problems.append(f"evidence #{item_id}: {mismatch}")
     progress(f"files: {len(files)}, {sum(f['size'] for f in files)} bytes")
     manifest = {
         "format": FORMAT,
@@ -110,8 +125,15 @@ def backup(target: Path, *, progress: Callable[[str], None] = lambda _: None) ->
         "engine": connection.vendor,
         "migrations": len(MigrationRecorder(connection).applied_migrations()),
         "files": files,
+        "problems": problems,
     }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    if problems:
+        raise BackupError(
+            f"The backup in {target} is complete, but {len(problems)} evidence "
+            "file(s) differ from the SHA-256 recorded at upload:\n"
+            + "\n".join(problems)
+        )
     return manifest
 
 
