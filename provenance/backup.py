@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from evidence.services import (
     evidence_integrity_failed,
     hash_upload,
 )
+from provenance.storage_sweep import walk_storage
 from provenance.teams.models import Team
 
 # XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds (the audit
@@ -71,17 +72,6 @@ class RestoreReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _walk(storage: Storage, folder: str = "") -> Iterator[str]:
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:  # a local storage nothing was ever written to
-        return
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for sub in sorted(folders):
-        yield from _walk(storage, f"{folder}/{sub}" if folder else sub)
-
-
 def _sha256(storage: Storage, name: str) -> str:
     with storage.open(name, "rb") as handle:
         return hash_upload(handle)[0]
@@ -106,7 +96,7 @@ def backup(target: Path, *, progress: Callable[[str], None] = lambda _: None) ->
     files, problems = [], []
     originals = dict(EvidenceItem.objects.exclude(file="").values_list("file", "pk"))
     recorded = dict(EvidenceItem.objects.exclude(file="").values_list("pk", "sha256"))
-    for name in _walk(default_storage):
+    for name in walk_storage(default_storage):
         dest = target / FILES / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         with default_storage.open(name, "rb") as src, dest.open("wb") as out:
