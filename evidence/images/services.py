@@ -109,6 +109,7 @@ def evidence_add_image(
         actor=actor,
         extension=IMAGE_EXTENSIONS[facts.mime],
         sha256=facts.sha256,
+        size=facts.size_bytes,  # hashed once: processing re-checks the stored bytes
         changed=lambda message: images.ImageRejected(message, code="corrupt"),
         detail={"extension_mismatch": facts.extension_mismatch},
         extra={"mime_type": facts.mime},
