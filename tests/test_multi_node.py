@@ -10,9 +10,9 @@ throttle counters) and a real S3 server (SeaweedFS), started once for the module
   delivers it);
 - the API throttle holds across nodes: the (limit+1)th request is refused
   whichever node answers it;
-- a node killed (SIGKILL) while an upload streams to it, or just after the body
-  arrived, leaves no half-stored item, and sweep_storage finds no object without
-  a record."""
+- a node killed (SIGKILL) while an upload streams to it stores nothing; one
+  killed the moment the upload's object appears in the bucket leaves either a
+  whole item or an object without a record, which sweep_storage removes."""
 
 from __future__ import annotations
 
@@ -473,19 +473,28 @@ def test_a_node_killed_mid_upload_leaves_no_item_and_no_object(shared):
         assert c.object_keys() == []
         assert _sweep(c) == "Found 0 object(s) with no record (0 bytes)."
 
-        # Killed once the whole body has arrived: storing (the S3 put, then the
-        # row's commit) may be under way. No item is half-stored; an object put
-        # before the kill but never committed is what sweep_storage removes.
+        # Killed the moment its object shows in the bucket: between the S3 put
+        # and the row's commit, or just after. No item is half-stored; an object
+        # put but never committed is what sweep_storage removes.
         node, url = start_node(c.env, c.tmp / "d-media", c.tmp / "d.log")
         session = log_in(url, "nadia")
         sock, tail = _raw_upload(url, session, size)
         _send_text(sock, size)
         sock.sendall(tail)
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60
+        while not c.object_keys() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert c.object_keys(), "the node never stored the upload"
         _kill(node)
         sock.close()
         whole = _every_item_whole(c, team)
-        print("after the second kill:", len(whole), "item(s),", _sweep(c, "--delete"))  # noqa: T201
+        swept = _sweep(c, "--delete")
+        print(f"killed after the put: {len(whole)} item(s) committed; {swept}")  # noqa: T201
+        assert swept == (
+            "Removed 0 object(s) with no record (0 bytes)."
+            if whole
+            else f"Removed 1 object(s) with no record ({size} bytes)."
+        )
         assert set(c.object_keys()) == whole
     finally:
         stop(node)
