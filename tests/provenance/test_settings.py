@@ -77,3 +77,14 @@ def test_production_requires_a_second_factor_and_keys_follow_the_hosts():
     assert result.stdout.strip().splitlines()[-1] == (
         "True 600 provenance.example.org ['https://provenance.example.org']"
     )
+
+
+def test_presigned_downloads_need_s3_storage_and_a_short_expiry():
+    local = _manage("check", S3_PRESIGNED_DOWNLOADS="true")
+    s3 = {"MEDIA_STORAGE": "s3", "S3_PRESIGNED_DOWNLOADS": "true"}
+    too_long = _manage("check", **s3, S3_PRESIGNED_EXPIRY_SECONDS="86400")
+
+    assert local.returncode != 0
+    assert "S3_PRESIGNED_DOWNLOADS needs MEDIA_STORAGE=s3" in local.stderr
+    assert too_long.returncode != 0
+    assert "S3_PRESIGNED_EXPIRY_SECONDS must be 1 to 3600" in too_long.stderr
