@@ -45,6 +45,7 @@ class GraphAsOfForm(AsOfForm):
         required=False,
         coerce=int,
         empty_value=2,
+        initial=2,
         choices=[(1, "one hop"), (2, "two hops")],
     )
 

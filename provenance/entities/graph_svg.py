@@ -15,9 +15,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 from provenance.entities.graph import Graph, GraphEdge, GraphNode
 
-WIDTH, HEIGHT = 760, 520
-NODE_W, NODE_H = 150, 38
-RING_1, RING_2 = 165, 240
+# The canvas the layout works in; the drawing is cropped to what it uses.
+WIDTH, HEIGHT = 1000, 720
+NODE_W, NODE_H = 172, 38
+RING_1, RING_2 = 150, 290
+PAD = 14
 GROUP_COLOURS = {
     "ownership": "#1f5fbf",
     "management": "#3f6f4f",
@@ -75,7 +77,22 @@ def _on_ellipse(
     cx: float, cy: float, radius: float, angle: float
 ) -> tuple[float, float]:
     # Wider than tall: the boxes are wide, the page is wide.
-    return cx + radius * 1.45 * math.cos(angle), cy + radius * math.sin(angle)
+    return cx + radius * 1.45 * math.cos(angle), cy + radius * 0.75 * math.sin(angle)
+
+
+def _bounds(
+    points: dict[int, tuple[float, float]],
+) -> tuple[float, float, float, float]:
+    """The box (x, y, width, height) the nodes use, with room for the labels."""
+    xs = [x for x, _ in points.values()]
+    ys = [y for _, y in points.values()]
+    left = min(xs) - NODE_W / 2 - PAD
+    top = min(ys) - NODE_H / 2 - PAD
+    width = max(xs) - min(xs) + NODE_W + 2 * PAD
+    height = max(ys) - min(ys) + NODE_H + 2 * PAD + 24
+    if width < 420:
+        left, width = (min(xs) + max(xs)) / 2 - 210, 420
+    return left, top, width, height
 
 
 def _clip(x1: float, y1: float, x2: float, y2: float) -> tuple[float, float]:
@@ -143,11 +160,16 @@ def _node(node: GraphNode, point: tuple[float, float], *, is_center: bool) -> st
 
 def render_graph_svg(graph: Graph, *, title: str) -> str:
     points = layout(graph)
+    left, top, width, height = _bounds(points)
+    if graph.is_empty:
+        height += 40
+    box = " ".join(_num(v) for v in (left, top, width, height))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{box}" '
+        f'width="{_num(width)}" height="{_num(height)}" role="img" '
         'aria-labelledby="graph-title graph-desc" '
-        'font-family="system-ui, sans-serif" class="entity-graph">',
+        'font-family="system-ui, sans-serif" '
+        f'class="entity-graph{" is-wide" if width > 620 else ""}">',
         f'<title id="graph-title">{escape(title)}</title>',
         f'<desc id="graph-desc">{escape(_description(graph))}</desc>',
         "<defs>",
@@ -161,8 +183,9 @@ def render_graph_svg(graph: Graph, *, title: str) -> str:
     parts.append("</defs>")
     if graph.is_empty:
         parts.append(
-            f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT / 2 + 50:.0f}" text-anchor="middle" '
-            'font-size="13" fill="#5b6475">No relationships recorded.</text>'
+            f'<text x="{WIDTH / 2:.0f}" y="{HEIGHT / 2 + 50:.0f}" '
+            'text-anchor="middle" font-size="13" fill="#5b6475">'
+            "No relationships recorded.</text>"
         )
     for edge in graph.edges:
         if edge.source_id in points and edge.target_id in points:
@@ -172,8 +195,9 @@ def render_graph_svg(graph: Graph, *, title: str) -> str:
             parts.append(_node(node, points[node.id], is_center=node.hop == 0))
     if graph.left_out:
         parts.append(
-            f'<text x="{WIDTH - 10}" y="{HEIGHT - 10}" text-anchor="end" '
-            f'font-size="11" fill="#5b6475">{graph.left_out} more not drawn</text>'
+            f'<text x="{_num(left + width - 6)}" y="{_num(top + height - 6)}" '
+            'text-anchor="end" font-size="11" fill="#5b6475">'
+            f"{graph.left_out} more not drawn</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
