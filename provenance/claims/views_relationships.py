@@ -55,7 +55,8 @@ def relationship_create(request: HttpRequest, slug: str) -> HttpResponse:
     entity = entity_selectors.entity_for_page(team=team, slug=slug)
     # A vessel is usually what is owned (the target); anything else the owner.
     side = "target" if entity.kind == EntityKind.VESSEL else "source"
-    form = RelationshipForm(request.POST or None, team=team, initial={side: entity})
+    posted = request.POST if request.method == "POST" else None
+    form = RelationshipForm(posted, team=team, initial={side: entity})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -225,7 +226,8 @@ def relationship_evidence_unlink(
 def claim_relationship_cite(request: HttpRequest, pk: int) -> HttpResponse:
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_page(team=team, claim_id=pk)
-    form = CiteRelationshipForm(request.POST or None, team=team)
+    posted = request.POST if request.method == "POST" else None
+    form = CiteRelationshipForm(posted, team=team)
     if request.method == "POST" and form.is_valid():
         try:
             relationship_citations.relationship_cite(
