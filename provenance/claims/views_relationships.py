@@ -105,7 +105,8 @@ def _edit_page(
         "links": links,
         "change_form": forms_in_use.get("change_form")
         or RelationshipChangeForm.for_relationship(relationship),
-        "end_form": forms_in_use.get("end_form") or RelationshipEndForm(),
+        "end_form": forms_in_use.get("end_form")
+        or RelationshipEndForm(auto_id="end_%s"),
         "evidence_form": forms_in_use.get("evidence_form")
         or RelationshipEvidenceForm(team=team),
         "unlink_form": forms_in_use.get("unlink_form") or ReasonForm(),
@@ -147,7 +148,7 @@ def relationship_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def relationship_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     team, entity, relationship = _entity_and_edge(request, slug, pk)
-    form = RelationshipEndForm(request.POST)
+    form = RelationshipEndForm(request.POST, auto_id="end_%s")
     if form.is_valid():
         try:
             entity_services.relationship_end(
