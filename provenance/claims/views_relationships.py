@@ -59,6 +59,10 @@ def relationship_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = RelationshipForm(posted, team=team, initial={side: entity})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if entity not in (data["source"], data["target"]):
+            form.add_error("source", f"{entity.name} must be the source or the target.")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             relationship = relationship_links.relationship_record(
                 team=team,

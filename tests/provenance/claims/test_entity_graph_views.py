@@ -360,3 +360,49 @@ def test_native_export_lists_the_cited_relationships(
     assert cited["relationship"]["target"]["slug"] == "maria"
     assert cited["relationship"]["confidence"] == "likely"
     assert body["schema_version"] == "1.1"
+
+
+def test_api_list_queries_stay_constant(
+    team, reporter, reporter_client, maria, django_assert_max_num_queries
+):
+    url = reverse("api:entity-relationships", args=[maria["owner"].pk])
+    reporter_client.get(url)  # warm the session and membership caches
+    with django_assert_max_num_queries(8):
+        assert len(reporter_client.get(url).json()) == 2
+    for n in range(12):
+        ship = EntityFactory(team=team, name=f"Ship {n}", kind=EntityKind.VESSEL)
+        relationship_links.relationship_record(
+            team=team,
+            actor=reporter,
+            kind="registered_owner",
+            source_id=maria["owner"].pk,
+            target_id=ship.pk,
+            evidence=[
+                relationship_links.EvidenceCitation(EvidenceItemFactory(team=team).pk)
+            ],
+        )
+    with django_assert_max_num_queries(8):
+        assert len(reporter_client.get(url).json()) == 14
+    with django_assert_max_num_queries(8):
+        assert reporter_client.get(url, {"as_of": "2099-01-01"}).json()[0]["kind"] == (
+            "registered_owner"
+        )
+
+
+def test_add_form_needs_the_page_entity_at_one_end(team, reporter_client, maria):
+    response = reporter_client.post(
+        reverse("provenance:relationship-create", args=[maria["ship"].slug]),
+        {
+            "source": maria["owner"].pk,
+            "kind": "parent",
+            "target": maria["firm"].pk,
+            "start_precision": "day",
+            "end_precision": "day",
+            "evidence_relation": "supports",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "source": ["Maria must be the source or the target."]
+    }
+    assert Relationship.objects.count() == 2
