@@ -99,6 +99,7 @@ def entity_graph(
     via: dict[int, int | None] = {entity.pk: None}
     hop_of: dict[int, int] = {entity.pk: 0}
     frontier = {entity.pk}
+    left_out: set[int] = set()  # entities reached but beyond MAX_NODES_DRAWN
     for hop in range(1, max(1, min(hops, 2)) + 1):
         found = relationships_known(team=team, entity_ids=frontier, known_at=known_at)
         reached: set[int] = set()
@@ -111,7 +112,8 @@ def entity_graph(
             ):
                 if near in frontier and far not in hop_of:
                     if len(hop_of) >= MAX_NODES_DRAWN:
-                        break
+                        left_out.add(far)
+                        continue
                     hop_of[far] = hop
                     via[far] = near if hop == 2 else None
                     reached.add(far)
@@ -157,16 +159,13 @@ def entity_graph(
         )
         for rel in relationships
     )
-    total = len(
-        {r.source_id for r in relationships} | {r.target_id for r in relationships}
-    )
     graph = Graph(
         center_id=entity.pk,
         nodes=nodes,
         edges=edges,
         known_at=known_at,
         valid_on=valid_on,
-        left_out=max(0, total - len(nodes)),
+        left_out=len(left_out),
     )
     sections = sections_for(
         graph,

@@ -197,3 +197,13 @@ def test_the_same_graph_draws_the_same_svg():
     assert render_graph_svg(_graph(), title="t") == render_graph_svg(
         _graph(), title="t"
     )
+
+
+def test_a_graph_beyond_the_drawing_limit_says_how_many_are_left_out(
+    team, reporter, story, monkeypatch
+):
+    monkeypatch.setattr(selectors, "MAX_NODES_DRAWN", 2)
+    found = selectors.entity_graph(team=team, entity=story["ship"])
+    assert len(found.graph.nodes) == 2
+    assert found.graph.left_out == 1
+    assert "1 more not drawn" in render_graph_svg(found.graph, title="t")
