@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from provenance.entities.models import Entity
+from provenance.entities.models import Entity, Relationship
 from provenance.teams.models import Team
 
 
@@ -600,3 +600,85 @@ class CaptureFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} of {self.capture}"
+
+
+class RelationshipEvidenceQuerySet(models.QuerySet):
+    def current(self) -> RelationshipEvidenceQuerySet:
+        """The links in force: not unlinked, not replaced by a change."""
+        return self.filter(unlinked_at__isnull=True)
+
+    def in_force_at(self, when: datetime) -> RelationshipEvidenceQuerySet:
+        return self.filter(linked_at__lte=when).filter(
+            Q(unlinked_at__isnull=True) | Q(unlinked_at__gt=when)
+        )
+
+
+class RelationshipEvidence(models.Model):
+    """An item of evidence for or against an edge of the ownership graph, with a
+    relation and a note: the same shape as a claim's evidence link.
+
+    Rows are versions: a change ends the row (`unlinked_at`) and records a new one
+    that `replaces` it; an unlink only ends it. Nothing is deleted, so the as-of
+    view reads the link as it was. Written only by evidence.relationship_links.
+    """
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        CONTRADICTS = "contradicts", "Contradicts"
+        CONTEXT = "context", "Context"
+
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.CASCADE, related_name="evidence_links"
+    )
+    item = models.ForeignKey(
+        EvidenceItem, on_delete=models.PROTECT, related_name="relationship_links"
+    )
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    note = models.TextField(blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    unlinked_at = models.DateTimeField(null=True, blank=True)
+    unlinked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unlink_reason = models.TextField(blank=True)
+
+    objects = RelationshipEvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["linked_at", "pk"]
+        verbose_name_plural = "relationship evidence links"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship", "item"],
+                condition=models.Q(unlinked_at__isnull=True),
+                name="relationship_item_current_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unlinked_at__isnull=True)
+                | models.Q(unlinked_at__gte=models.F("linked_at")),
+                name="relationship_evidence_unlinked_after_linked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.relation} {self.relationship}"
+
+    def was_in_force(self, when: datetime) -> bool:
+        return self.linked_at <= when and (
+            self.unlinked_at is None or self.unlinked_at > when
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -14,6 +15,7 @@ from evidence.models import (
     CustodyEvent,
     EvidenceItem,
     NearDuplicate,
+    RelationshipEvidence,
     WebCapture,
 )
 from provenance.teams.models import Membership, Team
@@ -170,6 +172,22 @@ def evidence_to_link(
         .exclude(pk__in=list(exclude_ids))
         .order_by("-created_at", "-pk")
     )
+
+
+def relationship_evidence(
+    *, relationship_ids: Iterable[int], known_at: datetime | None = None
+) -> dict[int, list[RelationshipEvidence]]:
+    """relationship id -> its evidence links with their items, oldest first: those
+    in force now, or at `known_at` (recording time). One query for a page."""
+    ids = list(relationship_ids)
+    if not ids:
+        return {}
+    links = RelationshipEvidence.objects.filter(relationship_id__in=ids)
+    links = links.in_force_at(known_at) if known_at else links.current()
+    found: dict[int, list[RelationshipEvidence]] = {}
+    for link in links.select_related("item", "linked_by").order_by("linked_at", "pk"):
+        found.setdefault(link.relationship_id, []).append(link)
+    return found
 
 
 def image_summary(item: EvidenceItem) -> dict[str, Any]:

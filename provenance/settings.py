@@ -556,6 +556,10 @@ SPECTACULAR_SETTINGS = {
         "EvidenceKindEnum": "evidence.models.EvidenceKind",
         "EntityKindEnum": "provenance.entities.models.EntityKind",
         "SearchKindEnum": "provenance.search.models.DocumentKind",
+        # The ownership graph (entities.models) and the one confidence scale.
+        "RelationshipKindEnum": "provenance.entities.models.RelationshipKind",
+        "DatePrecisionEnum": "provenance.entities.models.DatePrecision",
+        "ConfidenceLevelEnum": "provenance.common.confidence.ConfidenceLevel",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

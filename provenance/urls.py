@@ -6,7 +6,13 @@ from django.urls import include, path
 from provenance import health
 from provenance.accounts import notification_views
 from provenance.accounts import views as team_views
-from provenance.claims import views, views_entities, views_evidence, views_people
+from provenance.claims import (
+    views,
+    views_entities,
+    views_evidence,
+    views_people,
+    views_relationships,
+)
 from provenance.entities import views as entity_views
 from provenance.publishing import dossier_views
 from provenance.publishing.api import views as api_views
@@ -48,6 +54,14 @@ claim_patterns = [
     path("entities/new/", entity_views.entity_create, name="entity-create"),
     path("entities/<slug:slug>/", views_entities.entity_detail, name="entity-detail"),
     path("entities/<slug:slug>/edit/", entity_views.entity_edit, name="entity-edit"),
+    path(
+        "entities/<slug:slug>/relationships/",
+        include(views_relationships.entity_urlpatterns),
+    ),
+    path(
+        "claims/<int:pk>/relationships/",
+        include(views_relationships.claim_urlpatterns),
+    ),
     path("team/", team_views.team_switch, name="team-switch"),
     path(
         "notifications/",

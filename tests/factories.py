@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from evidence.models import EvidenceItem, EvidenceKind, Statement
 from provenance.claims.models import Claim, ClaimEvidence, ConfidenceAssessment
-from provenance.entities.models import Entity, EntityKind
+from provenance.entities.models import (
+    Entity,
+    EntityKind,
+    Relationship,
+    RelationshipKind,
+)
 from provenance.teams.models import Membership, Team
 
 
@@ -111,3 +116,15 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     level = "likely"
     rationale = "Two independent sources."
     assessed_by = factory.SelfAttribute("claim.author")
+
+
+class RelationshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Relationship
+
+    team = factory.SubFactory(TeamFactory)
+    kind = RelationshipKind.REGISTERED_OWNER
+    source = factory.SubFactory(EntityFactory, team=factory.SelfAttribute("..team"))
+    target = factory.SubFactory(
+        EntityFactory, team=factory.SelfAttribute("..team"), kind=EntityKind.VESSEL
+    )

@@ -442,6 +442,75 @@ CONTRADICTORY: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+class ClaimRelationshipQuerySet(models.QuerySet):
+    def current(self) -> ClaimRelationshipQuerySet:
+        """The citations in force: not withdrawn, not replaced by a change."""
+        return self.filter(unlinked_at__isnull=True)
+
+
+class ClaimRelationship(models.Model):
+    """A claim citing an edge of the ownership graph as evidence ("the Angara is
+    owned by M Leasing" backs a claim about the ship), with a relation and a note.
+    Versioned like ClaimEvidence: a change ends the row and records one that
+    `replaces` it; nothing is deleted. Written only by claims.relationship_links."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="relationship_links"
+    )
+    relationship = models.ForeignKey(
+        "provenance.Relationship", on_delete=models.PROTECT, related_name="claim_links"
+    )
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    note = models.TextField(blank=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    unlinked_at = models.DateTimeField(null=True, blank=True)
+    unlinked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unlink_reason = models.TextField(blank=True)
+
+    objects = ClaimRelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["linked_at", "pk"]
+        verbose_name_plural = "claim relationship citations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "relationship"],
+                condition=models.Q(unlinked_at__isnull=True),
+                name="claim_relationship_current_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unlinked_at__isnull=True)
+                | models.Q(unlinked_at__gte=models.F("linked_at")),
+                name="claim_relationship_unlinked_after_linked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relationship} {self.relation} {self.claim}"
+
+    def was_in_force(self, when: datetime) -> bool:
+        return self.linked_at <= when and (
+            self.unlinked_at is None or self.unlinked_at > when
+        )
+
+
 def is_contradictory(relation: str, stance: str) -> bool:
     return (relation, stance) in CONTRADICTORY
 

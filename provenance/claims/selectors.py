@@ -4,13 +4,22 @@ select_related/prefetch_related."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -22,6 +31,7 @@ from provenance.claims.models import (
     PUBLIC_STATUSES,
     Claim,
     ClaimEvidence,
+    ClaimRelationship,
     ClaimStatus,
     ConfidenceAssessment,
     Decision,
@@ -686,3 +696,58 @@ def embargoes_due(now: datetime) -> list[tuple[int, Any, int | None]]:
     )
     users = get_user_model().objects.in_bulk({uid for _, uid, _ in due if uid})
     return [(claim_id, users.get(uid), version) for claim_id, uid, version in due]
+
+
+# --- The ownership graph, seen from claims -------------------------------------------
+
+
+def claims_citing(
+    *, team: Team, relationship_ids: Iterable[int]
+) -> dict[int, list[Claim]]:
+    """relationship id -> the team's claims citing it now (one query)."""
+    ids = list(relationship_ids)
+    if not ids:
+        return {}
+    found: dict[int, list[Claim]] = {}
+    citations = (
+        ClaimRelationship.objects.current()
+        .filter(relationship_id__in=ids, claim__team=team)
+        .select_related("claim")
+        .order_by("claim__text", "pk")
+    )
+    for citation in citations:
+        found.setdefault(citation.relationship_id, []).append(citation.claim)
+    return found
+
+
+def claim_counts_about(*, team: Team, entity_ids: Iterable[int]) -> dict[int, int]:
+    """entity id -> how many of the team's claims name it as a subject."""
+    ids = list(entity_ids)
+    if not ids:
+        return {}
+    return dict(
+        Claim.subjects.through.objects.filter(entity_id__in=ids, claim__team=team)
+        .values("entity_id")
+        .annotate(n=Count("claim_id"))
+        .values_list("entity_id", "n")
+        .order_by()
+    )
+
+
+def relationship_citations_for(
+    claim: Claim, *, when: datetime | None = None
+) -> list[ClaimRelationship]:
+    """The claim's citations of the graph in force now (or at `when`), each with
+    its edge and both ends."""
+    citations = ClaimRelationship.objects.filter(claim=claim)
+    if when is None:
+        citations = citations.current()
+    else:
+        citations = citations.filter(linked_at__lte=when).filter(
+            Q(unlinked_at__isnull=True) | Q(unlinked_at__gt=when)
+        )
+    return list(
+        citations.select_related(
+            "relationship__source", "relationship__target", "linked_by"
+        ).order_by("linked_at", "pk")
+    )

@@ -125,6 +125,8 @@ def claim_page_context(
         "as_of_form": as_of_form,
         "links": state.links,
         "ended_links": [] if as_of else selectors.ended_links(claim),
+        # Edges of the ownership graph the claim cites (claims.relationship_citations).
+        "cited_relationships": selectors.relationship_citations_for(claim, when=as_of),
         "denials": state.denials,
         **timeline,
         "assessment_form": forms_in_use.get("assessment_form")

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from evidence import relationship_links
 from evidence.ais.demo import demo_ais_extracts
 from evidence.ais.services import evidence_add_ais
 from evidence.documents import services as evidence_services
@@ -28,11 +29,17 @@ from evidence.images.services import evidence_add_image
 from evidence.models import EvidenceItem
 from evidence.services import tasks_run_here
 from provenance.accounts import services as team_services
-from provenance.claims import comments, services
-from provenance.claims.models import Claim, ClaimEvidence, ClaimStatus, QuoteSource
+from provenance.claims import comments, relationship_citations, services
+from provenance.claims.models import (
+    Claim,
+    ClaimEvidence,
+    ClaimRelationship,
+    ClaimStatus,
+    QuoteSource,
+)
 from provenance.demo import story
 from provenance.entities import services as entity_services
-from provenance.entities.models import Entity
+from provenance.entities.models import Entity, Relationship
 from provenance.teams.models import Membership, Role, Team
 
 # The loader is the system, not a user: a management command has no request.
@@ -47,6 +54,7 @@ class Demo:
     entities: dict[str, Entity] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
     items: dict[str, EvidenceItem] = field(default_factory=dict)
+    relationships: dict[str, Relationship] = field(default_factory=dict)
     created: int = 0
 
 
@@ -144,6 +152,57 @@ def ensure_sanctions(demo: Demo) -> None:
             entity=angara, actor=demo.reporter, **story.ANGARA_SANCTIONS
         )
         demo.created += 1
+    for name in story.OWNERS_SANCTIONED:
+        owner = demo.entities[name]
+        if not owner.sanctions.exists():
+            entity_services.sanctions_designation_add(
+                entity=owner, actor=demo.reporter, **story.OWNER_SANCTIONS
+            )
+            demo.created += 1
+
+
+def ensure_relationships(demo: Demo) -> None:
+    """Who owns what, each edge with the documents behind it; then the claims
+    citing edges. An edge is found again by its ends and kind."""
+    for spec in story.RELATIONSHIPS:
+        source, target = demo.entities[spec["source"]], demo.entities[spec["target"]]
+        edge = Relationship.objects.filter(
+            team=demo.team, source=source, target=target, kind=spec["kind"]
+        ).first()
+        if edge is None:
+            edge = relationship_links.relationship_record(
+                team=demo.team,
+                actor=demo.reporter,
+                kind=spec["kind"],
+                source_id=source.pk,
+                target_id=target.pk,
+                description=spec["description"],
+                confidence=spec["confidence"],
+                confidence_rationale=spec["confidence_rationale"],
+                evidence=[
+                    relationship_links.EvidenceCitation(
+                        demo.items[key].pk, relation, note
+                    )
+                    for key, relation, note in spec["evidence"]
+                ],
+                at=spec["at"],
+            )
+            demo.created += 1
+        demo.relationships[spec["key"]] = edge
+    for claim_key, edge_key, relation, note in story.RELATIONSHIP_CITATIONS:
+        claim, edge = demo.claims[claim_key], demo.relationships[edge_key]
+        if not ClaimRelationship.objects.filter(
+            claim=claim, relationship=edge
+        ).exists():
+            relationship_citations.relationship_cite(
+                claim_id=claim.pk,
+                relationship_id=edge.pk,
+                actor=demo.reporter,
+                relation=relation,
+                note=note,
+                at=story.RUSI_DAY,
+            )
+            demo.created += 1
 
 
 # --- Claims ---------------------------------------------------------------------------
@@ -426,6 +485,7 @@ def _load_demo() -> Demo:
     ensure_ais(demo)
     sharpen_claim_1(demo)
     ensure_links(demo)
+    ensure_relationships(demo)
     ensure_assessments(demo)
     ensure_reviews(demo)
     correct_claim_1(demo)

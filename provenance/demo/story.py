@@ -47,6 +47,9 @@ SYNTHETIC_NOTE = (
 )
 
 
+# The reporting leaves the Maria owner's Moscow partner unnamed: so does the demo.
+MOSCOW_FIRM = "Moscow logistics firm (unnamed in the reporting)"
+
 ENTITIES: list[dict[str, Any]] = [
     {
         "kind": EntityKind.GOVERNMENT,
@@ -131,6 +134,15 @@ ENTITIES: list[dict[str, Any]] = [
             "handles logistics for Russia's Ministry of Defence."
         ),
         "country": "CY",
+    },
+    {
+        "kind": EntityKind.ORGANIZATION,
+        "name": MOSCOW_FIRM,
+        "description": (
+            "A firm in Moscow that, RUSI says, oversees logistics for Russia's "
+            "Ministry of Defence. The reporting does not name it; nor does the demo."
+        ),
+        "country": "RU",
     },
     {
         "kind": EntityKind.VESSEL,
@@ -656,4 +668,96 @@ COMMENT_THREAD: list[dict[str, Any]] = [
         "body": "Done. I watch the claim for new denials.",
         "reply_to": 1,
     },
+]
+
+# --- Who owns what (the entity graph) -----------------------------------------------
+# Each edge as the reporting gives it: no start or end date, no share, no
+# identifier it does not give; each backed by the demo's documents, recorded when a
+# team following the story would have (the RUSI analysis, 16 October 2023).
+OWNER_SANCTIONS = {
+    "authority": "United States",
+    "programme": "Russia-related sanctions",
+    "reason": (
+        "Sanctioned with the Angara the year before the story (2022), in connection "
+        "with the war in Ukraine."
+    ),
+}
+OWNERS_SANCTIONED = ["M Leasing", "Marine Trans Shipping"]
+
+ANGARA_OWNER_NOTE = (
+    "Reported as an owner of the Angara; the reporting does not say whether it is "
+    "the registered or the beneficial owner."
+)
+RELATIONSHIPS: list[dict[str, Any]] = [
+    {
+        "key": "m-leasing-angara",
+        "source": "M Leasing",
+        "kind": "registered_owner",
+        "target": "Angara",
+        "description": ANGARA_OWNER_NOTE,
+        "confidence": "likely",
+        "confidence_rationale": (
+            "Named with the ship in the 2022 sanctions and in the October 2023 "
+            "reporting; the registry itself not checked."
+        ),
+        "evidence": [
+            ("angara-sanctions", "supports", "Sanctioned with its owners (2022)."),
+        ],
+        "at": RUSI_DAY,
+    },
+    {
+        "key": "marine-trans-angara",
+        "source": "Marine Trans Shipping",
+        "kind": "registered_owner",
+        "target": "Angara",
+        "description": ANGARA_OWNER_NOTE,
+        "confidence": "likely",
+        "confidence_rationale": (
+            "Named with the ship in the 2022 sanctions and in the October 2023 "
+            "reporting; the registry itself not checked."
+        ),
+        "evidence": [
+            ("angara-sanctions", "supports", "Sanctioned with its owners (2022)."),
+        ],
+        "at": RUSI_DAY,
+    },
+    {
+        "key": "azia-maria",
+        "source": "Azia Shipping Holdings",
+        "kind": "registered_owner",
+        "target": "Maria",
+        "description": "Cyprus-based owner of the Maria, as RUSI reports it.",
+        "confidence": "likely",
+        "confidence_rationale": "RUSI's analysis; the registry itself not checked.",
+        "evidence": [
+            ("maria-ownership", "supports", "Owned by Azia Shipping Holdings."),
+            ("rusi", "context", ""),
+        ],
+        "at": RUSI_DAY,
+    },
+    {
+        "key": "azia-moscow",
+        "source": "Azia Shipping Holdings",
+        "kind": "linked_to",
+        "target": MOSCOW_FIRM,
+        "description": (
+            "Links, RUSI says, to a Moscow firm that oversees logistics for Russia's "
+            "Ministry of Defence; the nature of the link is not given."
+        ),
+        "confidence": "roughly_even_chance",
+        "confidence_rationale": (
+            "RUSI's assessment alone; the firm is unnamed and the link undocumented "
+            "in the reporting."
+        ),
+        "evidence": [
+            ("maria-ownership", "supports", "RUSI: linked to a Moscow firm."),
+            ("rusi", "supports", ""),
+        ],
+        "at": RUSI_DAY,
+    },
+]
+# (claim, relationship, relation, note): claims citing edges as evidence.
+RELATIONSHIP_CITATIONS: list[tuple[str, str, str, str]] = [
+    ("claim-2", "m-leasing-angara", "context", "Who owns the Angara."),
+    ("claim-2", "azia-maria", "context", "Who owns the Maria."),
 ]

@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from provenance.common.confidence import ConfidenceLevel
+from provenance.entities.periods import format_span
 from provenance.entities.validators import validate_imo, validate_locode, validate_mmsi
+from provenance.teams.models import Team
 
 if TYPE_CHECKING:
-    pass
-from provenance.teams.models import Team
+    from datetime import date
 
 # --- Entities -------------------------------------------------------------------------
 
@@ -176,3 +178,212 @@ class SanctionsDesignation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} {self.programme}".strip()
+
+
+# --- Relationships (the ownership graph) ---------------------------------------------
+
+
+class RelationshipKind(models.TextChoices):
+    """What the source entity is to the target entity (source -> target)."""
+
+    REGISTERED_OWNER = "registered_owner", "Registered owner"
+    BENEFICIAL_OWNER = "beneficial_owner", "Beneficial owner"
+    SHIP_MANAGER = "ship_manager", "Ship manager"
+    OPERATOR = "operator", "Operator"
+    DIRECTOR = "director", "Director"
+    OFFICER = "officer", "Officer"
+    PARENT = "parent", "Parent company"
+    REPRESENTATIVE = "representative", "Representative"
+    LINKED_TO = "linked_to", "Linked to"
+
+
+# How the edge reads from the target's side ("owned by", "manages" -> "managed by").
+INVERSE_LABELS = {
+    RelationshipKind.REGISTERED_OWNER: "Registered owner",
+    RelationshipKind.BENEFICIAL_OWNER: "Beneficial owner",
+    RelationshipKind.SHIP_MANAGER: "Ship manager",
+    RelationshipKind.OPERATOR: "Operator",
+    RelationshipKind.DIRECTOR: "Director",
+    RelationshipKind.OFFICER: "Officer",
+    RelationshipKind.PARENT: "Parent company",
+    RelationshipKind.REPRESENTATIVE: "Representative",
+    RelationshipKind.LINKED_TO: "Linked to",
+}
+OUTWARD_LABELS = {
+    RelationshipKind.REGISTERED_OWNER: "Owns (registered)",
+    RelationshipKind.BENEFICIAL_OWNER: "Owns (beneficial)",
+    RelationshipKind.SHIP_MANAGER: "Manages",
+    RelationshipKind.OPERATOR: "Operates",
+    RelationshipKind.DIRECTOR: "Director of",
+    RelationshipKind.OFFICER: "Officer of",
+    RelationshipKind.PARENT: "Subsidiary",
+    RelationshipKind.REPRESENTATIVE: "Represents",
+    RelationshipKind.LINKED_TO: "Linked to",
+}
+OWNERSHIP_KINDS = frozenset(
+    {RelationshipKind.REGISTERED_OWNER, RelationshipKind.BENEFICIAL_OWNER}
+)
+MANAGEMENT_KINDS = frozenset({RelationshipKind.SHIP_MANAGER, RelationshipKind.OPERATOR})
+OFFICER_KINDS = frozenset(
+    {
+        RelationshipKind.DIRECTOR,
+        RelationshipKind.OFFICER,
+        RelationshipKind.REPRESENTATIVE,
+    }
+)
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a relationship's start or end date is known. The stored date is
+    the first day of the period for a start and the last day for an end, so
+    validity on a day is one comparison whatever the precision."""
+
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class RelationshipQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> RelationshipQuerySet:
+        return self.filter(team=team)
+
+    def involving(self, entity_ids: list[int] | set[int]) -> RelationshipQuerySet:
+        ids = list(entity_ids)
+        return self.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
+
+    def valid_on(self, day: date) -> RelationshipQuerySet:
+        """In force on `day` (validity time): started by then (or start unknown) and
+        not ended before it (or open-ended)."""
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=day),
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+        )
+
+    def team_asserted(self) -> RelationshipQuerySet:
+        return self.filter(dataset="")
+
+    def imported(self) -> RelationshipQuerySet:
+        return self.exclude(dataset="")
+
+
+class Relationship(models.Model):
+    """An edge of the ownership graph: `source` is `kind` of `target` (the owner is
+    the source, the vessel the target; the parent the source, the subsidiary the
+    target), valid from `start_date` to `end_date` (open-ended when null), rated on
+    the team's confidence scale.
+
+    Evidence for or against the edge is linked in the evidence room
+    (evidence.RelationshipEvidence); claims cite edges (claims.ClaimRelationship).
+    `dataset` and `source_entity_id` mark an imported edge (e.g. a FollowTheMoney
+    statement from an OpenSanctions dataset); both empty for what the team asserts.
+    Written only by entities.relationships; history by simple-history (recording
+    time for the as-of view).
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=RelationshipKind.choices)
+    source = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="relationships_out"
+    )
+    target = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="relationships_in"
+    )
+    description = models.TextField(
+        blank=True, help_text="What the link is, in the source's words."
+    )
+    share_percent = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Beneficial owners: the share held, in percent.",
+    )
+    start_date = models.DateField(null=True, blank=True)
+    start_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    start_is_approximate = models.BooleanField(default=False)
+    end_date = models.DateField(null=True, blank=True)
+    end_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    end_is_approximate = models.BooleanField(default=False)
+    confidence = models.CharField(
+        max_length=24, choices=ConfidenceLevel.choices, blank=True
+    )
+    confidence_rationale = models.TextField(blank=True)
+    # Provenance of imported values (blank: asserted by the team).
+    dataset = models.CharField(
+        max_length=200, blank=True, help_text="Imported from (e.g. an FtM dataset)."
+    )
+    # Null, not "": no id at all for the team's own edges, as the FtM import expects.
+    source_entity_id = models.CharField(  # noqa: DJ001
+        max_length=200,
+        null=True,
+        blank=True,
+        help_text="The edge's id in the dataset it was imported from.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = RelationshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "pk"]
+        indexes = [
+            models.Index(fields=["team", "source"], name="relationship_team_source"),
+            models.Index(fields=["team", "target"], name="relationship_team_target"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=models.F("target")),
+                name="relationship_not_to_itself",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="relationship_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "dataset", "source_entity_id"],
+                condition=Q(source_entity_id__isnull=False),
+                name="relationship_import_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} — {self.get_kind_display()} — {self.target}"
+
+    @property
+    def is_imported(self) -> bool:
+        return bool(self.dataset)
+
+    @property
+    def span_display(self) -> str:
+        return format_span(
+            self.start_date,
+            self.start_precision,
+            self.start_is_approximate,
+            self.end_date,
+            self.end_precision,
+            self.end_is_approximate,
+        )
+
+    @property
+    def is_open_ended(self) -> bool:
+        return self.end_date is None
+
+    def is_valid_on(self, day: date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (
+            self.end_date is None or self.end_date >= day
+        )

@@ -195,6 +195,7 @@ MODEL_POLICIES: dict[str, ModelPolicy] = {
         },
     ),
     "provenance.entity": ModelPolicy(records(history_other=404), RECORD_ACTIONS),
+    "provenance.relationship": ModelPolicy(records(history_other=404), RECORD_ACTIONS),
     "provenance.tag": ModelPolicy(records(), RECORD_ACTIONS),
     "provenance.auditevent": ModelPolicy(records(), RECORD_ACTIONS),
     "provenance.confidenceassessment": ModelPolicy(records(), RECORD_ACTIONS),

@@ -28,6 +28,7 @@ from tests.factories import (
     ClaimEvidenceFactory,
     EntityFactory,
     EvidenceItemFactory,
+    RelationshipFactory,
     StatementFactory,
     UserFactory,
 )
@@ -84,6 +85,9 @@ def build_admin_world() -> AdminWorld:
     entity_b = EntityFactory(team=w.team_b, name="Bravo Harbour", slug="bravo-harbour")
     tag_b = Tag.objects.create(team=w.team_b, name="bravo-tag", slug="bravo-tag")
     w.published_b.subjects.add(entity_b)
+    relationship_b = RelationshipFactory(
+        team=w.team_b, source=entity_b, target__name="Bravo Hull"
+    )
     w.published_b.tags.add(tag_b)
     statement_b = StatementFactory(
         item__team=w.team_b, item__title="Bravo statement", quote="Bravo said so."
@@ -112,6 +116,12 @@ def build_admin_world() -> AdminWorld:
             Membership.objects.get(user=w.reporter_b),
         ),
         "provenance.entity": pair(w.entity, entity_b),
+        "provenance.relationship": pair(
+            RelationshipFactory(
+                team=w.team_a, source=w.entity, target__name="Qx7wv Hull"
+            ),
+            relationship_b,
+        ),
         "provenance.tag": pair(w.tag, tag_b),
         "provenance.claim": pair(w.draft, w.published_b),
         "provenance.auditevent": pair(

@@ -82,3 +82,54 @@ def comment_on(which: str) -> Kwargs:
 
 
 COMMENTS = {"draft": comment_on("draft"), "published": comment_on("published")}
+
+
+def _edge(w: World):
+    """Team A's entity owning a vessel, with one evidence link and one claim
+    citing the edge on each claim (written through the services the first time)."""
+    from evidence import relationship_links
+    from provenance.claims.relationship_citations import relationship_cite
+    from provenance.entities.models import Relationship
+    from tests.factories import EntityFactory
+
+    edge = Relationship.objects.filter(source=w.entity).order_by("pk").first()
+    if edge is None:
+        vessel = EntityFactory(team=w.entity.team, kind="vessel", name="Qx7wv Hull")
+        edge = relationship_links.relationship_record(
+            team=w.entity.team,
+            actor=w.reporter_a,
+            kind="registered_owner",
+            source_id=w.entity.pk,
+            target_id=vessel.pk,
+            evidence=[relationship_links.EvidenceCitation(w.link_item.pk)],
+        )
+        for claim in (w.draft, w.published):
+            relationship_cite(
+                claim_id=claim.pk,
+                relationship_id=edge.pk,
+                actor=w.reporter_a,
+                relation="context",
+            )
+    return edge
+
+
+def _citation(which: str) -> Kwargs:
+    def kwargs(w: World) -> dict:
+        claim = getattr(w, which)
+        _edge(w)
+        citation = claim.relationship_links.current().order_by("pk").first()
+        return {"pk": claim.pk, "citation_id": citation.pk}
+
+    return kwargs
+
+
+EDGE_SLUG = {"edge": lambda w: {"slug": w.entity.slug, "pk": _edge(w).pk}}
+EDGE_LINK = {
+    "edge": lambda w: {
+        "slug": w.entity.slug,
+        "pk": _edge(w).pk,
+        "link_id": _edge(w).evidence_links.current().order_by("pk").first().pk,
+    }
+}
+EDGE_API = {"edge": lambda w: {"pk": w.entity.pk, "relationship_id": _edge(w).pk}}
+CITATIONS = {"draft": _citation("draft"), "published": _citation("published")}

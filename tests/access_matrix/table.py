@@ -28,8 +28,12 @@ from tests.access_matrix.objects import (
     AIS,
     API_ITEMS,
     CAPTURE_FILES,
+    CITATIONS,
     CLAIMS,
     COMMENTS,
+    EDGE_API,
+    EDGE_LINK,
+    EDGE_SLUG,
     ENTITY_PK,
     ENTITY_SLUG,
     IMAGES,
@@ -324,6 +328,17 @@ TABLE: dict[str, Row] = {
     "provenance:entity-create": row(NONE, form(post=OK, other_team=None)),
     "provenance:entity-detail": row(ENTITY_SLUG, html()),
     "provenance:entity-edit": row(ENTITY_SLUG, form(post=OK)),
+    # The ownership graph (issue 20): forms on the entity page; an empty POST is an
+    # invalid form (400). Another team finds neither the entity nor the edge.
+    "provenance:relationship-create": row(ENTITY_SLUG, form()),
+    "provenance:relationship-edit": row(EDGE_SLUG, form()),
+    "provenance:relationship-end": row(EDGE_SLUG, action(post=400)),
+    "provenance:relationship-evidence-link": row(EDGE_SLUG, action(post=400)),
+    "provenance:relationship-evidence-unlink": row(EDGE_LINK, action(post=400)),
+    # A claim citing an edge: the form (400 on an empty POST); withdrawing without
+    # a reason is refused with a message on the claim page (redirect).
+    "provenance:claim-relationship-cite": row(CLAIMS, form()),
+    "provenance:claim-relationship-uncite": row(CITATIONS, action()),
     # Evidence (web)
     "evidence:item-list": row(NONE, html(other_team=None)),
     "evidence:add-image": row(NONE, form(other_team=None)),
@@ -397,6 +412,32 @@ TABLE: dict[str, Row] = {
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
     "api:entity-list": row(NONE, member_api(other_team=OK)),
     "api:entity-detail": row(ENTITY_PK, member_api()),
+    # The ownership graph (issue 20), members only: team A reaches the serializer
+    # (400 on an empty body; an empty PATCH changes nothing, also 400).
+    "api:entity-relationships": row(
+        ENTITY_PK,
+        api(
+            read=members(),
+            publisher_reads=False,
+            writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+        ),
+    ),
+    "api:entity-relationship-change": row(
+        EDGE_API,
+        api(
+            read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
+            publisher_reads=False,
+            writes={"PATCH": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+        ),
+    ),
+    "api:entity-relationship-end": row(
+        EDGE_API,
+        api(
+            read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
+            publisher_reads=False,
+            writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+        ),
+    ),
     # Search: members their team's documents, publishers their published claims.
     "api:search": row(NONE, api(read=OWN_SCOPE)),
     "api:export-claims": row(NONE, api(read=OWN_SCOPE)),

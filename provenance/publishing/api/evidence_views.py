@@ -26,6 +26,7 @@ from provenance.publishing.api.permissions import (
     IsMemberOrReadingPublisher,
     IsTeamMember,
 )
+from provenance.publishing.api.relationship_views import EntityRelationshipActions
 from provenance.publishing.exports.builders import evidence_item_export
 from provenance.publishing.exports.queries import with_evidence_relations
 
@@ -98,7 +99,9 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="List entities (team members)"),
     retrieve=extend_schema(summary="One entity (team members)"),
 )
-class EntityViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
+class EntityViewSet(
+    EntityRelationshipActions, ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet
+):
     """Entities of the caller's team."""
 
     permission_classes = [IsTeamMember]

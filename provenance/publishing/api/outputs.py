@@ -13,7 +13,7 @@ import functools
 import types
 import typing
 from dataclasses import fields, is_dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from provenance.publishing.exports.shapes import (
     EvidenceItemExport,
     LinkRecord,
     MemberClaimExport,
+    MemberRelationship,
     field_doc,
 )
 
@@ -38,6 +39,7 @@ SCALARS: dict[Any, type[serializers.Field]] = {
     float: serializers.FloatField,
     bool: serializers.BooleanField,
     datetime: serializers.DateTimeField,
+    date: serializers.DateField,
 }
 
 
@@ -108,6 +110,7 @@ def shape_serializer(shape: type) -> type[serializers.Serializer]:
 
 ClaimOut = shape_serializer(MemberClaimExport)
 EvidenceItemOut = shape_serializer(EvidenceItemExport)
+RelationshipMemberOut = shape_serializer(MemberRelationship)
 AssessmentOut = shape_serializer(Assessment)
 LinkOut = shape_serializer(LinkRecord)
 

@@ -32,12 +32,13 @@ from provenance.claims.models import (
     format_quantity,
 )
 from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of, happened_at
-from provenance.entities.models import Entity
+from provenance.entities.models import Entity, Relationship
 from provenance.publishing.exports.queries import prefetched, with_export_relations
 from provenance.publishing.exports.shapes import (
     SCHEMA_VERSION,
     AISSummary,
     Assessment,
+    CitedRelationship,
     ClaimExport,
     Correction,
     DarkPeriod,
@@ -52,9 +53,12 @@ from provenance.publishing.exports.shapes import (
     InternalReview,
     LinkRecord,
     MemberClaimExport,
+    MemberRelationship,
     PortCallOut,
     Quantity,
     QuantityEstimateOut,
+    RelationshipEvidenceOut,
+    RelationshipOut,
     ReviewState,
     StatementOut,
     decimal_text,
@@ -99,6 +103,82 @@ def entity_ref(entity: Entity | None) -> EntityRef | None:
         mmsi=entity.mmsi,
         locode=entity.locode,
     )
+
+
+def relationship_out(relationship: Relationship) -> RelationshipOut:
+    share = relationship.share_percent
+    return RelationshipOut(
+        id=relationship.pk,
+        kind=relationship.kind,
+        source=entity_ref(relationship.source),
+        target=entity_ref(relationship.target),
+        description=relationship.description,
+        share_percent=decimal_text(share) if share is not None else None,
+        start_date=relationship.start_date,
+        start_precision=relationship.start_precision,
+        start_is_approximate=relationship.start_is_approximate,
+        end_date=relationship.end_date,
+        end_precision=relationship.end_precision,
+        end_is_approximate=relationship.end_is_approximate,
+        period=relationship.span_display,
+        confidence=relationship.confidence,
+        dataset=relationship.dataset,
+        source_entity_id=relationship.source_entity_id,
+        recorded_at=relationship.recorded_at,
+        updated_at=relationship.updated_at,
+    )
+
+
+def member_relationship(
+    relationship: Relationship, links: Iterable[Any]
+) -> MemberRelationship:
+    """An edge for the members' API: the export shape, its rationale and the
+    evidence links given (RelationshipEvidence rows with their items)."""
+    base = relationship_out(relationship)
+    return MemberRelationship(
+        **{name: getattr(base, name) for name in RelationshipOut.__dataclass_fields__},
+        confidence_rationale=relationship.confidence_rationale,
+        recorded_by=(
+            relationship.recorded_by.get_username() if relationship.recorded_by else ""
+        ),
+        evidence=tuple(
+            RelationshipEvidenceOut(
+                id=link.pk,
+                evidence=link.item_id,
+                title=link.item.title,
+                relation=link.relation,
+                note=link.note,
+                linked_at=link.linked_at,
+            )
+            for link in links
+        ),
+    )
+
+
+def _cited_relationships(
+    claim: Claim, *, when: datetime | None
+) -> tuple[CitedRelationship, ...]:
+    """The edges the claim cites: those in force at `when`, or now (None)."""
+    rows = prefetched(claim, "relationship_links")
+    if when is None:
+        rows = [row for row in rows if row.unlinked_at is None]
+    else:
+        rows = [row for row in rows if row.was_in_force(when)]
+    return tuple(
+        CitedRelationship(
+            relation=row.relation,
+            linked_at=row.linked_at,
+            relationship=relationship_out(row.relationship),
+        )
+        for row in rows
+    )
+
+
+def _public_when(claim: Claim, when: datetime | None) -> datetime | None:
+    """For publishers, what was cited by the last publish or correct decision
+    (and by `when`, if given)."""
+    cutoff = claim.public_cutoff or claim.created_at
+    return min(cutoff, when) if when is not None else cutoff
 
 
 def _assessment(assessment: ConfidenceAssessment, *, public: bool) -> Assessment:
@@ -387,6 +467,9 @@ def claim_export(
         "confidence_history": history,
         "evidence": tuple(_evidence_link(link, urls=urls) for link in links),
         "denials": _denials(links),
+        "relationships": _cited_relationships(
+            claim, when=_public_when(claim, None) if public else None
+        ),
         "review": _review_state(claim, reviews),
         "created_at": claim.created_at,
         "updated_at": claim.updated_at,
@@ -572,6 +655,14 @@ def claim_export_as_of(
         "confidence_history": history,
         "evidence": links,
         "denials": tuple(link.item_id for link in state.denials),
+        "relationships": _cited_relationships(
+            claim,
+            when=(
+                min(then.public_content_at or claim.created_at, state.when)
+                if public
+                else state.when
+            ),
+        ),
         "review": _review_state_as_of(current.review, then, state),
         "updated_at": then.updated_at,
         "as_of": state.when,

@@ -15,6 +15,7 @@ from evidence.models import AISGap, EvidenceItem, PortCall
 from provenance.claims.models import (
     Claim,
     ClaimEvidence,
+    ClaimRelationship,
     ConfidenceAssessment,
     Decision,
     QuantityEstimate,
@@ -214,6 +215,13 @@ def with_export_relations(
             to_attr=to_attr,
         ),
         _prefetch("reviews", reviews, to_attr=True),
+        _prefetch(
+            "relationship_links",
+            ClaimRelationship.objects.select_related(
+                "relationship__source", "relationship__target"
+            ).order_by("linked_at", "pk"),
+            to_attr=True,
+        ),
     )
     if not public:
         claims = claims.select_related("author", "last_edited_by")

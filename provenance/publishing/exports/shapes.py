@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import Field, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from provenance.claims.confidence import ConfidenceLevel
 from provenance.claims.models import ClaimStatus, QuantityBound, Relation, Stance
-from provenance.entities.models import EntityKind
+from provenance.entities.models import DatePrecision, EntityKind, RelationshipKind
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 DOC = "provenance.doc"
 
 
@@ -300,6 +300,93 @@ class EvidenceLink:
 
 
 @dataclass(frozen=True, slots=True)
+class RelationshipOut:
+    """An edge of the team's ownership graph: `source` is `kind` of `target`."""
+
+    id: int = field(metadata=doc("Relationship id within Provenance."))
+    kind: str = field(
+        metadata=doc(
+            "What the source is to the target (the owner is the source).",
+            choices=RelationshipKind.choices,
+        )
+    )
+    source: EntityRef = field(metadata=doc("The owner, manager, officer or parent."))
+    target: EntityRef = field(metadata=doc("What is owned, managed or served."))
+    description: str = field(metadata=doc("What the link is, or empty."))
+    share_percent: str | None = field(
+        metadata=doc("An owner's share in percent (decimal string), or null.")
+    )
+    start_date: date | None = field(
+        metadata=doc("First day of the start's period (see start_precision), or null.")
+    )
+    start_precision: str = field(
+        metadata=doc("How much of the start is known.", choices=DatePrecision.choices)
+    )
+    start_is_approximate: bool = field(metadata=doc("The start is approximate."))
+    end_date: date | None = field(
+        metadata=doc("Last day of the end's period; null while it holds.")
+    )
+    end_precision: str = field(
+        metadata=doc("How much of the end is known.", choices=DatePrecision.choices)
+    )
+    end_is_approximate: bool = field(metadata=doc("The end is approximate."))
+    period: str = field(metadata=doc("The period in words, e.g. 'since 2022'."))
+    confidence: str = field(
+        metadata=doc(
+            "The team's confidence in the edge, or empty.",
+            choices=[*ConfidenceLevel.choices, ("", "None")],
+        )
+    )
+    dataset: str = field(
+        metadata=doc("Dataset the edge was imported from; empty if team-asserted.")
+    )
+    source_entity_id: str | None = field(
+        metadata=doc("The edge's id in that dataset; null if team-asserted.")
+    )
+    recorded_at: datetime = field(metadata=doc("When the team recorded the edge."))
+    updated_at: datetime = field(metadata=doc("Last change of the edge."))
+
+
+@dataclass(frozen=True, slots=True)
+class CitedRelationship:
+    relation: str = field(
+        metadata=doc("How the edge bears on the claim.", choices=Relation.choices)
+    )
+    linked_at: datetime = field(metadata=doc("When the claim cited the edge."))
+    relationship: RelationshipOut = field(metadata=doc("The edge cited."))
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipEvidenceOut:
+    id: int = field(metadata=doc("Link id (a version: see replaces)."))
+    evidence: int = field(metadata=doc("Id of the evidence item."))
+    title: str = field(metadata=doc("The item's title."))
+    relation: str = field(
+        metadata=doc(
+            "How the item bears on the edge.",
+            choices=[
+                ("supports", "Supports"),
+                ("contradicts", "Contradicts"),
+                ("context", "Context"),
+            ],
+        )
+    )
+    note: str = field(metadata=doc("Internal note."))
+    linked_at: datetime = field(metadata=doc("When it was linked."))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRelationship(RelationshipOut):
+    """An edge as a team member reads it: with its rationale and evidence."""
+
+    confidence_rationale: str = field(metadata=doc("Why the team rates it so."))
+    recorded_by: str = field(metadata=doc("Username of who recorded it, or empty."))
+    evidence: tuple[RelationshipEvidenceOut, ...] = field(
+        metadata=doc("The evidence linked now, oldest first.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Correction:
     corrected_at: datetime = field(metadata=doc("When a correction was published."))
     note: str = field(
@@ -428,6 +515,9 @@ class ClaimExport:
     )
     denials: tuple[int, ...] = field(
         metadata=doc("Evidence ids of statements denying the claim, newest first.")
+    )
+    relationships: tuple[CitedRelationship, ...] = field(
+        metadata=doc("Edges of the ownership graph the claim cites as evidence.")
     )
     review: ReviewState = field(metadata=doc("Publication state and corrections."))
     created_at: datetime = field(metadata=doc("When the claim was created."))

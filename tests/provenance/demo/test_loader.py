@@ -212,3 +212,53 @@ def test_make_run_loads_the_demo_with_every_item_processed(settings):
     )
     assert len(states) == 7
     assert set(states.values()) == {ProcessingState.DONE}
+
+
+def test_demo_records_who_owns_what_backed_by_its_documents(db):
+    from evidence.models import RelationshipEvidence
+    from provenance.claims.models import ClaimRelationship
+    from provenance.entities.models import Relationship
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    team = Team.objects.get(slug="demo")
+    edges = {
+        (r.source.name, r.kind, r.target.name): r
+        for r in Relationship.objects.for_team(team).select_related("source", "target")
+    }
+    assert sorted(edges) == [
+        (
+            "Azia Shipping Holdings",
+            "linked_to",
+            "Moscow logistics firm (unnamed in the reporting)",
+        ),
+        ("Azia Shipping Holdings", "registered_owner", "Maria"),
+        ("M Leasing", "registered_owner", "Angara"),
+        ("Marine Trans Shipping", "registered_owner", "Angara"),
+    ]
+    for edge in edges.values():
+        # No date, share or identifier the reporting does not give.
+        assert (edge.start_date, edge.end_date, edge.share_percent) == (
+            None,
+            None,
+            None,
+        )
+        assert (edge.dataset, edge.source_entity_id) == ("", None)
+        assert edge.recorded_at.date().isoformat() == "2023-10-16"
+        assert RelationshipEvidence.objects.current().filter(relationship=edge).exists()
+    moscow = edges[
+        (
+            "Azia Shipping Holdings",
+            "linked_to",
+            "Moscow logistics firm (unnamed in the reporting)",
+        )
+    ]
+    assert {link.item.title for link in moscow.evidence_links.all()} == {
+        "The Maria: Cyprus ownership and a Moscow logistics link",
+        "RUSI analysis of satellite imagery: Rajin, Dunai, Tikhoretsk",
+    }
+    assert moscow.target.imo == ""
+    for owner in ("M Leasing", "Marine Trans Shipping"):
+        [designation] = Entity.objects.get(team=team, name=owner).sanctions.all()
+        assert designation.authority == "United States"
+        assert "2022" in designation.reason
+    assert ClaimRelationship.objects.filter(claim__team=team).count() == 2
