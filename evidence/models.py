@@ -580,6 +580,7 @@ class CaptureFile(models.Model):
         DOM = "dom", "Rendered DOM (HTML)"
         TEXT = "text", "Page text"
         SUMMARY = "summary", "Provenance summary (JSON)"
+        TIMESTAMP = "timestamp", "RFC 3161 time-stamp (TSR)"
 
     capture = models.ForeignKey(
         WebCapture, on_delete=models.CASCADE, related_name="files"

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evidence import processing
+from evidence.captures import attestation
 from evidence.captures.browser import (
     TOOL,
     TOOL_VERSION,
@@ -66,6 +67,7 @@ FILES = {
     CaptureFile.Role.DOM: ("dom.html", "text/html"),
     CaptureFile.Role.TEXT: ("text.txt", "text/plain"),
     CaptureFile.Role.SUMMARY: ("summary.json", "application/json"),
+    CaptureFile.Role.TIMESTAMP: ("timestamp.tsr", "application/timestamp-reply"),
 }
 
 
@@ -151,10 +153,11 @@ def capture_process(*, capture_id: int) -> EvidenceItem:
         return item
     processing.move(item, processing.RUNNING)
     requested_by = capture.requested_by.get_username() if capture.requested_by else ""
+    policy = capture_policy()
     try:
         result = capture_page(
             capture.requested_url,
-            policy=capture_policy(),
+            policy=policy,
             options=capture_options(),
             chromium=settings.CAPTURE_CHROMIUM,
             requested_by=requested_by,
@@ -167,10 +170,14 @@ def capture_process(*, capture_id: int) -> EvidenceItem:
     except Exception as exc:
         logger.exception("Capturing evidence #%s failed", item.pk)
         return processing_failed(item, f"Capture failed: {exc}")
-    return _capture_done(capture.pk, result)
+    # Signed, time-stamped and its TLS chain read outside any transaction too.
+    sealed = attestation.seal(result, policy=policy)
+    return _capture_done(capture.pk, result, timestamp_reply=sealed.timestamp_reply)
 
 
-def _capture_done(capture_id: int, result: CaptureResult) -> EvidenceItem:
+def _capture_done(
+    capture_id: int, result: CaptureResult, *, timestamp_reply: bytes | None = None
+) -> EvidenceItem:
     contents = {
         CaptureFile.Role.WACZ: result.wacz,
         CaptureFile.Role.SCREENSHOT: result.screenshot_png,
@@ -178,6 +185,8 @@ def _capture_done(capture_id: int, result: CaptureResult) -> EvidenceItem:
         CaptureFile.Role.TEXT: result.text.encode(),
         CaptureFile.Role.SUMMARY: result.summary_json(),
     }
+    if timestamp_reply is not None:
+        contents[CaptureFile.Role.TIMESTAMP] = timestamp_reply
     stored: list[CaptureFile] = []
     try:
         for role, data in contents.items():
@@ -246,6 +255,8 @@ def _store(
         reasons.append(f"{capture.blocked_count} request(s) refused")
     if summary.get("errors"):
         reasons.append(f"{len(summary['errors'])} request(s) failed")
+    if summary.get("timestamp", {}).get("status") == "failed":
+        reasons.append("time-stamping failed")
     warning = (
         f"Captured, but {' and '.join(reasons)}: see the capture summary."
         if reasons
@@ -264,6 +275,8 @@ def _store(
             "server_ip": capture.server_ip,
             "blocked": capture.blocked_count,
             "files": {record.role: record.sha256 for record in stored},
+            "signed_with": summary.get("signature", {}).get("key_id", ""),
+            "timestamp": summary.get("timestamp", {}).get("status", "none"),
         },
     )
 
