@@ -135,6 +135,8 @@ def timestamp_fields(check: timestamps.TimestampCheck, reply: bytes) -> dict[str
         "policy": check.policy,
         "trust": check.reason,
         "is_root_pinned": check.is_root_pinned,
+        # The token itself too (a few KB): exports carry it for offline checks.
+        "token": timestamps.reply_text(reply),
         "token_sha256": hashlib.sha256(reply).hexdigest(),
         "token_bytes": len(reply),
         "chain": check.chain,
