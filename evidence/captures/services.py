@@ -232,11 +232,18 @@ def _store(
     for record in stored:
         record.capture = capture
         record.save()
+        tool = (TOOL, f"{TOOL_VERSION}; Chromium {browser.get('version', '?')}")
+        extra: dict[str, Any] = {}
+        if record.role == CaptureFile.Role.TIMESTAMP:
+            # The token is the TSA's work, over the signed WACZ's digest.
+            stamp = summary.get("timestamp", {})
+            tool = ("RFC 3161 time-stamping authority", stamp.get("tsa", ""))
+            extra = {k: stamp.get(k) for k in ("tsa_url", "stamped_at", "digest")}
         CustodyEvent.objects.create(
             item=item,
             action=CustodyEvent.Action.PROCESSED,
-            tool=TOOL,
-            tool_version=f"{TOOL_VERSION}; Chromium {browser.get('version', '?')}",
+            tool=tool[0],
+            tool_version=tool[1][:100],
             detail={
                 "step": f"capture_{record.role}",
                 "description": f"{record.get_role_display()} of the captured page",
@@ -244,6 +251,7 @@ def _store(
                 "sha256": record.sha256,
                 "size_bytes": record.size_bytes,
                 "final_url": capture.final_url,
+                **extra,
             },
             at=now,
         )

@@ -113,6 +113,11 @@ def test_with_a_tsa_the_digest_is_time_stamped_and_the_token_kept(
     assert check.stamped_at.strftime("%Y-%m-%dT%H:%M:%SZ") == stamp["stamped_at"]
     custody = CustodyEvent.objects.get(item=item, detail__step="capture_timestamp")
     assert custody.detail["sha256"] == token.sha256
+    assert (custody.tool, custody.tool_version) == (
+        "RFC 3161 time-stamping authority",
+        TSA_NAME,
+    )
+    assert custody.detail["digest"] == capture.summary["signature"]["hash"]
     audit = AuditEvent.objects.filter(action="evidence.captured").get()
     assert audit.payload["timestamp"] == "verified"
     assert audit.payload["files"]["timestamp"] == token.sha256
