@@ -9,11 +9,13 @@ import hashlib
 import json
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 
 from evidence.captures import attestation, signing, timestamps
 from evidence.models import CustodyEvent
 from provenance.audit.models import AuditEvent
-from tests.evidence.captures.pki import TSA_NAME
+from tests.evidence.captures.pki import TSA_NAME, TestCA, https_context
+from tests.evidence.captures.site import serve_site
 
 pytestmark = pytest.mark.e2e
 
@@ -149,3 +151,42 @@ def test_a_tsa_the_policy_refuses_leaves_the_capture_unstamped_with_a_warning(
     )
     assert not capture.files.filter(role="timestamp").exists()
     assert with_tsa.requests == []
+
+
+def test_an_https_page_keeps_its_tls_chain_in_the_summary(
+    team,
+    editor,
+    settings,
+    monkeypatch,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+    chromium,
+):
+    """A loopback HTTPS site whose certificate a test CA issued. Playwright's
+    driver fetches each routed request itself: it is told of the test CA the
+    way Node is (NODE_EXTRA_CA_CERTS); the chain is judged against the same CA
+    (CAPTURE_TLS_CA_FILE)."""
+    ca = TestCA.create(tmp_path / "site-ca", name="Provenance Test Site CA")
+    monkeypatch.setenv("NODE_EXTRA_CA_CERTS", str(ca.root.cert_path))
+    settings.CAPTURE_TLS_CA_FILE = str(ca.root.cert_path)
+    settings.CAPTURE_TIMEOUT_SECONDS = 30
+    with serve_site(tls=https_context(ca)) as site:
+        settings.CAPTURE_ALLOWED_PRIVATE_HOSTS = [site.host]
+        item = _capture(team, editor, site, django_capture_on_commit_callbacks)
+    capture = item.captures.get()
+    seen = json.loads(_read(capture.files.get(role="summary")))["tls"]
+
+    assert capture.final_url == site.url("/page")
+    assert (seen["host"], seen["address"], seen["port"]) == (
+        "127.0.0.1",
+        "127.0.0.1",
+        site.port,
+    )
+    assert [c["subject"] for c in seen["certificates"]] == [
+        "CN=Provenance test site,O=Provenance tests",
+        "CN=Provenance Test Site CA,O=Provenance tests",
+    ]
+    assert seen["certificates"][1]["sha256_fingerprint"] == (
+        ca.root.cert.fingerprint(hashes.SHA256()).hex()
+    )
+    assert (seen["trusted"], seen["trust"]) == (True, "trusted for the host name")

@@ -190,3 +190,20 @@ def test_the_capture_key_is_made_once_with_private_permissions(tmp_path):
     )
     assert path.stat().st_mode & 0o777 == 0o600
     assert isinstance(first.curve, ec.SECP256R1)
+
+
+def test_a_signed_package_still_validates_with_py_wacz(package, key, tmp_path):
+    """py-wacz reads signedData and checks its created date against the
+    package's (its signature check needs authsign, which is not installed)."""
+    from tests.evidence.captures.test_wacz import wacz_validate
+
+    signed, _ = signing.sign_wacz(package, private_key=key, software="s", version="1")
+    path = tmp_path / "signed.wacz"
+    path.write_bytes(signed)
+
+    result = wacz_validate(path)
+
+    assert result.stdout.splitlines()[-1] == (
+        "Validation succeeded, the passed WACZ is valid"
+    ), result.stdout + result.stderr
+    assert "Has signature" in result.stdout
