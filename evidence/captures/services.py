@@ -171,7 +171,11 @@ def capture_process(*, capture_id: int) -> EvidenceItem:
         logger.exception("Capturing evidence #%s failed", item.pk)
         return processing_failed(item, f"Capture failed: {exc}")
     # Signed, time-stamped and its TLS chain read outside any transaction too.
-    sealed = attestation.seal(result, policy=policy)
+    try:
+        sealed = attestation.seal(result, policy=policy)
+    except Exception as exc:  # the signing key unreadable, a broken package
+        logger.exception("Sealing the capture of evidence #%s failed", item.pk)
+        return processing_failed(item, f"Capture failed: it could not be sealed: {exc}")
     return _capture_done(capture.pk, result, timestamp_reply=sealed.timestamp_reply)
 
 

@@ -190,3 +190,28 @@ def test_an_https_page_keeps_its_tls_chain_in_the_summary(
         ca.root.cert.fingerprint(hashes.SHA256()).hex()
     )
     assert (seen["trusted"], seen["trust"]) == (True, "trusted for the host name")
+
+
+def test_a_capture_that_cannot_be_signed_fails_with_the_reason(
+    team,
+    editor,
+    allow_site,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+    chromium,
+):
+    from provenance.publishing import signing as bundle_signing
+
+    wrong = tmp_path / "ed25519.pem"
+    bundle_signing.load_private_key(wrong)  # an Ed25519 key, not P-256
+    settings.CAPTURE_SIGNING_KEY_PATH = str(wrong)
+
+    item = _capture(team, editor, allow_site, django_capture_on_commit_callbacks)
+
+    assert (item.processing_state, item.processing_error) == (
+        "failed",
+        f"Capture failed: it could not be sealed: {wrong} does not hold an ECDSA "
+        "P-256 private key",
+    )
+    assert item.captures.get().files.count() == 0
