@@ -122,6 +122,13 @@ def _check_files(
         if _sha256_file(path) != record.get("sha256"):
             problems.append(f"{relative}: does not match its SHA-256 in the bundle")
             continue
+        stamp = capture.get("timestamp")
+        if (
+            record.get("role") == "timestamp"
+            and isinstance(stamp, dict)
+            and record.get("sha256") != stamp.get("token_sha256")
+        ):
+            problems.append(f"{relative}: is not the token the bundle carries")
         if record.get("role") == "wacz":
             with path.open("rb") as handle:
                 check = wacz_signing.verify_wacz(
