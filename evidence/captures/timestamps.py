@@ -70,6 +70,95 @@ class TimestampCheck:
     is_root_pinned: bool = False
 
 
+# --- Certificates out of DER order -----------------------------------------------
+#
+# OpenSSL-based TSAs write a token's SET OF certificates in the order they were
+# configured, not in DER order; rfc3161-client (strict DER) refuses such a
+# reply. The certificates are outside what the TSA signed, so a copy with them
+# in DER order verifies exactly as the original would: the reply is kept as the
+# TSA sent it and only read through that copy.
+
+
+def _tlv(data: bytes, at: int) -> tuple[int, int, int]:
+    """(tag end, content start, content end) of the DER element at ``at``."""
+    if at + 2 > len(data):
+        raise ValueError("truncated DER")
+    length, start = data[at + 1], at + 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 0 < count <= 4 or start + count > len(data):
+            raise ValueError("bad DER length")
+        length = int.from_bytes(data[start : start + count], "big")
+        start += count
+    if start + length > len(data):
+        raise ValueError("truncated DER")
+    return at + 1, start, start + length
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    out, at = [], start
+    while at < end:
+        _tag, _content, stop = _tlv(data, at)
+        out.append((at, stop))
+        at = stop
+    return out
+
+
+def _encode(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(raw)]) + raw + content
+
+
+def _rebuild(data: bytes, path: list[int], replace: Any) -> bytes:
+    """The element ``data`` (one TLV) with the child at ``path`` rewritten."""
+    _tag, start, end = _tlv(data, 0)
+    kids = [data[a:b] for a, b in _children(data, start, end)]
+    index, rest = path[0], path[1:]
+    kids[index] = (
+        replace(kids[index]) if not rest else _rebuild(kids[index], rest, replace)
+    )
+    return _encode(data[0], b"".join(kids))
+
+
+def der_sorted_certificates(reply: bytes) -> bytes:
+    """The reply with its token's certificates in DER (SET OF) order."""
+    # TimeStampResp { status, ContentInfo { type, [0] { SignedData {…} } } }
+    _tag, start, end = _tlv(reply, 0)
+    token = reply[slice(*_children(reply, start, end)[1])]
+    _tag, t_start, t_end = _tlv(token, 0)
+    explicit = token[slice(*_children(token, t_start, t_end)[1])]
+    _tag, e_start, e_end = _tlv(explicit, 0)
+    signed = explicit[e_start:e_end]
+    _tag, s_start, s_end = _tlv(signed, 0)
+    fields = _children(signed, s_start, s_end)
+    # certificates: [0] IMPLICIT SET OF Certificate
+    index = next((i for i, (a, _b) in enumerate(fields) if signed[a] == 0xA0), None)
+    if index is None:
+        return reply
+
+    def sort_set(element: bytes) -> bytes:
+        _tag, c_start, c_end = _tlv(element, 0)
+        certs = [element[a:b] for a, b in _children(element, c_start, c_end)]
+        width = max((len(c) for c in certs), default=0)
+        certs.sort(key=lambda c: c.ljust(width, b"\0"))
+        return _encode(element[0], b"".join(certs))
+
+    return _rebuild(reply, [1, 1, 0, index], sort_set)
+
+
+def decode_reply(reply: bytes) -> Any:
+    """The parsed reply, read through a DER-ordered copy when it needs one."""
+    try:
+        return decode_timestamp_response(reply)
+    except ValueError as exc:
+        if "InvalidSetOrdering" not in str(exc):
+            raise
+        return decode_timestamp_response(der_sorted_certificates(reply))
+
+
 def _leaf(response: Any, certs: list[x509.Certificate]) -> x509.Certificate | None:
     infos = list(response.signed_data.signer_infos)
     if len(infos) != 1:
@@ -90,7 +179,7 @@ def verify_timestamp(
 ) -> TimestampCheck:
     """Check a TimeStampResp (DER) for ``digest`` (the 32 SHA-256 bytes)."""
     try:
-        response = decode_timestamp_response(reply)
+        response = decode_reply(reply)
     except ValueError as exc:
         return TimestampCheck(False, f"not an RFC 3161 time-stamp reply ({exc})")
     if PKIStatus(response.status) not in (
@@ -230,7 +319,7 @@ def request_timestamp(
     if len(body) > MAX_REPLY_BYTES:
         raise TimestampFailed(f"the TSA's reply is over {MAX_REPLY_BYTES:,} bytes")
     try:
-        response = decode_timestamp_response(body)
+        response = decode_reply(body)
     except ValueError as exc:
         raise TimestampFailed(f"the TSA's reply is not RFC 3161 ({exc})") from exc
     if response.tst_info.nonce != query.nonce:

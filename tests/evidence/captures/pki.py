@@ -157,6 +157,7 @@ dir = {dir}
 serial = $dir/tsaserial
 signer_cert = {signer}
 signer_key = {key}
+{certs}
 signer_digest = sha256
 default_policy = {policy}
 digests = sha256, sha384, sha512
@@ -176,9 +177,9 @@ class TSA:
     requests: list[bytes]
 
 
-# The TSA's tokens carry only its own certificate (``certs`` unset), as many
-# TSAs send them: openssl writes a token's SET OF certificates in the order
-# given, not in DER order, which strict DER readers (rfc3161-client) refuse.
+# By default the TSA's tokens carry only its own certificate (``certs``
+# unset), as many TSAs send them; with the chain, openssl writes the token's
+# SET OF certificates in the order given, not always in DER order.
 def _tsa_handler(config: Path, workdir: Path, requests: list[bytes]) -> type:
     lock = threading.Lock()
 
@@ -226,9 +227,10 @@ def _tsa_handler(config: Path, workdir: Path, requests: list[bytes]) -> type:
 
 
 @contextmanager
-def serve_tsa(directory: Path) -> Iterator[TSA]:
+def serve_tsa(directory: Path, *, with_chain: bool = False) -> Iterator[TSA]:
     """A real RFC 3161 TSA on 127.0.0.1 (a spare port) signing with a test
-    certificate (critical timeStamping purpose) issued by a test root CA."""
+    certificate (critical timeStamping purpose) issued by a test root CA;
+    ``with_chain`` adds the root to each token (``certs``)."""
     ca = TestCA.create(directory / "tsa-pki", name="Provenance Test TSA Root")
     signer = ca.issue(TSA_NAME, usage=ExtendedKeyUsageOID.TIME_STAMPING)
     workdir = directory / "tsa"
@@ -241,6 +243,7 @@ def serve_tsa(directory: Path) -> Iterator[TSA]:
             signer=signer.cert_path,
             key=signer.key_path,
             policy=TSA_POLICY,
+            certs=f"certs = {ca.root.cert_path}" if with_chain else "",
         )
     )
     requests: list[bytes] = []

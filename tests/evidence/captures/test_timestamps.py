@@ -110,3 +110,52 @@ def test_a_tsa_that_is_not_there_fails_with_the_reason():
             "http://127.0.0.1:9/", DATA, policy=AddressPolicy.allowing(["127.0.0.1"])
         )
     assert str(failed.value).startswith("the TSA could not be reached:")
+
+
+def _reordered(reply: bytes) -> bytes:
+    """The reply with its token's certificates against DER order."""
+
+    def reverse(element: bytes) -> bytes:
+        _tag, start, end = timestamps._tlv(element, 0)
+        certs = [element[a:b] for a, b in timestamps._children(element, start, end)]
+        width = max(len(c) for c in certs)
+        certs.sort(key=lambda c: c.ljust(width, b"\0"), reverse=True)
+        return timestamps._encode(element[0], b"".join(certs))
+
+    _tag, start, end = timestamps._tlv(reply, 0)
+    token = reply[slice(*timestamps._children(reply, start, end)[1])]
+    _tag, t_start, t_end = timestamps._tlv(token, 0)
+    explicit = token[slice(*timestamps._children(token, t_start, t_end)[1])]
+    _tag, e_start, e_end = timestamps._tlv(explicit, 0)
+    signed = explicit[e_start:e_end]
+    _tag, s_start, s_end = timestamps._tlv(signed, 0)
+    fields = timestamps._children(signed, s_start, s_end)
+    index = next(i for i, (a, _b) in enumerate(fields) if signed[a] == 0xA0)
+    return timestamps._rebuild(reply, [1, 1, 0, index], reverse)
+
+
+def test_a_token_carrying_its_chain_out_of_der_order_still_verifies(tmp_path):
+    """OpenSSL writes the chain in the order configured; the reply is kept as
+    sent and read through a copy in DER order."""
+    from rfc3161_client import decode_timestamp_response
+
+    from tests.evidence.captures.pki import serve_tsa
+
+    with serve_tsa(tmp_path, with_chain=True) as tsa:
+        reply = _reordered(_ask(tsa))
+
+    with pytest.raises(ValueError, match="InvalidSetOrdering"):
+        decode_timestamp_response(reply)
+    check = timestamps.verify_timestamp(reply, DIGEST, roots=[tsa.ca.root.cert])
+    assert (check.is_valid, check.reason) == (True, "time-stamp valid")
+    assert len(check.chain) == 2
+    carried = timestamps.verify_timestamp(reply, DIGEST)
+    assert (carried.is_valid, carried.reason) == (
+        True,
+        "time-stamp valid (against the root the token carries: not pinned)",
+    )
+    changed = bytearray(DIGEST)
+    changed[-1] ^= 0x80
+    assert not timestamps.verify_timestamp(
+        reply, bytes(changed), roots=[tsa.ca.root.cert]
+    ).is_valid
