@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -572,6 +573,35 @@ class WebCapture(models.Model):
     def __str__(self) -> str:
         return f"Capture of {self.requested_url}"
 
+    @property
+    def signature(self) -> dict[str, Any]:
+        """The WACZ's signedData as sealed (evidence.captures.attestation)."""
+        signed = (
+            self.summary.get("signature") if isinstance(self.summary, dict) else None
+        )
+        return signed if isinstance(signed, dict) else {}
+
+    @property
+    def timestamp(self) -> dict[str, Any]:
+        """The RFC 3161 time-stamp as sealed: status verified, failed or none."""
+        stamp = (
+            self.summary.get("timestamp") if isinstance(self.summary, dict) else None
+        )
+        return stamp if isinstance(stamp, dict) else {}
+
+    @property
+    def stamped_at(self) -> datetime | None:
+        text = self.timestamp.get("stamped_at")
+        try:
+            return datetime.fromisoformat(text) if text else None
+        except ValueError:
+            return None
+
+    @property
+    def tls(self) -> dict[str, Any]:
+        seen = self.summary.get("tls") if isinstance(self.summary, dict) else None
+        return seen if isinstance(seen, dict) else {}
+
 
 class CaptureFile(models.Model):
     class Role(models.TextChoices):
@@ -580,6 +610,7 @@ class CaptureFile(models.Model):
         DOM = "dom", "Rendered DOM (HTML)"
         TEXT = "text", "Page text"
         SUMMARY = "summary", "Provenance summary (JSON)"
+        TIMESTAMP = "timestamp", "RFC 3161 time-stamp (TSR)"
 
     capture = models.ForeignKey(
         WebCapture, on_delete=models.CASCADE, related_name="files"

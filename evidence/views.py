@@ -449,6 +449,7 @@ _CAPTURE_SUFFIXES = {
     "dom": ".html",
     "text": ".txt",
     "summary": ".json",
+    "timestamp": ".tsr",
 }
 
 

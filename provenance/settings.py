@@ -457,6 +457,20 @@ if CAPTURE_REPLAY_ORIGIN:
         )
     if _replay.hostname not in ALLOWED_HOSTS and "*" not in ALLOWED_HOSTS:
         ALLOWED_HOSTS = [*ALLOWED_HOSTS, _replay.hostname]
+# Sealing a capture (evidence.captures.attestation): the WACZ is signed with an
+# ECDSA P-256 key of its own (default: capture_signing_key.pem beside
+# SIGNING_KEY_PATH); with CAPTURE_TSA_URL set, its digest is time-stamped
+# (RFC 3161) and checked against CAPTURE_TSA_ROOTS (a PEM bundle; unset: the
+# root the token carries, reported as not pinned). The TSA URL obeys the
+# capture's address policy; CAPTURE_TSA_ALLOWED_PRIVATE_HOSTS names private
+# hosts allowed for it. CAPTURE_TLS_CA_FILE: the store a page's TLS chain is
+# judged against (unset: the system's).
+CAPTURE_SIGNING_KEY_PATH = os.environ.get("CAPTURE_SIGNING_KEY_PATH") or None
+CAPTURE_TSA_URL = os.environ.get("CAPTURE_TSA_URL", "")
+CAPTURE_TSA_ROOTS = os.environ.get("CAPTURE_TSA_ROOTS") or None
+CAPTURE_TSA_ALLOWED_PRIVATE_HOSTS = env_list("CAPTURE_TSA_ALLOWED_PRIVATE_HOSTS", [])
+CAPTURE_TSA_TIMEOUT_SECONDS = env_int("CAPTURE_TSA_TIMEOUT_SECONDS", 10)
+CAPTURE_TLS_CA_FILE = os.environ.get("CAPTURE_TLS_CA_FILE") or None
 
 # Email (notifications, address checks): printed to the console unless an SMTP
 # server is configured. SITE_URL makes the links in emails absolute.

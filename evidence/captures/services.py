@@ -31,7 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from evidence import processing
-from evidence.captures import wacz_import
+from evidence.captures import attestation, wacz_import
 from evidence.captures.browser import (
     TOOL,
     TOOL_VERSION,
@@ -78,6 +78,7 @@ FILES = {
     CaptureFile.Role.DOM: ("dom.html", "text/html"),
     CaptureFile.Role.TEXT: ("text.txt", "text/plain"),
     CaptureFile.Role.SUMMARY: ("summary.json", "application/json"),
+    CaptureFile.Role.TIMESTAMP: ("timestamp.tsr", "application/timestamp-reply"),
 }
 
 
@@ -163,10 +164,11 @@ def capture_process(*, capture_id: int) -> EvidenceItem:
         return item
     processing.move(item, processing.RUNNING)
     requested_by = capture.requested_by.get_username() if capture.requested_by else ""
+    policy = capture_policy()
     try:
         result = capture_page(
             capture.requested_url,
-            policy=capture_policy(),
+            policy=policy,
             options=capture_options(),
             chromium=settings.CAPTURE_CHROMIUM,
             requested_by=requested_by,
@@ -179,10 +181,18 @@ def capture_process(*, capture_id: int) -> EvidenceItem:
     except Exception as exc:
         logger.exception("Capturing evidence #%s failed", item.pk)
         return processing_failed(item, f"Capture failed: {exc}")
-    return _capture_done(capture.pk, result)
+    # Signed, time-stamped and its TLS chain read outside any transaction too.
+    try:
+        sealed = attestation.seal(result, policy=policy)
+    except Exception as exc:  # the signing key unreadable, a broken package
+        logger.exception("Sealing the capture of evidence #%s failed", item.pk)
+        return processing_failed(item, f"Capture failed: it could not be sealed: {exc}")
+    return _capture_done(capture.pk, result, timestamp_reply=sealed.timestamp_reply)
 
 
-def _capture_done(capture_id: int, result: CaptureResult) -> EvidenceItem:
+def _capture_done(
+    capture_id: int, result: CaptureResult, *, timestamp_reply: bytes | None = None
+) -> EvidenceItem:
     contents = {
         CaptureFile.Role.WACZ: result.wacz,
         CaptureFile.Role.SCREENSHOT: result.screenshot_png,
@@ -190,6 +200,8 @@ def _capture_done(capture_id: int, result: CaptureResult) -> EvidenceItem:
         CaptureFile.Role.TEXT: result.text.encode(),
         CaptureFile.Role.SUMMARY: result.summary_json(),
     }
+    if timestamp_reply is not None:
+        contents[CaptureFile.Role.TIMESTAMP] = timestamp_reply
     stored: list[CaptureFile] = []
     try:
         for role, data in contents.items():
@@ -235,11 +247,18 @@ def _store(
     for record in stored:
         record.capture = capture
         record.save()
+        tool = (TOOL, f"{TOOL_VERSION}; Chromium {browser.get('version', '?')}")
+        extra: dict[str, Any] = {}
+        if record.role == CaptureFile.Role.TIMESTAMP:
+            # The token is the TSA's work, over the signed WACZ's digest.
+            stamp = summary.get("timestamp", {})
+            tool = ("RFC 3161 time-stamping authority", stamp.get("tsa", ""))
+            extra = {k: stamp.get(k) for k in ("tsa_url", "stamped_at", "digest")}
         CustodyEvent.objects.create(
             item=item,
             action=CustodyEvent.Action.PROCESSED,
-            tool=TOOL,
-            tool_version=f"{TOOL_VERSION}; Chromium {browser.get('version', '?')}",
+            tool=tool[0],
+            tool_version=tool[1][:100],
             detail={
                 "step": f"capture_{record.role}",
                 "description": f"{record.get_role_display()} of the captured page",
@@ -247,6 +266,7 @@ def _store(
                 "sha256": record.sha256,
                 "size_bytes": record.size_bytes,
                 "final_url": capture.final_url,
+                **extra,
             },
             at=now,
         )
@@ -258,6 +278,8 @@ def _store(
         reasons.append(f"{capture.blocked_count} request(s) refused")
     if summary.get("errors"):
         reasons.append(f"{len(summary['errors'])} request(s) failed")
+    if summary.get("timestamp", {}).get("status") == "failed":
+        reasons.append("time-stamping failed")
     warning = (
         f"Captured, but {' and '.join(reasons)}: see the capture summary."
         if reasons
@@ -276,6 +298,8 @@ def _store(
             "server_ip": capture.server_ip,
             "blocked": capture.blocked_count,
             "files": {record.role: record.sha256 for record in stored},
+            "signed_with": summary.get("signature", {}).get("key_id", ""),
+            "timestamp": summary.get("timestamp", {}).get("status", "none"),
         },
     )
 

@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from django.conf import settings
 
+from evidence.captures import signing as wacz_signing
+from evidence.captures.attestation import capture_private_key
 from provenance.common.jsonlimits import MAX_JSON_DEPTH, json_depth_exceeds
 
 ALGORITHM = "Ed25519"
@@ -75,11 +77,15 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 
 
 def public_key_document(public_key: Ed25519PublicKey | None = None) -> dict[str, Any]:
-    """What the well-known URL serves: the key as a JWK (RFC 8037) and as PEM."""
+    """What the well-known URL serves: the bundle key as a JWK (RFC 8037) and as
+    PEM, and beside it the capture key (evidence.captures.signing says why a
+    second key: signed WACZ files are ECDSA P-256, the bundle key is Ed25519).
+    The bundle key stays first in ``keys``."""
     public_key = public_key or load_private_key().public_key()
     pem = public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode("ascii")
+    capture_key = capture_private_key().public_key()
     return {
         "keys": [
             {
@@ -89,13 +95,40 @@ def public_key_document(public_key: Ed25519PublicKey | None = None) -> dict[str,
                 "use": "sig",
                 "kid": key_id(public_key),
                 "x": _b64url(raw_public_bytes(public_key)),
-            }
+            },
+            wacz_signing.public_jwk(capture_key),
         ],
         "pem": pem,
         "signature_format": (
             "Ed25519 over the RFC 8785 canonical JSON of the bundle's payload"
         ),
+        "capture_key": {
+            "kid": wacz_signing.key_id(capture_key),
+            "publicKey": wacz_signing.public_key_text(capture_key),
+            "pem": capture_key.public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo,
+            ).decode("ascii"),
+            "signature_format": (
+                "ECDSA P-256 (SHA-256) over the signedData hash of each captured "
+                "WACZ's datapackage-digest.json (WACZ Signing and Verification "
+                "0.1.0, anonymous signature); publicKey as it appears there"
+            ),
+        },
     }
+
+
+def capture_key_from_document(data: bytes) -> str | None:
+    """The capture key's publicKey from a well-known document (None for a PEM
+    or a document without one)."""
+    if data.strip().startswith(b"-----BEGIN"):
+        return None
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    capture = document.get("capture_key") if isinstance(document, dict) else None
+    return capture.get("publicKey") if isinstance(capture, dict) else None
 
 
 def load_public_key(data: bytes) -> Ed25519PublicKey:

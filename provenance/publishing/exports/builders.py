@@ -17,7 +17,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from evidence.models import EvidenceItem
+from evidence.captures.services import FILES as CAPTURE_FILES
+from evidence.models import EvidenceItem, EvidenceKind
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
     PUBLIC_STATUSES,
@@ -38,6 +39,12 @@ from provenance.publishing.exports.shapes import (
     SCHEMA_VERSION,
     AISSummary,
     Assessment,
+    CaptureFileOut,
+    CaptureOut,
+    CaptureSignature,
+    CaptureTimestamp,
+    CaptureTLS,
+    CertificateOut,
     CitedRelationship,
     ClaimExport,
     Correction,
@@ -262,6 +269,96 @@ def _statement(item: EvidenceItem) -> StatementOut | None:
     )
 
 
+def _certificates(rows: Any) -> tuple[CertificateOut, ...]:
+    names = CertificateOut.__dataclass_fields__
+    return tuple(
+        CertificateOut(**{name: str(row.get(name, "")) for name in names})
+        for row in rows or ()
+        if isinstance(row, dict)
+    )
+
+
+def _capture_signature(summary: dict[str, Any]) -> CaptureSignature | None:
+    signed = summary.get("signature")
+    if not isinstance(signed, dict) or not signed.get("signature"):
+        return None
+    return CaptureSignature(
+        hash=signed.get("hash", ""),
+        created=signed.get("created", ""),
+        software=signed.get("software", ""),
+        version=signed.get("version", ""),
+        signature=signed["signature"],
+        public_key=signed.get("publicKey", ""),
+        key_id=signed.get("key_id", ""),
+    )
+
+
+def _capture_timestamp(summary: dict[str, Any]) -> CaptureTimestamp | None:
+    stamp = summary.get("timestamp")
+    if not isinstance(stamp, dict) or stamp.get("status") != "verified":
+        return None
+    return CaptureTimestamp(
+        tsa=stamp.get("tsa", ""),
+        stamped_at=datetime.fromisoformat(stamp["stamped_at"]),
+        serial_number=stamp.get("serial_number", ""),
+        policy=stamp.get("policy", ""),
+        digest=stamp.get("digest", ""),
+        token=stamp.get("token", ""),
+        token_sha256=stamp.get("token_sha256", ""),
+        chain=_certificates(stamp.get("chain")),
+    )
+
+
+def _capture_tls(summary: dict[str, Any]) -> CaptureTLS | None:
+    seen = summary.get("tls")
+    if not isinstance(seen, dict):
+        return None
+    return CaptureTLS(
+        host=seen.get("host", ""),
+        protocol=seen.get("protocol", ""),
+        trusted=bool(seen.get("trusted")),
+        trust=seen.get("trust", ""),
+        certificates=_certificates(seen.get("certificates")),
+    )
+
+
+def capture_file_path(capture_id: int, role: str) -> str:
+    """Where a bundle's reader keeps a capture's file: by capture and role."""
+    return f"captures/{capture_id}/{CAPTURE_FILES[role][0]}"
+
+
+def _captures(item: EvidenceItem) -> tuple[CaptureOut, ...]:
+    """The item's stored captures (prefetched: `queries.CAPTURES`)."""
+    if item.kind != EvidenceKind.LINK:
+        return ()
+    out = []
+    for capture in prefetched(item, "captures"):
+        summary = capture.summary if isinstance(capture.summary, dict) else {}
+        out.append(
+            CaptureOut(
+                id=capture.pk,
+                requested_url=capture.requested_url,
+                final_url=capture.final_url,
+                captured_at=capture.captured_at,
+                http_status=capture.http_status,
+                files=tuple(
+                    CaptureFileOut(
+                        role=record.role,
+                        path=capture_file_path(capture.pk, record.role),
+                        sha256=record.sha256,
+                        size_bytes=record.size_bytes,
+                        mime_type=record.mime_type,
+                    )
+                    for record in prefetched(capture, "files")
+                ),
+                signature=_capture_signature(summary),
+                timestamp=_capture_timestamp(summary),
+                tls=_capture_tls(summary),
+            )
+        )
+    return tuple(out)
+
+
 def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
     image = getattr(item, "image", None)
     return EvidenceOut(
@@ -288,6 +385,7 @@ def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
         thumbnail_url=urls.thumbnail(item.pk) if image and image.thumbnail else None,
         statement=_statement(item),
         ais=_ais(item),
+        captures=_captures(item),
     )
 
 

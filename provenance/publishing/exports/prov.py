@@ -11,7 +11,12 @@ from typing import Any
 
 from provenance.entities.models import EntityKind
 from provenance.publishing.exports.builders import ExportUrls
-from provenance.publishing.exports.shapes import ClaimExport, EntityRef, EvidenceLink
+from provenance.publishing.exports.shapes import (
+    CaptureOut,
+    ClaimExport,
+    EntityRef,
+    EvidenceLink,
+)
 
 
 class _Prov:
@@ -72,12 +77,55 @@ class _Prov:
             doc.wasDerivedFrom(self.claim, evidence, other_attributes=relation)
         else:
             doc.wasInfluencedBy(self.claim, evidence, other_attributes=relation)
+        for capture in item.captures:
+            self.capture(evidence, capture)
         statement = item.statement
         if statement is not None and statement.speaker is not None:
             speaker = self.agent_for(statement.speaker)
             doc.wasAttributedTo(evidence, speaker)
             if statement.on_behalf_of is not None:
                 doc.actedOnBehalfOf(speaker, self.agent_for(statement.on_behalf_of))
+
+    def capture(self, evidence: Any, capture: CaptureOut) -> None:
+        """A capture of the page (an activity of the team that used the item)
+        and each file it generated (an entity with its SHA-256); the WACZ carries
+        its signature and the RFC 3161 token over its digest."""
+        doc, ns = self.doc, self.ns
+        at = capture.captured_at
+        activity = doc.activity(
+            ns[f"capture/{capture.id}"],
+            at,
+            at,
+            {"prov:type": "pv:WebCapture", "prov:location": capture.final_url},
+        )
+        doc.wasAssociatedWith(activity, self.team)
+        doc.used(activity, evidence)
+        for record in capture.files:
+            attributes: dict[str, Any] = {
+                "prov:type": f"pv:capture_{record.role}",
+                "pv:sha256": record.sha256,
+                "pv:path": record.path,
+            }
+            if record.role == "wacz" and capture.signature is not None:
+                signature = capture.signature
+                attributes.update(
+                    {
+                        "pv:signedHash": signature.hash,
+                        "pv:signature": signature.signature,
+                        "pv:signatureKey": signature.public_key,
+                    }
+                )
+            if record.role == "wacz" and capture.timestamp is not None:
+                stamp = capture.timestamp
+                attributes.update(
+                    {
+                        "pv:timestampedBy": stamp.tsa,
+                        "pv:timestampedAt": stamp.stamped_at,
+                        "pv:timestampToken": stamp.token,
+                    }
+                )
+            entity = doc.entity(ns[f"capture/{capture.id}/{record.role}"], attributes)
+            doc.wasGeneratedBy(entity, activity, at)
 
     def assessments(self, export: ClaimExport) -> None:
         """Each assessment (an entity) and its assessing (an activity of the team

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from evidence.models import AISGap, EvidenceItem, PortCall
+from evidence.models import AISGap, CaptureFile, EvidenceItem, PortCall, WebCapture
 from provenance.claims.models import (
     Claim,
     ClaimEvidence,
@@ -146,10 +146,23 @@ def _ais_prefetches(path: str, *, to_attr: bool) -> tuple[Prefetch, Prefetch]:
     )
 
 
+def _capture_prefetch(path: str) -> Prefetch:
+    """A link's stored captures with their files (`builders._captures`)."""
+    captures = (
+        WebCapture.objects.filter(captured_at__isnull=False)
+        .defer("text")
+        .order_by("requested_at", "pk")
+        .prefetch_related(
+            _prefetch("files", CaptureFile.objects.order_by("role"), to_attr=True)
+        )
+    )
+    return _prefetch(f"{path}captures", captures, to_attr=True)
+
+
 def with_evidence_relations(items: QuerySet[EvidenceItem]) -> QuerySet[EvidenceItem]:
     """Everything `evidence_item_export` reads of each item."""
     return items.select_related("team", *ITEM_RELATIONS).prefetch_related(
-        *_ais_prefetches("ais", to_attr=False)
+        *_ais_prefetches("ais", to_attr=False), _capture_prefetch("")
     )
 
 
@@ -160,7 +173,9 @@ def _links(*, public: bool) -> QuerySet[ClaimEvidence]:
         )
         # Only the columns the export reads: model instances are the cost here.
         .only(*LINK_COLUMNS)
-    ).prefetch_related(*_ais_prefetches("item__ais", to_attr=True))
+    ).prefetch_related(
+        *_ais_prefetches("item__ais", to_attr=True), _capture_prefetch("item__")
+    )
     if public:
         return links.filter(item__is_restricted=False)
     return links.select_related("linked_by").only(

@@ -25,7 +25,7 @@ from provenance.claims.confidence import ConfidenceLevel
 from provenance.claims.models import ClaimStatus, QuantityBound, Relation, Stance
 from provenance.entities.models import DatePrecision, EntityKind, RelationshipKind
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.1"  # 1.1: cited relationships; web captures on link evidence
 DOC = "provenance.doc"
 
 
@@ -236,6 +236,104 @@ class Grade:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateOut:
+    subject: str = field(metadata=doc("Subject (RFC 4514)."))
+    issuer: str = field(metadata=doc("Issuer (RFC 4514)."))
+    serial_number: str = field(metadata=doc("Serial number (hex)."))
+    not_before: str = field(metadata=doc("Start of validity (ISO 8601, UTC)."))
+    not_after: str = field(metadata=doc("End of validity (ISO 8601, UTC)."))
+    sha256_fingerprint: str = field(metadata=doc("SHA-256 of the DER (hex)."))
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureFileOut:
+    role: str = field(
+        metadata=doc(
+            "wacz, screenshot, dom, text, summary or timestamp (the RFC 3161 reply)."
+        )
+    )
+    path: str = field(
+        metadata=doc(
+            "Where `verify_bundle --capture-files DIR` looks for it: "
+            "captures/<capture id>/<name>."
+        )
+    )
+    sha256: str = field(metadata=doc("SHA-256 of the file (hex)."))
+    size_bytes: int = field(metadata=doc("Size of the file."))
+    mime_type: str = field(metadata=doc("Type of the file."))
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSignature:
+    """The WACZ's signedData (WACZ Signing and Verification 0.1.0, anonymous)."""
+
+    hash: str = field(metadata=doc("sha256:<hex> of the WACZ's datapackage.json."))
+    created: str = field(metadata=doc("The package's creation date (as signed)."))
+    software: str = field(metadata=doc("Signing software."))
+    version: str = field(metadata=doc("Its version."))
+    signature: str = field(
+        metadata=doc("base64 raw r||s ECDSA P-256/SHA-256 over `hash`.")
+    )
+    public_key: str = field(
+        metadata=doc(
+            "base64 DER public key; the instance's capture key, published at "
+            "/.well-known/provenance-signing-key."
+        )
+    )
+    key_id: str = field(metadata=doc("First 16 hex digits of SHA-256(public key)."))
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureTimestamp:
+    tsa: str = field(metadata=doc("The time-stamping authority (certificate CN)."))
+    stamped_at: datetime = field(metadata=doc("The time the TSA certified."))
+    serial_number: str = field(metadata=doc("The token's serial number (hex)."))
+    policy: str = field(metadata=doc("The TSA policy OID."))
+    digest: str = field(
+        metadata=doc("What was stamped: sha256:<hex> of datapackage.json.")
+    )
+    token: str = field(metadata=doc("base64 of the RFC 3161 TimeStampResp (DER)."))
+    token_sha256: str = field(metadata=doc("SHA-256 of the token file (hex)."))
+    chain: tuple[CertificateOut, ...] = field(
+        metadata=doc("The TSA's certificate chain, its own certificate first.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureTLS:
+    host: str = field(metadata=doc("The page's host."))
+    protocol: str = field(metadata=doc("TLS version seen."))
+    trusted: bool = field(
+        metadata=doc("Whether the chain was trusted for the host when captured.")
+    )
+    trust: str = field(metadata=doc("Why (or why not)."))
+    certificates: tuple[CertificateOut, ...] = field(
+        metadata=doc("The chain the server sent, its own certificate first.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureOut:
+    id: int = field(metadata=doc("Capture id."))
+    requested_url: str = field(metadata=doc("The URL asked for."))
+    final_url: str = field(metadata=doc("The URL the page ended at."))
+    captured_at: datetime = field(metadata=doc("When the capture was stored."))
+    http_status: int | None = field(metadata=doc("The page's HTTP status."))
+    files: tuple[CaptureFileOut, ...] = field(
+        metadata=doc("Each stored file with its hash.")
+    )
+    signature: CaptureSignature | None = field(
+        metadata=doc("The WACZ's signature, or null for an unsigned capture.")
+    )
+    timestamp: CaptureTimestamp | None = field(
+        metadata=doc("The RFC 3161 time-stamp, or null (no TSA configured).")
+    )
+    tls: CaptureTLS | None = field(
+        metadata=doc("The page's TLS certificate chain, for an HTTPS page.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class EvidenceOut:
     id: int = field(metadata=doc("Evidence item id."))
     # No `choices`: a second enum named "kind" (entities have one) would need
@@ -270,6 +368,9 @@ class EvidenceOut:
         metadata=doc("Statement details, for statements.")
     )
     ais: AISSummary | None = field(metadata=doc("AIS summary, for AIS extracts."))
+    captures: tuple[CaptureOut, ...] = field(
+        metadata=doc("Web captures of the page, for links; oldest first.")
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.evidence.captures.pki import TSA, serve_tsa
 from tests.evidence.captures.site import Site, serve_site
 
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -25,4 +26,11 @@ def chromium() -> str:
 @pytest.fixture
 def site() -> Iterator[Site]:
     with serve_site() as served:
+        yield served
+
+
+@pytest.fixture
+def tsa(tmp_path) -> Iterator[TSA]:
+    """A real RFC 3161 TSA (openssl ts -reply) on loopback, with its test CA."""
+    with serve_tsa(tmp_path) as served:
         yield served

@@ -4,6 +4,7 @@ another loopback host name that the capture must refuse."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -42,9 +43,10 @@ class Site:
     host: str
     port: int
     hits: list[str]
+    scheme: str = "http"
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -106,14 +108,22 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_site() -> Iterator[Site]:
+def serve_site(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
+    """The site on 127.0.0.1 (a spare port); over HTTPS with ``tls``."""
     hits: list[str] = []
     handler = type("Handler", (_Handler,), {"hits": hits})
     server = _Server(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(host="127.0.0.1", port=server.server_address[1], hits=hits)
+        yield Site(
+            host="127.0.0.1",
+            port=server.server_address[1],
+            hits=hits,
+            scheme="https" if tls else "http",
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -53,9 +53,9 @@ def test_bulk_export_batches_queries_by_chunk(
         rich_claim(team)
     client = publisher_client(make_publisher(team).key)
     client.get(reverse("api:claim-list"))
-    # Per chunk of 4: the claims and their prefetches (one of them the cited
-    # relationships of the ownership graph, issue 20).
-    with django_assert_max_num_queries(2 + 3 * 11):
+    # Per chunk of 4: the claims and their prefetches (among them the cited
+    # relationships of the ownership graph, issue 20, and the links' captures).
+    with django_assert_max_num_queries(2 + 3 * 12):
         lines = _body(client.get(reverse("api:export-claims"))).splitlines()
     assert len(lines) == 12
 

@@ -52,6 +52,14 @@ def _nullable(annotation) -> bool:
 
 EVIDENCE = {"EvidenceOut", "GradeOut", "StatementOut", "EntityRefOut"}
 AIS = {"AISSummaryOut", "PortCallOut", "DarkPeriodOut"}
+CAPTURE = {
+    "CaptureOut",
+    "CaptureFileOut",
+    "CaptureSignatureOut",
+    "CaptureTimestampOut",
+    "CaptureTLSOut",
+    "CertificateOut",
+}
 CLAIM = {
     "ClaimOut",
     "QuantityOut",
@@ -70,11 +78,11 @@ CLAIM = {
 @pytest.mark.parametrize(
     ("component", "shape", "reached"),
     [
-        ("ClaimOut", shapes.MemberClaimExport, CLAIM | EVIDENCE | AIS),
+        ("ClaimOut", shapes.MemberClaimExport, CLAIM | EVIDENCE | AIS | CAPTURE),
         (
             "EvidenceItemOut",
             shapes.EvidenceItemExport,
-            {"EvidenceItemOut"} | EVIDENCE - {"EvidenceOut"} | AIS,
+            {"EvidenceItemOut"} | EVIDENCE - {"EvidenceOut"} | AIS | CAPTURE,
         ),
         ("AssessmentOut", shapes.Assessment, {"AssessmentOut"}),
     ],
