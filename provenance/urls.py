@@ -49,6 +49,7 @@ claim_patterns = [
     path("entities/<slug:slug>/", views_entities.entity_detail, name="entity-detail"),
     path("entities/<slug:slug>/edit/", entity_views.entity_edit, name="entity-edit"),
     path("team/", team_views.team_switch, name="team-switch"),
+    path("team/settings/", team_views.team_settings, name="team-settings"),
     path(
         "notifications/",
         notification_views.notification_list,

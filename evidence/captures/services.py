@@ -108,9 +108,7 @@ def capture_wanted(*, team: Team, url: str, asked: bool) -> bool:
             raise ValidationError({"url": "Give the URL of the page to capture."})
         refusal = capture_policy().refusal(url)
         if refusal:
-            raise ValidationError(
-                {"url": f"This page cannot be captured: {refusal}."}
-            )
+            raise ValidationError({"url": f"This page cannot be captured: {refusal}."})
         return True
     return bool(url) and captures_new_sources(team)
 

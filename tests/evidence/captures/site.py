@@ -1,6 +1,7 @@
 """A small web site served on loopback by the tests: a page with an image, a
 paragraph its script adds after load, a redirect to it, and a sub-resource on
-another loopback host name that the capture must refuse."""
+another loopback host name that the capture must refuse; and a notice
+(/notice) whose text changes when the test moves it to its next edition."""
 
 from __future__ import annotations
 
@@ -37,11 +38,45 @@ LATE_JS = (
 ).encode()
 
 
+# The notice's editions: the second changes the time, adds a correction and a
+# line that looks like markup (shown as text, never as HTML).
+NOTICE_EDITIONS = (
+    [
+        "Port authority notice",
+        "The vessel left berth 4 at 06:10.",
+        "Cargo: 12,000 t of grain.",
+        "Contact: the press office.",
+    ],
+    [
+        "Port authority notice",
+        "The vessel left berth 4 at 07:45.",
+        "Cargo: 12,000 t of grain.",
+        "Contact: the press office.",
+        "Correction <script>alert(1)</script> issued on 4 March.",
+    ],
+)
+
+
+def notice_page(edition: int) -> bytes:
+    from html import escape
+
+    lines = "".join(f"<div>{escape(line)}</div>" for line in NOTICE_EDITIONS[edition])
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>Port notice</title></head><body>{lines}</body></html>"
+    ).encode()
+
+
 @dataclass
 class Site:
     host: str
     port: int
     hits: list[str]
+    # Which edition of /notice is served (index into NOTICE_EDITIONS).
+    state: dict[str, int]
+
+    def next_edition(self) -> None:
+        self.state["edition"] += 1
 
     def url(self, path: str = "/") -> str:
         return f"http://{self.host}:{self.port}{path}"
@@ -49,6 +84,7 @@ class Site:
 
 class _Handler(BaseHTTPRequestHandler):
     hits: list[str]
+    state: dict[str, int]
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet tests
@@ -76,6 +112,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         routes = {
+            "/notice": (
+                "text/html; charset=utf-8",
+                notice_page(self.state["edition"]),
+            ),
             "/slow.png": ("image/png", PIXEL_PNG),
             "/page": ("text/html; charset=utf-8", PAGE % {b"port": port}),
             "/pixel.png": ("image/png", PIXEL_PNG),
@@ -108,12 +148,15 @@ class _Server(ThreadingHTTPServer):
 @contextmanager
 def serve_site() -> Iterator[Site]:
     hits: list[str] = []
-    handler = type("Handler", (_Handler,), {"hits": hits})
+    state = {"edition": 0}
+    handler = type("Handler", (_Handler,), {"hits": hits, "state": state})
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(host="127.0.0.1", port=server.server_address[1], hits=hits)
+        yield Site(
+            host="127.0.0.1", port=server.server_address[1], hits=hits, state=state
+        )
     finally:
         server.shutdown()
         server.server_close()
