@@ -18,8 +18,7 @@ def captured_item(team, by, **fields) -> EvidenceItem:
         team=team,
         added_by=by,
         url="https://example.org/notice",
-        processing_state=ProcessingState.DONE,
-        **fields,
+        **{"processing_state": ProcessingState.DONE, **fields},
     )
 
 
