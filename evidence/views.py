@@ -167,7 +167,7 @@ def item_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
         captured = item.kind in capture_services.CAPTURED_KINDS
         messages.success(
             request,
-            "Capture queued: this page updates by itself."
+            "Capture requested: every earlier capture is kept."
             if captured
             else "Queued for processing again.",
         )

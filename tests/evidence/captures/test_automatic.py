@@ -263,7 +263,7 @@ def test_capture_again_from_the_page_queues_a_new_version(
         )
 
     body = response.content.decode()
-    assert "Capture queued: this page updates by itself." in body
+    assert "Capture requested: every earlier capture is kept." in body
     assert 'data-pending="1"' in body
     assert 'data-capture-number="1"' in body
 
