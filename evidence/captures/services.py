@@ -244,6 +244,9 @@ def _store(
         reasons.append(f"{capture.blocked_count} request(s) refused")
     if summary.get("errors"):
         reasons.append(f"{len(summary['errors'])} request(s) failed")
+    if summary.get("truncated"):
+        cut = ", ".join(part["what"] for part in summary["truncated"])
+        reasons.append(f"the {cut} cut at the capture's caps")
     warning = (
         f"Captured, but {' and '.join(reasons)}: see the capture summary."
         if reasons

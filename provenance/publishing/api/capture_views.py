@@ -46,6 +46,7 @@ def capture_out(capture: WebCapture) -> dict[str, Any]:
         "redirects": capture.redirects,
         "refused": summary.get("blocked", []),
         "errors": summary.get("errors", []),
+        "truncated": summary.get("truncated", []),
         "files": [
             {
                 "role": f.role,

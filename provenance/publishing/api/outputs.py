@@ -230,4 +230,9 @@ class CaptureOut(serializers.Serializer):
     errors = serializers.ListField(
         child=serializers.CharField(), help_text="Requests or steps that failed."
     )
+    truncated = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Parts cut at the capture's caps ({what: screenshot, text or "
+        "dom, reason}).",
+    )
     files = CaptureFileOut(many=True, help_text="The stored files with their hashes.")

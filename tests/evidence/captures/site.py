@@ -57,6 +57,16 @@ NOTICE_EDITIONS = (
 )
 
 
+# A page far taller than a screenshot may be, with a long text.
+TALL_HEIGHT = 5000
+TALL_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>Tall</title></head>"
+    f"<body style='margin:0'><div style='height:{TALL_HEIGHT}px'>"
+    + "Line of the tall page. " * 40
+    + "</div></body></html>"
+).encode()
+
+
 def notice_page(edition: int) -> bytes:
     from html import escape
 
@@ -112,6 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         routes = {
+            "/tall": ("text/html; charset=utf-8", TALL_PAGE),
             "/notice": (
                 "text/html; charset=utf-8",
                 notice_page(self.state["edition"]),

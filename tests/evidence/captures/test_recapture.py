@@ -48,6 +48,7 @@ def test_capture_again_keeps_both_versions_and_the_diff_shows_the_change(
         (2, reporter),
     ]
     assert all(c.captured_at is not None for c in captures)
+    assert [c.summary["truncated"] for c in captures] == [[], []]
     assert recaptured.processing_state == "done"
     texts = [CaptureFile.objects.get(capture=c, role="text").sha256 for c in captures]
     assert texts[0] != texts[1]

@@ -173,6 +173,7 @@ def test_the_captures_list_numbers_versions_with_their_files_hashes(
     assert body[2]["refused"][0]["reason"] == "time cap (60 s) reached"
     assert body[2]["errors"] == ["The page did not load: no response"]
     assert body[2]["files"] == []
+    assert [c["truncated"] for c in body] == [[], [], []]
 
 
 def test_the_captures_list_query_count_does_not_grow_with_captures(
