@@ -181,3 +181,21 @@ def test_the_item_page_numbers_the_captures_and_links_the_diff(editor_client, ve
     )
     assert reverse("evidence:capture-diff", args=[item.pk]) in body
     assert "Capture again" in body
+
+
+def test_a_statements_page_shows_its_source_captures(editor_client, team, editor):
+    from tests.factories import StatementFactory
+
+    item = StatementFactory(item__team=team, item__url="https://example.org/s").item
+    item.processing_state = "done"
+    item.save(update_fields=["processing_state"])
+    stored_capture(item, by=editor, text=FIRST)
+    stored_capture(item, by=editor, text=SECOND)
+
+    body = editor_client.get(item.get_absolute_url()).content.decode()
+
+    assert 'data-capture-number="2"' in body
+    assert reverse("evidence:capture-diff", args=[item.pk]) in body
+    assert "Capture again" in body
+    diff = editor_client.get(_diff_url(item)).content.decode()
+    assert "<ins>+The vessel left berth 4 at 07:45.</ins>" in diff
