@@ -4,12 +4,13 @@ Built on ``difflib``: the lines of the earlier capture's text against the
 later one's, as a unified diff (hunks with three lines of context) or as
 side-by-side rows. The result is plain data; the template escapes it.
 
-Bounded whatever the pages: each text is cut at ``MAX_LINES`` lines (the
-caller reads at most ``MAX_CHARS`` characters of it), each line at
-``MAX_LINE_CHARS``, and the output at ``MAX_ROWS`` rows; a diff cut short says
-so (``truncated``) rather than pretending to be whole. ``difflib``'s matcher is
-quadratic in the worst case, so the line cap is what keeps a huge page's diff
-from taking minutes.
+Bounded whatever the pages: the caller reads at most ``MAX_CHARS`` characters
+of each text, each line is cut at ``MAX_LINE_CHARS``, the part that differs
+(between the lines both share at the start and the end) at ``MAX_LINES`` lines
+of each side, and the output at ``MAX_ROWS`` rows; a diff cut short says so
+(``truncated``) rather than pretending to be whole. ``difflib``'s matcher is
+quadratic in the worst case, so the line cap on the differing part is what
+keeps an adversarial page's diff to about a second.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import difflib
 from dataclasses import dataclass, field
 
 MAX_CHARS = 1_000_000
-MAX_LINES = 5_000
+MAX_LINES = 2_000
 MAX_LINE_CHARS = 2_000
 MAX_ROWS = 3_000
 CONTEXT = 3
@@ -61,32 +62,63 @@ class TextDiff:
 
 
 def split(text: str) -> tuple[list[str], bool]:
-    """The text's lines, bounded; and whether anything was cut."""
+    """The text's lines, each cut at MAX_LINE_CHARS; and whether any was cut."""
     lines = text.splitlines()
-    cut = len(lines) > MAX_LINES
-    lines = lines[:MAX_LINES]
     bounded = [line[:MAX_LINE_CHARS] for line in lines]
-    cut = cut or any(len(a) != len(b) for a, b in zip(lines, bounded, strict=True))
+    cut = any(len(a) != len(b) for a, b in zip(lines, bounded, strict=True))
     return bounded, cut
 
 
 def diff_texts(old: str, new: str, *, truncated: bool = False) -> TextDiff:
     """The diff from ``old`` to ``new``. ``truncated`` says the caller already
-    cut one of them (read at most MAX_CHARS)."""
+    cut one of them (read at most MAX_CHARS).
+
+    The lines both share at the start and at the end are matched in linear
+    time; only what lies between goes to difflib's matcher, at most
+    MAX_LINES lines of each side (its worst case is quadratic: about a second
+    at that size on adversarial text, milliseconds on real pages).
+    """
     old_lines, old_cut = split(old)
     new_lines, new_cut = split(new)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    groups = list(matcher.get_grouped_opcodes(CONTEXT))
+    cut = truncated or old_cut or new_cut
+    head = 0
+    limit = min(len(old_lines), len(new_lines))
+    while head < limit and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < limit - head
+        and old_lines[len(old_lines) - 1 - tail] == new_lines[len(new_lines) - 1 - tail]
+    ):
+        tail += 1
+    old_stop, new_stop = len(old_lines) - tail, len(new_lines) - tail
+    if old_stop - head > MAX_LINES or new_stop - head > MAX_LINES:
+        # Too much changed to compare whole: the first MAX_LINES of each middle.
+        cut = True
+        old_stop = min(old_stop, head + MAX_LINES)
+        new_stop = min(new_stop, head + MAX_LINES)
+        tail = 0
+    # difflib's own heuristic (as unified_diff uses): lines that make up over 1%
+    # of a long text (blank lines, repeated boilerplate) do not anchor matches.
+    matcher = difflib.SequenceMatcher(
+        None, old_lines[head:old_stop], new_lines[head:new_stop]
+    )
+    opcodes = [("equal", 0, head, 0, head)] if head else []
+    opcodes += [
+        (tag, i1 + head, i2 + head, j1 + head, j2 + head)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    if tail:
+        opcodes.append(("equal", old_stop, old_stop + tail, new_stop, new_stop + tail))
     lines: list[Line] = []
     rows: list[Row] = []
     added = removed = 0
-    cut = truncated or old_cut or new_cut
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag in ("replace", "delete"):
             removed += i2 - i1
         if tag in ("replace", "insert"):
             added += j2 - j1
-    for group in groups:
+    for group in _grouped(opcodes, CONTEXT):
         first, last = group[0], group[-1]
         lines.append(
             Line(
@@ -99,6 +131,10 @@ def diff_texts(old: str, new: str, *, truncated: bool = False) -> TextDiff:
         for tag, i1, i2, j1, j2 in group:
             lines.extend(_unified(tag, old_lines, new_lines, i1, i2, j1, j2))
             rows.extend(_side_by_side(tag, old_lines, new_lines, i1, i2, j1, j2))
+            if len(lines) > MAX_ROWS and len(rows) > MAX_ROWS:
+                break
+        if len(lines) > MAX_ROWS and len(rows) > MAX_ROWS:
+            break
     if len(lines) > MAX_ROWS or len(rows) > MAX_ROWS:
         cut = True
     return TextDiff(
@@ -108,6 +144,36 @@ def diff_texts(old: str, new: str, *, truncated: bool = False) -> TextDiff:
         removed=removed,
         truncated=cut,
     )
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def _grouped(opcodes: list[Opcode], context: int) -> list[list[Opcode]]:
+    """The changes with ``context`` lines around them, in hunks: difflib's
+    ``SequenceMatcher.get_grouped_opcodes``, over opcodes built here."""
+    if not opcodes or all(op[0] == "equal" for op in opcodes):
+        return []
+    codes = list(opcodes)
+    if codes[0][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[0]
+        codes[0] = tag, max(i1, i2 - context), i2, max(j1, j2 - context), j2
+    if codes[-1][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[-1]
+        codes[-1] = tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context)
+    span = context + context
+    groups: list[list[Opcode]] = []
+    group: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal" and i2 - i1 > span:
+            group.append((tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context)))
+            groups.append(group)
+            group = []
+            i1, j1 = max(i1, i2 - context), max(j1, j2 - context)
+        group.append((tag, i1, i2, j1, j2))
+    if group and not (len(group) == 1 and group[0][0] == "equal"):
+        groups.append(group)
+    return groups
 
 
 def _range(start: int, stop: int) -> str:

@@ -67,30 +67,49 @@ def test_the_same_text_has_no_lines():
     )
 
 
-def test_a_huge_page_is_cut_at_the_line_cap_and_says_so():
-    old = "\n".join(f"row {n}" for n in range(textdiff.MAX_LINES + 500))
+def test_a_huge_page_with_one_change_is_compared_whole():
+    old = "\n".join(f"row {n}" for n in range(textdiff.MAX_LINES * 10))
     new = old.replace("row 1\n", "row one\n", 1)
 
     diff = textdiff.diff_texts(old, new)
 
-    assert diff.truncated is True
+    assert diff.truncated is False
     assert (diff.added, diff.removed) == (1, 1)
-    assert _unified(diff)[:5] == [
+    assert _unified(diff) == [
         "@@ -1,5 +1,5 @@",
         " row 0",
         "-row 1",
         "+row one",
         " row 2",
+        " row 3",
+        " row 4",
     ]
 
 
-def test_changes_past_the_line_cap_are_not_compared():
-    old = "\n".join(f"row {n}" for n in range(textdiff.MAX_LINES + 10))
-    new = old + "\nrow added far below"
+def test_changes_further_apart_than_the_line_cap_are_compared_in_part():
+    old = "\n".join(f"row {n}" for n in range(textdiff.MAX_LINES * 10))
+    new = old.replace("row 1\n", "row one\n", 1) + "\nrow added far below"
 
     diff = textdiff.diff_texts(old, new)
 
-    assert (diff.is_same, diff.truncated) == (True, True)
+    assert diff.truncated is True
+    assert (diff.added, diff.removed) == (1, 1)  # the far change is past the cap
+
+
+def test_a_change_longer_than_the_line_cap_is_compared_in_part_and_says_so():
+    count = textdiff.MAX_LINES + 1000
+    old = "\n".join(["Same start", *(f"a {n}" for n in range(count)), "Same end"])
+    new = "\n".join(["Same start", *(f"b {n}" for n in range(count)), "Same end"])
+
+    diff = textdiff.diff_texts(old, new)
+
+    assert diff.truncated is True
+    assert (diff.added, diff.removed) == (textdiff.MAX_LINES, textdiff.MAX_LINES)
+    assert _unified(diff)[:3] == [
+        f"@@ -1,{textdiff.MAX_LINES + 1} +1,{textdiff.MAX_LINES + 1} @@",
+        " Same start",
+        "-a 0",
+    ]
 
 
 def test_long_lines_are_cut_and_the_output_rows_bounded():
@@ -101,9 +120,9 @@ def test_long_lines_are_cut_and_the_output_rows_bounded():
 
     assert diff.truncated is True
     assert len(diff.lines) == textdiff.MAX_ROWS
-    assert len(diff.rows) == textdiff.MAX_ROWS
+    assert len(diff.rows) == textdiff.MAX_LINES
     assert max(len(line.text) for line in diff.lines) == textdiff.MAX_LINE_CHARS
-    assert (diff.added, diff.removed) == (4000, 4000)
+    assert (diff.added, diff.removed) == (textdiff.MAX_LINES, textdiff.MAX_LINES)
 
 
 def test_a_text_cut_by_the_caller_is_marked_truncated():
