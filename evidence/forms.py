@@ -188,6 +188,14 @@ class StatementEvidenceForm(EvidenceForm):
         required=False, max_length=12, help_text="e.g. ru, ko"
     )
 
+    capture = forms.BooleanField(
+        label="Capture the source page now",
+        required=False,
+        help_text="Headless Chromium loads the source URL and keeps a web archive "
+        "(WACZ), a screenshot, the rendered HTML and the text, each with its "
+        "SHA-256. Private and loopback addresses are refused.",
+    )
+
     statement_fields = STATEMENT_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -195,6 +203,11 @@ class StatementEvidenceForm(EvidenceForm):
         entities = Entity.objects.for_team(self.team).order_by("name")
         self.fields["speaker"].queryset = entities.filter(kind__in=SPEAKER_KINDS)
         self.fields["on_behalf_of"].queryset = entities.filter(kind__in=ON_BEHALF_KINDS)
+        # The choice to capture sits under the URL it is about.
+        names = list(self.fields)
+        names.remove("capture")
+        names.insert(names.index("url") + 1, "capture")
+        self.order_fields(names)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -211,6 +224,7 @@ class StatementEvidenceForm(EvidenceForm):
             "on_behalf_of": data.get("on_behalf_of"),
             "stated_at": data["stated_at"],
             "quote": data["quote"],
+            "capture": bool(data.get("capture")),
             **{name: data.get(name, "") for name in self.statement_fields},
         }
 
@@ -274,3 +288,36 @@ class EvidenceFilterForm(forms.Form):
             "is_restricted": flags.get(data.get("restricted", "")),
             "sort": data.get("sort", ""),
         }
+
+
+class CaptureDiffForm(forms.Form):
+    """Which two captures of an item to compare, and how to show the diff.
+    Without a choice: the two latest completed captures, unified."""
+
+    VIEWS = (("unified", "Unified"), ("side", "Side by side"))
+
+    old = forms.TypedChoiceField(label="From", coerce=int)
+    new = forms.TypedChoiceField(label="To", coerce=int)
+    view = forms.ChoiceField(choices=VIEWS, required=False)
+
+    def __init__(self, data: Any, *, captures: list[Any]) -> None:
+        done = [c for c in captures if c.captured_at is not None]
+        if len(done) >= 2 and not (data.get("old") or data.get("new")):
+            data = {
+                "old": done[-2].pk,
+                "new": done[-1].pk,
+                "view": data.get("view", ""),
+            }
+        super().__init__(data)
+        choices = [
+            (c.pk, f"Capture {c.number} · {c.captured_at:%Y-%m-%d %H:%M:%S} UTC")
+            for c in done
+        ]
+        self.fields["old"].choices = choices
+        self.fields["new"].choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("old") is not None and data.get("old") == data.get("new"):
+            self.add_error("new", "Choose two different captures.")
+        return data

@@ -71,6 +71,12 @@ class IllegalMove(ValueError):
         super().__init__(message)
 
 
+# A link or statement added without a capture needs no processing until a
+# member asks for its page to be captured (evidence/captures): only that start
+# may leave "not needed".
+START_SOURCES = SOURCES[PENDING] | {ProcessingState.NOT_NEEDED}
+
+
 def can_move(source: str, target: str) -> bool:
     return source in SOURCES.get(target, frozenset())
 
@@ -92,9 +98,13 @@ def move(
     audit: str = "",
     payload: dict[str, Any] | None = None,
     actor: User | None = None,
+    starting: bool = False,
 ) -> EvidenceItem:
     """Move a saved item to ``target`` if the table allows it from its current
     state, in one conditional UPDATE; else IllegalMove (nothing written).
+
+    ``starting`` (to pending only) also takes an item that needed no
+    processing: a page capture asked for after the item was added.
 
     ``error`` is the reason of a failure and ``warning`` that of a warning (each
     cleared by any other move); ``fields``
@@ -109,8 +119,11 @@ def move(
         "updated_at": timezone.now(),
         **(fields or {}),
     }
+    sources = SOURCES.get(target, frozenset())
+    if starting and target == PENDING:
+        sources = START_SOURCES
     updated = EvidenceItem.objects.filter(
-        pk=item.pk, processing_state__in=SOURCES.get(target, ())
+        pk=item.pk, processing_state__in=sources
     ).update(**values)
     if not updated:
         current = (

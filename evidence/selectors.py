@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpRequest
 
 from evidence.models import (
@@ -72,16 +73,58 @@ def evidence_list(
     return items.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[""]))
 
 
-# A link's captures, newest first, with their files (the processing part shows them).
+# A link's captures, newest first, with their files (the processing part shows
+# them). Their text is not read: a page's text can be megabytes.
 CAPTURES_PREFETCH = (
     Prefetch(
         "captures",
-        queryset=WebCapture.objects.select_related("requested_by").order_by(
-            "-requested_at", "-pk"
-        ),
+        queryset=WebCapture.objects.select_related("requested_by")
+        .defer("text")
+        .order_by("-requested_at", "-pk"),
     ),
     "captures__files",
 )
+
+
+def capture_versions(
+    *, team: Team, item_id: int
+) -> tuple[EvidenceItem, list[WebCapture]]:
+    """An item of the team and its captures, oldest first, each numbered
+    (``number``: capture 1, 2, 3…), with who asked and their files; 404 when
+    the item is not the team's."""
+    item = _team_item(team=team, item_id=item_id)
+    captures = list(
+        WebCapture.objects.filter(item=item)
+        .select_related("requested_by")
+        .prefetch_related("files")
+        .defer("text")
+        .order_by("requested_at", "pk")
+    )
+    for number, capture in enumerate(captures, start=1):
+        capture.number = number
+    return item, captures
+
+
+def capture_texts(
+    *, team: Team, item_id: int, capture_ids: Iterable[int], max_chars: int
+) -> dict[int, tuple[str, bool]]:
+    """capture id -> (its text cut at ``max_chars`` characters, whether it was
+    cut), for the given captures of an item of the team (the database cuts
+    it: memory stays bounded whatever the page)."""
+    item = _team_item(team=team, item_id=item_id)
+    rows = (
+        WebCapture.objects.filter(item=item, pk__in=list(capture_ids))
+        .annotate(head=Substr("text", 1, max_chars), text_length=Length("text"))
+        .values_list("pk", "head", "text_length")
+    )
+    return {pk: (head, length > max_chars) for pk, head, length in rows}
+
+
+def _team_item(*, team: Team, item_id: int) -> EvidenceItem:
+    try:
+        return EvidenceItem.objects.for_team(team).get(pk=item_id)
+    except EvidenceItem.DoesNotExist as exc:
+        raise Http404("No such evidence in your team.") from exc
 
 
 def capture_file_for_media(

@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/original/", views.item_original, name="item-original"),
     path("<int:pk>/thumbnail/", views.item_thumbnail, name="item-thumbnail"),
     path("<int:pk>/display/", views.item_display, name="item-display"),
+    path("<int:pk>/captures/diff/", views.capture_diff, name="capture-diff"),
     path(
         "<int:pk>/captures/<int:capture_id>/<slug:role>/",
         views.capture_file,

@@ -39,10 +39,12 @@ from django.views.decorators.http import (
 
 from evidence import selectors, services, streaming
 from evidence.captures import services as capture_services
+from evidence.captures import textdiff
 from evidence.documents import services as document_services
 from evidence.documents.services import ON_BEHALF_KINDS, SPEAKER_KINDS
 from evidence.forms import (
     FORMS_BY_KIND,
+    CaptureDiffForm,
     EvidenceFilterForm,
     EvidenceForm,
     WaczImportForm,
@@ -171,14 +173,62 @@ def item_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
     reprocess = {
         EvidenceKind.DOCUMENT: document_services.document_reprocess,
         EvidenceKind.LINK: capture_services.capture_again,
+        EvidenceKind.STATEMENT: capture_services.capture_again,
     }.get(item.kind, image_services.image_reprocess)
     try:
         reprocess(item_id=item.pk, actor=request.user)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Queued for processing again.")
+        captured = item.kind in capture_services.CAPTURED_KINDS
+        messages.success(
+            request,
+            "Capture requested: every earlier capture is kept."
+            if captured
+            else "Queued for processing again.",
+        )
     return redirect(item)
+
+
+@login_required
+@require_safe
+def capture_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    """The text diff between two captures of an item (unified or side by side)."""
+    team = selectors.current_team(request)
+    item, captures = selectors.capture_versions(team=team, item_id=pk)
+    form = CaptureDiffForm(request.GET, captures=captures)
+    diff = None
+    old = new = None
+    if form.is_valid():
+        by_pk = {c.pk: c for c in captures}
+        old, new = by_pk[form.cleaned_data["old"]], by_pk[form.cleaned_data["new"]]
+        texts = selectors.capture_texts(
+            team=team,
+            item_id=item.pk,
+            capture_ids=[old.pk, new.pk],
+            max_chars=textdiff.MAX_CHARS,
+        )
+        (old_text, old_cut), (new_text, new_cut) = texts[old.pk], texts[new.pk]
+        diff = textdiff.diff_texts(old_text, new_text, truncated=old_cut or new_cut)
+    return render(
+        request,
+        "evidence/capture_diff.html",
+        {
+            "item": item,
+            "form": form,
+            "captures": captures,
+            "old": old,
+            "new": new,
+            "diff": diff,
+            "side_by_side": form.is_valid() and form.cleaned_data["view"] == "side",
+            "limits": {
+                "lines": textdiff.MAX_LINES,
+                "rows": textdiff.MAX_ROWS,
+                "chars": textdiff.MAX_CHARS,
+            },
+        },
+        status=200 if form.is_valid() or not request.GET else 400,
+    )
 
 
 # --- adding ---------------------------------------------------------------------------
@@ -207,11 +257,12 @@ def add_from_form(
             return document_services.evidence_add_statement(
                 team=team, actor=actor, **form.statement_kwargs(), **fields
             )
-        if form.cleaned_data.get("capture"):
-            return capture_services.evidence_capture_url(
-                team=team, actor=actor, **fields
-            )
-        return document_services.evidence_add_link(team=team, actor=actor, **fields)
+        return document_services.evidence_add_link(
+            team=team,
+            actor=actor,
+            capture=bool(form.cleaned_data.get("capture")),
+            **fields,
+        )
 
     return refusals_as_errors(form, add)
 

@@ -63,6 +63,7 @@ claim_patterns = [
         include(views_relationships.claim_urlpatterns),
     ),
     path("team/", team_views.team_switch, name="team-switch"),
+    path("team/settings/", team_views.team_settings, name="team-settings"),
     path(
         "notifications/",
         notification_views.notification_list,

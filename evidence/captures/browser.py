@@ -10,7 +10,8 @@ are refused (not archived), service workers blocked, downloads refused.
 
 The page is loaded, scrolled to its end to trigger lazy content, left to settle,
 and then read: its screenshot (full page, PNG), rendered DOM, text, title, final
-URL, status, server address and TLS summary; every exchange goes into the WARC
+URL, status, server address and TLS summary (the screenshot, text and DOM each
+cut at a cap, listed in the summary's "truncated"); every exchange goes into the WARC
 and the WACZ (``evidence.captures.wacz``).
 """
 
@@ -75,6 +76,13 @@ class CaptureOptions:
     timeout_seconds: int = 60
     max_bytes: int = 50 * 1024 * 1024
     max_resources: int = 500
+    # What the browser renders is bounded too: a full-page screenshot past this
+    # height is cut (Chromium draws nothing useful beyond 16,384 px anyway), and
+    # the page's text and rendered DOM are cut at their caps. Each cut is listed
+    # in the summary's "truncated".
+    max_screenshot_height: int = 16_384
+    max_text_chars: int = 2_000_000
+    max_dom_bytes: int = 20 * 1024 * 1024
     user_agent: str = ""
 
 
@@ -378,11 +386,30 @@ def capture_page(
             title = page.title()
             dom = page.content().encode()
             text = page.inner_text("body") if page.query_selector("body") else ""
-            screenshot = page.screenshot(full_page=True, type="png")
+            screenshot, screenshot_cut = _screenshot(page, options)
             final_url = page.url
             status = main.status
         finally:
             browser.close()
+    truncated = [screenshot_cut] if screenshot_cut else []
+    if len(text) > options.max_text_chars:
+        truncated.append(
+            {
+                "what": "text",
+                "reason": f"text cap ({options.max_text_chars:,} characters) "
+                f"reached: the page's text has {len(text):,}",
+            }
+        )
+        text = text[: options.max_text_chars]
+    if len(dom) > options.max_dom_bytes:
+        truncated.append(
+            {
+                "what": "dom",
+                "reason": f"DOM cap ({options.max_dom_bytes:,} bytes) reached: "
+                f"the rendered HTML has {len(dom):,}",
+            }
+        )
+        dom = dom[: options.max_dom_bytes]
     done = datetime.now(UTC)
     software = f"{TOOL} {TOOL_VERSION} (warcio {summary['software']['warcio']})"
     page_record = wacz.Page(url=final_url, title=title, text=text, at=started)
@@ -402,6 +429,7 @@ def capture_page(
             "resources": len(exchanges),
             "stored_bytes": recorder.stored_bytes,
             "finished_at": wacz.iso(done),
+            "truncated": truncated,
             **_tail(recorder, clock),
         }
     )
@@ -418,6 +446,25 @@ def capture_page(
         wacz=package,
         summary=summary,
     )
+
+
+def _screenshot(page: Any, options: CaptureOptions) -> tuple[bytes, dict[str, str]]:
+    """The full-page PNG, cut at the height cap (and the cut, {} if none)."""
+    height = page.evaluate(
+        "Math.max(document.documentElement.scrollHeight,"
+        " document.body ? document.body.scrollHeight : 0)"
+    )
+    cap = options.max_screenshot_height
+    if height <= cap:
+        return page.screenshot(full_page=True, type="png"), {}
+    width = page.evaluate("document.documentElement.scrollWidth")
+    clip = {"x": 0, "y": 0, "width": max(1, width), "height": cap}
+    cut = {
+        "what": "screenshot",
+        "reason": f"screenshot cap ({cap:,} px high) reached: the page is "
+        f"{height:,} px high",
+    }
+    return page.screenshot(full_page=True, clip=clip, type="png"), cut
 
 
 def _tail(recorder: _Recorder, clock: float) -> dict[str, Any]:

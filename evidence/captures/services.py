@@ -1,7 +1,10 @@
 """Web captures: a link whose page is captured as evidence.
 
-``evidence_capture_url`` records the link (an item of kind link, pending) and a
-WebCapture, then queues the capture on commit. ``capture_process`` (the task)
+A link or statement is captured when its form asks, or when its team captures
+every new source (``capture_wanted``, called by the adding services in
+``evidence.documents.services``), and again on request (``capture_again``):
+each time a new WebCapture, queued on commit (``capture_start``), every earlier
+one kept as a version. ``capture_process`` (the task)
 runs the browser (``evidence.captures.browser``) outside any transaction, then
 in one transaction stores the WACZ, screenshot, DOM, text and provenance
 summary, each as a CaptureFile with its SHA-256 and a custody event, and moves
@@ -56,10 +59,8 @@ from evidence.services import (
     enqueue_on_commit,
     hash_upload,
     locked_item,
-    mark_for_reprocessing,
     new_item,
     processing_failed,
-    record_arrival,
     refuse_duplicate,
     store_new_item,
 )
@@ -94,51 +95,50 @@ def capture_options() -> CaptureOptions:
     )
 
 
-@transaction.atomic
-def evidence_capture_url(
-    *,
-    team: Team,
-    actor: User,
-    url: str,
-    is_restricted: bool = False,
-    **fields: Any,
-) -> EvidenceItem:
-    """Record a link to be captured: the item (kind link, pending) and its
-    WebCapture, custody and audit; the capture is queued on commit.
+# The kinds whose URL can be captured: a link's page, a statement's source.
+CAPTURED_KINDS = frozenset({EvidenceKind.LINK, EvidenceKind.STATEMENT})
 
-    A URL the address policy refuses (a private, loopback or reserved address,
-    another scheme) is refused here, before anything is written
-    (ValidationError on ``url``).
+
+def captures_new_sources(team: Team) -> bool:
+    """Whether the team captures every new link and statement source URL (read
+    from the row: the request's team may not have loaded the column)."""
+    return bool(
+        Team.objects.filter(pk=team.pk)
+        .values_list("captures_new_sources", flat=True)
+        .first()
+    )
+
+
+def capture_wanted(*, team: Team, url: str, asked: bool) -> bool:
+    """Whether a new link or statement with ``url`` is captured.
+
+    Asked for: the URL is required and judged by the address policy now, so a
+    refused one is refused before anything is written (ValidationError on
+    ``url``). Not asked for: captured when the team captures every new source;
+    then a refusal is the capture's own outcome, recorded in its summary, and
+    the item is kept.
     """
-    ensure_member(user=actor, team=team)
-    check_fields(fields)
-    refusal = capture_policy().refusal(url)
-    if refusal:
-        raise ValidationError({"url": f"This page cannot be captured: {refusal}."})
-    # Untitled, the link is named by its URL until the page gives its title.
-    fields["title"] = fields.get("title") or url[:300]
-    item = new_item(
-        team=team,
-        actor=actor,
-        kind=EvidenceKind.LINK,
-        is_restricted=is_restricted,
-        url=url,
-        **fields,
-    )
-    processing.arrive(item)
-    item.full_clean()
-    item.save()
+    if asked:
+        if not url:
+            raise ValidationError({"url": "Give the URL of the page to capture."})
+        refusal = capture_policy().refusal(url)
+        if refusal:
+            raise ValidationError({"url": f"This page cannot be captured: {refusal}."})
+        return True
+    return bool(url) and captures_new_sources(team)
+
+
+def capture_start(*, item: EvidenceItem, actor: User | None) -> WebCapture:
+    """A new WebCapture of the item's URL, queued on commit (in the caller's
+    transaction; the item is pending already)."""
     capture = WebCapture.objects.create(
-        item=item, requested_url=url, requested_by=actor, requested_at=item.created_at
-    )
-    record_arrival(
         item=item,
-        actor=actor,
-        detail={"url": url, "capture": capture.pk},
-        extra={"url": url, "archived_url": item.archived_url, "capture": capture.pk},
+        requested_url=item.url,
+        requested_by=actor,
+        requested_at=timezone.now(),
     )
     _enqueue(capture.pk)
-    return item
+    return capture
 
 
 def _enqueue(capture_id: int) -> None:
@@ -280,6 +280,9 @@ def _store(
         reasons.append(f"{len(summary['errors'])} request(s) failed")
     if summary.get("timestamp", {}).get("status") == "failed":
         reasons.append("time-stamping failed")
+    if summary.get("truncated"):
+        cut = ", ".join(part["what"] for part in summary["truncated"])
+        reasons.append(f"the {cut} cut at the capture's caps")
     warning = (
         f"Captured, but {' and '.join(reasons)}: see the capture summary."
         if reasons
@@ -323,15 +326,27 @@ def capture_file_download(*, file_id: int, actor: User) -> CaptureFile:
 
 
 @transaction.atomic
-def capture_again(*, item_id: int, actor: User) -> EvidenceItem:
-    """Capture a captured link's page again (after a failure, or to see it now):
-    a new WebCapture, every earlier one kept; queued on commit."""
-    item = mark_for_reprocessing(item_id=item_id, actor=actor, kind=EvidenceKind.LINK)
-    capture = WebCapture.objects.create(
-        item=item, requested_url=item.url, requested_by=actor
+def capture_again(*, item_id: int, actor: User) -> WebCapture:
+    """Capture the page of a link or a statement's source again (after a
+    failure, to see it now, or for the first time when it was added without):
+    a new WebCapture, numbered after the others, every earlier one kept.
+    Locks the item; moves it to pending (IllegalMove while a capture runs);
+    audited; the capture is queued on commit."""
+    item = locked_item(item_id)
+    ensure_member(user=actor, team=item.team)
+    if item.kind not in CAPTURED_KINDS:
+        raise ValueError("Only links and statements have a page to capture.")
+    if not item.url:
+        raise ValueError("This item has no URL to capture.")
+    processing.move(item, processing.PENDING, starting=True)
+    capture = capture_start(item=item, actor=actor)
+    audit(
+        item=item,
+        actor=actor,
+        action="evidence.capture_again",
+        payload={"capture": capture.pk, "url": item.url},
     )
-    _enqueue(capture.pk)
-    return item
+    return capture
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from evidence import processing
+from evidence.captures.services import capture_start, capture_wanted
 from evidence.documents import extract
 from evidence.images import credentials
 from evidence.images import process as images
@@ -468,17 +469,20 @@ def evidence_add_statement(
     speaker: Entity | None = None,
     on_behalf_of: Entity | None = None,
     is_restricted: bool = False,
+    capture: bool = False,
     **fields: Any,
 ) -> EvidenceItem:
     """Record an official statement: an item of kind statement with its Statement.
 
     The speaker must be a person and ``on_behalf_of`` an organization or
     government, both of the team. ``observed_at`` defaults to ``stated_at``.
+    Its source page (``url``) is captured as a link's is (``evidence_add_link``).
     """
     ensure_member(user=actor, team=team)
     statement_fields = {k: fields.pop(k) for k in STATEMENT_FIELDS if k in fields}
     check_fields(fields)
     _check_statement_parties(team, speaker, on_behalf_of)
+    captured = capture_wanted(team=team, url=fields.get("url", ""), asked=capture)
     who = speaker or on_behalf_of
     fields.setdefault("title", f"{who}: “{quote.strip()[:120]}”"[:300])
     fields.setdefault("observed_at", stated_at)
@@ -489,6 +493,8 @@ def evidence_add_statement(
         is_restricted=is_restricted,
         **fields,
     )
+    if captured:
+        processing.arrive(item)
     item.full_clean()
     item.save()
     statement = Statement(
@@ -501,15 +507,19 @@ def evidence_add_statement(
     )
     statement.full_clean()
     statement.save()
+    detail: dict[str, Any] = {"url": item.url}
+    if captured:
+        detail["capture"] = capture_start(item=item, actor=actor).pk
     record_arrival(
         item=item,
         actor=actor,
-        detail={"url": item.url},
+        detail=detail,
         extra={
             "speaker": getattr(speaker, "pk", None),
             "on_behalf_of": getattr(on_behalf_of, "pk", None),
             "stated_at": stated_at.isoformat(),
             "quote": statement.quote,
+            **({"capture": detail["capture"]} if captured else {}),
         },
     )
     return item
@@ -522,12 +532,21 @@ def evidence_add_link(
     actor: User,
     url: str,
     is_restricted: bool = False,
+    capture: bool = False,
     **fields: Any,
 ) -> EvidenceItem:
-    """Record a web page as evidence: URL, title and optional archived copy."""
+    """Record a web page as evidence: URL, title and optional archived copy.
+
+    Its page is captured (``evidence.captures``: pending, then queued on
+    commit) when ``capture`` asks for it or the team captures every new source;
+    a URL the address policy refuses is refused before anything is written
+    when ``capture`` asked for it (ValidationError on ``url``).
+    """
     ensure_member(user=actor, team=team)
     check_fields(fields)
-    fields.setdefault("title", url[:300])
+    captured = capture_wanted(team=team, url=url, asked=capture)
+    # Untitled, the link is named by its URL (until a capture gives the title).
+    fields["title"] = fields.get("title") or url[:300]
     item = new_item(
         team=team,
         actor=actor,
@@ -536,12 +555,17 @@ def evidence_add_link(
         url=url,
         **fields,
     )
+    if captured:
+        processing.arrive(item)
     item.full_clean()
     item.save()
+    extra: dict[str, Any] = {"url": url, "archived_url": item.archived_url}
+    if captured:
+        extra["capture"] = capture_start(item=item, actor=actor).pk
     record_arrival(
         item=item,
         actor=actor,
-        detail={"url": url},
-        extra={"url": url, "archived_url": item.archived_url},
+        detail={"url": url, **({"capture": extra["capture"]} if captured else {})},
+        extra=extra,
     )
     return item

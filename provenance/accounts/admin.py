@@ -82,7 +82,13 @@ class TeamAdmin(SuperuserManagedMixin, TeamScopedAdmin):
 
     superuser_can_delete = False
     team_lookup = "pk"
-    list_display = ["name", "slug", "requires_second_factor", "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "requires_second_factor",
+        "captures_new_sources",
+        "created_at",
+    ]
     readonly_fields = ["created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -98,14 +104,20 @@ class TeamAdmin(SuperuserManagedMixin, TeamScopedAdmin):
                 name=obj.name,
                 slug=obj.slug,
                 requires_second_factor=obj.requires_second_factor,
+                captures_new_sources=obj.captures_new_sources,
             )
         else:
             saved = services.team_create(
                 actor=request.user, name=obj.name, slug=obj.slug
             )
-            if obj.requires_second_factor:
+            settings = {
+                name: True
+                for name in ("requires_second_factor", "captures_new_sources")
+                if getattr(obj, name)
+            }
+            if settings:
                 saved = services.team_update(
-                    team_id=saved.pk, actor=request.user, requires_second_factor=True
+                    team_id=saved.pk, actor=request.user, **settings
                 )
             _adopt(obj, saved)
 

@@ -27,3 +27,15 @@ class SessionsEndForm(forms.Form):
 
 class TokenForm(forms.Form):
     do = forms.ChoiceField(choices=[("create", "Create"), ("revoke", "Revoke")])
+
+
+class TeamSettingsForm(forms.Form):
+    """What a team's admin sets for the whole team (through team_update)."""
+
+    captures_new_sources = forms.BooleanField(
+        label="Capture new sources automatically",
+        required=False,
+        help_text="Capture the page of every new link and statement source URL "
+        "(web archive, screenshot, text) as soon as it is added. Each capture is "
+        "a version; “Capture again” adds another.",
+    )

@@ -128,3 +128,9 @@ def notifications_for(user: Any) -> QuerySet[Notification]:
 
 def unread_count(user: Any) -> int:
     return notifications_for(user).unread().count()
+
+
+def team_settings(*, team_id: int) -> dict[str, Any]:
+    """The team's settings its page edits, read from the row (the request's
+    team carries only a few columns)."""
+    return Team.objects.filter(pk=team_id).values("captures_new_sources").get()

@@ -35,7 +35,7 @@ from provenance.audit.chain import audit_record
 from provenance.teams.models import Membership, Role, Team
 from provenance.teams.rules import membership_for
 
-TEAM_FIELDS = ("name", "slug", "requires_second_factor")
+TEAM_FIELDS = ("name", "slug", "requires_second_factor", "captures_new_sources")
 
 
 def is_active_superuser(user: Any) -> bool:
@@ -90,8 +90,9 @@ def team_create(
 def team_update(
     *, team_id: int, actor: Any, at: datetime | None = None, **fields: Any
 ) -> Team:
-    """Rename a team (name, slug) or set whether its members need a second
-    factor. Locks the row; audits the changed fields."""
+    """Rename a team (name, slug), set whether its members need a second
+    factor or whether new sources are captured automatically. Locks the row;
+    audits the changed fields."""
     unknown = set(fields) - set(TEAM_FIELDS)
     if unknown:
         raise TypeError(f"Unknown team fields: {sorted(unknown)}")

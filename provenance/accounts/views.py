@@ -1,5 +1,5 @@
-"""The signed-in user's own pages: switching team, and the account page (profile,
-email, teams, sessions, API token, password)."""
+"""The signed-in user's own pages: switching team, the account page (profile,
+email, teams, sessions, API token, password), and the current team's settings."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from provenance.accounts import selectors as team_selectors
 from provenance.accounts import services
@@ -22,6 +27,7 @@ from provenance.accounts.forms import (
     EmailChangeForm,
     ProfileForm,
     SessionsEndForm,
+    TeamSettingsForm,
     TeamSwitchForm,
     TokenForm,
 )
@@ -199,3 +205,46 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     http_method_names = ["get", "head"]
+
+
+# --- The team's settings --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def team_settings(request: HttpRequest) -> HttpResponse:
+    """The current team's settings: every member sees them, its admins (and
+    superusers) change them through ``team_update`` (403 for the others)."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        raise Http404("You are not a member of any team.")
+    team = membership.team
+    try:
+        services.ensure_can_manage(actor=request.user, team=team)
+    except PermissionDenied:
+        may_manage = False
+    else:
+        may_manage = True
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied("Only a team admin may change its settings.")
+        form = TeamSettingsForm(request.POST)
+        if form.is_valid():
+            services.team_update(
+                team_id=team.pk, actor=request.user, **form.cleaned_data
+            )
+            messages.success(request, "Team settings saved.")
+            return redirect("provenance:team-settings")
+    else:
+        # Read from the row: the request's team carries only a few columns.
+        current = team_selectors.team_settings(team_id=team.pk)
+        form = TeamSettingsForm(initial=current)
+    if not may_manage:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "accounts/team_settings.html",
+        {"team": team, "form": form, "may_manage": may_manage},
+        status=400 if form.is_bound and form.errors else 200,
+    )

@@ -19,6 +19,14 @@ class Team(models.Model):
     # Every member must use a second factor, whatever their role
     # (provenance/accounts/second_factor.py; editors and admins always must).
     requires_second_factor = models.BooleanField(default=False)
+    # Every new link and statement source URL is captured (evidence/captures),
+    # queued after the write commits.
+    captures_new_sources = models.BooleanField(
+        "capture new sources automatically",
+        default=False,
+        help_text="Capture the page of every new link and statement source URL "
+        "(WACZ, screenshot, text) as soon as it is added.",
+    )
 
     class Meta:
         ordering = ["name"]

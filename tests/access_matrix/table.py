@@ -318,6 +318,9 @@ TABLE: dict[str, Row] = {
     "provenance:my-work": row(NONE, html(other_team=None)),
     # An empty team switch names no team of the user's: 403 for everyone.
     "provenance:team-switch": row(NONE, action(post=403, other_team=None)),
+    # The current team's settings (issue 18): every member sees them; only a
+    # team admin (none in the matrix) or a superuser changes them (403).
+    "provenance:team-settings": row(NONE, html(post=403, other_team=None)),
     # Notifications (issue 16): the user's own; an empty POST marks all read.
     "provenance:notification-list": row(NONE, html(other_team=None)),
     "provenance:notification-mark-read": row(NONE, action(other_team=None)),
@@ -368,6 +371,9 @@ TABLE: dict[str, Row] = {
     "replay:asset": row({"": lambda w: {"name": "ui.js"}}, public(get=404, head=404)),
     "replay:embed": row({"": lambda w: {"token": "x"}}, public(get=404, head=404)),
     "replay:wacz": row({"": lambda w: {"token": "x"}}, public(get=404, head=404)),
+    # The text diff between two captures (issue 18): without two captures the
+    # page says so (200).
+    "evidence:capture-diff": row(ITEMS, html()),
     "evidence:ais-detail": row(AIS, html()),
     "evidence:ais-status": row(AIS, media()),
     "evidence:ais-reanalyse": row(AIS, action()),
@@ -407,7 +413,26 @@ TABLE: dict[str, Row] = {
     # Review decisions (POST only): members reach the serializer (400 without a
     # decision and version); the service decides who may take which (issue 12).
     "api:claim-decisions": row(CLAIMS, claim_member_action("POST")),
-    "api:evidence-list": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
+    # Members add links (issue 18): an empty body lacks the url (400), each in
+    # their own team.
+    "api:evidence-list": row(
+        NONE,
+        api(
+            read={**members(OK)},
+            publisher_reads=False,
+            writes={"POST": dict.fromkeys((*TEAM_A, OTHER_TEAM), 400)},
+        ),
+    ),
+    # A link's captures (issue 18): members list them and capture again (202,
+    # queued); team B does not find the item; publishers are refused.
+    "api:evidence-captures": row(
+        ITEMS,
+        api(
+            read=members(),
+            publisher_reads=False,
+            writes={"POST": {**dict.fromkeys(TEAM_A, 202), OTHER_TEAM: 404}},
+        ),
+    ),
     "api:evidence-detail": row(API_ITEMS, member_api()),
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
     "api:entity-list": row(NONE, member_api(other_team=OK)),

@@ -20,7 +20,7 @@ from django.core.exceptions import (
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
-from evidence.captures import services as capture_services
+from evidence.documents import services as document_services
 from evidence.models import EvidenceItem, ProcessingState
 from provenance.management.evidence_command import EvidenceCommand
 
@@ -74,10 +74,11 @@ class Command(EvidenceCommand):
         fields = self.given_fields(options, ("title", "source", "description"))
         try:
             with transaction.atomic():
-                item = capture_services.evidence_capture_url(
+                item = document_services.evidence_add_link(
                     team=team,
                     actor=actor,
                     url=url,
+                    capture=True,
                     is_restricted=options["restricted"],
                     **fields,
                 )

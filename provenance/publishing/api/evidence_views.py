@@ -10,11 +10,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from evidence.documents import services as document_services
 from evidence.models import EvidenceItem
 from provenance.entities.models import Entity
 from provenance.publishing.api.authentication import is_publisher
@@ -27,6 +28,7 @@ from provenance.publishing.api.permissions import (
     IsTeamMember,
 )
 from provenance.publishing.api.relationship_views import EntityRelationshipActions
+from provenance.publishing.api.serializers import EvidenceLinkIn
 from provenance.publishing.exports.builders import evidence_item_export
 from provenance.publishing.exports.queries import with_evidence_relations
 
@@ -34,6 +36,14 @@ from provenance.publishing.exports.queries import with_evidence_relations
 @extend_schema_view(
     list=extend_schema(summary="List evidence items (team members)"),
     retrieve=extend_schema(summary="One evidence item (team members)"),
+    create=extend_schema(
+        summary="Add a web page as evidence, captured on request (team members)",
+        description="A link item. With `capture: true` (or when the team captures "
+        "every new source) its page is captured: follow "
+        "`/api/v1/evidence/{id}/captures/`.",
+        request=EvidenceLinkIn,
+        responses={201: EvidenceItemOut},
+    ),
 )
 class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
     """Evidence items: metadata, hashes, grade, thumbnail URL, statement details and
@@ -63,6 +73,19 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         item = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(evidence_item_export(item, urls=export_urls(request)))
+
+    def create(self, request: Request) -> Response:
+        team = self.team()
+        serializer = EvidenceLinkIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = document_services.evidence_add_link(
+            team=team, actor=request.user, **serializer.service_fields()
+        )
+        fresh = self.get_queryset().get(pk=item.pk)
+        return Response(
+            evidence_item_export(fresh, urls=export_urls(request)),
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         summary="Thumbnail of an image (members; publishers for published evidence)",

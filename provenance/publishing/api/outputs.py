@@ -183,3 +183,59 @@ class BundleOut(serializers.Serializer):
     signature = SignatureOut(
         help_text="Ed25519 over the RFC 8785 canonical JSON of `payload`."
     )
+
+
+class CaptureFileOut(serializers.Serializer):
+    role = serializers.ChoiceField(
+        choices=["wacz", "screenshot", "dom", "text", "summary"],
+        help_text="Which file of the capture.",
+    )
+    sha256 = serializers.CharField(help_text="SHA-256 of the stored bytes (hex).")
+    size_bytes = serializers.IntegerField(help_text="Size in bytes.")
+    mime_type = serializers.CharField(help_text="Media type.")
+
+
+class CaptureOut(serializers.Serializer):
+    """One capture of a link's page or a statement's source: a version, kept."""
+
+    id = serializers.IntegerField(help_text="Id of the capture.")
+    number = serializers.IntegerField(
+        help_text="1 for the item's first capture, 2 for the next…"
+    )
+    state = serializers.ChoiceField(
+        choices=["queued", "captured", "failed"],
+        help_text="queued (waiting or running), captured, or failed (see errors).",
+    )
+    requested_url = serializers.URLField(help_text="The URL asked for.")
+    requested_at = serializers.DateTimeField(help_text="When it was asked for.")
+    requested_by = serializers.CharField(
+        allow_null=True, help_text="Username of who asked (null if deleted)."
+    )
+    captured_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the page was stored (null until then)."
+    )
+    final_url = serializers.CharField(help_text="The URL after redirects.")
+    http_status = serializers.IntegerField(
+        allow_null=True, help_text="The page's HTTP status."
+    )
+    title = serializers.CharField(help_text="The page's title.")
+    server_ip = serializers.CharField(
+        allow_null=True, help_text="The address the page came from."
+    )
+    redirects = serializers.ListField(
+        child=serializers.CharField(), help_text="The URLs redirected from."
+    )
+    refused = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Requests refused ({url, resource_type, reason}): address "
+        "policy, size, resource and time caps.",
+    )
+    errors = serializers.ListField(
+        child=serializers.CharField(), help_text="Requests or steps that failed."
+    )
+    truncated = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Parts cut at the capture's caps ({what: screenshot, text or "
+        "dom, reason}).",
+    )
+    files = CaptureFileOut(many=True, help_text="The stored files with their hashes.")

@@ -258,3 +258,44 @@ class UnlinkIn(serializers.Serializer):
     reason = serializers.CharField(
         max_length=2000, help_text="Why the link is wrong: kept and audited."
     )
+
+
+class EvidenceLinkIn(serializers.Serializer):
+    """A web page as evidence (kind link), captured when asked or when the team
+    captures every new source."""
+
+    url = serializers.URLField(max_length=1000, help_text="The page's URL.")
+    title = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=300,
+        help_text="Defaults to the URL, then to the captured page's title.",
+    )
+    description = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="What it shows."
+    )
+    source = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=300,
+        help_text="Who published it.",
+    )
+    is_restricted = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Source protection: never exported or shown to publishers.",
+    )
+    capture = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Capture the page now (WACZ, screenshot, DOM, text). A private, "
+        "loopback or reserved address is refused (400 on url).",
+    )
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        if not data.get("title"):
+            data.pop("title", None)
+        return data

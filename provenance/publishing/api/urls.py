@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from provenance.publishing.api.capture_views import EvidenceCapturesView
 from provenance.publishing.api.claim_views import ClaimViewSet
 from provenance.publishing.api.evidence_views import EntityViewSet, EvidenceViewSet
 from provenance.publishing.api.search_views import SearchView
@@ -21,6 +22,11 @@ router.register("entities", EntityViewSet, basename="entity")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path(
+        "evidence/<int:pk>/captures/",
+        EvidenceCapturesView.as_view(),
+        name="evidence-captures",
+    ),
     path("search/", SearchView.as_view(), name="search"),
     path("export/claims.jsonl", ClaimsExportView.as_view(), name="export-claims"),
     path("export/bundle.json", BundleExportView.as_view(), name="export-bundle"),

@@ -1,6 +1,7 @@
 """A small web site served on loopback by the tests: a page with an image, a
 paragraph its script adds after load, a redirect to it, and a sub-resource on
-another loopback host name that the capture must refuse."""
+another loopback host name that the capture must refuse; and a notice
+(/notice) whose text changes when the test moves it to its next edition."""
 
 from __future__ import annotations
 
@@ -38,12 +39,56 @@ LATE_JS = (
 ).encode()
 
 
+# The notice's editions: the second changes the time, adds a correction and a
+# line that looks like markup (shown as text, never as HTML).
+NOTICE_EDITIONS = (
+    [
+        "Port authority notice",
+        "The vessel left berth 4 at 06:10.",
+        "Cargo: 12,000 t of grain.",
+        "Contact: the press office.",
+    ],
+    [
+        "Port authority notice",
+        "The vessel left berth 4 at 07:45.",
+        "Cargo: 12,000 t of grain.",
+        "Contact: the press office.",
+        "Correction <script>alert(1)</script> issued on 4 March.",
+    ],
+)
+
+
+# A page far taller than a screenshot may be, with a long text.
+TALL_HEIGHT = 5000
+TALL_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>Tall</title></head>"
+    f"<body style='margin:0'><div style='height:{TALL_HEIGHT}px'>"
+    + "Line of the tall page. " * 40
+    + "</div></body></html>"
+).encode()
+
+
+def notice_page(edition: int) -> bytes:
+    from html import escape
+
+    lines = "".join(f"<div>{escape(line)}</div>" for line in NOTICE_EDITIONS[edition])
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>Port notice</title></head><body>{lines}</body></html>"
+    ).encode()
+
+
 @dataclass
 class Site:
     host: str
     port: int
     hits: list[str]
+    # Which edition of /notice is served (index into NOTICE_EDITIONS).
+    state: dict[str, int]
     scheme: str = "http"
+
+    def next_edition(self) -> None:
+        self.state["edition"] += 1
 
     def url(self, path: str = "/") -> str:
         return f"{self.scheme}://{self.host}:{self.port}{path}"
@@ -51,6 +96,7 @@ class Site:
 
 class _Handler(BaseHTTPRequestHandler):
     hits: list[str]
+    state: dict[str, int]
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # quiet tests
@@ -78,6 +124,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         routes = {
+            "/tall": ("text/html; charset=utf-8", TALL_PAGE),
+            "/notice": (
+                "text/html; charset=utf-8",
+                notice_page(self.state["edition"]),
+            ),
             "/slow.png": ("image/png", PIXEL_PNG),
             "/page": ("text/html; charset=utf-8", PAGE % {b"port": port}),
             "/pixel.png": ("image/png", PIXEL_PNG),
@@ -111,7 +162,8 @@ class _Server(ThreadingHTTPServer):
 def serve_site(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
     """The site on 127.0.0.1 (a spare port); over HTTPS with ``tls``."""
     hits: list[str] = []
-    handler = type("Handler", (_Handler,), {"hits": hits})
+    state = {"edition": 0}
+    handler = type("Handler", (_Handler,), {"hits": hits, "state": state})
     server = _Server(("127.0.0.1", 0), handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
@@ -122,6 +174,7 @@ def serve_site(tls: ssl.SSLContext | None = None) -> Iterator[Site]:
             host="127.0.0.1",
             port=server.server_address[1],
             hits=hits,
+            state=state,
             scheme="https" if tls else "http",
         )
     finally:

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from evidence.captures import services
+from evidence.documents import services as document_services
 from evidence.models import CaptureFile, CustodyEvent, EvidenceItem, WebCapture
 from provenance.audit.models import AuditEvent
 from tests.evidence.captures.site import SCRIPT_TEXT
@@ -27,7 +27,9 @@ def test_a_loopback_url_is_refused_before_anything_is_written(
     settings.CAPTURE_ALLOWED_PRIVATE_HOSTS = []
 
     with pytest.raises(ValidationError) as refused:
-        services.evidence_capture_url(team=team, actor=editor, url="http://127.0.0.1/")
+        document_services.evidence_add_link(
+            capture=True, team=team, actor=editor, url="http://127.0.0.1/"
+        )
 
     assert refused.value.message_dict == {
         "url": [
@@ -41,8 +43,8 @@ def test_a_loopback_url_is_refused_before_anything_is_written(
 
 def test_an_outsider_cannot_capture_for_the_team(team, outsider, allow_site):
     with pytest.raises(PermissionDenied):
-        services.evidence_capture_url(
-            team=team, actor=outsider, url=allow_site.url("/page")
+        document_services.evidence_add_link(
+            capture=True, team=team, actor=outsider, url=allow_site.url("/page")
         )
     assert EvidenceItem.objects.count() == 0
 
@@ -51,8 +53,8 @@ def test_the_capture_is_queued_on_commit_and_the_link_waits_pending(
     team, editor, allow_site, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        item = services.evidence_capture_url(
-            team=team, actor=editor, url=allow_site.url("/old")
+        item = document_services.evidence_add_link(
+            capture=True, team=team, actor=editor, url=allow_site.url("/old")
         )
 
     assert len(callbacks) == 1
@@ -72,8 +74,8 @@ def test_the_capture_is_queued_on_commit_and_the_link_waits_pending(
 @pytest.fixture
 def captured(team, editor, allow_site, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        item = services.evidence_capture_url(
-            team=team, actor=editor, url=allow_site.url("/old"), title=""
+        item = document_services.evidence_add_link(
+            capture=True, team=team, actor=editor, url=allow_site.url("/old"), title=""
         )
     item.refresh_from_db()
     return item
@@ -155,8 +157,8 @@ def test_a_page_that_redirects_to_a_private_host_fails_with_the_reason(
     team, editor, allow_site, django_capture_on_commit_callbacks, chromium
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        item = services.evidence_capture_url(
-            team=team, actor=editor, url=allow_site.url("/away")
+        item = document_services.evidence_add_link(
+            capture=True, team=team, actor=editor, url=allow_site.url("/away")
         )
     item.refresh_from_db()
     capture = item.captures.get()
