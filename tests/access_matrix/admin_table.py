@@ -374,6 +374,7 @@ AUTOCOMPLETE_BY_TARGET: dict[str, Kind] = {
     "provenance.membership": {"GET": LISTED, "POST": Who(405)},
     "provenance.auditevent": {"GET": LISTED, "POST": Who(405)},
     "provenance.confidenceassessment": {"GET": LISTED, "POST": Who(405)},
+    "provenance.relationship": {"GET": LISTED, "POST": Who(405)},
     "evidence.evidenceitem": {"GET": LISTED, "POST": Who(405)},
     "evidence.aisextract": {"GET": LISTED, "POST": Who(405)},
     "provenance.publisher": {"GET": Who(403, superuser=OK), "POST": Who(405)},

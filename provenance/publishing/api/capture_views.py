@@ -17,7 +17,7 @@ from evidence import processing, selectors
 from evidence.captures import services as capture_services
 from evidence.models import WebCapture
 from provenance.publishing.api.base import ApiView
-from provenance.publishing.api.outputs import CaptureOut
+from provenance.publishing.api.outputs import CaptureVersionOut
 from provenance.publishing.api.permissions import IsTeamMember
 
 
@@ -61,13 +61,13 @@ def capture_out(capture: WebCapture) -> dict[str, Any]:
 
 class EvidenceCapturesView(ApiView, GenericAPIView):
     permission_classes = [IsTeamMember]
-    serializer_class = CaptureOut
+    serializer_class = CaptureVersionOut
     pagination_class = None
 
     @extend_schema(
         summary="The captures of a link or statement source, oldest first "
         "(team members)",
-        responses={200: CaptureOut(many=True)},
+        responses={200: CaptureVersionOut(many=True)},
     )
     def get(self, request: Request, pk: int) -> Response:
         _, captures = selectors.capture_versions(team=self.team(), item_id=pk)
@@ -80,7 +80,7 @@ class EvidenceCapturesView(ApiView, GenericAPIView):
         "a page to capture.",
         request=None,
         responses={
-            202: CaptureOut,
+            202: CaptureVersionOut,
             400: OpenApiResponse(description="Nothing to capture"),
             409: OpenApiResponse(description="A capture is running"),
         },

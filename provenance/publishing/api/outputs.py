@@ -185,9 +185,9 @@ class BundleOut(serializers.Serializer):
     )
 
 
-class CaptureFileOut(serializers.Serializer):
+class CaptureVersionFileOut(serializers.Serializer):
     role = serializers.ChoiceField(
-        choices=["wacz", "screenshot", "dom", "text", "summary"],
+        choices=["wacz", "screenshot", "dom", "text", "summary", "timestamp"],
         help_text="Which file of the capture.",
     )
     sha256 = serializers.CharField(help_text="SHA-256 of the stored bytes (hex).")
@@ -195,7 +195,7 @@ class CaptureFileOut(serializers.Serializer):
     mime_type = serializers.CharField(help_text="Media type.")
 
 
-class CaptureOut(serializers.Serializer):
+class CaptureVersionOut(serializers.Serializer):
     """One capture of a link's page or a statement's source: a version, kept."""
 
     id = serializers.IntegerField(help_text="Id of the capture.")
@@ -238,4 +238,6 @@ class CaptureOut(serializers.Serializer):
         help_text="Parts cut at the capture's caps ({what: screenshot, text or "
         "dom, reason}).",
     )
-    files = CaptureFileOut(many=True, help_text="The stored files with their hashes.")
+    files = CaptureVersionFileOut(
+        many=True, help_text="The stored files with their hashes."
+    )

@@ -52,12 +52,19 @@ AS_OF = OpenApiParameter(
 
 class _DatesIn(serializers.Serializer):
     start_date = serializers.DateField(
-        required=False, allow_null=True, validators=[validate_as_of_day]
+        required=False,
+        allow_null=True,
+        validators=[validate_as_of_day],
+        help_text="When the edge began (null: not known).",
     )
     start_precision = serializers.ChoiceField(
-        choices=DatePrecision.choices, required=False
+        choices=DatePrecision.choices,
+        required=False,
+        help_text="How much of start_date is known: day, month or year.",
     )
-    start_is_approximate = serializers.BooleanField(required=False)
+    start_is_approximate = serializers.BooleanField(
+        required=False, help_text="The start is approximate (circa)."
+    )
     end_date = serializers.DateField(
         required=False,
         allow_null=True,
@@ -65,11 +72,18 @@ class _DatesIn(serializers.Serializer):
         help_text="Null: still in force (open-ended).",
     )
     end_precision = serializers.ChoiceField(
-        choices=DatePrecision.choices, required=False
+        choices=DatePrecision.choices,
+        required=False,
+        help_text="How much of end_date is known: day, month or year.",
     )
-    end_is_approximate = serializers.BooleanField(required=False)
+    end_is_approximate = serializers.BooleanField(
+        required=False, help_text="The end is approximate (circa)."
+    )
     description = serializers.CharField(
-        required=False, allow_blank=True, max_length=5000
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text='What the edge is ("linked to" needs one).',
     )
     share_percent = serializers.DecimalField(
         max_digits=7,
@@ -81,10 +95,15 @@ class _DatesIn(serializers.Serializer):
         help_text="Owners only: the share held, in percent.",
     )
     confidence = serializers.ChoiceField(
-        choices=[*ConfidenceLevel.choices, ("", "None")], required=False
+        choices=[*ConfidenceLevel.choices, ("", "None")],
+        required=False,
+        help_text="The team's confidence in the edge (ICD-203 scale; empty: none).",
     )
     confidence_rationale = serializers.CharField(
-        required=False, allow_blank=True, max_length=5000
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text="Why that confidence.",
     )
 
 
@@ -93,12 +112,17 @@ class RelationshipEvidenceIn(serializers.Serializer):
     relation = serializers.ChoiceField(
         choices=RelationshipEvidence.Relation.choices,
         default=RelationshipEvidence.Relation.SUPPORTS,
+        help_text="Whether the item supports or contradicts the edge.",
     )
-    note = serializers.CharField(required=False, default="", allow_blank=True)
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="A note on the link."
+    )
 
 
 class RelationshipIn(_DatesIn):
-    kind = serializers.ChoiceField(choices=RelationshipKind.choices)
+    kind = serializers.ChoiceField(
+        choices=RelationshipKind.choices, help_text="What the source is to the target."
+    )
     source = serializers.IntegerField(help_text="Entity id: the owner, manager…")
     target = serializers.IntegerField(help_text="Entity id: what is owned, managed…")
     dataset = serializers.CharField(
@@ -113,7 +137,12 @@ class RelationshipIn(_DatesIn):
         max_length=200,
         help_text="For imported edges: the edge's id in the dataset.",
     )
-    evidence = RelationshipEvidenceIn(many=True, required=False, max_length=100)
+    evidence = RelationshipEvidenceIn(
+        many=True,
+        required=False,
+        max_length=100,
+        help_text="Evidence items backing or contradicting the edge.",
+    )
 
 
 class RelationshipChangeIn(_DatesIn):
@@ -123,12 +152,20 @@ class RelationshipChangeIn(_DatesIn):
 
 
 class RelationshipEndIn(serializers.Serializer):
-    end_date = serializers.DateField(validators=[validate_as_of_day])
-    end_precision = serializers.ChoiceField(
-        choices=DatePrecision.choices, default=DatePrecision.DAY
+    end_date = serializers.DateField(
+        validators=[validate_as_of_day], help_text="When the edge ended."
     )
-    end_is_approximate = serializers.BooleanField(default=False)
-    reason = serializers.CharField(required=False, default="", allow_blank=True)
+    end_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How much of end_date is known: day, month or year.",
+    )
+    end_is_approximate = serializers.BooleanField(
+        default=False, help_text="The end is approximate (circa)."
+    )
+    reason = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="Why it is ended."
+    )
 
 
 class EntityRelationshipActions:

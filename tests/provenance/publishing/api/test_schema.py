@@ -62,6 +62,8 @@ CAPTURE = {
 }
 CLAIM = {
     "ClaimOut",
+    "CitedRelationshipOut",
+    "RelationshipOut",
     "QuantityOut",
     "QuantityEstimateOut",
     "FirstAppearanceOut",
