@@ -124,6 +124,19 @@ def fts5_expression(query: ParsedQuery) -> str:
     return " OR ".join(parts)
 
 
+WORD_MIN, WORD_MAX = 3, 64
+
+
+def title_words(title_folded: str) -> set[str]:
+    """The words of a folded title that "did you mean" may offer (SearchWord):
+    three to 64 characters, not numbers (identifiers are not corrected)."""
+    return {
+        w
+        for w in _WORD.findall(title_folded.lower())
+        if WORD_MIN <= len(w) <= WORD_MAX and not w.isdigit()
+    }
+
+
 def trigrams(word: str) -> set[str]:
     """pg_trgm's trigrams of one word: padded with two spaces before, one after."""
     padded = f"  {word.lower()} "
