@@ -4,8 +4,9 @@ the (team, kind, updated_at) index the ranking walks for a kind's recent matches
 
 A trigram search over every document title cost hundreds of milliseconds at a
 million documents (bench/search.py); over the distinct title words of one team it
-is a few thousand rows. PostgreSQL: a GIN trigram index on the word. The words of
-existing documents are filled in here (`reindex` refills them too).
+is a few thousand rows. PostgreSQL: a GIN trigram index on the word, and 0014's
+trigram index on every title dropped (it served only that). The words of existing
+documents are filled in here (`reindex` refills them too).
 """
 
 import re
@@ -21,6 +22,13 @@ POSTGRESQL_INDEX = (
     "CREATE INDEX search_word_trgm ON provenance_searchword "
     "USING gin (word gin_trgm_ops)"
 )
+# 0014's trigram index of every title served "did you mean" only; the words
+# table does now, and a GIN trigram index costs every document write.
+POSTGRESQL_DROP_TITLES = "DROP INDEX IF EXISTS search_title_trgm"
+POSTGRESQL_TITLES = (
+    "CREATE INDEX search_title_trgm ON provenance_searchdocument "
+    "USING gin (title_folded gin_trgm_ops)"
+)
 
 
 def words_of(title_folded):
@@ -34,6 +42,7 @@ def words_of(title_folded):
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRESQL_INDEX, params=None)
+        schema_editor.execute(POSTGRESQL_DROP_TITLES, params=None)
     SearchDocument = apps.get_model("provenance", "SearchDocument")
     SearchWord = apps.get_model("provenance", "SearchWord")
     pending = set()
@@ -52,7 +61,10 @@ def install(apps, schema_editor):
 
 
 def uninstall(apps, schema_editor):
-    """The table goes with the model; its index with it."""
+    """The words table goes with the model, its index with it; the titles'
+    trigram index comes back."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRESQL_TITLES, params=None)
 
 
 class Migration(migrations.Migration):
