@@ -2,7 +2,7 @@
 
 PostgreSQL: `vector @@ (websearch_to_tsquery('english', fold(q)) ||
 websearch_to_tsquery('russian', q) || websearch_to_tsquery('simple', fold(q)))`
-over the stored, GIN-indexed vector; per kind, the most recent CANDIDATES matches
+over the stored, GIN-indexed vector; per kind, the CANDIDATES most recent matches
 are ranked by ts_rank and the best kept (never every match ranked); a full
 group's count is the planner's estimate; typos through pg_trgm similarity over
 the team's title words (SearchWord, GIN trigram index), only when the query finds
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils.safestring import SafeString
@@ -50,7 +51,12 @@ from provenance.search.text import (
 FTS_TABLE = "provenance_search_fts"
 PER_GROUP = 10
 PER_KIND = 50
-CANDIDATES = 200  # PostgreSQL: the most recent matches of a kind that are ranked
+# PostgreSQL: how many of a kind's most recent matches are ranked (at least twice
+# the page). The walk that finds them reads about CANDIDATES / (share of the
+# kind's documents that match) rows: 5,000 for a word in 1 % of them at 50
+# (bench/search.py: 200 cost 100-200 ms a kind at a million documents).
+CANDIDATES = 50
+WALK_FROM = 3000  # expected matches of a kind from which _best walks the index
 COUNT_CAP = 1000  # SQLite: a full group counts its matches up to here
 SUGGESTION_WORDS = 20
 MAX_QUERY = 500
@@ -162,19 +168,33 @@ def _rank(raw: str) -> Any:
 
 
 def _best(
-    matching: QuerySet[SearchDocument], raw: str, kind: str, n: int
+    matching: QuerySet[SearchDocument],
+    raw: str,
+    kind: str,
+    n: int,
+    estimate: int | None = None,
 ) -> QuerySet[SearchDocument]:
     """The ids of the best `n` matches of one kind (a subquery).
 
-    PostgreSQL ranks the CANDIDATES most recent matches of the kind (an index walk
-    on (team, kind, updated_at) for common words, the GIN index for rare ones),
+    PostgreSQL ranks the CANDIDATES (or 2n) most recent matches of the kind: a walk
+    down (team, kind, updated_at) when the planner expects WALK_FROM matches or
+    more (it stops after a few hundred rows), else every match from the GIN index,
     never every match: ts_rank reads each row's vector, and a common word matches
     most of a team's million documents (bench/search.py). SQLite ranks its (small)
     match set by bm25."""
     of_kind = matching.filter(kind=kind)
     if _is_postgresql():
-        candidates = of_kind.order_by("-updated_at", "-pk").values("pk")
-        of_kind = SearchDocument.objects.filter(pk__in=candidates[:CANDIDATES])
+        recent: Any = F("updated_at")
+        if estimate is not None and estimate < WALK_FROM:
+            # Few matches (a rare word, a typo): all of them from the GIN index,
+            # then the most recent. An ORDER BY the index cannot give keeps the
+            # planner from walking the whole kind for matches that are not there.
+            recent = ExpressionWrapper(
+                F("updated_at") + timedelta(0), output_field=DateTimeField()
+            )
+        candidates = of_kind.order_by(recent.desc(), "-pk").values("pk")
+        wanted = max(CANDIDATES, 2 * n)
+        of_kind = SearchDocument.objects.filter(pk__in=candidates[:wanted])
     ranked = of_kind.annotate(rank=_rank(raw)).order_by("-rank", "-updated_at", "pk")
     return ranked.values("pk")[:n]
 
@@ -194,10 +214,14 @@ ROW_COLUMNS = (
 
 
 def _rows(
-    matching: QuerySet[SearchDocument], raw: str, kinds: list[str], n: int
+    matching: QuerySet[SearchDocument],
+    raw: str,
+    kinds: list[str],
+    n: int,
+    estimates: dict[str, int],
 ) -> list[tuple]:
     """One statement: the best `n` rows of each kind, each with its rank."""
-    parts = [_best(matching, raw, kind, n) for kind in kinds]
+    parts = [_best(matching, raw, kind, n, estimates.get(kind)) for kind in kinds]
     if _is_postgresql() and len(parts) > 1:
         # One IN over a UNION ALL: an OR of INs is a sequential scan of the table
         # with each subquery hashed.
@@ -216,18 +240,23 @@ def _rows(
     return list(rows.order_by().values_list(*ROW_COLUMNS))
 
 
-def _counts(matching: QuerySet[SearchDocument], kinds: list[str]) -> dict[str, int]:
-    """How many documents of each kind match, for the kinds whose page is full.
+def _estimates(matching: QuerySet[SearchDocument], kinds: list[str]) -> dict[str, int]:
+    """PostgreSQL: how many documents of each kind the planner expects to match
+    (EXPLAIN, no rows read), one statement a kind. It picks each kind's way to
+    its candidates (_best) and is the count of a full group: an exact count reads
+    every match, most of a team's documents for a common word."""
+    if not _is_postgresql():
+        return {}
+    estimates = {}
+    for k in kinds:
+        plan = json.loads(matching.filter(kind=k).order_by().explain(format="json"))
+        estimates[k] = int(plan[0]["Plan"]["Plan Rows"])
+    return estimates
 
-    PostgreSQL: the planner's estimate (EXPLAIN, no rows read: an exact count
-    reads every match, most of a team's documents for a common word), at least
-    one more than the page. SQLite: counted, up to COUNT_CAP + 1."""
-    if _is_postgresql():
-        counts = {}
-        for k in kinds:
-            plan = json.loads(matching.filter(kind=k).order_by().explain(format="json"))
-            counts[k] = int(plan[0]["Plan"]["Plan Rows"])
-        return counts
+
+def _counts(matching: QuerySet[SearchDocument], kinds: list[str]) -> dict[str, int]:
+    """SQLite: how many documents of each full kind match, counted up to
+    COUNT_CAP + 1, in one statement."""
     counted = [
         matching.filter(kind=k).order_by().values("pk")[: COUNT_CAP + 1] for k in kinds
     ]
@@ -238,9 +267,8 @@ def _counts(matching: QuerySet[SearchDocument], kinds: list[str]) -> dict[str, i
         params.extend(inner)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
-        return {
-            k: min(n, COUNT_CAP) for k, n in zip(kinds, cursor.fetchone(), strict=True)
-        }
+        row = cursor.fetchone()
+    return {k: min(n, COUNT_CAP) for k, n in zip(kinds, row, strict=True)}
 
 
 def _candidate_words(audience: Audience, word: str) -> list[str]:
@@ -292,13 +320,14 @@ def _groups(
     kind: str,
 ) -> tuple[Group, ...]:
     """The best matches of each kind (PER_GROUP, or PER_KIND for one kind) and
-    how many match. Queries: one for the rows of every kind (one LIMITed, ranked
-    subquery per kind), and the counts of the kinds whose page is full (a kind
-    with fewer hits than its page has no more): estimated on PostgreSQL, one
-    EXPLAIN each, counted on SQLite in one statement."""
+    how many match. Queries: on PostgreSQL one EXPLAIN per kind (the planner's
+    estimates), then one for the rows of every kind (one LIMITed, ranked subquery
+    per kind); on SQLite the rows, then one counting the kinds whose page is full
+    (a kind with fewer hits than its page has no more)."""
     kinds = [kind] if kind else KIND_ORDER
     per_group = PER_KIND if kind else PER_GROUP
-    rows = _rows(matching, raw, kinds, per_group)
+    estimates = _estimates(matching, kinds)
+    rows = _rows(matching, raw, kinds, per_group, estimates)
     by_kind: dict[str, list[tuple]] = {}
     for row in rows:
         by_kind.setdefault(row[0], []).append(row)
@@ -307,7 +336,9 @@ def _groups(
     full = [k for k in kinds if len(by_kind.get(k, ())) >= per_group]
     counts = {k: len(v) for k, v in by_kind.items()}
     if full:
-        counts.update(_counts(matching, full))
+        counts.update(
+            {k: estimates[k] for k in full} if estimates else _counts(matching, full)
+        )
     labels = dict(DocumentKind.choices)
     groups = []
     for k in kinds:
