@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpRequest
 
@@ -52,7 +52,9 @@ def evidence_list(
     is_synthetic: bool | None = None,
     is_restricted: bool | None = None,
     sort: str = "",
+    keep: Q | None = None,
 ) -> QuerySet[EvidenceItem]:
+    """`keep`: what the shared subject and tag filters leave (common.filters)."""
     items = (
         EvidenceItem.objects.for_team(team)
         .search(text)
@@ -70,6 +72,8 @@ def evidence_list(
         items = items.filter(is_synthetic=is_synthetic)
     if is_restricted is not None:
         items = items.filter(is_restricted=is_restricted)
+    if keep is not None:
+        items = items.filter(keep)
     return items.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[""]))
 
 

@@ -55,6 +55,7 @@ from evidence.models import EvidenceItem, EvidenceKind
 from evidence.services import presigned_url
 from evidence.uploads import limited_upload
 from provenance.accounts.second_factor import step_up_needed, step_up_response
+from provenance.common import filters as shared_filters
 from provenance.entities import quick
 from provenance.teams.models import Team
 
@@ -78,7 +79,16 @@ ADDABLE_KINDS = (
 def item_list(request: HttpRequest) -> HttpResponse:
     team = selectors.current_team(request)
     filters = EvidenceFilterForm(request.GET or None)
-    items = selectors.evidence_list(team=team, **filters.selector_kwargs())
+    # Subject and tag: the shared vocabulary (common.filters), whose rules for
+    # evidence need the claims room above this one.
+    narrowing = shared_filters.narrow(
+        "evidence", team=team, filters=shared_filters.SharedFilters.read(request.GET)
+    )
+    items = selectors.evidence_list(
+        team=team, keep=narrowing.keep, **filters.selector_kwargs()
+    )
+    if filters.is_bound and not filters.is_valid():
+        items = items.none()  # an unreadable filter matches nothing (as claims)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -88,6 +98,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
+            "filter_notes": narrowing.notes,
             "query": query.urlencode(),
             "kinds": ADDABLE_KINDS,
         },

@@ -86,6 +86,7 @@ claim_patterns = [
     ),
     path("search/", search_views.search_page, name="search"),
     path("search/saved/", search_views.saved_searches, name="saved-searches"),
+    path("search/suggest/", search_views.suggest, name="search-suggest"),
     path("review/", views.review_queue, name="review-queue"),
     path("glossary/", views.glossary, name="glossary"),
     path("claims/<int:pk>/review/", views.claim_review, name="claim-review"),

@@ -3,7 +3,6 @@ select_related/prefetch_related."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -43,6 +42,7 @@ from provenance.claims.models import (
     format_quantity,
 )
 from provenance.claims.timeline import TimelineEvent
+from provenance.common.filters import unknown_note
 from provenance.entities.models import Entity
 from provenance.teams.models import Team
 
@@ -104,17 +104,6 @@ def named_tags(*, team: Team, name: str) -> QuerySet[Tag]:
     )
 
 
-def _unknown(label: str, value: str, names: list[str]) -> str:
-    note = f"No {label} named “{value.strip()}” in your team"
-    close = difflib.get_close_matches(
-        value.strip().lower(), [n.lower() for n in names], n=1, cutoff=0.6
-    )
-    if not close:
-        return note + "."
-    spelled = next(n for n in names if n.lower() == close[0])
-    return note + f"; did you mean “{spelled}”?"
-
-
 def claim_filter_notes(*, team: Team, subject: str = "", tag: str = "") -> list[str]:
     """What the claim list says about filter values that name nothing (and gives
     no claims for): "No entity named …; did you mean …?". One query per value given,
@@ -122,10 +111,10 @@ def claim_filter_notes(*, team: Team, subject: str = "", tag: str = "") -> list[
     notes = []
     if subject.strip() and not named_entities(team=team, name=subject).exists():
         names = list(Entity.objects.for_team(team).values_list("name", flat=True))
-        notes.append(_unknown("entity", subject, names))
+        notes.append(unknown_note("subject", subject, names))
     if tag.strip() and not named_tags(team=team, name=tag).exists():
         names = list(Tag.objects.filter(team=team).values_list("name", flat=True))
-        notes.append(_unknown("tag", tag, names))
+        notes.append(unknown_note("tag", tag, names))
     return notes
 
 

@@ -20,10 +20,15 @@ from provenance.entities.models import (
 from provenance.teams.models import Team
 
 
-def entity_list(*, team: Team, text: str = "", kind: str = "") -> QuerySet[Entity]:
+def entity_list(
+    *, team: Team, text: str = "", kind: str = "", keep: Q | None = None
+) -> QuerySet[Entity]:
+    """`keep`: what the shared subject and tag filters leave (common.filters)."""
     entities = Entity.objects.for_team(team).search(text)
     if kind:
         entities = entities.of_kind(kind)
+    if keep is not None:
+        entities = entities.filter(keep)
     return entities.order_by("kind", "name")
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import (
 )
 
 from provenance.accounts import selectors as team_selectors
+from provenance.common import filters as shared_filters
 from provenance.entities import selectors as entity_selectors
 from provenance.entities import services as entity_services
 from provenance.entities.forms import EntityForm
@@ -28,14 +29,30 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in EntityKind.values:
         kind = ""
+    # q, subject and tag: the shared vocabulary (common.filters), whose rules for
+    # entities need the claims room above this one.
+    filters = shared_filters.SharedFilters.read(request.GET)
+    narrowing = shared_filters.narrow("entities", team=team, filters=filters)
     entities = entity_selectors.entity_list(
-        team=team, text=request.GET.get("q", ""), kind=kind
+        team=team, text=filters.q, kind=kind, keep=narrowing.keep
     )
     page = Paginator(entities, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "provenance/entity_list.html",
-        {"page": page, "kinds": EntityKind.choices, "kind": kind},
+        {
+            "page": page,
+            "kinds": EntityKind.choices,
+            "kind": kind,
+            "filters": filters,
+            "filter_notes": narrowing.notes,
+            "subject_box": shared_filters.suggest_input("subject").render(
+                "subject", filters.subject, {"id": "subject"}
+            ),
+            "tag_box": shared_filters.suggest_input("tag").render(
+                "tag", filters.tag, {"id": "tag"}
+            ),
+        },
     )
 
 

@@ -34,8 +34,8 @@ from evidence.models import EvidenceItem, EvidenceKind, Statement
 from provenance.claims.models import PUBLIC_STATUSES, Claim, Comment
 from provenance.common.indexing import object_written
 from provenance.entities.models import Entity
-from provenance.search.models import DocumentKind, SearchDocument
-from provenance.search.text import fold
+from provenance.search.models import DocumentKind, SearchDocument, SearchWord
+from provenance.search.text import fold, title_words
 
 # A tsvector holds at most 1 MB; a document's extracted text is cut well before.
 MAX_BODY = 200_000
@@ -239,11 +239,12 @@ def store(draft: Draft, *, announce: bool = False, actor: Any = None) -> None:
     """Insert or update the draft's document. `announce`: a new document is told
     to the watched searches of its team (search.watches)."""
     body = draft.body
+    title_folded = fold(draft.title)
     values = {
         "team_id": draft.team_id,
         "title": draft.title,
         "body": body,
-        "title_folded": fold(draft.title),
+        "title_folded": title_folded,
         "body_folded": fold(body),
         "url": draft.url,
         "is_restricted": draft.is_restricted,
@@ -255,6 +256,7 @@ def store(draft: Draft, *, announce: bool = False, actor: Any = None) -> None:
     updated = SearchDocument.objects.filter(
         kind=draft.kind, object_id=draft.object_id
     ).update(**values)
+    _add_words(draft.team_id, title_words(title_folded))
     if not updated:
         # The vector expression holds only values, so it goes into the INSERT.
         document = SearchDocument.objects.create(
@@ -264,6 +266,16 @@ def store(draft: Draft, *, announce: bool = False, actor: Any = None) -> None:
             from provenance.search.watches import tell_watchers
 
             tell_watchers(document, actor=actor)
+
+
+def _add_words(team_id: int, words: set[str]) -> None:
+    """The title's words join the team's "did you mean" vocabulary: one INSERT
+    that skips the words already there."""
+    if words:
+        SearchWord.objects.bulk_create(
+            [SearchWord(team_id=team_id, word=w) for w in sorted(words)],
+            ignore_conflicts=True,
+        )
 
 
 def _remove(kinds: Iterable[str], object_id: int) -> None:

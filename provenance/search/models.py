@@ -87,10 +87,36 @@ class SearchDocument(models.Model):
                 fields=["kind", "object_id"], name="search_document_unique"
             )
         ]
-        indexes = [models.Index(fields=["team", "kind"])]
+        # A kind's most recent matches first (search.selectors._best walks it
+        # for common words); also serves every (team, kind) filter.
+        indexes = [
+            models.Index(
+                fields=["team", "kind", "-updated_at"], name="search_document_recent"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id} {self.title[:60]}"
+
+
+class SearchWord(models.Model):
+    """A word of a team's document titles (folded), what "did you mean" picks
+    from: a few thousand rows per team, so the trigram search is over them rather
+    than over every title (on PostgreSQL a GIN trigram index, migration 0016).
+    Added by search.indexing when a document is stored, never removed: a stale
+    word is harmless because a suggestion is offered only when its corrected query
+    finds something the searcher may see."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    word = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "word"], name="search_word_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class SavedSearchQuerySet(models.QuerySet):

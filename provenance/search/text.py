@@ -124,6 +124,19 @@ def fts5_expression(query: ParsedQuery) -> str:
     return " OR ".join(parts)
 
 
+WORD_MIN, WORD_MAX = 3, 64
+
+
+def title_words(title_folded: str) -> set[str]:
+    """The words of a folded title that "did you mean" may offer (SearchWord):
+    three to 64 characters, not numbers (identifiers are not corrected)."""
+    return {
+        w
+        for w in _WORD.findall(title_folded.lower())
+        if WORD_MIN <= len(w) <= WORD_MAX and not w.isdigit()
+    }
+
+
 def trigrams(word: str) -> set[str]:
     """pg_trgm's trigrams of one word: padded with two spaces before, one after."""
     padded = f"  {word.lower()} "
@@ -172,29 +185,28 @@ def corrected_query(raw: str, corrections: dict[str, str]) -> str:
 SNIPPET_WORDS = 30
 
 
-def _marks(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Spans of `text`'s words whose folded form contains a query word."""
-    spans = []
-    for match in _WORD.finditer(text):
-        folded = fold(match.group(0))
-        if any(w in folded for w in words if w):
-            spans.append(match.span())
-    return spans
+def _hit(word: str, words: tuple[str, ...]) -> bool:
+    """Whether a word of the text, folded, contains a query word."""
+    folded = word.lower() if word.isascii() else fold(word)
+    return any(w in folded for w in words if w)
 
 
 def highlight(text: str, words: tuple[str, ...], *, window: bool = True) -> SafeString:
     """`text` escaped, its matching words in <mark>; with `window`, about
-    SNIPPET_WORDS words around the first match (with … where cut)."""
-    spans = _marks(text, words)
+    SNIPPET_WORDS words around the first match (with … where cut). Only the
+    words up to the first match and those of the window are folded and tested
+    (a body excerpt is thousands of words; bench/search.py)."""
+    found = list(_WORD.finditer(text))
     start, end = 0, len(text)
-    if window:
-        word_starts = [m.start() for m in _WORD.finditer(text)]
-        if len(word_starts) > SNIPPET_WORDS:
-            first = spans[0][0] if spans else 0
-            index = max(0, word_starts.index(first) - 5) if spans else 0
-            start = word_starts[index]
-            last = index + SNIPPET_WORDS
-            end = word_starts[last] if last < len(word_starts) else len(text)
+    candidates = found
+    if window and len(found) > SNIPPET_WORDS:
+        first = next((i for i, m in enumerate(found) if _hit(m.group(0), words)), None)
+        index = max(0, first - 5) if first is not None else 0
+        start = found[index].start()
+        last = index + SNIPPET_WORDS
+        end = found[last].start() if last < len(found) else len(text)
+        candidates = found[index:last]
+    spans = [m.span() for m in candidates if _hit(m.group(0), words)]
     out, cursor = [], start
     for span_start, span_end in spans:
         if span_start < start or span_end > end:

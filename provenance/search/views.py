@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from provenance.accounts import selectors as team_selectors
 from provenance.accounts.caching import team_page_cache
-from provenance.search import selectors, services
+from provenance.search import filters, selectors, services
 from provenance.search.forms import SavedSearchForm, SearchForm
 from provenance.search.models import Audience, SavedSearch
 from provenance.teams.models import Team
@@ -41,6 +41,21 @@ def search_page(request: HttpRequest) -> HttpResponse:
         {"form": form, "results": results},
         status=status,
     )
+
+
+@login_required
+@require_safe
+def suggest(request: HttpRequest) -> JsonResponse:
+    """GET /search/suggest/?field=subject|tag&q=: the member's team's names for a
+    filter box (static/js/suggest.js fills its datalist); 400 without a field."""
+    team = team_selectors.require_team(request)
+    field = request.GET.get("field", "")
+    if field not in filters.SUGGEST_FIELDS:
+        return JsonResponse(
+            {"field": [f"One of: {', '.join(filters.SUGGEST_FIELDS)}."]}, status=400
+        )
+    results = filters.suggest(team=team, field=field, q=request.GET.get("q", ""))
+    return JsonResponse({"field": field, "results": results})
 
 
 @login_required

@@ -279,6 +279,8 @@ TABLE: dict[str, Row] = {
     "provenance:search": row(NONE, html(other_team=None)),
     # The member's own saved searches; an empty POST is an invalid form (400).
     "provenance:saved-searches": row(NONE, form(other_team=None)),
+    # Filter-box names of the member's own team; without ?field= a 400.
+    "provenance:search-suggest": row(NONE, html(get=400, other_team=None)),
     "provenance:claim-detail": row(CLAIMS, html()),
     "provenance:claim-edit": row(CLAIMS, form(post=OK)),
     # The correction form (issue 12); the service refuses all but editors.

@@ -47,6 +47,10 @@ class SearchGroupOut(serializers.Serializer):
     )
     label = serializers.CharField(help_text="The group's heading.")
     total = serializers.IntegerField(help_text="How many of this kind match.")
+    total_is_estimate = serializers.BooleanField(
+        help_text="`total` is an estimate: more match than `hits` shows (a full "
+        "group's count is the database planner's estimate, not a count)."
+    )
     hits = SearchHitOut(many=True, help_text="The best matches, best first.")
 
 
@@ -114,6 +118,7 @@ class SearchView(ApiView, APIView):
                     "kind": group.kind,
                     "label": group.label,
                     "total": group.total,
+                    "total_is_estimate": group.total_is_estimate,
                     "hits": [
                         {
                             "kind": hit.kind,

@@ -223,3 +223,45 @@ def test_a_kind_filter_lists_that_kind_alone(world, member):
     results = search(audience=member, q="angara", kind="entity")
 
     assert [(g.kind, g.total) for g in results.groups] == [("entity", 1)]
+
+
+def test_the_words_table_holds_each_teams_title_words(world, team, other_team):
+    from provenance.search.models import SearchWord
+
+    ours = set(SearchWord.objects.filter(team=team).values_list("word", flat=True))
+    theirs = set(
+        SearchWord.objects.filter(team=other_team).values_list("word", flat=True)
+    )
+
+    assert {"angara", "maria", "rajin", "burmistrov", "korea"} <= ours
+    assert "siberia" not in ours
+    assert "siberia" in theirs
+    # Numbers and words under three letters are never corrections.
+    assert not {w for w in ours if w.isdigit() or len(w) < 3}
+
+
+def test_a_correction_is_offered_only_when_it_finds_something_visible(world, team):
+    # "angara" is a word of team A's titles, but no published claim holds it: a
+    # publisher is neither shown results nor told the word.
+    results = search(audience=Audience.publisher((team.pk,)), q="Angarra")
+
+    assert (results.groups, results.suggestion) == ((), "")
+
+
+def test_a_full_group_says_its_count_is_an_estimate(world, team, reporter, member):
+    from django.db import connection
+
+    from provenance.claims.services import claim_create
+
+    for n in range(11):
+        claim_create(team=team, actor=reporter, text=f"Convoy sighted off Tartus {n}")
+
+    claims = search(audience=member, q="convoy").groups[0]
+    assert (len(claims.hits), claims.total_is_estimate) == (10, True)
+    if connection.vendor == "sqlite":
+        assert claims.total == 11
+    else:
+        assert claims.total >= 11
+    assert all(h.plain_title.startswith("Convoy sighted") for h in claims.hits)
+    single = search(audience=member, q="Maria", kind="claim").groups[0]
+    assert (single.total, single.total_is_estimate) == (1, False)
