@@ -603,9 +603,11 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
     for r in (
         Review.objects.filter(claim_id__in=claim_ids, decision="correct")
         .order_by("at", "pk")
-        .values("claim_id", "at")
+        .values("claim_id", "at", "comment")
     ):
-        corrections[r["claim_id"]].append({"corrected_at": _iso(r["at"])})
+        corrections[r["claim_id"]].append(
+            {"corrected_at": _iso(r["at"]), "note": r["comment"]}
+        )
     out = []
     for c in rows:
         cid = c["id"]

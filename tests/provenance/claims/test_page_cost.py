@@ -121,9 +121,7 @@ def test_a_long_claim_page_shows_the_latest_rows_and_links_to_all(
     assert f'href="{all_url}#timeline-heading">Show all 500 events</a>' in html
     assert f'href="{all_url}#evidence-heading">Show all 300 evidence links</a>' in html
     assert f'href="{all_url}#denials-heading">Show all 200 denials</a>' in html
-    assert (
-        f'href="{all_url}#assessments-heading">Show all 200 assessments</a>' in html
-    )
+    assert f'href="{all_url}#assessments-heading">Show all 200 assessments</a>' in html
     assert "The latest 20 of 500 events as a list" in html
     assert html.count('<li class="lane-') == 20
     # Outside the chart (which still draws every event), only the rows shown.
