@@ -10,8 +10,8 @@ measured in the same run.
    view through the same Client. Target >= 0.5x.
 3. Cursor pagination: the page at depth 9,000 within 1.5x of page 1.
 
-Creates (and drops first) its own database, `provenance_bench`, on the server named
-by DATABASE_URL (default postgres://postgres@127.0.0.1:5432/).
+Creates (and drops first) its own database, `provenance_bench` (BENCH_DB_NAME), on
+the server named by DATABASE_URL (default postgres://postgres@127.0.0.1:5432/).
 
     .venv/bin/python bench/export.py [--claims 10000]
 """
@@ -34,7 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCH_DB = "provenance_bench"
+# BENCH_DB_NAME lets two people on one server bench at once.
+BENCH_DB = os.environ.get("BENCH_DB_NAME", "provenance_bench")
 server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x")
 parts = urlsplit(server)
 if not parts.scheme.startswith("postgres"):
@@ -602,9 +603,11 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
     for r in (
         Review.objects.filter(claim_id__in=claim_ids, decision="correct")
         .order_by("at", "pk")
-        .values("claim_id", "at")
+        .values("claim_id", "at", "comment")
     ):
-        corrections[r["claim_id"]].append({"corrected_at": _iso(r["at"])})
+        corrections[r["claim_id"]].append(
+            {"corrected_at": _iso(r["at"]), "note": r["comment"]}
+        )
     out = []
     for c in rows:
         cid = c["id"]

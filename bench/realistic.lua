@@ -10,7 +10,8 @@
 -- Each wrk thread has its own users (index modulo thread count), so the version a
 -- user's next edit names is known here: edits of one draft never race each other.
 -- response() sees every answer, at the cost of wrk copying each body into Lua: a
--- status >= 400 or a redirect to the login page is an error.
+-- status >= 400 or a redirect to the login page or the second-factor gate is an
+-- error.
 
 local threads = {}
 local counter = 0
@@ -107,7 +108,10 @@ function response(status, headers, body)
     status_errors = status_errors + 1
   elseif status >= 300 then
     local location = headers["Location"] or headers["location"] or ""
-    if string.find(location, "/login/", 1, true) then
+    -- The sign-in page, or the second-factor gate (verify or enrol): the user
+    -- was not let in, so the answer is not the page asked for.
+    if string.find(location, "/login/", 1, true)
+        or string.find(location, "/account/security/", 1, true) then
       login_redirects = login_redirects + 1
     else
       redirects = redirects + 1

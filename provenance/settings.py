@@ -146,6 +146,9 @@ TEMPLATES = [
     },
 ]
 
+# Empty error lists and labels drawn without templates (provenance/common/widgets.py).
+FORM_RENDERER = "provenance.common.widgets.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

@@ -8,6 +8,7 @@ from django import forms
 
 from provenance.claims.confidence import SCALE, ConfidenceLevel
 from provenance.claims.models import Claim, ClaimStatus, QuantityBound, QuoteSource
+from provenance.common import widgets
 from provenance.common.dates import validate_as_of_day, validate_past_moment
 from provenance.common.filters import MAX_LENGTHS, suggest_input
 from provenance.entities.models import Entity
@@ -219,6 +220,7 @@ class AsOfForm(forms.Form):
     axis = forms.ChoiceField(
         label="Count by",
         required=False,
+        widget=widgets.Select,
         choices=[
             ("recorded", "when we recorded it"),
             ("happened", "when it happened"),
@@ -236,7 +238,7 @@ class TimelineForm(forms.Form):
             ("happened", "when they happened"),
             ("recorded", "when we recorded them"),
         ],
-        widget=forms.RadioSelect,
+        widget=widgets.RadioSelect,
         help_text="Statements by when they were made, evidence by when it was "
         "observed, assessments by the date they speak for — or all by the day the "
         "team recorded them.",
@@ -265,7 +267,7 @@ class TimelineForm(forms.Form):
 class AssessmentForm(forms.Form):
     level = forms.ChoiceField(
         label="Confidence",
-        widget=forms.RadioSelect,
+        widget=widgets.RadioSelect,
         choices=[
             (band.key, f"{band.label} ({band.low}–{band.high} %)") for band in SCALE
         ],
@@ -277,7 +279,8 @@ class AssessmentForm(forms.Form):
     evidence = forms.MultipleChoiceField(
         label="Evidence cited",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        # Drawn in Python: one checkbox per linked item (see common/widgets.py).
+        widget=widgets.CheckboxSelectMultiple,
         help_text="Only evidence linked to this claim can be cited.",
     )
     effective_at = forms.DateTimeField(
@@ -290,6 +293,7 @@ class AssessmentForm(forms.Form):
     supersedes = forms.TypedChoiceField(
         label="Supersedes",
         required=False,
+        widget=widgets.Select,
         coerce=int,
         empty_value=None,
         help_text="If this corrects a mistaken assessment, say which.",
@@ -302,9 +306,13 @@ class AssessmentForm(forms.Form):
             for link in claim.evidence_links.all()
             if link.unlinked_at is None
         ]
+        # Three columns, not 200 model rows, on a claim with a long history.
+        labels = dict(ConfidenceLevel.choices)
         self.fields["supersedes"].choices = [("", "—")] + [
-            (a.pk, f"{a.effective_at:%Y-%m-%d} {a.get_level_display()}")
-            for a in claim.assessments.all()
+            (pk, f"{effective_at:%Y-%m-%d} {labels.get(level, level)}")
+            for pk, effective_at, level in claim.assessments.values_list(
+                "pk", "effective_at", "level"
+            )
         ]
 
     def clean_evidence(self) -> list[int]:
@@ -312,7 +320,7 @@ class AssessmentForm(forms.Form):
 
 
 class QuantityEstimateForm(forms.Form):
-    bound = forms.ChoiceField(choices=QuantityBound.choices)
+    bound = forms.ChoiceField(choices=QuantityBound.choices, widget=widgets.Select)
     amount = forms.DecimalField(max_digits=20, decimal_places=4, min_value=0)
     unit = forms.CharField(max_length=60)
     source_label = forms.CharField(label="Who gave this figure", max_length=300)
@@ -347,11 +355,19 @@ class CommentForm(forms.Form):
         help_text=MENTION_HELP,
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Drawn in Python: one option per linked item (see common/widgets.py).
     quote_item = forms.TypedChoiceField(
-        label="Quote from", required=False, coerce=int, empty_value=None
+        label="Quote from",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=widgets.Select,
     )
     quote_source = forms.ChoiceField(
-        label="Which text", required=False, choices=[("", "—"), *QuoteSource.choices]
+        label="Which text",
+        required=False,
+        choices=[("", "—"), *QuoteSource.choices],
+        widget=widgets.Select,
     )
     quote_text = forms.CharField(
         label="Quoted words",
@@ -392,7 +408,11 @@ class CommentEditForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(
-        label="Assign to", coerce=int, required=False, empty_value=None
+        label="Assign to",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=widgets.Select,
     )
     due_on = forms.DateField(
         label="Due", required=False, widget=forms.DateInput(attrs={"type": "date"})

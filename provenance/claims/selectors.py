@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
+from evidence.models import EvidenceItem
 from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
@@ -282,9 +283,12 @@ def _known_at(
             for e in claim.quantity_estimates.all()
             if (e.stated_at or e.recorded_at) <= when
         ]
-    assessed = list(
-        assessments.select_related("assessed_by").prefetch_related("evidence")
+    # The cited items' ids and restriction are all that the pages and exports read
+    # of them (a count, evidence_ids): whole rows cost a model each per citation.
+    cited = Prefetch(
+        "evidence", queryset=EvidenceItem.objects.only("pk", "is_restricted")
     )
+    assessed = list(assessments.select_related("assessed_by").prefetch_related(cited))
     assessed.sort(key=lambda a: (a.effective_at, a.recorded_at, a.pk))
     return links, assessed, estimates
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -54,6 +55,32 @@ from provenance.common.spreadsheet import csv_lines
 from provenance.entities import quick
 
 PAGE_SIZE = 25
+# The claim page's long lists (evidence, denials, timeline events, assessments,
+# ended links) show this many rows unless ?all=1 asks for every one: a claim with
+# 500 events drew 500 list items, 300 evidence rows and 200 table rows on every
+# view (bench/claim_page.py: 9.6x the 1-event page). The chart still draws all.
+CLAIM_PAGE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Collapsed:
+    """The rows of one long list that the page shows, and how many there are."""
+
+    rows: list[Any]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.rows)
+
+
+def collapsed(rows: list[Any], *, show_all: bool, keep: str = "first") -> Collapsed:
+    """The first (or last) CLAIM_PAGE_ROWS of `rows`, in their order, or all."""
+    rows = list(rows)
+    if show_all or len(rows) <= CLAIM_PAGE_ROWS:
+        return Collapsed(rows, len(rows))
+    kept = rows[:CLAIM_PAGE_ROWS] if keep == "first" else rows[-CLAIM_PAGE_ROWS:]
+    return Collapsed(kept, len(rows))
 
 
 @login_required
@@ -110,11 +137,15 @@ def claim_page_context(
     state = selectors.claim_as_of(
         claim=claim, when=as_of or timezone.now(), axis=axis or "recorded"
     )
-    timeline = claim_timeline_parts(request, claim, state, as_of)
+    show_all = request.GET.get("all") == "1"
+    timeline = claim_timeline_parts(request, claim, state, as_of, show_all=show_all)
     if as_of:
         subjects, tags = selectors.claim_labels_as_of(state)
     else:
         subjects, tags = claim.subjects.all(), claim.tags.all()
+    everything = request.GET.copy()
+    everything["all"] = "1"
+    ended = [] if as_of else selectors.ended_links(claim)
     return {
         "claim": claim,
         "shown": state,
@@ -124,10 +155,21 @@ def claim_page_context(
         "as_of": as_of,
         "as_of_form": as_of_form,
         "links": state.links,
-        "ended_links": [] if as_of else selectors.ended_links(claim),
+        "ended_links": ended,
         # Edges of the ownership graph the claim cites (claims.relationship_citations).
         "cited_relationships": selectors.relationship_citations_for(claim, when=as_of),
         "denials": state.denials,
+        # What the long lists show: the latest links and assessments, the newest
+        # denials and ended links; ?all=1 (show_all_url) shows every row.
+        "show_all": show_all,
+        # The claim's own address: the page is also drawn by its forms' POST views.
+        "show_all_url": f"{claim.get_absolute_url()}?{everything.urlencode()}",
+        "links_shown": collapsed(state.links, show_all=show_all, keep="last"),
+        "ended_shown": collapsed(ended, show_all=show_all),
+        "denials_shown": collapsed(state.denials, show_all=show_all),
+        "assessments_shown": collapsed(
+            state.assessments, show_all=show_all, keep="last"
+        ),
         **timeline,
         "assessment_form": forms_in_use.get("assessment_form")
         or AssessmentForm(claim=claim),
@@ -136,7 +178,12 @@ def claim_page_context(
 
 
 def claim_timeline_parts(
-    request: HttpRequest, claim: Claim, state: selectors.ClaimAsOf, as_of: Any
+    request: HttpRequest,
+    claim: Claim,
+    state: selectors.ClaimAsOf,
+    as_of: Any,
+    *,
+    show_all: bool = True,
 ) -> dict[str, Any]:
     """The chart, its event list and its form (?dates=&window_from=&window_to=).
     An invalid window falls back to the default one, with the form's error shown."""
@@ -160,6 +207,8 @@ def claim_timeline_parts(
     return {
         "timeline_svg": mark_safe(svg),  # noqa: S308 - the renderer escapes every text
         "timeline_events": events,
+        # The list under the chart: the latest events unless every one is asked for.
+        "timeline_list": collapsed(events, show_all=show_all, keep="last"),
         "timeline_form": form,
         "timeline_dates": dates,
         "timeline_outside": sum(
