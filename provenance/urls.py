@@ -6,7 +6,13 @@ from django.urls import include, path
 from provenance import health
 from provenance.accounts import notification_views
 from provenance.accounts import views as team_views
-from provenance.claims import views, views_entities, views_evidence, views_people
+from provenance.claims import (
+    views,
+    views_entities,
+    views_evidence,
+    views_maps,
+    views_people,
+)
 from provenance.entities import views as entity_views
 from provenance.publishing import dossier_views
 from provenance.publishing.api import views as api_views
@@ -44,6 +50,7 @@ claim_patterns = [
         name="claim-quantity-estimate",
     ),
     path("claims/<int:pk>/evidence/", include(views_evidence.urlpatterns)),
+    path("map/", views_maps.team_map, name="team-map"),
     path("entities/", entity_views.entity_list, name="entity-list"),
     path("entities/new/", entity_views.entity_create, name="entity-create"),
     path("entities/<slug:slug>/", views_entities.entity_detail, name="entity-detail"),

@@ -29,6 +29,7 @@ from provenance.accounts.second_factor import (
     step_up_needed,
     step_up_response,
 )
+from provenance.claims import maps as claim_maps
 from provenance.claims import selectors, services, versions
 from provenance.claims.confidence import SCALE
 from provenance.claims.forms import (
@@ -115,8 +116,13 @@ def claim_page_context(
         subjects, tags = selectors.claim_labels_as_of(state)
     else:
         subjects, tags = claim.subjects.all(), claim.tags.all()
+    claim_map, locations = claim_maps.claim_map(
+        team=claim.team, claim_id=claim.pk, subjects=subjects, links=state.links
+    )
     return {
         "claim": claim,
+        "map": claim_map,
+        "locations": locations,
         "shown": state,
         "not_public": selectors.not_yet_public(claim=claim, state=state),
         "subjects": subjects,
