@@ -34,6 +34,7 @@ from evidence.documents.services import ON_BEHALF_KINDS, SPEAKER_KINDS
 from evidence.forms import FORMS_BY_KIND, EvidenceFilterForm, EvidenceForm
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
+from evidence.maps.scene_pages import scene_page
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
 from provenance.accounts.second_factor import step_up_needed, step_up_response
@@ -79,12 +80,25 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return item_page(request, pk)
+
+
+def item_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    scene_form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_page(team=team, item_id=pk)
     if item.kind == EvidenceKind.AIS:
         # An extract has its own page: track map, port calls, dark periods.
         return redirect("evidence:ais-detail", pk=item.pk)
-    return render(request, "evidence/item_detail.html", {"item": item})
+    context: dict[str, Any] = {"item": item}
+    if item.kind == EvidenceKind.IMAGE:
+        context["scene"] = scene_page(team, item, form=scene_form)
+    return render(request, "evidence/item_detail.html", context, status=status)
 
 
 @login_required

@@ -10,9 +10,9 @@ from datetime import datetime
 
 import numpy as np
 import rasterio
+from affine import Affine
 from PIL import Image
 from rasterio.io import MemoryFile
-from rasterio.transform import from_origin
 from rasterio.warp import transform as warp_transform
 
 from evidence.images.demo import SITES, synthetic_site_image
@@ -27,14 +27,21 @@ DESCRIPTION = (
 )
 
 
-def synthetic_scene_geotiff(*, site: str, acquired_at: datetime) -> bytes:
-    """GeoTIFF bytes of a synthetic scene centred on the site."""
+def synthetic_scene_geotiff(
+    *,
+    site: str,
+    acquired_at: datetime,
+    size: tuple[int, int] = SIZE,
+    pixel_m: float = PIXEL_M,
+) -> bytes:
+    """GeoTIFF bytes of a synthetic scene centred on the site (``size`` pixels of
+    ``pixel_m`` metres)."""
     place = SITES[site]
     xs, ys = warp_transform("EPSG:4326", CRS, [place.longitude], [place.latitude])
-    width, height = SIZE
-    left = xs[0] - width * PIXEL_M / 2
-    top = ys[0] + height * PIXEL_M / 2
-    jpeg = synthetic_site_image(site, captured_at=acquired_at, variant=3, size=SIZE)
+    width, height = size
+    left = xs[0] - width * pixel_m / 2
+    top = ys[0] + height * pixel_m / 2
+    jpeg = synthetic_site_image(site, captured_at=acquired_at, variant=3, size=size)
     pixels = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
     bands = np.moveaxis(pixels, -1, 0)
     with (
@@ -48,7 +55,7 @@ def synthetic_scene_geotiff(*, site: str, acquired_at: datetime) -> bytes:
             count=3,
             dtype="uint8",
             crs=CRS,
-            transform=from_origin(left, top, PIXEL_M, PIXEL_M),
+            transform=Affine(pixel_m, 0.0, left, 0.0, -pixel_m, top),
             photometric="RGB",
             compress="deflate",
             tiled=True,
