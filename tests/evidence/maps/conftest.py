@@ -95,3 +95,49 @@ def no_network(monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture
+def light_tracks(team, editor, ports, django_capture_on_commit_callbacks):
+    """Two small extracts of one synthetic vessel (a hundred reports each), each
+    with one dark period at sea."""
+    from datetime import timedelta
+
+    from evidence.ais.demo import DUNAI, RAJIN
+    from evidence.ais.synthetic import (
+        SyntheticVessel,
+        synthetic_track,
+        to_marinecadastre_csv,
+    )
+
+    vessel = SyntheticVessel(mmsi=400000001, name="ANGARA", imo=12)
+    items = []
+    for n, start in enumerate(
+        (datetime(2023, 8, 1, tzinfo=UTC), datetime(2023, 9, 1, tzinfo=UTC))
+    ):
+        departure = start + timedelta(days=1)
+        dark = [(departure + timedelta(hours=4), departure + timedelta(hours=20))]
+        track = synthetic_track(
+            vessel=vessel,
+            origin=RAJIN,
+            destination=DUNAI,
+            start=start,
+            runs=2,
+            interval=timedelta(hours=1),
+            speed_knots=3.0,
+            dwell=timedelta(days=1),
+            dark=dark,
+            seed=n,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            item = ais_services.evidence_add_ais(
+                team=team,
+                actor=editor,
+                upload=io.BytesIO(to_marinecadastre_csv([track])),
+                filename=f"light-{n}.csv",
+                title=f"Light track {n} (synthetic)",
+                is_synthetic=True,
+            )
+        item.refresh_from_db()
+        items.append(item)
+    return items
