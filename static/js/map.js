@@ -92,12 +92,22 @@
     map.createPane("land");
     map.getPane("land").style.zIndex = 250;
     var bbox = data.bbox;
-    if (bbox) {
-      var pad = Math.max(0.05, 0.08 * Math.max(bbox[2] - bbox[0], bbox[3] - bbox[1]));
-      map.fitBounds([[bbox[1] - pad, bbox[0] - pad], [bbox[3] + pad, bbox[2] + pad]]);
-    } else {
-      map.setView([42.5, 131], 6);
+    var fitting = false;
+    var moved = false;
+    function fit() {
+      fitting = true;
+      if (bbox) {
+        var pad = Math.max(0.05, 0.08 * Math.max(bbox[2] - bbox[0], bbox[3] - bbox[1]));
+        map.fitBounds([[bbox[1] - pad, bbox[0] - pad], [bbox[3] + pad, bbox[2] + pad]], { animate: false });
+      } else {
+        map.setView([42.5, 131], 6, { animate: false });
+      }
+      fitting = false;
     }
+    fit();
+    // Until the reader pans or zooms, a resize (a phone turned) fits the data again.
+    map.on("movestart", function () { if (!fitting) { moved = true; } });
+    map.on("resize", function () { if (!moved) { fit(); } });
     L.control.scale({ imperial: false }).addTo(map);
 
     var landUrl = box.getAttribute("data-land-url");
