@@ -454,10 +454,6 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
         return link
 
     @extend_schema(
-        summary="The claim's provenance as W3C PROV-JSON",
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
-    )
-    @extend_schema(
         summary="A claim's geography as GeoJSON (members; publishers for published)",
         description=(
             "Its places (port and facility subjects), geolocated photos, scene "
@@ -479,6 +475,10 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
             export_geography(team=claim.team, export=self._export(claim), public=public)
         )
 
+    @extend_schema(
+        summary="The claim's provenance as W3C PROV-JSON",
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
     @action(detail=True, url_path="prov")
     def prov(self, request: Request, pk: str) -> HttpResponse:
         claim = get_object_or_404(self.get_queryset(), pk=pk)
