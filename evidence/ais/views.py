@@ -120,7 +120,7 @@ def ais_add(request: HttpRequest) -> HttpResponse:
 
 def extract_page_map(item: EvidenceItem) -> PageMap:
     """The extract's tracks and dark periods, over the stored SVG map."""
-    tracks = map_selectors.extract_map_tracks(team=item.team, item_id=item.pk)
+    tracks = map_selectors.tracks_of_extract(item.ais)
     return page_map(
         id=f"map-data-{item.pk}",
         label=f"Map of {item.title}",

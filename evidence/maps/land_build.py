@@ -51,7 +51,12 @@ def topojson_to_geojson(
             [geometry["arcs"]] if geometry["type"] == "Polygon" else geometry["arcs"]
         )
         for part in parts:
-            rings = [r for r in (ring(ids) for ids in part) if len(r) >= 4]
+            # Rings rounding flattened to (next to) no area are dropped.
+            rings = [
+                r
+                for r in (ring(ids) for ids in part)
+                if len(r) >= 4 and abs(_signed_area(r)) > 1e-9
+            ]
             for k, r in enumerate(rings):
                 clockwise = _signed_area(r) < 0
                 if clockwise == (k == 0):  # exterior must be CCW, holes CW

@@ -11,7 +11,6 @@ reads ~13,000 positions for its two tracks (about 60 ms on SQLite) on every view
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 
-from evidence.ais.results import vessels_by_mmsi
 from evidence.maps.formats import (
     MAX_POINTS_PER_TRACK,
     DarkPeriod,
@@ -54,60 +52,60 @@ def _cache_seconds() -> int:
 def _positions(
     extract_id: int, mmsi: str, keep: set[datetime], limit: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One vessel's positions in an extract, every k-th one (k from the count)
-    plus those at the instants in ``keep``: at most about ``limit`` + len(keep)
-    rows in memory, however long the extract."""
-    rows = AISPosition.objects.filter(extract_id=extract_id, mmsi=mmsi)
-    total = rows.count()
-    step = max(1, math.ceil(total / limit))
-    times: list[int] = []
-    lats: list[float] = []
-    lons: list[float] = []
-    for i, (when, lat, lon) in enumerate(
-        rows.order_by("timestamp", "pk")
+    """One vessel's positions in an extract, thinned as they stream in (one
+    query): every report is kept until there are twice ``limit``, then every
+    other one, and so on (the step doubles), plus the reports at the instants in
+    ``keep`` and the last one. At most about 2 x ``limit`` + len(keep) rows in
+    memory, however long the extract."""
+    rows = (
+        AISPosition.objects.filter(extract_id=extract_id, mmsi=mmsi)
+        .order_by("timestamp", "pk")
         .values_list("timestamp", "latitude", "longitude")
         .iterator(chunk_size=5000)
-    ):
-        if i % step == 0 or i == total - 1 or when in keep:
-            times.append(int(when.timestamp() * 1_000_000))
-            lats.append(lat)
-            lons.append(lon)
-    return (
-        np.asarray(times, dtype=np.int64),
-        np.asarray(lats, dtype=np.float64),
-        np.asarray(lons, dtype=np.float64),
     )
+    step = 1
+    kept: list[tuple[int, datetime, float, float]] = []
+    last = None
+    for i, (when, lat, lon) in enumerate(rows):
+        last = (i, when, lat, lon)
+        if i % step == 0 or when in keep:
+            kept.append(last)
+            if len(kept) > 2 * limit:
+                step *= 2
+                kept = [k for k in kept if k[0] % step == 0 or k[1] in keep]
+    if last is not None and (not kept or kept[-1][0] != last[0]):
+        kept.append(last)
+    return (
+        np.asarray([int(k[1].timestamp() * 1_000_000) for k in kept], dtype=np.int64),
+        np.asarray([k[2] for k in kept], dtype=np.float64),
+        np.asarray([k[3] for k in kept], dtype=np.float64),
+    )
+
+
+def _mmsis_of(extract: AISExtract, vessel: Entity | None) -> list[str]:
+    """The extract's MMSIs (only ``vessel``'s if given), from what the processing
+    recorded: no query."""
+    recorded = extract.summary.get("entities") or {}
+    if vessel is not None:
+        return sorted(m for m, v in recorded.items() if v.get("id") == vessel.pk)
+    return sorted(recorded)
 
 
 def _extract_tracks(
-    extract: AISExtract, *, vessel: Entity | None = None
+    extract: AISExtract,
+    *,
+    mmsis: list[str],
+    names: dict[str, Entity],
+    gaps: list[AISGap],
+    calls: list[PortCall],
 ) -> list[VesselTrack]:
-    """The tracks of an extract (one per vessel; only ``vessel``'s if given)."""
+    """The tracks of an extract, one per MMSI in ``mmsis``, with their dark
+    periods and port calls taken from ``gaps`` and ``calls`` (already read)."""
     if extract.analysed_at is None:
         return []
-    by_mmsi = vessels_by_mmsi(extract)
-    if vessel is not None:
-        mmsis = [m for m, e in by_mmsi.items() if e.pk == vessel.pk]
-    else:
-        mmsis = sorted(extract.summary.get("entities") or {}) or list(
-            AISPosition.objects.filter(extract=extract)
-            .order_by()
-            .values_list("mmsi", flat=True)
-            .distinct()[:MAX_TRACKS_PER_MAP]
-        )
-    gaps = list(
-        AISGap.objects.filter(extract=extract, mmsi__in=mmsis)
-        .select_related("near_port")
-        .order_by("start_at", "pk")
-    )
-    calls = list(
-        PortCall.objects.filter(extract=extract, mmsi__in=mmsis)
-        .select_related("port")
-        .order_by("arrival_at", "pk")
-    )
     tracks = []
     for mmsi in mmsis[:MAX_TRACKS_PER_MAP]:
-        own_gaps = [g for g in gaps if g.mmsi == mmsi]
+        own_gaps = [g for g in gaps if g.mmsi == mmsi and g.extract_id == extract.pk]
         key = (
             f"maps:track:{extract.pk}:{mmsi}:{extract.analysed_at.timestamp()}:"
             f"{MAX_POINTS_PER_TRACK}"
@@ -119,7 +117,7 @@ def _extract_tracks(
             if _cache_seconds():
                 cache.set(key, arrays, _cache_seconds())
         times, lats, lons = arrays
-        entity = by_mmsi.get(mmsi)
+        entity = names.get(mmsi)
         tracks.append(
             VesselTrack(
                 mmsi=mmsi,
@@ -153,11 +151,54 @@ def _extract_tracks(
                         departure_at=c.departure_at,
                     )
                     for c in calls
-                    if c.mmsi == mmsi and c.port.has_position
+                    if c.mmsi == mmsi
+                    and c.extract_id == extract.pk
+                    and c.port.has_position
                 ),
             )
         )
     return tracks
+
+
+def _tracks_of(
+    extracts: Sequence[AISExtract], *, vessel: Entity | None = None
+) -> list[VesselTrack]:
+    """The tracks of several extracts: gaps, calls and vessel names in one query
+    each, then one query per track not yet cached."""
+    extracts = [x for x in extracts if x.analysed_at is not None]
+    if not extracts:
+        return []
+    mmsis = {x.pk: _mmsis_of(x, vessel) for x in extracts}
+    ids = {x.pk for x in extracts}
+    gaps = list(
+        AISGap.objects.filter(extract_id__in=ids)
+        .select_related("near_port")
+        .order_by("start_at", "pk")
+    )
+    calls = list(
+        PortCall.objects.filter(extract_id__in=ids)
+        .select_related("port")
+        .order_by("arrival_at", "pk")
+    )
+    entity_ids = {
+        v["id"]
+        for x in extracts
+        for v in (x.summary.get("entities") or {}).values()
+        if v.get("id")
+    }
+    entities = Entity.objects.in_bulk(list(entity_ids)) if vessel is None else {}
+    tracks: list[VesselTrack] = []
+    for x in extracts:
+        recorded = x.summary.get("entities") or {}
+        names = {
+            m: vessel if vessel is not None else entities.get(v.get("id"))
+            for m, v in recorded.items()
+        }
+        names = {m: e for m, e in names.items() if e is not None}
+        tracks.extend(
+            _extract_tracks(x, mmsis=mmsis[x.pk], names=names, gaps=gaps, calls=calls)
+        )
+    return tracks[:MAX_TRACKS_PER_MAP]
 
 
 def _extracts() -> QuerySet[AISExtract]:
@@ -167,7 +208,12 @@ def _extracts() -> QuerySet[AISExtract]:
 def extract_map_tracks(*, team: Team, item_id: int) -> list[VesselTrack]:
     """Every vessel's track in one of the team's extracts."""
     extract = _extracts().filter(item__team=team, item_id=item_id).first()
-    return _extract_tracks(extract) if extract else []
+    return _tracks_of([extract]) if extract else []
+
+
+def tracks_of_extract(extract: AISExtract) -> list[VesselTrack]:
+    """The tracks of an extract the caller has read (scoped) with its item."""
+    return _tracks_of([extract])
 
 
 def vessel_map_tracks(*, team: Team, vessel: Entity) -> list[VesselTrack]:
@@ -177,7 +223,7 @@ def vessel_map_tracks(*, team: Team, vessel: Entity) -> list[VesselTrack]:
         .filter(item__team=team, vessels=vessel)
         .order_by("first_at", "pk")[:MAX_TRACKS_PER_MAP]
     )
-    return [t for x in extracts for t in _extract_tracks(x, vessel=vessel)]
+    return _tracks_of(list(extracts), vessel=vessel)
 
 
 def vessels_map_tracks(*, team: Team, vessels: Iterable[Entity]) -> list[VesselTrack]:
@@ -194,7 +240,7 @@ def team_map_tracks(
     extracts = _extracts().filter(item__team=team).order_by("first_at", "pk")
     if item_ids is not None:
         extracts = extracts.filter(item_id__in=list(item_ids))
-    return [t for x in extracts[:MAX_TRACKS_PER_MAP] for t in _extract_tracks(x)]
+    return _tracks_of(list(extracts[:MAX_TRACKS_PER_MAP]))
 
 
 def place_of(entity: Entity) -> MapPlace:

@@ -29,7 +29,7 @@ from evidence.maps.demo import DESCRIPTION as SCENE_DESCRIPTION
 from evidence.maps.demo import synthetic_scene_geotiff
 from evidence.maps.geometry import ground_sample_distance_m
 from evidence.maps.services import scene_update
-from evidence.models import EvidenceItem
+from evidence.models import EvidenceItem, ImageDetail
 from evidence.services import tasks_run_here
 from provenance.accounts import services as team_services
 from provenance.claims import comments, services
@@ -281,7 +281,10 @@ def ensure_scene(demo: Demo) -> None:
 def describe_scene(demo: Demo) -> None:
     spec = story.SCENE
     item = demo.items[spec["key"]]
-    geo = EvidenceItem.objects.get(pk=item.pk).image.geo
+    geo = ImageDetail.objects.filter(item_id=item.pk).values_list("geo", flat=True)
+    geo = geo.first()
+    if not (geo or {}).get("footprint"):
+        return  # not processed (yet): nothing to describe as a scene
     scene_update(
         item_id=item.pk,
         actor=demo.reporter,
