@@ -216,8 +216,10 @@
   } else {
     start();
   }
-  // The AIS page swaps its results in when processing ends: map them too.
-  if (typeof MutationObserver !== "undefined") {
-    new MutationObserver(start).observe(document.documentElement, { childList: true, subtree: true });
+  // The AIS page swaps its results in when processing ends (#processing, by
+  // evidence.js): map them too. Only that box is watched, not the map's own DOM.
+  var swapped = document.getElementById("processing");
+  if (swapped && typeof MutationObserver !== "undefined") {
+    new MutationObserver(start).observe(swapped, { childList: true });
   }
 })();
