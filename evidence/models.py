@@ -276,6 +276,54 @@ class ImageDetail(models.Model):
         return json.dumps(footprint) if footprint else ""
 
 
+class SatelliteScene(models.Model):
+    """A georeferenced image described as a satellite (or aerial) scene: who
+    took it, with what, when, how sharp and how cloudy. The footprint is not
+    stored here: it is the GeoTIFF's own (``ImageDetail.geo["footprint"]``), read
+    from the file, so it cannot drift from it. Written by
+    ``evidence.maps.services.scene_update`` only."""
+
+    item = models.OneToOneField(
+        EvidenceItem, on_delete=models.CASCADE, related_name="scene"
+    )
+    provider = models.CharField(
+        max_length=200, blank=True, help_text="Who supplied it (e.g. Planet, Maxar)."
+    )
+    platform = models.CharField(
+        max_length=100, blank=True, help_text="The satellite (e.g. SkySat-C12)."
+    )
+    sensor = models.CharField(
+        max_length=100, blank=True, help_text="The instrument (e.g. MSI, PAN)."
+    )
+    acquired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the scene was acquired (UTC)."
+    )
+    gsd_m = models.FloatField(
+        "ground sample distance (m)",
+        null=True,
+        blank=True,
+        help_text="Metres on the ground per pixel.",
+    )
+    cloud_cover_percent = models.FloatField("cloud cover (%)", null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gsd_m__isnull=True) | Q(gsd_m__gt=0),
+                name="scene_gsd_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(cloud_cover_percent__isnull=True)
+                | Q(cloud_cover_percent__gte=0, cloud_cover_percent__lte=100),
+                name="scene_cloud_cover_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scene of {self.item}"
+
+
 class NearDuplicate(models.Model):
     """A candidate for review, not proof: two images whose pHash distance is small."""
 

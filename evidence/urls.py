@@ -2,6 +2,7 @@ from django.urls import path
 
 from evidence import views
 from evidence.ais import views as views_ais
+from evidence.maps import views as views_maps
 
 app_name = "evidence"
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/", views.item_detail, name="item-detail"),
     path("<int:pk>/status/", views.item_status, name="item-status"),
     path("<int:pk>/restrict/", views.item_restrict, name="item-restrict"),
+    path("<int:pk>/scene/", views_maps.scene_edit, name="item-scene"),
     path("<int:pk>/reprocess/", views.item_reprocess, name="item-reprocess"),
     path("<int:pk>/original/", views.item_original, name="item-original"),
     path("<int:pk>/thumbnail/", views.item_thumbnail, name="item-thumbnail"),

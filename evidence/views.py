@@ -51,6 +51,7 @@ from evidence.forms import (
 )
 from evidence.images import services as image_services
 from evidence.images.process import ImageRejected
+from evidence.maps.scene_pages import scene_page
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.services import presigned_url
 from evidence.uploads import limited_upload
@@ -108,12 +109,25 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return item_page(request, pk)
+
+
+def item_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    scene_form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
     team = selectors.current_team(request)
     item = selectors.evidence_for_page(team=team, item_id=pk)
     if item.kind == EvidenceKind.AIS:
         # An extract has its own page: track map, port calls, dark periods.
         return redirect("evidence:ais-detail", pk=item.pk)
-    response = render(request, "evidence/item_detail.html", {"item": item})
+    context: dict[str, Any] = {"item": item}
+    if item.kind == EvidenceKind.IMAGE:
+        context["scene"] = scene_page(team, item, form=scene_form)
+    response = render(request, "evidence/item_detail.html", context, status=status)
     if item.kind == EvidenceKind.LINK and settings.CAPTURE_REPLAY_ORIGIN:
         # The replay frame, from its own origin (evidence/captures/replay.py).
         response._csp_update = {"frame-src": [settings.CAPTURE_REPLAY_ORIGIN]}

@@ -585,6 +585,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Maps (issue 21): a geolocated photo or scene farther than this from every place
+# of its claim is flagged for review; a track read for a map is cached this long
+# (0 = not cached; the key holds the analysis time, so it is never stale).
+LOCATION_CHECK_FAR_KM = env_int("LOCATION_CHECK_FAR_KM", 50)
+MAP_TRACK_CACHE_SECONDS = env_int("MAP_TRACK_CACHE_SECONDS", 3600)
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

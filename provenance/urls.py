@@ -10,6 +10,7 @@ from provenance.claims import (
     views,
     views_entities,
     views_evidence,
+    views_maps,
     views_people,
     views_relationships,
 )
@@ -50,6 +51,7 @@ claim_patterns = [
         name="claim-quantity-estimate",
     ),
     path("claims/<int:pk>/evidence/", include(views_evidence.urlpatterns)),
+    path("map/", views_maps.team_map, name="team-map"),
     path("entities/", entity_views.entity_list, name="entity-list"),
     path("entities/new/", entity_views.entity_create, name="entity-create"),
     path("entities/<slug:slug>/", views_entities.entity_detail, name="entity-detail"),

@@ -30,6 +30,8 @@ from evidence.ais.analyse import AnalysisParams
 from evidence.ais.forms import AISEvidenceForm, AnalysisParamsForm, CaptureStartForm
 from evidence.ais.sniff import LayoutRefused
 from evidence.ais.time_sources import LABELS as TIME_SOURCE_LABELS
+from evidence.maps import selectors as map_selectors
+from evidence.maps.pages import PageMap, page_map, ports_called
 from evidence.models import EvidenceItem, EvidenceKind
 from evidence.uploads import limited_upload
 from evidence.views import refusals_as_errors, status_response
@@ -116,6 +118,18 @@ def ais_add(request: HttpRequest) -> HttpResponse:
     )
 
 
+def extract_page_map(item: EvidenceItem) -> PageMap:
+    """The extract's tracks and dark periods, over the stored SVG map."""
+    tracks = map_selectors.tracks_of_extract(item.ais)
+    return page_map(
+        id=f"map-data-{item.pk}",
+        label=f"Map of {item.title}",
+        tracks=tracks,
+        places=ports_called(tracks),
+        svg=item.ais.track_svg,
+    )
+
+
 def results_context(item: EvidenceItem) -> dict[str, Any]:
     """What the results part of the page shows (shared by page and status poll)."""
     extract = item.ais
@@ -158,6 +172,7 @@ def results_context(item: EvidenceItem) -> dict[str, Any]:
     return {
         "item": item,
         "extract": extract,
+        "map": extract_page_map(item) if extract.analysed_at else None,
         "summary": summary,
         "rejected": rejected,
         "gaps": gaps,

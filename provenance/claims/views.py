@@ -30,6 +30,7 @@ from provenance.accounts.second_factor import (
     step_up_needed,
     step_up_response,
 )
+from provenance.claims import maps as claim_maps
 from provenance.claims import selectors, services, versions
 from provenance.claims.confidence import SCALE
 from provenance.claims.forms import (
@@ -146,8 +147,13 @@ def claim_page_context(
     everything = request.GET.copy()
     everything["all"] = "1"
     ended = [] if as_of else selectors.ended_links(claim)
+    claim_map, locations = claim_maps.claim_map(
+        team=claim.team, claim_id=claim.pk, subjects=subjects, links=state.links
+    )
     return {
         "claim": claim,
+        "map": claim_map,
+        "locations": locations,
         "shown": state,
         "not_public": selectors.not_yet_public(claim=claim, state=state),
         "subjects": subjects,

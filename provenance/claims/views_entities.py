@@ -19,6 +19,8 @@ from django.views.decorators.http import (
 
 from evidence import selectors as evidence_selectors
 from evidence.ais import selectors as ais_selectors
+from evidence.maps import selectors as map_selectors
+from evidence.maps.pages import PageMap, page_map, ports_called
 from provenance.accounts import selectors as team_selectors
 from provenance.claims import selectors
 from provenance.claims.forms import AsOfForm
@@ -26,6 +28,7 @@ from provenance.claims.models import Claim
 from provenance.entities import selectors as entity_selectors
 from provenance.entities.graph_svg import render_graph_svg
 from provenance.entities.models import Entity, EntityKind
+from provenance.teams.models import Team
 
 
 class GraphAsOfForm(AsOfForm):
@@ -60,11 +63,13 @@ def entity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     team = team_selectors.require_team(request)
     entity = entity_selectors.entity_for_page(team=team, slug=slug)
     claims = Claim.objects.for_team(team).about(entity).order_by("-updated_at")[:50]
+    ais = ais_selectors.entity_ais(team=team, entity=entity)
     context = {
         "entity": entity,
         "claims": claims,
         # A vessel's extracts, port calls and dark periods; a port's calls.
-        "ais": ais_selectors.entity_ais(team=team, entity=entity),
+        "ais": ais,
+        "map": vessel_page_map(team, entity) if ais.extracts else None,
         **graph_context(request, team=team, entity=entity),
     }
     status = 400 if context["as_of_form"].errors else 200
@@ -134,3 +139,17 @@ def _flags(entity: Entity) -> list[dict[str, Any]]:
     if entity.flag:
         rows.append({"value": entity.flag, "start": None, "end": None, "current": True})
     return rows
+
+
+def vessel_page_map(team: Team, vessel: Entity) -> PageMap | None:
+    """All the vessel's tracks across the team's extracts, with dark periods and
+    port calls."""
+    tracks = map_selectors.vessel_map_tracks(team=team, vessel=vessel)
+    if not tracks:
+        return None
+    return page_map(
+        id="map-data-vessel",
+        label=f"Tracks of {vessel.name}",
+        tracks=tracks,
+        places=ports_called(tracks),
+    )

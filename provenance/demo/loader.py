@@ -26,7 +26,11 @@ from evidence.ais.services import evidence_add_ais
 from evidence.documents import services as evidence_services
 from evidence.images.demo import synthetic_site_image
 from evidence.images.services import evidence_add_image
-from evidence.models import EvidenceItem
+from evidence.maps.demo import DESCRIPTION as SCENE_DESCRIPTION
+from evidence.maps.demo import synthetic_scene_geotiff
+from evidence.maps.geometry import ground_sample_distance_m
+from evidence.maps.services import scene_update
+from evidence.models import EvidenceItem, ImageDetail
 from evidence.services import tasks_run_here
 from provenance.accounts import services as team_services
 from provenance.claims import comments, relationship_citations, services
@@ -310,6 +314,48 @@ def ensure_images(demo: Demo) -> None:
         demo.items[spec["key"]] = item
 
 
+def ensure_scene(demo: Demo) -> None:
+    """The synthetic GeoTIFF of Rajin; described as a scene once processed
+    (``describe_scene``: its footprint is read by the processing)."""
+    spec = story.SCENE
+    item = existing_item(demo, spec["title"])
+    if item is None:
+        item = evidence_add_image(
+            team=demo.team,
+            actor=demo.reporter,
+            upload=io.BytesIO(
+                synthetic_scene_geotiff(
+                    site=spec["site"], acquired_at=spec["acquired_at"]
+                )
+            ),
+            filename=f"{spec['key']}.tif",
+            title=spec["title"],
+            observed_at=spec["acquired_at"],
+            **{**story.SYNTHETIC_IMAGE_SOURCE, "description": SCENE_DESCRIPTION},
+        )
+        demo.created += 1
+    demo.items[spec["key"]] = item
+
+
+def describe_scene(demo: Demo) -> None:
+    spec = story.SCENE
+    item = demo.items[spec["key"]]
+    geo = ImageDetail.objects.filter(item_id=item.pk).values_list("geo", flat=True)
+    geo = geo.first()
+    if not (geo or {}).get("footprint"):
+        return  # not processed (yet): nothing to describe as a scene
+    scene_update(
+        item_id=item.pk,
+        actor=demo.reporter,
+        provider=spec["provider"],
+        platform=spec["platform"],
+        sensor=spec["sensor"],
+        acquired_at=spec["acquired_at"],
+        gsd_m=ground_sample_distance_m(geo),
+        cloud_cover_percent=spec["cloud_cover_percent"],
+    )
+
+
 def ensure_documents(demo: Demo) -> None:
     for spec in story.DOCUMENTS:
         spec = dict(spec)
@@ -469,7 +515,9 @@ def load_demo() -> Demo:
     # the block inside the transaction, the processing went to background threads
     # that the command's exit cut short: images left failed or running).
     with tasks_run_here():
-        return _load_demo()
+        demo = _load_demo()
+        describe_scene(demo)
+        return demo
 
 
 @transaction.atomic
@@ -481,6 +529,7 @@ def _load_demo() -> Demo:
     # Claim 1's history in order: opened in September, sharpened on 13 October.
     ensure_statements(demo)
     ensure_images(demo)
+    ensure_scene(demo)
     ensure_documents(demo)
     ensure_ais(demo)
     sharpen_claim_1(demo)

@@ -511,6 +511,7 @@ LINKS: list[tuple[str, str, str, str, datetime]] = [
     ("claim-1", "rajin-oct", "supports", "", RUSI_DAY),
     ("claim-1", "tikhoretsk-sep", "supports", "", RUSI_DAY),
     ("claim-2", "rusi", "supports", "", RUSI_DAY),
+    ("claim-2", "rajin-scene", "context", "", RUSI_DAY),
     ("claim-2", "rajin-aug", "supports", "", RUSI_DAY),
     ("claim-2", "rajin-oct", "supports", "", RUSI_DAY),
     ("claim-2", "dunai-oct", "supports", "", RUSI_DAY),
@@ -630,6 +631,18 @@ SYNTHETIC_IMAGE_SOURCE = {
     "is_synthetic": True,
     "source_reliability": "F",
     "information_credibility": "6",
+}
+# A synthetic georeferenced scene of Rajin (issue 21): a GeoTIFF whose footprint
+# covers the harbour, described as a satellite scene with illustrative fields.
+SCENE: dict[str, Any] = {
+    "key": "rajin-scene",
+    "site": "rajin",
+    "acquired_at": when("2023-10-14", 2),
+    "title": "Rajin harbour scene, 14 October 2023 (synthetic georeferenced stand-in)",
+    "provider": "Synthetic demo imagery (no real provider)",
+    "platform": "synthetic",
+    "sensor": "synthetic RGB",
+    "cloud_cover_percent": 5.0,
 }
 SYNTHETIC_AIS_SOURCE = {
     "source": "Synthetic demo data (stand-in for a commercial AIS provider)",

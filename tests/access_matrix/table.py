@@ -202,6 +202,10 @@ THUMBNAIL = {
     ),
 }
 
+NO_GEOGRAPHY = api(
+    read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 404), publisher_reads=False
+)
+
 # --- Admin ----------------------------------------------------------------------------
 # Every admin URL is wrapped in AdminSite.admin_view, one check for all of them:
 # active staff, else a redirect to the admin login (for any method). So instead of
@@ -330,6 +334,8 @@ TABLE: dict[str, Row] = {
     "provenance:notification-settings": row(NONE, form(post=OK, other_team=None)),
     # Entities (web)
     "provenance:entity-list": row(NONE, html(other_team=None)),
+    # Maps (issue 21): the team map is the member's own team's.
+    "provenance:team-map": row(NONE, html(other_team=None)),
     "provenance:entity-create": row(NONE, form(post=OK, other_team=None)),
     "provenance:entity-detail": row(ENTITY_SLUG, html()),
     "provenance:entity-edit": row(ENTITY_SLUG, form(post=OK)),
@@ -358,6 +364,9 @@ TABLE: dict[str, Row] = {
         ITEMS, override(action(), {"POST": {"reporter_a": 403}})
     ),
     "evidence:item-reprocess": row(ITEMS, action()),
+    # A scene's description (issue 21): these items have no footprint, so the
+    # service refuses it and the page shows why (400); team B does not find them.
+    "evidence:item-scene": row(ITEMS, action(post=400)),
     "evidence:item-original": row(IMAGES, media()),
     "evidence:item-thumbnail": row(IMAGES, media()),
     "evidence:item-display": row(IMAGES, media()),
@@ -404,6 +413,7 @@ TABLE: dict[str, Row] = {
     "api:claim-detail": row(CLAIMS, claim_api(CLAIM_PATCH)),
     "api:claim-claimreview": row(CLAIMS, claim_api()),
     "api:claim-prov": row(CLAIMS, claim_api()),
+    "api:claim-geojson": row(CLAIMS, claim_api()),
     # Members list and append assessments; nobody edits or deletes one (405).
     "api:claim-assessments": row(CLAIMS, claim_member_action("POST", listed=True)),
     # Evidence links through the API (issue 15): members list every version and
@@ -437,6 +447,16 @@ TABLE: dict[str, Row] = {
     ),
     "api:evidence-detail": row(API_ITEMS, member_api()),
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
+    # Open geographic formats (issue 21), members only. The matrix's items have no
+    # geography (the extract is not analysed, the images are not georeferenced):
+    # team A reaches the view and is told so (404), as is team B (not found).
+    "api:evidence-geojson": row(API_ITEMS, NO_GEOGRAPHY),
+    "api:evidence-mf-json": row(AIS, NO_GEOGRAPHY),
+    "api:evidence-stac": row(IMAGES, NO_GEOGRAPHY),
+    "api:map-features": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
+    "api:map-tracks-mfjson": row(
+        NONE, api(read={**members(OK)}, publisher_reads=False)
+    ),
     "api:entity-list": row(NONE, member_api(other_team=OK)),
     "api:entity-detail": row(ENTITY_PK, member_api()),
     # The ownership graph (issue 20), members only: team A reaches the serializer

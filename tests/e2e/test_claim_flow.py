@@ -140,8 +140,11 @@ def test_reporter_and_editor_take_a_claim_from_evidence_to_publication(
     )
     reporter.get_by_role("link", name="MarineCadastre extract, 1 Oct 2023").click()
     wait_until_processed(reporter)
-    track = reporter.locator("figure.ais-map svg")
+    # The interactive map (issue 21) replaces the server-drawn SVG, kept for
+    # readers without JavaScript.
+    track = reporter.locator('.ais-map .geo-map[data-map-drawn="1"] .geo-map-canvas')
     expect(track).to_be_visible()
+    expect(reporter.locator(".ais-map .geo-map-fallback svg")).to_have_count(1)
     expect(reporter.get_by_role("heading", name="Port calls")).to_be_visible()
     expect(reporter.get_by_role("heading", name="Dark periods")).to_be_visible()
     expect(reporter.locator("table.ais-calls")).to_contain_text("Rajin")

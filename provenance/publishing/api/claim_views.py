@@ -34,6 +34,7 @@ from provenance.accounts.second_factor import (
     step_up_needed,
 )
 from provenance.claims import selectors, services
+from provenance.claims.maps import export_geography
 from provenance.claims.models import Claim, ClaimEvidence
 from provenance.common.dates import AS_OF_MESSAGE, is_sane_moment
 from provenance.publishing.api.authentication import is_publisher
@@ -44,6 +45,10 @@ from provenance.publishing.api.base import (
     parse_when,
 )
 from provenance.publishing.api.etags import ETagMixin, body_etag
+from provenance.publishing.api.geo_views import (
+    GEOJSON,
+    GeoJSONRenderer,
+)
 from provenance.publishing.api.outputs import AssessmentOut, ClaimOut, LinkOut
 from provenance.publishing.api.pagination import UpdatedCursorPagination
 from provenance.publishing.api.permissions import (
@@ -447,6 +452,28 @@ class ClaimViewSet(ETagMixin, ApiView, viewsets.GenericViewSet):
             ended = "This link version has ended: change the current one."
             raise ValidationError({"detail": ended})
         return link
+
+    @extend_schema(
+        summary="A claim's geography as GeoJSON (members; publishers for published)",
+        description=(
+            "Its places (port and facility subjects), geolocated photos, scene "
+            "footprints and AIS tracks. Members: the tracks of the claim's vessels "
+            "across the team's extracts; publishers: what the published claim "
+            "links (no restricted item), the tracks of its linked AIS extracts."
+        ),
+        responses={200: GEOJSON},
+    )
+    @action(
+        detail=True,
+        url_path="geojson",
+        renderer_classes=[GeoJSONRenderer, ORJSONRenderer],
+    )
+    def geojson(self, request: Request, pk: str) -> Response:
+        claim = get_object_or_404(self.get_queryset(), pk=pk)
+        public = is_publisher(request)
+        return Response(
+            export_geography(team=claim.team, export=self._export(claim), public=public)
+        )
 
     @extend_schema(
         summary="The claim's provenance as W3C PROV-JSON",

@@ -9,7 +9,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,6 +21,17 @@ from provenance.entities.models import Entity
 from provenance.publishing.api.authentication import is_publisher
 from provenance.publishing.api.base import ApiView, export_urls
 from provenance.publishing.api.etags import ETagMixin
+from provenance.publishing.api.geo_views import (
+    GEOJSON,
+    MF_JSON,
+    STAC_ITEM,
+    GeoJSONRenderer,
+    STACRenderer,
+    evidence_features,
+    evidence_mf_json,
+    evidence_stac,
+    item_or_404,
+)
 from provenance.publishing.api.outputs import EntityOut, EvidenceItemOut
 from provenance.publishing.api.pagination import UpdatedCursorPagination
 from provenance.publishing.api.permissions import (
@@ -28,6 +39,7 @@ from provenance.publishing.api.permissions import (
     IsTeamMember,
 )
 from provenance.publishing.api.relationship_views import EntityRelationshipActions
+from provenance.publishing.api.renderers import ORJSONRenderer
 from provenance.publishing.api.serializers import EvidenceLinkIn
 from provenance.publishing.exports.builders import evidence_item_export
 from provenance.publishing.exports.queries import with_evidence_relations
@@ -116,6 +128,49 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
         name = image.thumbnail.name.lower()
         content_type = "image/webp" if name.endswith(".webp") else "image/jpeg"
         return FileResponse(image.thumbnail.open("rb"), content_type=content_type)
+
+    @extend_schema(
+        summary="An item's geography as GeoJSON (team members)",
+        description=(
+            "An AIS extract: its tracks, dark periods and port calls; an image: its "
+            "scene footprint (Polygon) or its GPS position (Point). 404 when the "
+            "item has none."
+        ),
+        responses={200: GEOJSON, 404: OpenApiResponse(description="No geography")},
+    )
+    @action(
+        detail=True,
+        url_path="geojson",
+        renderer_classes=[GeoJSONRenderer, ORJSONRenderer],
+    )
+    def geojson(self, request: Request, pk: str) -> Response:
+        team = self.team()
+        return Response(evidence_features(team, item_or_404(team, pk)))
+
+    @extend_schema(
+        summary="An AIS extract's tracks as OGC MF-JSON Trajectories (team members)",
+        responses={200: MF_JSON, 404: OpenApiResponse(description="Not AIS")},
+    )
+    @action(detail=True, url_path="mf-json")
+    def mf_json(self, request: Request, pk: str) -> Response:
+        team = self.team()
+        return Response(evidence_mf_json(team, item_or_404(team, pk)))
+
+    @extend_schema(
+        summary="A satellite scene as a STAC Item (team members)",
+        description=(
+            "STAC 1.1.0 Item of a georeferenced image: its footprint, acquisition "
+            "time, provider, platform, instrument, ground sample distance and "
+            "`eo:cloud_cover`, with the original file as the `original` asset."
+        ),
+        responses={200: STAC_ITEM, 404: OpenApiResponse(description="Not a scene")},
+    )
+    @action(
+        detail=True, url_path="stac", renderer_classes=[STACRenderer, ORJSONRenderer]
+    )
+    def stac(self, request: Request, pk: str) -> Response:
+        team = self.team()
+        return Response(evidence_stac(request, team, item_or_404(team, pk)))
 
 
 @extend_schema_view(

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from provenance.publishing.api.capture_views import EvidenceCapturesView
 from provenance.publishing.api.claim_views import ClaimViewSet
 from provenance.publishing.api.evidence_views import EntityViewSet, EvidenceViewSet
+from provenance.publishing.api.geo_views import TeamMapView, TeamTracksMFJSONView
 from provenance.publishing.api.search_views import SearchView
 from provenance.publishing.api.views import (
     ApiDocsView,
@@ -28,6 +29,8 @@ urlpatterns = [
         name="evidence-captures",
     ),
     path("search/", SearchView.as_view(), name="search"),
+    path("map/", TeamMapView.as_view(), name="map-features"),
+    path("map/mf-json/", TeamTracksMFJSONView.as_view(), name="map-tracks-mfjson"),
     path("export/claims.jsonl", ClaimsExportView.as_view(), name="export-claims"),
     path("export/bundle.json", BundleExportView.as_view(), name="export-bundle"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -210,8 +210,18 @@ def test_make_run_loads_the_demo_with_every_item_processed(settings):
             processing_state=ProcessingState.NOT_NEEDED
         ).values_list("title", "processing_state")
     )
-    assert len(states) == 7
+    # Five images, the georeferenced scene (issue 21) and two AIS extracts.
+    assert len(states) == 8
     assert set(states.values()) == {ProcessingState.DONE}
+    # The scene is described once processed: synthetic, its footprint on Rajin.
+    from evidence.maps.geometry import polygon_contains
+    from evidence.models import SatelliteScene
+
+    scene = SatelliteScene.objects.select_related("item__image").get()
+    assert scene.item.is_synthetic
+    assert "SYNTHETIC DEMO SCENE" in scene.item.description
+    assert (scene.gsd_m, scene.cloud_cover_percent) == (5.0, 5.0)
+    assert polygon_contains(scene.item.image.geo["footprint"], 130.2833, 42.2167)
 
 
 def test_demo_records_who_owns_what_backed_by_its_documents(db):

@@ -1,0 +1,88 @@
+"""A satellite scene as a STAC Item: validated by pystac against the STAC 1.1.0
+core schemas it ships and the EO extension schema in tests/data/stac, with the
+network refused (nothing is fetched)."""
+
+import json
+from pathlib import Path
+
+import pystac
+import pytest
+from django.urls import reverse
+from pystac.validation import JsonSchemaSTACValidator
+
+from evidence.maps.services import scene_update
+from tests.evidence.maps.conftest import ACQUIRED
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "stac"
+EO_URI = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
+REAL = Path(__file__).resolve().parents[2] / "data" / "real" / "images_formats"
+
+
+@pytest.fixture
+def validator(no_network):
+    checker = JsonSchemaSTACValidator()
+    checker.schema_cache[EO_URI] = json.loads(
+        (SCHEMAS / "eo-v1.1.0-schema.json").read_text()
+    )
+    return checker
+
+
+def stac_of(client, item):
+    response = client.get(reverse("api:evidence-stac", args=[item.pk]))
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/geo+json"
+    return response.json()
+
+
+def test_a_described_scene_is_a_valid_stac_item(client, editor, add_scene, validator):
+    item = add_scene()
+    scene_update(
+        item_id=item.pk,
+        actor=editor,
+        provider="Synthetic provider",
+        platform="synthetic-1",
+        sensor="RGB",
+        acquired_at=ACQUIRED,
+        gsd_m=5.0,
+        cloud_cover_percent=12.5,
+    )
+    client.force_login(editor)
+    data = stac_of(client, item)
+    assert pystac.validation.validate_dict(data, validator=validator)
+    assert data["stac_version"] == "1.1.0"
+    assert data["id"] == f"provenance-evidence-{item.pk}"
+    assert data["properties"]["datetime"] == "2023-10-14T02:00:00Z"
+    assert data["properties"]["gsd"] == 5.0
+    assert data["properties"]["platform"] == "synthetic-1"
+    assert data["properties"]["instruments"] == ["RGB"]
+    assert data["properties"]["eo:cloud_cover"] == 12.5
+    assert data["properties"]["providers"] == [
+        {"name": "Synthetic provider", "roles": ["producer"]}
+    ]
+    assert data["properties"]["provenance:is_synthetic"] is True
+    assert data["stac_extensions"] == [EO_URI]
+    assert data["geometry"] == item.image.geo["footprint"]
+    asset = data["assets"]["original"]
+    assert asset["href"].endswith(reverse("evidence:item-original", args=[item.pk]))
+    assert asset["provenance:sha256"] == item.sha256
+
+
+def test_an_undescribed_real_geotiff_is_a_valid_stac_item_too(
+    client, editor, add_scene, validator
+):
+    item = add_scene((REAL / "byte.tif").read_bytes(), title="byte.tif")
+    client.force_login(editor)
+    data = stac_of(client, item)
+    assert pystac.validation.validate_dict(data, validator=validator)
+    assert data["stac_extensions"] == []
+    assert data["properties"]["gsd"] == 60.0  # from the file: 60 m pixels, UTM
+    assert data["bbox"] == item.image.geo["bounds_wgs84"]
+
+
+def test_an_image_without_footprint_has_no_stac_item(client, editor, team):
+    from tests.factories import EvidenceItemFactory
+
+    item = EvidenceItemFactory(team=team, kind="image")
+    client.force_login(editor)
+    response = client.get(reverse("api:evidence-stac", args=[item.pk]))
+    assert response.status_code == 404
