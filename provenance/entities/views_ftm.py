@@ -41,7 +41,9 @@ class ScreeningDecisionForm(forms.Form):
 def dataset_import(request: HttpRequest) -> HttpResponse:
     team = team_selectors.require_team(request)
     ensure_editor(user=request.user, team=team)
-    form = FtMImportForm(request.POST or None, request.FILES or None)
+    # Bound on any POST, an empty one too (an invalid form, 400).
+    is_post = request.method == "POST"
+    form = FtMImportForm(request.POST, request.FILES) if is_post else FtMImportForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

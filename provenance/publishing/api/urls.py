@@ -9,6 +9,7 @@ from provenance.publishing.api.views import (
     ApiDocsView,
     BundleExportView,
     ClaimsExportView,
+    EntitiesFtMView,
 )
 
 # No format-suffix routes (claims.json): the handlers take no `format` argument, so
@@ -20,6 +21,8 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("entities", EntityViewSet, basename="entity")
 
 urlpatterns = [
+    # Before the router: "ftm" is not an entity id.
+    path("entities/ftm/", EntitiesFtMView.as_view(), name="entities-ftm"),
     path("", include(router.urls)),
     path("search/", SearchView.as_view(), name="search"),
     path("export/claims.jsonl", ClaimsExportView.as_view(), name="export-claims"),
