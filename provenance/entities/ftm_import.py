@@ -115,7 +115,7 @@ def ftm_import(
         except ftm.FtMLineError as exc:
             report.error(str(exc), line=number)
             continue
-        _store_record(team, dataset, imp, parsed, report)
+        _store_record(team, dataset, imp, parsed, report, number)
     imp.sha256 = digest.hexdigest()
     imp.lines_read = lines_read
 
@@ -168,6 +168,7 @@ def _store_record(
     imp: DatasetImport,
     parsed: ftm.FtMLine,
     report: _Report,
+    number: int,
 ) -> None:
     proxy = parsed.proxy
     values = {
@@ -195,7 +196,11 @@ def _store_record(
         report.counts["records_new"] += 1
         return
     if record.last_import_id == imp.pk:
-        report.error("the same id appears twice in this file; the later line wins")
+        report.error(
+            "the same id appears twice in this file; the later line wins",
+            line=number,
+            ref=proxy.id,
+        )
     changed = [name for name, value in values.items() if getattr(record, name) != value]
     key = "records_changed" if changed else "records_unchanged"
     report.counts[key] += 1
@@ -210,8 +215,15 @@ def _apply_thing(
 ) -> None:
     kind = ftm.entity_kind(record.schema)
     fields = ftm.entity_fields(kind, record.properties)
+    if record.entity is not None and record.entity.kind != kind:
+        report.error(
+            f"this version makes it a {record.schema}; the recorded "
+            f"{record.entity.get_kind_display().lower()} is left as it was",
+            ref=record.source_entity_id,
+        )
+        return
     try:
-        if record.entity is None or record.entity.kind != kind:
+        if record.entity is None:
             name = fields.pop("name")
             entity = entity_services.entity_create(
                 team=team,

@@ -238,7 +238,7 @@ def screening_decide(
     the team's entity (entity service, each audited) with the dataset as their
     provenance."""
     candidate = (
-        ScreeningCandidate.objects.select_for_update()
+        ScreeningCandidate.objects.select_for_update(of=("self",))
         .select_related("team", "entity", "record__entity")
         .filter(pk=candidate_id)
         .first()

@@ -144,14 +144,14 @@ def _screening(w: World):
 
     candidate = ScreeningCandidate.objects.filter(team=w.entity.team).first()
     if candidate is None:
-        EntityFactory(team=w.entity.team, kind="vessel", name="Qx7wv Own", imo="0000012")
+        EntityFactory(
+            team=w.entity.team, kind="vessel", name="Qx7wv Own", imo="0000012"
+        )
         line = (
             b'{"id": "qx7wv-v", "schema": "Vessel", "properties": '
             b'{"name": ["Qx7wv Listed"], "imoNumber": ["IMO0000012"]}}'
         )
-        ftm_import(
-            team=w.entity.team, actor=w.editor_a, dataset="qx7wv", lines=[line]
-        )
+        ftm_import(team=w.entity.team, actor=w.editor_a, dataset="qx7wv", lines=[line])
         candidate = ScreeningCandidate.objects.get(team=w.entity.team)
     return candidate
 

@@ -342,8 +342,9 @@ TABLE: dict[str, Row] = {
     "provenance:claim-relationship-cite": row(CLAIMS, form()),
     "provenance:claim-relationship-uncite": row(CITATIONS, action()),
     # FtM datasets and screening (issue 20): importing is for editors (reporters,
-    # team B's too, 403); an empty POST is an invalid form (400). The screening page shows each
-    # team its own; an empty decision is refused with a message (redirect).
+    # team B's too, 403); an empty POST is an invalid form (400). The screening
+    # page shows each team its own; an empty decision is refused with a message
+    # (redirect).
     "provenance:dataset-import": row(
         NONE,
         override(

@@ -344,20 +344,22 @@ def test_reimport_rescreens_and_notifies_editors_of_new_candidates(
 
 @pytest.mark.django_db
 def test_another_team_sees_and_screens_nothing(team, other_team, editor, outsider):
-    own_other = _own_vessel(other_team)
+    own_a = _own_vessel(team)
+    own_b = _own_vessel(other_team)
+
     _import(team, editor)
 
-    assert not Entity.objects.filter(team=other_team).exclude(pk=own_other.pk).exists()
-    assert not ScreeningCandidate.objects.filter(entity=own_other).exists()
-    assert list(ftm_lines(team=other_team))[0:1] == [
-        line
-        for line in ftm_lines(team=other_team)
-        if orjson.loads(line)["properties"]["name"] == ["Ocean Maria"]
-    ]
-    candidate = ScreeningCandidate.objects.filter(team=team).first()
-    if candidate is not None:
-        with pytest.raises(PermissionDenied):
-            screening_decide(candidate_id=candidate.pk, actor=outsider, confirm=True)
+    assert list(Entity.objects.filter(team=other_team)) == [own_b]
+    assert not ScreeningCandidate.objects.filter(team=other_team).exists()
+    assert not ScreeningCandidate.objects.filter(entity=own_b).exists()
+    assert [
+        orjson.loads(line)["properties"]["name"] for line in ftm_lines(team=other_team)
+    ] == [["Ocean Maria"]]
+    candidate = ScreeningCandidate.objects.get(entity=own_a)
+    with pytest.raises(PermissionDenied):
+        screening_decide(candidate_id=candidate.pk, actor=outsider, confirm=True)
+    candidate.refresh_from_db()
+    assert candidate.status == "proposed"
 
 
 @pytest.mark.django_db
@@ -396,3 +398,25 @@ def test_export_ftm_command_writes_lines(team, editor, tmp_path):
         "Directorship",
         "Sanction",
     }
+
+
+@pytest.mark.django_db
+def test_a_repeated_id_is_reported_and_the_later_line_wins(team, editor):
+    lines = [
+        b'{"id": "syn-p", "schema": "Person", "properties": {"name": ["A Testname"]}}',
+        b"",
+        b'{"id": "syn-p", "schema": "Person", "properties": {"name": ["B Testname"]}}',
+    ]
+
+    imp = ftm_import(team=team, actor=editor, dataset=DATASET, lines=lines)
+
+    assert imp.errors == [
+        {
+            "error": "the same id appears twice in this file; the later line wins",
+            "line": 3,
+            "id": "syn-p",
+        }
+    ]
+    assert list(Entity.objects.filter(team=team).values_list("name", flat=True)) == [
+        "B Testname"
+    ]
