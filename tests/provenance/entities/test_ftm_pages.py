@@ -136,3 +136,17 @@ def test_api_export_of_another_team_is_its_own(outsider_client, team, editor):
     response = outsider_client.get("/api/v1/entities/ftm/")
 
     assert b"".join(response.streaming_content) == b""
+
+
+@pytest.mark.django_db
+def test_entity_page_says_what_came_from_the_dataset(reporter_client, team, editor):
+    _import(team, editor)
+    vessel = team.entities.get(source_entity_id="syn-vessel-1")
+
+    page = reporter_client.get(vessel.get_absolute_url()).content.decode()
+
+    assert (
+        "<dt>Imported from</dt><dd>dataset synthetic-sanctions, id "
+        "<code>syn-vessel-1</code></dd>"
+    ) in page
+    assert '<span class="badge">from dataset synthetic-sanctions</span>' in page
