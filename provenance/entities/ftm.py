@@ -70,7 +70,7 @@ def parse_line(raw: bytes | str) -> FtMLine:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise FtMLineError(f"not JSON: {exc}") from exc
+        raise FtMLineError(f"not JSON: {exc.msg}") from exc
     if not isinstance(data, dict):
         raise FtMLineError("not a JSON object")
     if not isinstance(data.get("id"), str) or not data["id"].strip():

@@ -460,6 +460,13 @@ class DatasetImport(models.Model):
         """The dataset's version in the team: the import's number."""
         return self.pk
 
+    @property
+    def counts_display(self) -> list[tuple[str, int]]:
+        return [
+            (key.replace("_", " ").capitalize(), value)
+            for key, value in sorted(self.counts.items())
+        ]
+
 
 class DatasetRecord(models.Model):
     """One FtM entity of a dataset as last imported (its raw properties and the

@@ -132,7 +132,7 @@ def test_malformed_lines_are_reported_by_number_and_the_rest_imported(team, edit
     assert imp.lines_read == 11
     assert imp.errors_total == 3
     assert [e["line"] for e in imp.errors] == [4, 8, 11]
-    assert imp.errors[0]["error"].startswith("not JSON")
+    assert imp.errors[0]["error"] == "not JSON: unexpected end of data"
     assert imp.errors[1]["error"] == "unknown schema 'NoSuchSchema'"
     assert imp.errors[2]["error"] == "no id"
     assert DatasetRecord.objects.filter(team=team).count() == 8

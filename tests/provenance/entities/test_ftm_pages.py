@@ -40,6 +40,7 @@ def test_editor_uploads_a_dataset_and_sees_the_refused_lines(editor_client, team
     assert "synthetic-sanctions · version" in page
     assert "<td>4</td><td></td><td>not JSON" in page
     assert "unknown schema &#x27;NoSuchSchema&#x27;" in page
+    assert "<tr><td>Entities created</td><td>5</td></tr>" in page
 
 
 @pytest.mark.django_db
