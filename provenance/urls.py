@@ -15,6 +15,7 @@ from provenance.claims import (
     views_relationships,
 )
 from provenance.entities import views as entity_views
+from provenance.entities import views_ftm
 from provenance.publishing import dossier_views
 from provenance.publishing.api import views as api_views
 from provenance.search import views as search_views
@@ -53,6 +54,18 @@ claim_patterns = [
     path("claims/<int:pk>/evidence/", include(views_evidence.urlpatterns)),
     path("map/", views_maps.team_map, name="team-map"),
     path("entities/", entity_views.entity_list, name="entity-list"),
+    path("datasets/import/", views_ftm.dataset_import, name="dataset-import"),
+    path(
+        "datasets/imports/<int:pk>/",
+        views_ftm.dataset_import_detail,
+        name="dataset-import-detail",
+    ),
+    path("screening/", views_ftm.screening, name="screening"),
+    path(
+        "screening/<int:pk>/decide/",
+        views_ftm.screening_decision,
+        name="screening-decide",
+    ),
     path("entities/new/", entity_views.entity_create, name="entity-create"),
     path("entities/<slug:slug>/", views_entities.entity_detail, name="entity-detail"),
     path("entities/<slug:slug>/edit/", entity_views.entity_edit, name="entity-edit"),

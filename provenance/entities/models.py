@@ -104,6 +104,16 @@ class Entity(models.Model):
     is_auto_created = models.BooleanField(
         default=False, help_text="Created by an import (e.g. an AIS extract)."
     )
+    # Provenance of an entity imported from a dataset (blank: the team's own).
+    dataset = models.CharField(
+        max_length=200, blank=True, help_text="Imported from (e.g. an FtM dataset)."
+    )
+    source_entity_id = models.CharField(  # noqa: DJ001
+        max_length=200,
+        null=True,
+        blank=True,
+        help_text="The entity's id in the dataset it was imported from.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -118,10 +128,17 @@ class Entity(models.Model):
         verbose_name_plural = "entities"
         constraints = [
             models.UniqueConstraint(fields=["team", "slug"], name="entity_slug_unique"),
+            # One hull per IMO among the team's own entities; a dataset's copy of a
+            # vessel the team also holds is a screening candidate, not a clash.
             models.UniqueConstraint(
                 fields=["team", "imo"],
-                condition=~Q(imo=""),
+                condition=~Q(imo="") & Q(dataset=""),
                 name="entity_imo_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "dataset", "source_entity_id"],
+                condition=Q(source_entity_id__isnull=False),
+                name="entity_import_id_unique",
             ),
         ]
         indexes = [models.Index(fields=["team", "kind"]), models.Index(fields=["mmsi"])]
@@ -172,9 +189,21 @@ class SanctionsDesignation(models.Model):
     listed_on = models.DateField(null=True, blank=True)
     reason = models.TextField(blank=True)
     source_url = models.URLField(blank=True)
+    # Provenance of an imported designation (blank: recorded by the team).
+    dataset = models.CharField(max_length=200, blank=True)
+    source_entity_id = models.CharField(  # noqa: DJ001
+        max_length=200, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["listed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "dataset", "source_entity_id"],
+                condition=Q(source_entity_id__isnull=False),
+                name="designation_import_id_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.authority} {self.programme}".strip()
@@ -387,3 +416,161 @@ class Relationship(models.Model):
         return (self.start_date is None or self.start_date <= day) and (
             self.end_date is None or self.end_date >= day
         )
+
+
+# --- Datasets (FollowTheMoney imports) and sanctions screening ----------------------
+
+
+class DatasetImport(models.Model):
+    """One import of one version of a dataset (an FtM JSON-lines file) into a team:
+    what was read, what it changed and which lines were refused (line numbers)."""
+
+    class Status(models.TextChoices):
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    dataset = models.CharField(max_length=200)
+    file_name = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    lines_read = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    # The first refused lines: [{"line": n, "error": "..."}] (capped; see ftm.py).
+    errors = models.JSONField(default=list, blank=True)
+    errors_total = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        indexes = [models.Index(fields=["team", "dataset"], name="dataset_import_team")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} #{self.pk}"
+
+    @property
+    def version(self) -> int:
+        """The dataset's version in the team: the import's number."""
+        return self.pk
+
+    @property
+    def counts_display(self) -> list[tuple[str, int]]:
+        return [
+            (key.replace("_", " ").capitalize(), value)
+            for key, value in sorted(self.counts.items())
+        ]
+
+
+class DatasetRecord(models.Model):
+    """One FtM entity of a dataset as last imported (its raw properties and the
+    dataset's dates for it), with the team record it became: an entity, an edge or
+    a designation. Keeps what came from a dataset apart from what the team asserts."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    dataset = models.CharField(max_length=200)
+    source_entity_id = models.CharField(max_length=200)
+    schema = models.CharField(max_length=60)
+    properties = models.JSONField(default=dict)
+    caption = models.CharField(max_length=300, blank=True)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    last_change = models.DateTimeField(null=True, blank=True)
+    first_import = models.ForeignKey(
+        DatasetImport, on_delete=models.PROTECT, related_name="+"
+    )
+    last_import = models.ForeignKey(
+        DatasetImport, on_delete=models.PROTECT, related_name="+"
+    )
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    relationship = models.ForeignKey(
+        Relationship, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    designation = models.ForeignKey(
+        SanctionsDesignation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "dataset", "source_entity_id"],
+                name="dataset_record_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset}:{self.source_entity_id}"
+
+
+class ScreeningStatus(models.TextChoices):
+    PROPOSED = "proposed", "To review"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class ScreeningCandidateQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> ScreeningCandidateQuerySet:
+        return self.filter(team=team)
+
+    def open(self) -> ScreeningCandidateQuerySet:
+        return self.filter(status=ScreeningStatus.PROPOSED)
+
+
+class ScreeningCandidate(models.Model):
+    """A possible match between one of the team's own entities and an entity of an
+    imported dataset, with its score and reasons, for a person to confirm or
+    dismiss. Nothing is linked until then (screening.py)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(
+        DatasetRecord, on_delete=models.CASCADE, related_name="candidates"
+    )
+    dataset = models.CharField(max_length=200)
+    proposed_in = models.ForeignKey(
+        DatasetImport, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    status = models.CharField(
+        max_length=10, choices=ScreeningStatus.choices, default=ScreeningStatus.PROPOSED
+    )
+    decided_in = models.ForeignKey(
+        DatasetImport, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScreeningCandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "record"], name="screening_candidate_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} ~ {self.record} ({self.score:.2f})"

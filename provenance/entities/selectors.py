@@ -13,9 +13,12 @@ from provenance.entities.graph import Graph, GraphEdge, GraphNode, Section, sect
 from provenance.entities.models import (
     INVERSE_LABELS,
     OUTWARD_LABELS,
+    DatasetImport,
     Entity,
     Relationship,
     RelationshipKind,
+    ScreeningCandidate,
+    ScreeningStatus,
 )
 from provenance.teams.models import Team
 
@@ -190,3 +193,24 @@ def relationship_for_team(*, team: Team, relationship_id: int) -> Relationship:
         )
     except Relationship.DoesNotExist as exc:
         raise Http404("No such relationship in your team.") from exc
+
+
+def dataset_imports(*, team: Team) -> QuerySet[DatasetImport]:
+    return (
+        DatasetImport.objects.filter(team=team)
+        .select_related("imported_by")
+        .order_by("-pk")
+    )
+
+
+def screening_candidates(
+    *, team: Team, status: str = "proposed"
+) -> QuerySet[ScreeningCandidate]:
+    """The team's candidates in one status (all when the status is unknown), best
+    score first, with what their rows show."""
+    candidates = ScreeningCandidate.objects.for_team(team).select_related(
+        "entity", "record__entity", "proposed_in", "decided_in", "decided_by"
+    )
+    if status in ScreeningStatus.values:
+        candidates = candidates.filter(status=status)
+    return candidates.order_by("-score", "pk")

@@ -59,9 +59,12 @@ def entity_create(
     name: str,
     at: datetime | None = None,
     is_auto_created: bool = False,
+    dataset: str = "",
+    source_entity_id: str | None = None,
     **fields: Any,
 ) -> Entity:
-    """Create an entity in the actor's team; validated, audited."""
+    """Create an entity in the actor's team; validated, audited. `dataset` and
+    `source_entity_id` mark an entity imported from a dataset (ftm_import)."""
     if actor is not None:
         ensure_member(user=actor, team=team)
     unknown = set(fields) - set(ENTITY_FIELDS)
@@ -79,6 +82,8 @@ def entity_create(
         created_at=at,
         updated_at=at,
         is_auto_created=is_auto_created,
+        dataset=dataset,
+        source_entity_id=source_entity_id or None,
         **fields,
     )
     entity.aliases_text = "\n".join(entity.aliases or [])
@@ -91,7 +96,15 @@ def entity_create(
         actor=actor,
         action="entity.create",
         obj=entity,
-        payload={"kind": kind, "name": entity.name},
+        payload={
+            "kind": kind,
+            "name": entity.name,
+            **(
+                {"dataset": dataset, "source_entity_id": source_entity_id}
+                if dataset
+                else {}
+            ),
+        },
         at=at,
     )
     return entity
@@ -127,6 +140,10 @@ def entity_update(*, entity_id: int, actor: Any, **fields: Any) -> Entity:
     return entity
 
 
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else audit_value(value)
+
+
 @transaction.atomic
 def sanctions_designation_add(
     *, entity: Entity, actor: Any, authority: str, **fields: Any
@@ -142,7 +159,48 @@ def sanctions_designation_add(
         obj=entity,
         payload={
             "authority": authority,
-            **{k: audit_value(v) for k, v in fields.items()},
+            **{k: _json_value(v) for k, v in fields.items()},
+        },
+    )
+    return designation
+
+
+DESIGNATION_FIELDS = ("authority", "programme", "listed_on", "reason", "source_url")
+
+
+@transaction.atomic
+def sanctions_designation_update(
+    *, designation_id: int, actor: Any, **fields: Any
+) -> SanctionsDesignation:
+    """Change named fields of a designation (a newer version of the dataset it came
+    from says otherwise). Locks the row; audits the fields before and after; a call
+    that changes nothing writes nothing."""
+    unknown = set(fields) - set(DESIGNATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown designation fields: {sorted(unknown)}")
+    designation = (
+        SanctionsDesignation.objects.select_for_update()
+        .select_related("entity__team")
+        .get(pk=designation_id)
+    )
+    ensure_member(user=actor, team=designation.entity.team)
+    changed = [n for n, v in fields.items() if getattr(designation, n) != v]
+    if not changed:
+        return designation
+    before = {n: _json_value(getattr(designation, n)) for n in changed}
+    for name in changed:
+        setattr(designation, name, fields[name])
+    designation.full_clean()
+    designation.save(update_fields=changed)
+    audit_record(
+        team=designation.entity.team,
+        actor=actor,
+        action="entity.sanction_update",
+        obj=designation.entity,
+        payload={
+            "designation": designation.pk,
+            "from": before,
+            "to": {n: _json_value(getattr(designation, n)) for n in changed},
         },
     )
     return designation

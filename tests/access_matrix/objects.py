@@ -133,3 +133,28 @@ EDGE_LINK = {
 }
 EDGE_API = {"edge": lambda w: {"pk": w.entity.pk, "relationship_id": _edge(w).pk}}
 CITATIONS = {"draft": _citation("draft"), "published": _citation("published")}
+
+
+def _screening(w: World):
+    """Team A's import of a one-vessel dataset whose IMO matches a vessel of the
+    team: one open screening candidate (through the import service, once)."""
+    from provenance.entities.ftm_import import ftm_import
+    from provenance.entities.models import ScreeningCandidate
+    from tests.factories import EntityFactory
+
+    candidate = ScreeningCandidate.objects.filter(team=w.entity.team).first()
+    if candidate is None:
+        EntityFactory(
+            team=w.entity.team, kind="vessel", name="Qx7wv Own", imo="0000012"
+        )
+        line = (
+            b'{"id": "qx7wv-v", "schema": "Vessel", "properties": '
+            b'{"name": ["Qx7wv Listed"], "imoNumber": ["IMO0000012"]}}'
+        )
+        ftm_import(team=w.entity.team, actor=w.editor_a, dataset="qx7wv", lines=[line])
+        candidate = ScreeningCandidate.objects.get(team=w.entity.team)
+    return candidate
+
+
+SCREENING = {"candidate": lambda w: {"pk": _screening(w).pk}}
+IMPORTS = {"import": lambda w: {"pk": _screening(w).proposed_in_id}}

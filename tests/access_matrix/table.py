@@ -37,9 +37,11 @@ from tests.access_matrix.objects import (
     ENTITY_PK,
     ENTITY_SLUG,
     IMAGES,
+    IMPORTS,
     ITEMS,
     LINKS,
     NONE,
+    SCREENING,
     Kwargs,
 )
 
@@ -350,6 +352,23 @@ TABLE: dict[str, Row] = {
     # a reason is refused with a message on the claim page (redirect).
     "provenance:claim-relationship-cite": row(CLAIMS, form()),
     "provenance:claim-relationship-uncite": row(CITATIONS, action()),
+    # FtM datasets and screening (issue 20): importing is for editors (reporters,
+    # team B's too, 403); an empty POST is an invalid form (400). The screening
+    # page shows each team its own; an empty decision is refused with a message
+    # (redirect).
+    "provenance:dataset-import": row(
+        NONE,
+        override(
+            form(other_team=None),
+            {
+                m: {"reporter_a": 403, "reporter_b": 403}
+                for m in ("GET", "HEAD", "POST")
+            },
+        ),
+    ),
+    "provenance:dataset-import-detail": row(IMPORTS, html()),
+    "provenance:screening": row(NONE, html(other_team=None)),
+    "provenance:screening-decide": row(SCREENING, action()),
     # Evidence (web)
     "evidence:item-list": row(NONE, html(other_team=None)),
     "evidence:add-image": row(NONE, form(other_team=None)),
@@ -459,6 +478,8 @@ TABLE: dict[str, Row] = {
     ),
     "api:entity-list": row(NONE, member_api(other_team=OK)),
     "api:entity-detail": row(ENTITY_PK, member_api()),
+    # FtM export of the caller's team (issue 20): members only, each their own.
+    "api:entities-ftm": row(NONE, member_api(other_team=OK)),
     # The ownership graph (issue 20), members only: team A reaches the serializer
     # (400 on an empty body; an empty PATCH changes nothing, also 400).
     "api:entity-relationships": row(

@@ -11,6 +11,7 @@ from provenance.publishing.api.views import (
     ApiDocsView,
     BundleExportView,
     ClaimsExportView,
+    EntitiesFtMView,
 )
 
 # No format-suffix routes (claims.json): the handlers take no `format` argument, so
@@ -22,6 +23,8 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("entities", EntityViewSet, basename="entity")
 
 urlpatterns = [
+    # Before the router: "ftm" is not an entity id.
+    path("entities/ftm/", EntitiesFtMView.as_view(), name="entities-ftm"),
     path("", include(router.urls)),
     path(
         "evidence/<int:pk>/captures/",

@@ -7,16 +7,21 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from provenance.entities.ftm_export import ftm_lines
 from provenance.publishing import signing
 from provenance.publishing.api.authentication import is_publisher
 from provenance.publishing.api.base import UPDATED_SINCE, ApiView, export_urls
 from provenance.publishing.api.outputs import BundleOut, ClaimOut
-from provenance.publishing.api.permissions import IsMemberOrReadingPublisher
+from provenance.publishing.api.permissions import (
+    IsMemberOrReadingPublisher,
+    IsTeamMember,
+)
 from provenance.publishing.api.renderers import JSONLinesRenderer, ORJSONRenderer
 from provenance.publishing.exports.builders import iter_claim_exports
 from provenance.publishing.exports.bundles import bundle_payload
@@ -51,6 +56,37 @@ class ClaimsExportView(ApiView, APIView):
         )
         response = StreamingHttpResponse(lines, content_type="application/x-ndjson")
         response["Content-Disposition"] = 'attachment; filename="claims.jsonl"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class EntitiesFtMView(ApiView, APIView):
+    """The team's entities, relationships and sanctions designations as
+    FollowTheMoney entities, one per line, streamed (team members)."""
+
+    permission_classes = [IsTeamMember]
+    renderer_classes = [ORJSONRenderer, JSONLinesRenderer]
+
+    @extend_schema(
+        summary="Entities as FollowTheMoney JSON lines (team members, streamed)",
+        description=(
+            "One FollowTheMoney entity ({id, schema, properties, datasets, "
+            "referents}) per line: entities as Vessel, Person, Organization, "
+            "PublicBody or Address; relationships as Ownership, Directorship or "
+            "UnknownLink; designations as Sanction. Values are as followthemoney "
+            "cleans them. What came from an imported dataset names it in `datasets` "
+            "and its id there in `referents`. Constant server memory."
+        ),
+        responses={(200, "application/x-ndjson"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        team = self.team()
+        response = StreamingHttpResponse(
+            ftm_lines(team=team), content_type="application/x-ndjson"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{team.slug}-entities.ftm.jsonl"'
+        )
         response["Cache-Control"] = "no-store"
         return response
 
