@@ -25,8 +25,10 @@ from provenance.claims.models import (
     ClaimStatus,
     ConfidenceAssessment,
     Decision,
+    ExternalVerdict,
     QuantityEstimate,
     Review,
+    SameClaimLink,
     Stance,
     Tag,
     confidence_in_force,
@@ -686,3 +688,24 @@ def embargoes_due(now: datetime) -> list[tuple[int, Any, int | None]]:
     )
     users = get_user_model().objects.in_bulk({uid for _, uid, _ in due if uid})
     return [(claim_id, users.get(uid), version) for claim_id, uid, version in due]
+
+
+def external_verdicts(claim: Claim) -> list[ExternalVerdict]:
+    """Other fact-checkers' ratings of the claim, latest review first (one query)."""
+    return list(
+        ExternalVerdict.objects.filter(claim=claim).order_by(
+            F("reviewed_at").desc(nulls_last=True), "pk"
+        )
+    )
+
+
+def same_claims(claim: Claim) -> list[Claim]:
+    """The team's claims linked to this one as "same claim as" (two queries)."""
+    linked = SameClaimLink.objects.filter(Q(claim=claim) | Q(same_as=claim))
+    ids = {
+        other
+        for pair in linked.values_list("claim_id", "same_as_id")
+        for other in pair
+        if other != claim.pk
+    }
+    return list(Claim.objects.for_team(claim.team).filter(pk__in=ids).order_by("pk"))

@@ -126,6 +126,8 @@ def claim_page_context(
         "links": state.links,
         "ended_links": [] if as_of else selectors.ended_links(claim),
         "denials": state.denials,
+        "external_verdicts": [] if as_of else selectors.external_verdicts(claim),
+        "same_claims": [] if as_of else selectors.same_claims(claim),
         **timeline,
         "assessment_form": forms_in_use.get("assessment_form")
         or AssessmentForm(claim=claim),

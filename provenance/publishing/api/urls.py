@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from provenance.publishing.api.claim_views import ClaimViewSet
 from provenance.publishing.api.evidence_views import EntityViewSet, EvidenceViewSet
+from provenance.publishing.api.factcheck_views import FactCheckImportView
 from provenance.publishing.api.search_views import SearchView
 from provenance.publishing.api.views import (
     ApiDocsView,
@@ -20,6 +21,12 @@ router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("entities", EntityViewSet, basename="entity")
 
 urlpatterns = [
+    # Before the router: its claims/<pk>/claimreview/ would take "import" as a pk.
+    path(
+        "claims/import/claimreview/",
+        FactCheckImportView.as_view(),
+        name="claim-import-claimreview",
+    ),
     path("", include(router.urls)),
     path("search/", SearchView.as_view(), name="search"),
     path("export/claims.jsonl", ClaimsExportView.as_view(), name="export-claims"),
