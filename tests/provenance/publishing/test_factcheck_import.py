@@ -427,3 +427,48 @@ def test_command_refuses_bad_file(team, reporter, tmp_path):
             "--user",
             reporter.username,
         )
+
+
+def _capture_with_dom(team, html: bytes):
+    from django.core.files.base import ContentFile
+
+    from evidence.models import CaptureFile, WebCapture
+    from tests.factories import EvidenceItemFactory
+
+    item = EvidenceItemFactory(team=team, kind="link", title="Fact-check page")
+    capture = WebCapture.objects.create(
+        item=item, requested_url="https://factcheck.example.org/perry"
+    )
+    dom = CaptureFile(
+        capture=capture,
+        role=CaptureFile.Role.DOM,
+        sha256="0" * 64,
+        size_bytes=len(html),
+        mime_type="text/html",
+    )
+    dom.file.save("dom.html", ContentFile(html), save=False)
+    dom.save()
+    return capture
+
+
+def test_import_form_reads_a_web_capture_dom(reporter_client, team):
+    page = b"<html><body><h1>Check</h1>" + PERRY.read_bytes() + b"</body></html>"
+    capture = _capture_with_dom(team, page)
+    form = reporter_client.get(reverse("provenance:factcheck-import"))
+    assert f'<option value="{capture.pk}">' in form.content.decode()
+    response = reporter_client.post(
+        reverse("provenance:factcheck-import"), {"capture": capture.pk}
+    )
+    assert response.status_code == 200
+    assert Claim.objects.get().text == PERRY_TEXT
+
+
+def test_another_teams_capture_is_not_read(outsider_client, team):
+    capture = _capture_with_dom(team, PERRY.read_bytes())
+    form = outsider_client.get(reverse("provenance:factcheck-import"))
+    assert f'value="{capture.pk}"' not in form.content.decode()
+    response = outsider_client.post(
+        reverse("provenance:factcheck-import"), {"capture": capture.pk}
+    )
+    assert response.status_code == 400
+    assert Claim.objects.count() == 0
