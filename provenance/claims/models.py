@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -680,6 +681,11 @@ class ExternalVerdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer_name or self.reviewer_url}: {self.rating_display}"
+
+    @property
+    def reviewer_label(self) -> str:
+        """The reviewer's name, else the host of its URL."""
+        return self.reviewer_name or urlsplit(self.reviewer_url).hostname or ""
 
     @property
     def rating_display(self) -> str:

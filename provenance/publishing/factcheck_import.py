@@ -40,6 +40,54 @@ SIMILAR_SHOWN = 5
 SIMILAR_WORDS = 12
 CLAIMANT_KINDS = (EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.GOVERNMENT)
 _WORD = re.compile(r"\w{4,}")
+STOPWORDS = frozenset(
+    [
+        "about",
+        "after",
+        "also",
+        "been",
+        "before",
+        "being",
+        "could",
+        "does",
+        "from",
+        "have",
+        "into",
+        "just",
+        "more",
+        "most",
+        "much",
+        "only",
+        "other",
+        "over",
+        "said",
+        "same",
+        "since",
+        "some",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "very",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "will",
+        "with",
+        "would",
+        "year",
+        "years",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -60,26 +108,41 @@ class ImportedClaim:
     similar: tuple[SimilarClaim, ...]
 
 
+def significant_words(text: str) -> set[str]:
+    """The words of four letters or more that say what a claim is about."""
+    return set(_WORD.findall(text.lower())) - STOPWORDS
+
+
+def looks_the_same(a: set[str], b: set[str]) -> bool:
+    """Two claims look the same when they share at least two significant words and
+    at least a third of the shorter one's (so "more than" alone is not enough)."""
+    shared = len(a & b)
+    return shared >= 2 and shared * 3 >= min(len(a), len(b))
+
+
 def similar_claims(
     *, team: Team, text: str, exclude: frozenset[int] = frozenset()
 ) -> tuple[SimilarClaim, ...]:
-    """The team's claims that look like `text`: the search service over its longest
-    words, any of them (ranked, so claims sharing more words come first)."""
-    words: list[str] = []
-    for word in sorted(set(_WORD.findall(text.lower())), key=len, reverse=True):
-        if word not in {"that", "with", "were", "have", "this", "from", "over"}:
-            words.append(word)
+    """The team's claims that look like `text`: the search service finds the
+    candidates (any of the text's longest significant words, ranked), then
+    looks_the_same keeps those that share enough of them."""
+    words = significant_words(text)
     if not words:
         return ()
+    longest = sorted(words, key=lambda w: (-len(w), w))[:SIMILAR_WORDS]
     results = search(
         audience=Audience.member(team),
-        q=" or ".join(words[:SIMILAR_WORDS]),
+        q=" or ".join(longest),
         kind=DocumentKind.CLAIM,
     )
     found = []
     for group in results.groups:
         for hit in group.hits:
-            if hit.object_id not in exclude and len(found) < SIMILAR_SHOWN:
+            if (
+                hit.object_id not in exclude
+                and len(found) < SIMILAR_SHOWN
+                and looks_the_same(words, significant_words(hit.plain_title))
+            ):
                 found.append(
                     SimilarClaim(
                         claim_id=hit.object_id, text=hit.plain_title, url=hit.url

@@ -104,7 +104,7 @@ def parse_factchecks(data: bytes | str) -> list[FactCheck]:
                 'The page has no <script type="application/ld+json"> block.'
             )
     else:
-        documents = [_load(text, where="the JSON")]
+        documents = [_load(text, where="The document")]
     found: list[FactCheck] = []
     for document in documents:
         if isinstance(document, dict) and "claims" in document:

@@ -196,6 +196,12 @@ def test_similar_claims_of_the_team_are_proposed_and_others_not(
         text="Illegal aliens committed more than 3,000 homicides in Texas",
     )
     claim_create(team=team, actor=reporter, text="The ferry sank near the harbour")
+    # Shares only common words ("more than", "over the past six years"): not proposed.
+    claim_create(
+        team=team,
+        actor=reporter,
+        text="More than 1,000 containers were shipped over the past six years",
+    )
     claim_create(
         team=other_team,
         actor=outsider,
@@ -207,7 +213,11 @@ def test_similar_claims_of_the_team_are_proposed_and_others_not(
 
 
 def test_same_claim_link_is_stored_once_and_audited(team, reporter):
-    ours = claim_create(team=team, actor=reporter, text="3,000 homicides in Texas")
+    ours = claim_create(
+        team=team,
+        actor=reporter,
+        text="Illegal aliens committed 3,000 homicides in Texas",
+    )
     [entry] = factcheck_import(team=team, actor=reporter, data=PERRY.read_bytes())
     link = claim_same_as_link(
         team=team, actor=reporter, claim_id=entry.claim.pk, same_as_id=ours.pk
@@ -228,8 +238,8 @@ def test_same_claim_link_is_stored_once_and_audited(team, reporter):
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b'{"@type": "ClaimReview", ', "the JSON is not valid JSON: Expecting"),
-        (b"[" * 100 + b"]" * 100, "the JSON nests more than 64 levels deep."),
+        (b'{"@type": "ClaimReview", ', "The document is not valid JSON: Expecting"),
+        (b"[" * 100 + b"]" * 100, "The document nests more than 64 levels deep."),
         (b" " * (MAX_BYTES + 1), "The input is 2,097,153 bytes; at most 2,097,152"),
         (b"\xff\xfe{}", "The input is not UTF-8 text (byte 0)."),
         (b"", "The input is empty."),
@@ -294,7 +304,11 @@ def test_publishers_and_outsiders_cannot_import(team, other_team, outsider):
 
 
 def test_import_form_creates_draft_and_lists_similar(reporter_client, team, reporter):
-    ours = claim_create(team=team, actor=reporter, text="3,000 homicides in Texas")
+    ours = claim_create(
+        team=team,
+        actor=reporter,
+        text="Illegal aliens committed 3,000 homicides in Texas",
+    )
     page = reporter_client.get(reverse("provenance:factcheck-import"))
     assert page.status_code == 200
     assert "Import a fact-check" in page.content.decode()
@@ -329,7 +343,11 @@ def test_import_form_needs_exactly_one_source(reporter_client):
 def test_claim_page_shows_external_verdicts_and_same_claims(
     reporter_client, team, reporter, django_assert_max_num_queries
 ):
-    ours = claim_create(team=team, actor=reporter, text="3,000 homicides in Texas")
+    ours = claim_create(
+        team=team,
+        actor=reporter,
+        text="Illegal aliens committed 3,000 homicides in Texas",
+    )
     [entry] = factcheck_import(team=team, actor=reporter, data=PERRY.read_bytes())
     response = reporter_client.post(
         reverse("provenance:claim-same-as", args=[entry.claim.pk]),
@@ -385,7 +403,9 @@ def test_api_refuses_bad_input_with_reason(reporter_client):
         API, data=b"[" * 1000, content_type="application/ld+json"
     )
     assert response.status_code == 400
-    assert response.json()["document"] == ["the JSON nests more than 64 levels deep."]
+    assert response.json()["document"] == [
+        "The document nests more than 64 levels deep."
+    ]
     assert Claim.objects.count() == 0
 
 
