@@ -153,6 +153,18 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
                 "quantity_estimates",
                 Prefetch("evidence_links", queryset=links),
             )
+            # In the claim's own query: most claims have neither, and their page
+            # then reads no more for them (external_verdicts, same_claims).
+            .annotate(
+                has_external_verdicts=Exists(
+                    ExternalVerdict.objects.filter(claim=OuterRef("pk"))
+                ),
+                has_same_claims=Exists(
+                    SameClaimLink.objects.filter(
+                        Q(claim=OuterRef("pk")) | Q(same_as=OuterRef("pk"))
+                    )
+                ),
+            )
             .get(pk=claim_id)
         )
     except Claim.DoesNotExist as exc:
@@ -691,7 +703,10 @@ def embargoes_due(now: datetime) -> list[tuple[int, Any, int | None]]:
 
 
 def external_verdicts(claim: Claim) -> list[ExternalVerdict]:
-    """Other fact-checkers' ratings of the claim, latest review first (one query)."""
+    """Other fact-checkers' ratings of the claim, latest review first: one query,
+    none for a claim read by claim_for_page that has none."""
+    if not getattr(claim, "has_external_verdicts", True):
+        return []
     return list(
         ExternalVerdict.objects.filter(claim=claim).order_by(
             F("reviewed_at").desc(nulls_last=True), "pk"
@@ -700,12 +715,16 @@ def external_verdicts(claim: Claim) -> list[ExternalVerdict]:
 
 
 def same_claims(claim: Claim) -> list[Claim]:
-    """The team's claims linked to this one as "same claim as" (two queries)."""
-    linked = SameClaimLink.objects.filter(Q(claim=claim) | Q(same_as=claim))
-    ids = {
-        other
-        for pair in linked.values_list("claim_id", "same_as_id")
-        for other in pair
-        if other != claim.pk
-    }
-    return list(Claim.objects.for_team(claim.team).filter(pk__in=ids).order_by("pk"))
+    """The team's claims linked to this one as "same claim as": one query, none
+    for a claim read by claim_for_page that has none."""
+    if not getattr(claim, "has_same_claims", True):
+        return []
+    links = SameClaimLink.objects.all()
+    return list(
+        Claim.objects.filter(team_id=claim.team_id)
+        .filter(
+            Q(pk__in=links.filter(same_as=claim).values("claim_id"))
+            | Q(pk__in=links.filter(claim=claim).values("same_as_id"))
+        )
+        .order_by("pk")
+    )
