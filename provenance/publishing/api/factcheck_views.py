@@ -50,52 +50,73 @@ class HTMLDocumentParser(_RawDocumentParser):
 
 
 class ClaimantOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
+    id = serializers.IntegerField(help_text="The entity's id.")
+    name = serializers.CharField(help_text="The entity's name.")
+    kind = serializers.CharField(help_text="person, organization or government.")
     is_new = serializers.BooleanField(help_text="Created by this import.")
 
 
 class ExternalVerdictOut(serializers.Serializer):
-    reviewer_name = serializers.CharField()
-    reviewer_url = serializers.CharField()
+    reviewer_name = serializers.CharField(
+        help_text="The fact-checker (review author or publisher)."
+    )
+    reviewer_url = serializers.CharField(help_text="The fact-checker's site.")
     rating_text = serializers.CharField(help_text="alternateName / textualRating.")
-    rating_value = serializers.CharField()
-    best_rating = serializers.CharField()
-    worst_rating = serializers.CharField()
-    review_title = serializers.CharField()
-    review_url = serializers.CharField()
-    reviewed_at = serializers.DateTimeField(allow_null=True)
-    language = serializers.CharField()
+    rating_value = serializers.CharField(
+        help_text="reviewRating.ratingValue, as given."
+    )
+    best_rating = serializers.CharField(help_text="reviewRating.bestRating, as given.")
+    worst_rating = serializers.CharField(
+        help_text="reviewRating.worstRating, as given."
+    )
+    review_title = serializers.CharField(help_text="The review's headline or title.")
+    review_url = serializers.CharField(help_text="The review's page.")
+    reviewed_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the review was published (UTC)."
+    )
+    language = serializers.CharField(help_text="The review's language code.")
     source_format = serializers.ChoiceField(
-        choices=ExternalVerdict.SourceFormat.choices
+        choices=ExternalVerdict.SourceFormat.choices,
+        help_text="Which format it was imported from.",
     )
 
 
 class SimilarClaimOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    text = serializers.CharField()
+    id = serializers.IntegerField(help_text="The claim's id.")
+    text = serializers.CharField(help_text="The claim's text.")
     url = serializers.CharField(help_text="The claim's page.")
 
 
 class ImportedClaimOut(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="The new draft claim's id.")
     url = serializers.CharField(help_text="The draft's page.")
-    text = serializers.CharField()
-    status = serializers.ChoiceField(choices=ClaimStatus.choices)
-    first_appearance_url = serializers.CharField()
-    first_appearance_at = serializers.DateTimeField(allow_null=True)
-    first_appearance_source = serializers.CharField()
-    claimant = ClaimantOut(allow_null=True)
+    text = serializers.CharField(help_text="The claim's text (claimReviewed / text).")
+    status = serializers.ChoiceField(
+        choices=ClaimStatus.choices, help_text="Always draft."
+    )
+    first_appearance_url = serializers.CharField(
+        help_text="Where the claim first appeared."
+    )
+    first_appearance_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it first appeared (UTC)."
+    )
+    first_appearance_source = serializers.CharField(help_text="Who said it, and where.")
+    claimant = ClaimantOut(
+        allow_null=True, help_text="The team's entity for the claimant, or null."
+    )
     claimant_name = serializers.CharField(help_text="As the fact-check named it.")
-    external_verdicts = ExternalVerdictOut(many=True)
+    external_verdicts = ExternalVerdictOut(
+        many=True, help_text="The fact-checkers' ratings."
+    )
     similar = SimilarClaimOut(
         many=True, help_text="The team's claims that look the same, to link."
     )
 
 
 class FactCheckImportOut(serializers.Serializer):
-    claims = ImportedClaimOut(many=True)
+    claims = ImportedClaimOut(
+        many=True, help_text="One draft per fact-check, in input order."
+    )
 
 
 class FactCheckImportView(ApiView, APIView):
