@@ -16,7 +16,7 @@ from provenance.claims import (
 )
 from provenance.entities import views as entity_views
 from provenance.entities import views_ftm
-from provenance.publishing import dossier_views
+from provenance.publishing import dossier_views, factcheck_views
 from provenance.publishing.api import views as api_views
 from provenance.search import views as search_views
 
@@ -26,6 +26,16 @@ claim_patterns = [
     path("", views.claim_list, name="claim-list"),
     path("claims/new/", views.claim_create, name="claim-create"),
     path("claims/export.csv", views.claim_list_csv, name="claim-list-csv"),
+    path(
+        "claims/import/",
+        factcheck_views.factcheck_import_page,
+        name="factcheck-import",
+    ),
+    path(
+        "claims/<int:pk>/same-as/",
+        factcheck_views.claim_same_as,
+        name="claim-same-as",
+    ),
     path("claims/<int:pk>/", views.claim_detail, name="claim-detail"),
     path("claims/<int:pk>/edit/", views.claim_edit, name="claim-edit"),
     path("claims/<int:pk>/correct/", views.claim_correct, name="claim-correct"),

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -708,3 +709,90 @@ class Watch(models.Model):
     def __str__(self) -> str:
         verb = "watches" if self.is_watching else "ignores"
         return f"{self.user_id} {verb} {self.claim_id}"
+
+
+# --- Fact-checks from elsewhere (issue 20: ClaimReview import) -----------------------
+
+
+class ExternalVerdict(models.Model):
+    """Another organisation's rating of a claim, as its ClaimReview (or Google Fact
+    Check Tools) record gave it: kept beside our own assessments, never one of them.
+    Written by claims.verdicts.external_verdict_add only."""
+
+    class SourceFormat(models.TextChoices):
+        CLAIMREVIEW = "claimreview", "schema.org ClaimReview"
+        FACTCHECK_TOOLS = "factcheck_tools", "Google Fact Check Tools"
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="external_verdicts"
+    )
+    reviewer_name = models.CharField(max_length=300, blank=True)
+    reviewer_url = models.URLField(max_length=500, blank=True)
+    rating_text = models.CharField(
+        max_length=300, blank=True, help_text="reviewRating.alternateName"
+    )
+    rating_value = models.CharField(max_length=40, blank=True)
+    best_rating = models.CharField(max_length=40, blank=True)
+    worst_rating = models.CharField(max_length=40, blank=True)
+    review_title = models.CharField(max_length=500, blank=True)
+    review_url = models.URLField(max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    source_format = models.CharField(max_length=20, choices=SourceFormat.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "-reviewed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_name or self.reviewer_url}: {self.rating_display}"
+
+    @property
+    def reviewer_label(self) -> str:
+        """The reviewer's name, else the host of its URL."""
+        return self.reviewer_name or urlsplit(self.reviewer_url).hostname or ""
+
+    @property
+    def rating_display(self) -> str:
+        scale = ""
+        if self.rating_value:
+            scale = self.rating_value
+            if self.best_rating:
+                scale += f" of {self.best_rating}"
+                if self.worst_rating:
+                    scale += f" (worst {self.worst_rating})"
+        if self.rating_text and scale:
+            return f"{self.rating_text} ({scale})"
+        return self.rating_text or scale
+
+
+class SameClaimLink(models.Model):
+    """ "Same claim as": two claims of one team that state the same thing (an
+    imported fact-check and a claim already recorded). Stored once per pair, the
+    lower id first; written by claims.verdicts.claim_same_as_link only."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    same_as = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    linked_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "same_as"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "same_as"], name="same_claim_link_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(claim__lt=F("same_as")), name="same_claim_link_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} same as {self.same_as_id}"

@@ -35,8 +35,10 @@ from provenance.claims.models import (
     ClaimStatus,
     ConfidenceAssessment,
     Decision,
+    ExternalVerdict,
     QuantityEstimate,
     Review,
+    SameClaimLink,
     Stance,
     Tag,
     confidence_in_force,
@@ -150,6 +152,18 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
                 "tags",
                 "quantity_estimates",
                 Prefetch("evidence_links", queryset=links),
+            )
+            # In the claim's own query: most claims have neither, and their page
+            # then reads no more for them (external_verdicts, same_claims).
+            .annotate(
+                has_external_verdicts=Exists(
+                    ExternalVerdict.objects.filter(claim=OuterRef("pk"))
+                ),
+                has_same_claims=Exists(
+                    SameClaimLink.objects.filter(
+                        Q(claim=OuterRef("pk")) | Q(same_as=OuterRef("pk"))
+                    )
+                ),
             )
             .get(pk=claim_id)
         )
@@ -743,4 +757,32 @@ def relationship_citations_for(
         citations.select_related(
             "relationship__source", "relationship__target", "linked_by"
         ).order_by("linked_at", "pk")
+    )
+
+
+def external_verdicts(claim: Claim) -> list[ExternalVerdict]:
+    """Other fact-checkers' ratings of the claim, latest review first: one query,
+    none for a claim read by claim_for_page that has none."""
+    if not getattr(claim, "has_external_verdicts", True):
+        return []
+    return list(
+        ExternalVerdict.objects.filter(claim=claim).order_by(
+            F("reviewed_at").desc(nulls_last=True), "pk"
+        )
+    )
+
+
+def same_claims(claim: Claim) -> list[Claim]:
+    """The team's claims linked to this one as "same claim as": one query, none
+    for a claim read by claim_for_page that has none."""
+    if not getattr(claim, "has_same_claims", True):
+        return []
+    links = SameClaimLink.objects.all()
+    return list(
+        Claim.objects.filter(team_id=claim.team_id)
+        .filter(
+            Q(pk__in=links.filter(same_as=claim).values("claim_id"))
+            | Q(pk__in=links.filter(claim=claim).values("same_as_id"))
+        )
+        .order_by("pk")
     )

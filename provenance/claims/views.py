@@ -176,6 +176,8 @@ def claim_page_context(
         "assessments_shown": collapsed(
             state.assessments, show_all=show_all, keep="last"
         ),
+        "external_verdicts": [] if as_of else selectors.external_verdicts(claim),
+        "same_claims": [] if as_of else selectors.same_claims(claim),
         **timeline,
         "assessment_form": forms_in_use.get("assessment_form")
         or AssessmentForm(claim=claim),

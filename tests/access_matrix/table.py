@@ -281,6 +281,10 @@ TABLE: dict[str, Row] = {
     "provenance:claim-list": row(NONE, html(other_team=None)),
     "provenance:claim-create": row(NONE, form(post=OK, other_team=None)),
     "provenance:claim-list-csv": row(NONE, html(other_team=None)),
+    # ClaimReview import (issue 20): members import into their own team (an empty
+    # POST is an invalid form); "same claim as" is a button on team A's claims.
+    "provenance:factcheck-import": row(NONE, form(other_team=None)),
+    "provenance:claim-same-as": row(CLAIMS, action(post=400)),
     # Search (issue 17): each member searches their own team; no object in the URL.
     "provenance:search": row(NONE, html(other_team=None)),
     # The member's own saved searches; an empty POST is an invalid form (400).
@@ -444,6 +448,16 @@ TABLE: dict[str, Row] = {
     # Review decisions (POST only): members reach the serializer (400 without a
     # decision and version); the service decides who may take which (issue 12).
     "api:claim-decisions": row(CLAIMS, claim_member_action("POST")),
+    # ClaimReview import: members POST a document into their own team (an empty
+    # body is refused with its reason, 400); publishers are refused.
+    "api:claim-import-claimreview": row(
+        NONE,
+        api(
+            read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
+            publisher_reads=False,
+            writes={"POST": dict.fromkeys((*TEAM_A, OTHER_TEAM), 400)},
+        ),
+    ),
     # Members add links (issue 18): an empty body lacks the url (400), each in
     # their own team.
     "api:evidence-list": row(

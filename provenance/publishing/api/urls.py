@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from provenance.publishing.api.capture_views import EvidenceCapturesView
 from provenance.publishing.api.claim_views import ClaimViewSet
 from provenance.publishing.api.evidence_views import EntityViewSet, EvidenceViewSet
+from provenance.publishing.api.factcheck_views import FactCheckImportView
 from provenance.publishing.api.geo_views import TeamMapView, TeamTracksMFJSONView
 from provenance.publishing.api.search_views import SearchView
 from provenance.publishing.api.views import (
@@ -25,6 +26,12 @@ router.register("entities", EntityViewSet, basename="entity")
 urlpatterns = [
     # Before the router: "ftm" is not an entity id.
     path("entities/ftm/", EntitiesFtMView.as_view(), name="entities-ftm"),
+    # Before the router: its claims/<pk>/claimreview/ would take "import" as a pk.
+    path(
+        "claims/import/claimreview/",
+        FactCheckImportView.as_view(),
+        name="claim-import-claimreview",
+    ),
     path("", include(router.urls)),
     path(
         "evidence/<int:pk>/captures/",
