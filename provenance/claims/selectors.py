@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
+from evidence.models import ImageAnnotation
 from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
@@ -148,7 +149,12 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
             .prefetch_related(
                 "subjects",
                 "tags",
-                "quantity_estimates",
+                Prefetch(
+                    "quantity_estimates",
+                    queryset=QuantityEstimate.objects.select_related(
+                        "annotation__item", "annotation__created_by"
+                    ),
+                ),
                 Prefetch("evidence_links", queryset=links),
             )
             .get(pk=claim_id)
@@ -686,3 +692,19 @@ def embargoes_due(now: datetime) -> list[tuple[int, Any, int | None]]:
     )
     users = get_user_model().objects.in_bulk({uid for _, uid, _ in due if uid})
     return [(claim_id, users.get(uid), version) for claim_id, uid, version in due]
+
+
+def counted_annotations(*, claim: Claim) -> list[ImageAnnotation]:
+    """Live annotations with a count on images linked to the claim (not unlinked):
+    the counts that can be proposed as its quantity estimate."""
+    return list(
+        ImageAnnotation.objects.live()
+        .filter(
+            count__isnull=False,
+            item__claim_links__claim=claim,
+            item__claim_links__unlinked_at__isnull=True,
+        )
+        .select_related("item", "created_by")
+        .order_by("item__observed_at", "created_at", "pk")
+        .distinct()
+    )

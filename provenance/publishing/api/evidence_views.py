@@ -10,11 +10,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from evidence import selectors as evidence_selectors
+from evidence.images import annotations
 from evidence.models import EvidenceItem
 from provenance.entities.models import Entity
 from provenance.publishing.api.authentication import is_publisher
@@ -26,6 +28,7 @@ from provenance.publishing.api.permissions import (
     IsMemberOrReadingPublisher,
     IsTeamMember,
 )
+from provenance.publishing.api.serializers import AnnotationIn
 from provenance.publishing.exports.builders import evidence_item_export
 from provenance.publishing.exports.queries import with_evidence_relations
 
@@ -62,6 +65,44 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         item = get_object_or_404(self.get_queryset(), pk=pk)
         return Response(evidence_item_export(item, urls=export_urls(request)))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Annotations on an image (team members): W3C Web Annotations",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Draw an annotation on an image (team members)",
+        request=AnnotationIn,
+        responses={201: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="annotations")
+    def annotations(self, request: Request, pk: str) -> Response:
+        """GET: the image's live annotations as a W3C AnnotationCollection page;
+        POST: draw one (CSRF applies to a browser session)."""
+        item = get_object_or_404(EvidenceItem.objects.for_team(self.team()), pk=pk)
+        if request.method == "POST":
+            serializer = AnnotationIn(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            created = annotations.annotation_create(
+                item_id=item.pk, actor=request.user, **data
+            )
+            created = evidence_selectors.annotation_for_team(
+                team=self.team(), annotation_id=created.pk
+            )
+            return Response(
+                annotations.web_annotation(created), status=status.HTTP_201_CREATED
+            )
+        rows = evidence_selectors.annotations_for_item(item=item)
+        return Response(
+            {
+                "@context": annotations.WEB_ANNOTATION_CONTEXT,
+                "type": "AnnotationPage",
+                "items": [annotations.web_annotation(a) for a in rows],
+            }
+        )
 
     @extend_schema(
         summary="Thumbnail of an image (members; publishers for published evidence)",
