@@ -390,6 +390,7 @@ def claim_timeline(
         *_link_ended_events(claim, state),
         *_quantity_events(claim, state),
         *_estimate_events(state, recorded),
+        *_annotation_events(state, recorded),
         *_review_events(claim, state),
     ]
     if recorded:
@@ -532,6 +533,31 @@ def _estimate_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent
                 detail=estimate.source_label,
                 marker="estimate",
             )
+
+
+def _annotation_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent]:
+    """Annotations on the linked images standing at `state.when` (one query). On
+    the "happened" axis a count speaks for the image's capture time."""
+    items = {link.item_id: link.item for link in state.links}
+    if not items:
+        return
+    rows = (
+        ImageAnnotation.objects.filter(item_id__in=items, created_at__lte=state.when)
+        .exclude(ended_at__lte=state.when)
+        .order_by("created_at", "pk")
+    )
+    for annotation in rows:
+        item = items[annotation.item_id]
+        count = f": {annotation.count}" if annotation.count is not None else ""
+        yield TimelineEvent(
+            lane="evidence",
+            at=annotation.created_at
+            if recorded
+            else item.observed_at or annotation.created_at,
+            label=f"Annotation: {annotation.label}{count} on {item.title}",
+            detail=annotation.note,
+            marker="annotation",
+        )
 
 
 def _review_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
