@@ -26,6 +26,7 @@ from __future__ import annotations
 from tests.access_matrix.harness import ADMIN_LOGIN, LOGIN, METHODS, OK, REDIRECT, ROLES
 from tests.access_matrix.objects import (
     AIS,
+    ANNOTATIONS,
     API_ITEMS,
     CAPTURE_FILES,
     CLAIMS,
@@ -288,6 +289,7 @@ TABLE: dict[str, Row] = {
     "provenance:glossary": row(NONE, public()),
     "provenance:claim-assess": row(CLAIMS, action(post=400)),
     "provenance:claim-quantity-estimate": row(CLAIMS, action(post=400)),
+    "provenance:claim-estimate-from-annotation": row(CLAIMS, action()),
     "provenance:claim-evidence-add": row(CLAIMS, html()),
     "provenance:claim-evidence-link": row(CLAIMS, action(post=400)),
     "provenance:claim-evidence-add-image": row(CLAIMS, form()),
@@ -341,6 +343,9 @@ TABLE: dict[str, Row] = {
     "evidence:item-original": row(IMAGES, media()),
     "evidence:item-thumbnail": row(IMAGES, media()),
     "evidence:item-display": row(IMAGES, media()),
+    "evidence:annotate": row(IMAGES, form()),
+    "evidence:annotation-end": row(ANNOTATIONS, action()),
+    "evidence:compare": row(IMAGES, html()),
     # Issue 18: a capture's files (the screenshot inline, the others downloads).
     "evidence:capture-file": row(CAPTURE_FILES, media()),
     "evidence:ais-detail": row(AIS, html()),
@@ -385,6 +390,14 @@ TABLE: dict[str, Row] = {
     "api:evidence-list": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
     "api:evidence-detail": row(API_ITEMS, member_api()),
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
+    "api:evidence-annotations": row(
+        IMAGES,
+        api(
+            read=members(),
+            writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+            publisher_reads=False,
+        ),
+    ),
     "api:entity-list": row(NONE, member_api(other_team=OK)),
     "api:entity-detail": row(ENTITY_PK, member_api()),
     # Search: members their team's documents, publishers their published claims.
