@@ -266,15 +266,24 @@ class AnnotationIn(serializers.Serializer):
     <circle>), or `shape` with `points`."""
 
     label = serializers.CharField(max_length=120, help_text='e.g. "containers".')
-    note = serializers.CharField(required=False, default="", allow_blank=True)
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="Free text."
+    )
     count = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text='How many of the label the shape holds ("containers: 84").',
     )
     selector = serializers.DictField(
         required=False, allow_null=True, default=None, help_text="W3C selector."
     )
     shape = serializers.ChoiceField(
-        choices=["point", "rectangle", "polygon"], required=False, default=""
+        choices=["point", "rectangle", "polygon"],
+        required=False,
+        default="",
+        help_text="With `points`, instead of a selector.",
     )
     points = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(), max_length=2),
