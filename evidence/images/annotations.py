@@ -140,8 +140,8 @@ def annotation_create(
 
 def _locked_annotation(annotation_id: int, actor: Any) -> ImageAnnotation:
     annotation = (
-        ImageAnnotation.objects.select_for_update()
-        .select_related("item__team", "item__image")
+        ImageAnnotation.objects.select_for_update(of=("self",))
+        .select_related("item__team")
         .get(pk=annotation_id)
     )
     membership = ensure_member(user=actor, team=annotation.item.team)

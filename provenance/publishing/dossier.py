@@ -106,17 +106,17 @@ def claim_dossier(
 def _annotation_figures(state: selectors.ClaimAsOf) -> list[dict[str, Any]]:
     """Per linked image with annotations standing then: the shapes drawn as SVG in
     the original's pixel frame (the dossier loads no image), and the list."""
-    items = {
-        link.item_id: link.item
-        for link in state.links
-        if getattr(link.item, "image", None) is not None and link.item.image.width
-    }
     rows = (
-        ImageAnnotation.objects.filter(item_id__in=items, created_at__lte=state.when)
+        ImageAnnotation.objects.filter(
+            item_id__in=[link.item_id for link in state.links],
+            item__image__width__gt=0,
+            created_at__lte=state.when,
+        )
         .exclude(ended_at__lte=state.when)
-        .select_related("created_by")
+        .select_related("created_by", "item__image")
         .order_by("item_id", "created_at", "pk")
     )
+    items = {row.item_id: row.item for row in rows}
     by_item: dict[int, list[ImageAnnotation]] = {}
     for row in rows:
         by_item.setdefault(row.item_id, []).append(row)

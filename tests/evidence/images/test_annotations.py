@@ -376,3 +376,14 @@ def test_the_claim_timeline_lists_the_annotation(image, reporter, team):
     client.force_login(reporter)
     page = client.get(f"/claims/{link.claim_id}/").content.decode()
     assert "Annotation: containers: 84 on Harbour, 14 Oct" in page
+
+
+def test_the_dossier_draws_the_shapes_over_the_originals_frame(image, reporter, team):
+    link = ClaimEvidenceFactory(claim__team=team, item=image)
+    _rect(image, reporter)
+    client = Client()
+    client.force_login(reporter)
+    page = client.get(f"/claims/{link.claim_id}/dossier/").content.decode()
+    assert 'viewBox="0 0 1200 800"' in page
+    assert '<rect x="40" y="10" width="60" height="40"' in page
+    assert "containers: 84 (rectangle, by" in page
