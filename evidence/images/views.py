@@ -48,7 +48,8 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
                     item_id=item.pk, actor=request.user, **form.service_fields()
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                # The service names its own fields (points, label): all shown above.
+                form.add_error(None, exc.messages)
             else:
                 messages.success(request, "Annotation saved.")
                 return redirect(f"{request.path}?highlight={created.pk}#a{created.pk}")

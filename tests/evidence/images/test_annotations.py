@@ -47,7 +47,7 @@ def image(team):
         sha256=SHA,
         processing_state="done",
     )
-    ImageDetail.objects.create(item=item, width=W, height=H)
+    ImageDetail.objects.create(item=item, width=W, height=H, display="display.jpg")
     return item
 
 
@@ -387,3 +387,36 @@ def test_the_dossier_draws_the_shapes_over_the_originals_frame(image, reporter, 
     assert 'viewBox="0 0 1200 800"' in page
     assert '<rect x="40" y="10" width="60" height="40"' in page
     assert "containers: 84 (rectangle, by" in page
+
+
+def test_the_no_js_form_saves_a_rectangle_by_numbers(image, reporter):
+    client = Client()
+    client.force_login(reporter)
+    url = f"/evidence/{image.pk}/annotate/"
+    response = client.post(
+        url,
+        {"x": "10", "y": "20", "width": "30", "height": "40", "label": "pits"},
+    )
+    annotation = image.annotations.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?highlight={annotation.pk}#a{annotation.pk}"
+    assert annotation.points == [[10, 20], [40, 60]]
+    refused = client.post(
+        url,
+        {"x": "1190", "y": "0", "width": "30", "height": "40", "label": "pits"},
+    )
+    assert refused.status_code == 400
+    assert "is outside the image (1200 × 800 px)" in refused.content.decode()
+    assert image.annotations.count() == 1
+
+
+def test_the_annotate_page_reads_a_fixed_number_of_queries(
+    image, reporter, django_assert_max_num_queries
+):
+    client = Client()
+    client.force_login(reporter)
+    for _ in range(5):
+        _rect(image, reporter)
+    with django_assert_max_num_queries(20):
+        page = client.get(f"/evidence/{image.pk}/annotate/")
+    assert page.content.decode().count('data-annotation="') == 5
