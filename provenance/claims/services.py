@@ -349,8 +349,8 @@ def quantity_estimate_from_annotation(
     """Propose an annotation's count as an estimate of the claim's quantity: the
     figure cites the annotation (and so the pixels and the original's SHA-256).
     The annotation must be live, carry a count, and be on an image of the claim's
-    team; the unit defaults to its label. Same locks and audit as
-    quantity_estimate_add."""
+    team; the unit defaults to its label; it is stated at the image's observed
+    time. Same locks and audit as quantity_estimate_add."""
     annotation = (
         ImageAnnotation.objects.select_for_update(of=("self",))
         .select_related("item__team", "created_by")
@@ -373,7 +373,8 @@ def quantity_estimate_from_annotation(
             f"counted on {annotation.item.title} "
             f"(annotation by {user_label(annotation.created_by)})"
         )[:300],
-        stated_at=annotation.updated_at,
+        # A count speaks for the moment the image shows, not for when it was made.
+        stated_at=annotation.item.observed_at or annotation.updated_at,
         note=note,
         make_current=make_current,
         annotation=annotation,
