@@ -332,3 +332,32 @@ class CaptureDiffForm(forms.Form):
         if data.get("old") is not None and data.get("old") == data.get("new"):
             self.add_error("new", "Choose two different captures.")
         return data
+
+
+class RectangleAnnotationForm(forms.Form):
+    """The no-JS way to annotate: a rectangle by numbers, in the original's pixels."""
+
+    x = forms.FloatField(min_value=0, label="x (px from the left)")
+    y = forms.FloatField(min_value=0, label="y (px from the top)")
+    width = forms.FloatField(min_value=0, label="width (px)")
+    height = forms.FloatField(min_value=0, label="height (px)")
+    label = forms.CharField(
+        max_length=120, help_text='What is marked, e.g. "containers".'
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    count = forms.IntegerField(required=False, min_value=0)
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "selector": {
+                "type": "FragmentSelector",
+                "value": (
+                    f"xywh=pixel:{data['x']:g},{data['y']:g},"
+                    f"{data['width']:g},{data['height']:g}"
+                ),
+            },
+            "label": data["label"],
+            "note": data["note"],
+            "count": data["count"],
+        }

@@ -761,3 +761,101 @@ class RelationshipEvidence(models.Model):
         return self.linked_at <= when and (
             self.unlinked_at is None or self.unlinked_at > when
         )
+
+
+class AnnotationShape(models.TextChoices):
+    POINT = "point", "point"
+    RECTANGLE = "rectangle", "rectangle"
+    POLYGON = "polygon", "polygon"
+
+
+class ImageAnnotationQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> ImageAnnotationQuerySet:
+        return self.filter(item__team=team)
+
+    def live(self) -> ImageAnnotationQuerySet:
+        """Not ended: what the image's page draws and a new estimate may cite."""
+        return self.filter(ended_at__isnull=True)
+
+
+class ImageAnnotation(models.Model):
+    """A point, rectangle or polygon drawn on an image, with a label, a note and
+    an optional count. `points` are in the ORIGINAL's pixel space ([[x, y], ...]:
+    one point; a rectangle's two corners, top-left then bottom-right; a polygon's
+    vertices), whatever copy it was drawn on. Ended, never deleted: an estimate
+    may cite it."""
+
+    item = models.ForeignKey(
+        EvidenceItem, on_delete=models.CASCADE, related_name="annotations"
+    )
+    shape = models.CharField(max_length=10, choices=AnnotationShape.choices)
+    points = models.JSONField()
+    label = models.CharField(max_length=120)
+    note = models.TextField(blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ImageAnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        count = f": {self.count}" if self.count is not None else ""
+        return f"{self.label}{count} on {self.item_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evidence:annotate", args=[self.item_id]) + f"#a{self.pk}"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
+
+
+class ImageAnnotationRevision(models.Model):
+    """History of an annotation: one row per create, change and end, holding the
+    state after it (append-only)."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "created"
+        CHANGED = "changed", "changed"
+        ENDED = "ended", "ended"
+
+    annotation = models.ForeignKey(
+        ImageAnnotation, on_delete=models.CASCADE, related_name="revisions"
+    )
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    shape = models.CharField(max_length=10, choices=AnnotationShape.choices)
+    points = models.JSONField()
+    label = models.CharField(max_length=120)
+    note = models.TextField(blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["annotation", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation", "version"], name="annotation_revision_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.annotation_id} v{self.version} {self.action}"

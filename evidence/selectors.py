@@ -15,6 +15,8 @@ from evidence.models import (
     CaptureFile,
     CustodyEvent,
     EvidenceItem,
+    EvidenceKind,
+    ImageAnnotation,
     NearDuplicate,
     RelationshipEvidence,
     WebCapture,
@@ -315,3 +317,45 @@ def command_context(
     if membership is None:
         raise LookupError(f"Team {team.slug} has no editor; pass --user.")
     return team, membership.user
+
+
+def annotations_for_item(
+    *, item: EvidenceItem, include_ended: bool = False
+) -> list[ImageAnnotation]:
+    """An image's annotations (live ones unless asked), each with its item loaded."""
+    rows = ImageAnnotation.objects.filter(item=item).select_related("created_by")
+    if not include_ended:
+        rows = rows.live()
+    found = list(rows)
+    for row in found:
+        row.item = item
+    return found
+
+
+def annotation_for_team(*, team: Team, annotation_id: int) -> ImageAnnotation:
+    try:
+        return (
+            ImageAnnotation.objects.for_team(team)
+            .select_related("item", "item__image", "created_by")
+            .get(pk=annotation_id)
+        )
+    except ImageAnnotation.DoesNotExist as exc:
+        raise Http404("No such annotation in your team.") from exc
+
+
+def images_to_compare(*, team: Team, item: EvidenceItem) -> list[EvidenceItem]:
+    """Other processed images of the team that share a claim with this one."""
+    return list(
+        EvidenceItem.objects.for_team(team)
+        .of_kind(EvidenceKind.IMAGE)
+        .filter(
+            image__display__gt="",
+            claim_links__claim__in=EvidenceItem.objects.filter(pk=item.pk).values(
+                "claim_links__claim"
+            ),
+        )
+        .exclude(pk=item.pk)
+        .select_related("image")
+        .distinct()
+        .order_by("observed_at", "pk")
+    )

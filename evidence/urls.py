@@ -2,6 +2,7 @@ from django.urls import path
 
 from evidence import views
 from evidence.ais import views as views_ais
+from evidence.images import views as views_images
 from evidence.maps import views as views_maps
 
 app_name = "evidence"
@@ -28,6 +29,13 @@ urlpatterns = [
         views.capture_file,
         name="capture-file",
     ),
+    path("<int:pk>/annotate/", views_images.annotate, name="annotate"),
+    path(
+        "<int:pk>/annotations/<int:annotation_id>/end/",
+        views_images.annotation_end,
+        name="annotation-end",
+    ),
+    path("<int:pk>/compare/", views_images.compare, name="compare"),
     path("<int:pk>/ais/", views_ais.ais_detail, name="ais-detail"),
     path("<int:pk>/ais/status/", views_ais.ais_status, name="ais-status"),
     path("<int:pk>/ais/reanalyse/", views_ais.ais_reanalyse, name="ais-reanalyse"),

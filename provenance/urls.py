@@ -61,6 +61,11 @@ claim_patterns = [
         views.claim_quantity_estimate,
         name="claim-quantity-estimate",
     ),
+    path(
+        "claims/<int:pk>/quantity/from-annotation/",
+        views.claim_estimate_from_annotation,
+        name="claim-estimate-from-annotation",
+    ),
     path("claims/<int:pk>/evidence/", include(views_evidence.urlpatterns)),
     path("map/", views_maps.team_map, name="team-map"),
     path("entities/", entity_views.entity_list, name="entity-list"),

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 from PIL.TiffImagePlugin import IFDRational
@@ -226,3 +227,41 @@ def _exif(site: Site, captured_at: datetime) -> Image.Exif:
     gps[0x0003] = "E" if site.longitude >= 0 else "W"
     gps[0x0004] = _dms(site.longitude)
     return exif
+
+
+class _Recorder:
+    """Stands in for ImageDraw to replay a drawing and note its rectangles."""
+
+    def __init__(self) -> None:
+        self.rectangles: list[tuple[int, int, int, int]] = []
+
+    def rectangle(self, box: Any, *args: Any, **kwargs: Any) -> None:
+        self.rectangles.append(tuple(int(v) for v in box))  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def container_blocks(
+    *, variant: int, size: tuple[int, int] = SIZE
+) -> list[tuple[tuple[int, int, int, int], int]]:
+    """The Rajin picture's four container stacks: (bounding box, containers drawn),
+    found by replaying the same drawing, so a demo count is the true count."""
+    rng = random.Random(f"rajin:{variant}")  # noqa: S311 - the picture's own seed
+    recorder = _Recorder()
+    _ground_texture(recorder, rng, size)  # type: ignore[arg-type]
+    _DRAWERS["rajin"](recorder, rng, size, None)  # type: ignore[arg-type]
+    boxes = [r for r in recorder.rectangles if r[2] - r[0] == 19 and r[3] - r[1] == 7]
+    blocks = []
+    for block in range(4):
+        left = 60 + block * 280
+        inside = [b for b in boxes if left <= b[0] < left + 280]
+        if inside:
+            box = (
+                min(b[0] for b in inside) - 4,
+                min(b[1] for b in inside) - 4,
+                max(b[2] for b in inside) + 4,
+                max(b[3] for b in inside) + 4,
+            )
+            blocks.append((box, len(inside)))
+    return blocks

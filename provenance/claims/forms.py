@@ -423,3 +423,10 @@ class AssignForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [("", "— nobody —"), *members]
+
+
+class AnnotationEstimateForm(forms.Form):
+    """An annotation's count proposed as the claim's quantity estimate."""
+
+    annotation_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    make_current = forms.BooleanField(required=False, label="Use as the claim's figure")

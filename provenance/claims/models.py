@@ -258,6 +258,14 @@ class QuantityEstimate(models.Model):
         Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_url = models.URLField(max_length=500, blank=True)
+    # A count made on an image: the figure traces back to the pixels counted.
+    annotation = models.ForeignKey(
+        "evidence.ImageAnnotation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="estimates",
+    )
     stated_at = models.DateTimeField(null=True, blank=True)
     is_current = models.BooleanField(default=False)
     note = models.TextField(blank=True)

@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
-from evidence.models import EvidenceItem
+from evidence.models import EvidenceItem, ImageAnnotation
 from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
@@ -150,7 +150,12 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
             .prefetch_related(
                 "subjects",
                 "tags",
-                "quantity_estimates",
+                Prefetch(
+                    "quantity_estimates",
+                    queryset=QuantityEstimate.objects.select_related(
+                        "annotation__item", "annotation__created_by"
+                    ),
+                ),
                 Prefetch("evidence_links", queryset=links),
             )
             # In the claim's own query: most claims have neither, and their page
@@ -401,6 +406,7 @@ def claim_timeline(
         *_link_ended_events(claim, state),
         *_quantity_events(claim, state),
         *_estimate_events(state, recorded),
+        *_annotation_events(state, recorded),
         *_review_events(claim, state),
     ]
     if recorded:
@@ -543,6 +549,31 @@ def _estimate_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent
                 detail=estimate.source_label,
                 marker="estimate",
             )
+
+
+def _annotation_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent]:
+    """Annotations on the linked images standing at `state.when` (one query). On
+    the "happened" axis a count speaks for the image's capture time."""
+    items = {link.item_id: link.item for link in state.links}
+    if not items:
+        return
+    rows = (
+        ImageAnnotation.objects.filter(item_id__in=items, created_at__lte=state.when)
+        .exclude(ended_at__lte=state.when)
+        .order_by("created_at", "pk")
+    )
+    for annotation in rows:
+        item = items[annotation.item_id]
+        count = f": {annotation.count}" if annotation.count is not None else ""
+        yield TimelineEvent(
+            lane="evidence",
+            at=annotation.created_at
+            if recorded
+            else item.observed_at or annotation.created_at,
+            label=f"Annotation: {annotation.label}{count} on {item.title}",
+            detail=annotation.note,
+            marker="annotation",
+        )
 
 
 def _review_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
@@ -785,4 +816,20 @@ def same_claims(claim: Claim) -> list[Claim]:
             | Q(pk__in=links.filter(claim=claim).values("same_as_id"))
         )
         .order_by("pk")
+    )
+
+
+def counted_annotations(*, claim: Claim) -> list[ImageAnnotation]:
+    """Live annotations with a count on images linked to the claim (not unlinked):
+    the counts that can be proposed as its quantity estimate."""
+    return list(
+        ImageAnnotation.objects.live()
+        .filter(
+            count__isnull=False,
+            item__claim_links__claim=claim,
+            item__claim_links__unlinked_at__isnull=True,
+        )
+        .select_related("item", "created_by")
+        .order_by("item__observed_at", "created_at", "pk")
+        .distinct()
     )

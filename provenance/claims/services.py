@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from evidence.models import EvidenceItem, EvidenceKind
+from evidence.models import EvidenceItem, EvidenceKind, ImageAnnotation
 from provenance.audit.chain import audit_record
 from provenance.claims import notices
 from provenance.claims.content import (
@@ -62,7 +62,7 @@ from provenance.common.writes import (
     unique_slug,
 )
 from provenance.entities.models import Entity
-from provenance.teams.models import Team
+from provenance.teams.models import Team, user_label
 from provenance.teams.rules import ensure_member
 
 
@@ -283,6 +283,7 @@ def quantity_estimate_add(
     note: str = "",
     make_current: bool = False,
     at: datetime | None = None,
+    annotation: ImageAnnotation | None = None,
 ) -> QuantityEstimate:
     """Record one source's figure for the claim's quantity. With make_current, the
     claim's quantity is revised to it (the old value stays in the claim's history and
@@ -294,6 +295,8 @@ def quantity_estimate_add(
         raise InvalidTransition(PUBLISHED_CONTENT_LOCKED)
     if source_entity is not None:
         check_same_team(claim.team, [source_entity])
+    if annotation is not None and annotation.item.team_id != claim.team_id:
+        raise ValidationError({"annotation": "The annotation is not in your team."})
     check_dates(stated_at=stated_at)
     at = at or timezone.now()
     estimate = QuantityEstimate(
@@ -304,6 +307,7 @@ def quantity_estimate_add(
         source_label=source_label.strip(),
         source_entity=source_entity,
         source_url=source_url,
+        annotation=annotation,
         stated_at=stated_at,
         note=note,
         is_current=make_current,
@@ -324,10 +328,57 @@ def quantity_estimate_add(
             "bound": bound,
             "source": estimate.source_label,
             "is_current": make_current,
+            "annotation": annotation.pk if annotation else None,
         },
         at=at,
     )
     return estimate
+
+
+@transaction.atomic
+def quantity_estimate_from_annotation(
+    *,
+    claim_id: int,
+    annotation_id: int,
+    actor: Any,
+    unit: str = "",
+    bound: str = "exact",
+    note: str = "",
+    make_current: bool = False,
+) -> QuantityEstimate:
+    """Propose an annotation's count as an estimate of the claim's quantity: the
+    figure cites the annotation (and so the pixels and the original's SHA-256).
+    The annotation must be live, carry a count, and be on an image of the claim's
+    team; the unit defaults to its label; it is stated at the image's observed
+    time. Same locks and audit as quantity_estimate_add."""
+    annotation = (
+        ImageAnnotation.objects.select_for_update(of=("self",))
+        .select_related("item__team", "created_by")
+        .live()
+        .filter(pk=annotation_id)
+        .first()
+    )
+    if annotation is None:
+        raise ValidationError({"annotation": "No such annotation on the image."})
+    ensure_member(user=actor, team=annotation.item.team)
+    if annotation.count is None:
+        raise ValidationError({"annotation": "This annotation has no count."})
+    return quantity_estimate_add(
+        claim_id=claim_id,
+        actor=actor,
+        amount=Decimal(annotation.count),
+        unit=unit or annotation.label,
+        bound=bound,
+        source_label=(
+            f"counted on {annotation.item.title} "
+            f"(annotation by {user_label(annotation.created_by)})"
+        )[:300],
+        # A count speaks for the moment the image shows, not for when it was made.
+        stated_at=annotation.item.observed_at or annotation.updated_at,
+        note=note,
+        make_current=make_current,
+        annotation=annotation,
+    )
 
 
 def _save_estimate(

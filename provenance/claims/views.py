@@ -34,6 +34,7 @@ from provenance.claims import maps as claim_maps
 from provenance.claims import selectors, services, versions
 from provenance.claims.confidence import SCALE
 from provenance.claims.forms import (
+    AnnotationEstimateForm,
     AsOfForm,
     AssessmentForm,
     ClaimCorrectionForm,
@@ -182,6 +183,9 @@ def claim_page_context(
         "assessment_form": forms_in_use.get("assessment_form")
         or AssessmentForm(claim=claim),
         "estimate_form": forms_in_use.get("estimate_form") or QuantityEstimateForm(),
+        "counted_annotations": []
+        if as_of
+        else selectors.counted_annotations(claim=claim),
     }
 
 
@@ -305,6 +309,32 @@ def claim_quantity_estimate(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(claim)
     context = claim_page_context(request, claim, estimate_form=form)
     return render(request, "provenance/claim_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def claim_estimate_from_annotation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Propose an annotation's count (on a linked image) as a quantity estimate."""
+    team = team_selectors.require_team(request)
+    claim = selectors.claim_for_page(team=team, claim_id=pk)
+    form = AnnotationEstimateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.quantity_estimate_from_annotation(
+                claim_id=claim.pk, actor=request.user, **form.cleaned_data
+            )
+        except (ValidationError, EditConflict, InvalidTransition) as exc:
+            messages.error(
+                request,
+                " ".join(exc.messages)
+                if isinstance(exc, ValidationError)
+                else str(exc),
+            )
+        else:
+            messages.success(request, "Count recorded as a quantity estimate.")
+    else:
+        messages.error(request, "Choose an annotation with a count.")
+    return redirect(claim)
 
 
 @login_required

@@ -24,13 +24,14 @@ from evidence import relationship_links
 from evidence.ais.demo import demo_ais_extracts
 from evidence.ais.services import evidence_add_ais
 from evidence.documents import services as evidence_services
-from evidence.images.demo import synthetic_site_image
+from evidence.images.annotations import annotation_create
+from evidence.images.demo import container_blocks, synthetic_site_image
 from evidence.images.services import evidence_add_image
 from evidence.maps.demo import DESCRIPTION as SCENE_DESCRIPTION
 from evidence.maps.demo import synthetic_scene_geotiff
 from evidence.maps.geometry import ground_sample_distance_m
 from evidence.maps.services import scene_update
-from evidence.models import EvidenceItem, ImageDetail
+from evidence.models import EvidenceItem, ImageAnnotation, ImageDetail
 from evidence.services import tasks_run_here
 from provenance.accounts import services as team_services
 from provenance.claims import comments, relationship_citations, services
@@ -356,6 +357,54 @@ def describe_scene(demo: Demo) -> None:
     )
 
 
+def ensure_annotations(demo: Demo) -> None:
+    """Synthetic counts on the synthetic images: containers in one Rajin stack (the
+    true number drawn, from the picture's own recipe) and the Tikhoretsk pits; the
+    September pit count is cited by claim 5's estimate."""
+    rajin = demo.items["rajin-oct"]
+    (x0, y0, x1, y1), containers = container_blocks(variant=2)[0]
+    specs = [
+        (
+            rajin,
+            {
+                "shape": "rectangle",
+                "points": [[x0, y0], [x1, y1]],
+                "label": "containers",
+                "count": containers,
+            },
+        ),
+        *(
+            (
+                demo.items[key],
+                {
+                    "shape": "polygon",
+                    "points": story.PIT_FIELD,
+                    "label": "storage pits",
+                    "count": pits,
+                },
+            )
+            for key, pits in (("tikhoretsk-aug", 24), ("tikhoretsk-sep", 110))
+        ),
+    ]
+    for item, spec in specs:
+        if ImageAnnotation.objects.filter(item=item, label=spec["label"]).exists():
+            continue
+        annotation = annotation_create(
+            item_id=item.pk,
+            actor=demo.reporter,
+            note="Synthetic demo count on a synthetic stand-in image.",
+            **spec,
+        )
+        demo.created += 1
+        if item == demo.items["tikhoretsk-sep"]:
+            services.quantity_estimate_from_annotation(
+                claim_id=demo.claims["claim-5"].pk,
+                annotation_id=annotation.pk,
+                actor=demo.reporter,
+                note="Pits counted on the synthetic September image.",
+            )
+
+
 def ensure_documents(demo: Demo) -> None:
     for spec in story.DOCUMENTS:
         spec = dict(spec)
@@ -539,4 +588,5 @@ def _load_demo() -> Demo:
     ensure_reviews(demo)
     correct_claim_1(demo)
     ensure_comment_thread(demo)
+    ensure_annotations(demo)
     return demo

@@ -440,6 +440,10 @@ IMAGES: list[dict[str, Any]] = [
     },
 ]
 
+# The field of storage pits on the synthetic Tikhoretsk images (original pixels):
+# 16 pits a row from x=90, rows 62 px apart from y=70 (evidence.images.demo).
+PIT_FIELD = [[80, 60], [1120, 60], [1120, 500], [80, 500]]
+
 DOCUMENTS: list[dict[str, Any]] = [
     {
         "key": "rusi",

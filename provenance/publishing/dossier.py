@@ -21,7 +21,8 @@ from django.db.models import Count, Max, Min, Prefetch, Q
 from django.utils import timezone
 from PIL import ImageFile
 
-from evidence.models import CustodyEvent, EvidenceItem
+from evidence.images.annotation_shapes import OverlayShape, overlay_svg
+from evidence.models import CustodyEvent, EvidenceItem, ImageAnnotation
 from provenance.audit.chain import chain_head
 from provenance.audit.models import AuditEvent
 from provenance.claims import selectors
@@ -96,9 +97,44 @@ def claim_dossier(
         audit_seq=seq,
         audit_hash=digest,
     )
+    dossier.extra["annotations"] = _annotation_figures(state)
     if state.existed:
         dossier.bundle = signed_bundle(claim=claim, team=team, urls=urls)
     return dossier
+
+
+def _annotation_figures(state: selectors.ClaimAsOf) -> list[dict[str, Any]]:
+    """Per linked image with annotations standing then: the shapes drawn as SVG in
+    the original's pixel frame (the dossier loads no image), and the list."""
+    rows = (
+        ImageAnnotation.objects.filter(
+            item_id__in=[link.item_id for link in state.links],
+            item__image__width__gt=0,
+            created_at__lte=state.when,
+        )
+        .exclude(ended_at__lte=state.when)
+        .select_related("created_by", "item__image")
+        .order_by("item_id", "created_at", "pk")
+    )
+    items = {row.item_id: row.item for row in rows}
+    by_item: dict[int, list[ImageAnnotation]] = {}
+    for row in rows:
+        by_item.setdefault(row.item_id, []).append(row)
+    figures = []
+    for item_id, drawn in by_item.items():
+        item = items[item_id]
+        figures.append(
+            {
+                "item": item,
+                "annotations": drawn,
+                "svg": overlay_svg(
+                    (OverlayShape(a.shape, a.points, a.label) for a in drawn),
+                    width=item.image.width,
+                    height=item.image.height or 1,
+                ),
+            }
+        )
+    return figures
 
 
 def _audit_head(team: Team, as_of: datetime | None) -> tuple[int, str]:

@@ -158,3 +158,23 @@ def _screening(w: World):
 
 SCREENING = {"candidate": lambda w: {"pk": _screening(w).pk}}
 IMPORTS = {"import": lambda w: {"pk": _screening(w).proposed_in_id}}
+
+
+def _annotation(w: World) -> dict:
+    """An annotation on team A's image (drawn through the service the first time)."""
+    from evidence.images.annotations import annotation_create
+
+    annotation = w.image_item.annotations.order_by("pk").first() or (
+        annotation_create(
+            item_id=w.image_item.pk,
+            actor=w.reporter_a,
+            shape="rectangle",
+            points=[[0, 0], [1, 1]],
+            label="Qx7wv pits",
+            count=3,
+        )
+    )
+    return {"pk": w.image_item.pk, "annotation_id": annotation.pk}
+
+
+ANNOTATIONS = {"annotation": _annotation}

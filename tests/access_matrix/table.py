@@ -26,6 +26,7 @@ from __future__ import annotations
 from tests.access_matrix.harness import ADMIN_LOGIN, LOGIN, METHODS, OK, REDIRECT, ROLES
 from tests.access_matrix.objects import (
     AIS,
+    ANNOTATIONS,
     API_ITEMS,
     CAPTURE_FILES,
     CITATIONS,
@@ -304,6 +305,7 @@ TABLE: dict[str, Row] = {
     "provenance:glossary": row(NONE, public()),
     "provenance:claim-assess": row(CLAIMS, action(post=400)),
     "provenance:claim-quantity-estimate": row(CLAIMS, action(post=400)),
+    "provenance:claim-estimate-from-annotation": row(CLAIMS, action()),
     "provenance:claim-evidence-add": row(CLAIMS, html()),
     "provenance:claim-evidence-link": row(CLAIMS, action(post=400)),
     "provenance:claim-evidence-add-image": row(CLAIMS, form()),
@@ -393,6 +395,9 @@ TABLE: dict[str, Row] = {
     "evidence:item-original": row(IMAGES, media()),
     "evidence:item-thumbnail": row(IMAGES, media()),
     "evidence:item-display": row(IMAGES, media()),
+    "evidence:annotate": row(IMAGES, form()),
+    "evidence:annotation-end": row(ANNOTATIONS, action()),
+    "evidence:compare": row(IMAGES, html()),
     # Issue 18: a capture's files (the screenshot inline, the others downloads).
     # HEAD too: ReplayWeb.page asks HEAD for a WACZ's size; a HEAD is not logged.
     "evidence:capture-file": row(CAPTURE_FILES, html()),
@@ -489,6 +494,14 @@ TABLE: dict[str, Row] = {
     "api:map-features": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
     "api:map-tracks-mfjson": row(
         NONE, api(read={**members(OK)}, publisher_reads=False)
+    ),
+    "api:evidence-annotations": row(
+        IMAGES,
+        api(
+            read=members(),
+            writes={"POST": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+            publisher_reads=False,
+        ),
     ),
     "api:entity-list": row(NONE, member_api(other_team=OK)),
     "api:entity-detail": row(ENTITY_PK, member_api()),

@@ -15,7 +15,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from evidence import selectors as evidence_selectors
 from evidence.documents import services as document_services
+from evidence.images import annotations
 from evidence.models import EvidenceItem
 from provenance.entities.models import Entity
 from provenance.publishing.api.authentication import is_publisher
@@ -40,7 +42,7 @@ from provenance.publishing.api.permissions import (
 )
 from provenance.publishing.api.relationship_views import EntityRelationshipActions
 from provenance.publishing.api.renderers import ORJSONRenderer
-from provenance.publishing.api.serializers import EvidenceLinkIn
+from provenance.publishing.api.serializers import AnnotationIn, EvidenceLinkIn
 from provenance.publishing.exports.builders import evidence_item_export
 from provenance.publishing.exports.queries import with_evidence_relations
 
@@ -97,6 +99,44 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
         return Response(
             evidence_item_export(fresh, urls=export_urls(request)),
             status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Annotations on an image (team members): W3C Web Annotations",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Draw an annotation on an image (team members)",
+        request=AnnotationIn,
+        responses={201: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="annotations")
+    def annotations(self, request: Request, pk: str) -> Response:
+        """GET: the image's live annotations as a W3C AnnotationCollection page;
+        POST: draw one (CSRF applies to a browser session)."""
+        item = get_object_or_404(EvidenceItem.objects.for_team(self.team()), pk=pk)
+        if request.method == "POST":
+            serializer = AnnotationIn(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            created = annotations.annotation_create(
+                item_id=item.pk, actor=request.user, **data
+            )
+            created = evidence_selectors.annotation_for_team(
+                team=self.team(), annotation_id=created.pk
+            )
+            return Response(
+                annotations.web_annotation(created), status=status.HTTP_201_CREATED
+            )
+        rows = evidence_selectors.annotations_for_item(item=item)
+        return Response(
+            {
+                "@context": annotations.WEB_ANNOTATION_CONTEXT,
+                "type": "AnnotationPage",
+                "items": [annotations.web_annotation(a) for a in rows],
+            }
         )
 
     @extend_schema(

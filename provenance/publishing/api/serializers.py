@@ -299,3 +299,45 @@ class EvidenceLinkIn(serializers.Serializer):
         if not data.get("title"):
             data.pop("title", None)
         return data
+
+
+class AnnotationIn(serializers.Serializer):
+    """A shape on an image, in the ORIGINAL's pixel space: a W3C `selector`
+    (FragmentSelector `xywh=pixel:x,y,w,h`, or SvgSelector with one <polygon> or
+    <circle>), or `shape` with `points`."""
+
+    label = serializers.CharField(max_length=120, help_text='e.g. "containers".')
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="Free text."
+    )
+    count = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text='How many of the label the shape holds ("containers: 84").',
+    )
+    selector = serializers.DictField(
+        required=False, allow_null=True, default=None, help_text="W3C selector."
+    )
+    shape = serializers.ChoiceField(
+        choices=["point", "rectangle", "polygon"],
+        required=False,
+        default="",
+        help_text="With `points`, instead of a selector.",
+    )
+    points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), max_length=2),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=500,
+        help_text="[[x, y], ...]: a point; a rectangle's two corners; a polygon.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["selector"] is None and (not attrs["shape"] or not attrs["points"]):
+            raise serializers.ValidationError(
+                {"selector": "Give a selector, or a shape with points."}
+            )
+        return attrs

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.captures.services import FILES as CAPTURE_FILES
+from evidence.images.annotations import web_annotation
 from evidence.models import EvidenceItem, EvidenceKind
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
@@ -454,7 +455,10 @@ def _quantity(
     )
 
 
-def _estimate(estimate: QuantityEstimate) -> QuantityEstimateOut:
+def _estimate(estimate: QuantityEstimate, *, public: bool) -> QuantityEstimateOut:
+    annotation = estimate.annotation
+    if annotation is not None and public and annotation.item.is_restricted:
+        annotation = None  # source protection: the image is never exported
     return QuantityEstimateOut(
         amount=decimal_text(estimate.amount),
         unit=estimate.unit,
@@ -465,6 +469,20 @@ def _estimate(estimate: QuantityEstimate) -> QuantityEstimateOut:
         source_entity=entity_ref(estimate.source_entity),
         stated_at=estimate.stated_at,
         is_current=estimate.is_current,
+        annotation=web_annotation(annotation) if annotation is not None else None,
+    )
+
+
+def _annotations(
+    links: list[ClaimEvidence], *, cutoff: datetime | None, public: bool
+) -> tuple[dict[str, Any], ...]:
+    """The live annotations on the linked images (prefetched); for publishers only
+    those drawn by the last publication."""
+    return tuple(
+        web_annotation(a)
+        for link in links
+        for a in prefetched(link.item, "annotations")
+        if not public or (cutoff is not None and a.created_at <= cutoff)
     )
 
 
@@ -552,7 +570,7 @@ def claim_export(
             claim.quantity_bound,
             claim.quantity_display,
         ),
-        "quantity_estimates": tuple(_estimate(e) for e in estimates),
+        "quantity_estimates": tuple(_estimate(e, public=public) for e in estimates),
         "first_appearance": FirstAppearance(
             source=claim.first_appearance_source,
             entity=entity_ref(claim.first_appearance_entity),
@@ -568,6 +586,7 @@ def claim_export(
         "relationships": _cited_relationships(
             claim, when=_public_when(claim, None) if public else None
         ),
+        "annotations": _annotations(links, cutoff=claim.public_cutoff, public=public),
         "review": _review_state(claim, reviews),
         "created_at": claim.created_at,
         "updated_at": claim.updated_at,
@@ -760,6 +779,11 @@ def claim_export_as_of(
                 if public
                 else state.when
             ),
+        ),
+        "annotations": tuple(
+            a
+            for a in current.annotations
+            if datetime.fromisoformat(a["created"]) <= state.when
         ),
         "review": _review_state_as_of(current.review, then, state),
         "updated_at": then.updated_at,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evidence.images.annotations import source_iri
 from provenance.entities.models import EntityKind
 from provenance.publishing.exports.builders import ExportUrls
 from provenance.publishing.exports.shapes import (
@@ -176,12 +177,50 @@ class _Prov:
             self.doc.wasGeneratedBy(self.claim, activity, at)
 
 
+def _annotations(prov: _Prov, export: ClaimExport) -> None:
+    """Each annotation (an entity derived from the image it was drawn on), and the
+    claim derived from those whose count is one of its quantity estimates."""
+    images = {
+        source_iri(link.evidence.sha256): link.evidence.id
+        for link in export.evidence
+        if link.evidence.sha256
+    }
+    made: dict[str, Any] = {}
+    cited = [e.annotation for e in export.quantity_estimates if e.annotation]
+    for annotation in (*export.annotations, *cited):
+        if annotation["id"] in made:
+            continue
+        label = annotation["body"][0]["value"]
+        if annotation.get("count") is not None:
+            label = f"{label}: {annotation['count']}"
+        entity = prov.doc.entity(
+            prov.ns[f"annotation/{annotation['id'].rsplit(':', 1)[-1]}"],
+            {
+                "prov:type": "pv:ImageAnnotation",
+                "prov:label": label,
+                "pv:selector": annotation["target"]["selector"]["value"],
+                "pv:target": annotation["target"]["source"],
+            },
+        )
+        made[annotation["id"]] = entity
+        item_id = images.get(annotation["target"]["source"])
+        if item_id is not None:
+            prov.doc.wasDerivedFrom(entity, prov.ns[f"evidence/{item_id}"])
+    for annotation in cited:
+        prov.doc.wasDerivedFrom(
+            prov.claim,
+            made[annotation["id"]],
+            other_attributes={"pv:relation": "quantity_estimate"},
+        )
+
+
 def claim_prov(export: ClaimExport, *, urls: ExportUrls) -> Any:
     """A PROV document: the claim, its evidence and assessments (entities), the
     assessing and publishing (activities), and the team and speakers (agents)."""
     prov = _Prov(export, urls=urls)
     for link in export.evidence:
         prov.evidence(link)
+    _annotations(prov, export)
     prov.assessments(export)
     prov.publishing(export)
     return prov.doc

@@ -11,7 +11,14 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from evidence.models import AISGap, CaptureFile, EvidenceItem, PortCall, WebCapture
+from evidence.models import (
+    AISGap,
+    CaptureFile,
+    EvidenceItem,
+    ImageAnnotation,
+    PortCall,
+    WebCapture,
+)
 from provenance.claims.models import (
     Claim,
     ClaimEvidence,
@@ -102,6 +109,7 @@ ESTIMATE_COLUMNS = (
     "stated_at",
     "is_current",
     "recorded_at",
+    "annotation_id",
     *(f"source_entity__{f}" for f in ENTITY_COLUMNS),
 )
 # What an evidence item's export reads beyond its own row.
@@ -174,7 +182,13 @@ def _links(*, public: bool) -> QuerySet[ClaimEvidence]:
         # Only the columns the export reads: model instances are the cost here.
         .only(*LINK_COLUMNS)
     ).prefetch_related(
-        *_ais_prefetches("item__ais", to_attr=True), _capture_prefetch("item__")
+        *_ais_prefetches("item__ais", to_attr=True),
+        _capture_prefetch("item__"),
+        _prefetch(
+            "item__annotations",
+            ImageAnnotation.objects.live().select_related("created_by"),
+            to_attr=True,
+        ),
     )
     if public:
         return links.filter(item__is_restricted=False)
@@ -210,8 +224,15 @@ def with_export_relations(
     else:
         assessments = assessments.select_related("assessed_by")
         reviews = reviews.select_related("by")
-    estimates = QuantityEstimate.objects.select_related("source_entity").only(
-        *ESTIMATE_COLUMNS
+    estimates = (
+        QuantityEstimate.objects.select_related("source_entity")
+        .only(*ESTIMATE_COLUMNS)
+        .prefetch_related(
+            Prefetch(
+                "annotation",
+                ImageAnnotation.objects.select_related("item", "created_by"),
+            )
+        )
     )
     claims = claims.select_related("team", "first_appearance_entity").prefetch_related(
         _prefetch("subjects", Entity.objects.only(*ENTITY_COLUMNS), to_attr=True),

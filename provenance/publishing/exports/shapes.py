@@ -108,6 +108,13 @@ class QuantityEstimateOut(Quantity):
     is_current: bool = field(
         metadata=doc("True for the estimate the team uses as the claim's quantity.")
     )
+    annotation: dict[str, Any] | None = field(
+        metadata=doc(
+            "The image annotation whose count this figure is (a W3C Web Annotation"
+            " whose target is the original's SHA-256), or null.",
+            like=dict[str, str] | None,
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -619,6 +626,13 @@ class ClaimExport:
     )
     relationships: tuple[CitedRelationship, ...] = field(
         metadata=doc("Edges of the ownership graph the claim cites as evidence.")
+    )
+    annotations: tuple[dict[str, Any], ...] = field(
+        metadata=doc(
+            "Annotations on the linked images (W3C Web Annotations; shapes in the"
+            " original's pixels, target the original's SHA-256).",
+            like=tuple[dict[str, str], ...],
+        )
     )
     review: ReviewState = field(metadata=doc("Publication state and corrections."))
     created_at: datetime = field(metadata=doc("When the claim was created."))

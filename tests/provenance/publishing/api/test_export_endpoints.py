@@ -54,8 +54,9 @@ def test_bulk_export_batches_queries_by_chunk(
     client = publisher_client(make_publisher(team).key)
     client.get(reverse("api:claim-list"))
     # Per chunk of 4: the claims and their prefetches (among them the cited
-    # relationships of the ownership graph, issue 20, and the links' captures).
-    with django_assert_max_num_queries(2 + 3 * 12):
+    # relationships of the ownership graph, issue 20, the links' captures, issue
+    # 18, and the linked images' annotations, issue 21).
+    with django_assert_max_num_queries(2 + 3 * 13):
         lines = _body(client.get(reverse("api:export-claims"))).splitlines()
     assert len(lines) == 12
 

@@ -1,0 +1,152 @@
+"""Issue 21 in the browser: a rectangle drawn with Annotorious on an image's display
+copy, with a count, becomes a quantity estimate of the claim (traced back to the
+annotation) and appears in the claim's export; the compare view shows two images
+with their capture times. Screenshots at 1280 and 390 px."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from evidence.images.demo import synthetic_site_image
+from evidence.images.services import evidence_add_image
+from evidence.models import ImageAnnotation
+from evidence.services import tasks_run_here
+from provenance.claims import services
+from provenance.claims.models import QuantityEstimate
+from tests.e2e.conftest import PASSWORD
+from tests.factories import MembershipFactory, TeamFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+AUG = datetime(2023, 8, 24, 2, tzinfo=UTC)
+OCT = datetime(2023, 10, 14, 2, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(db):
+    team = TeamFactory(name="Desk", slug="desk")
+    reporter = MembershipFactory(team=team, role="reporter", user__username="rita").user
+    reporter.set_password(PASSWORD)
+    reporter.save()
+    claim = services.claim_create(
+        team=team, actor=reporter, text="Hundreds of containers left Rajin."
+    )
+    images = []
+    with tasks_run_here():
+        for variant, when in ((1, AUG), (2, OCT)):
+            item = evidence_add_image(
+                team=team,
+                actor=reporter,
+                upload=io.BytesIO(
+                    synthetic_site_image("rajin", captured_at=when, variant=variant)
+                ),
+                filename=f"rajin-{variant}.jpg",
+                title=f"Rajin {when:%B} (synthetic)",
+                observed_at=when,
+                source="Synthetic imagery",
+                is_synthetic=True,
+            )
+            services.evidence_attach(
+                claim_id=claim.pk, item_id=item.pk, actor=reporter, relation="supports"
+            )
+            images.append(item)
+    return {"claim": claim, "images": images}
+
+
+def test_a_drawn_count_becomes_the_claims_estimate_and_is_exported(
+    desk, new_page, log_in, console, screenshots
+):
+    shots = screenshots("annotate-")
+    page = new_page()
+    log_in(page, "rita")
+    image = desk["images"][1]
+    page.goto(f"/evidence/{image.pk}/annotate/")
+    stage = page.locator(".a9s-annotationlayer")
+    stage.wait_for()
+    box = page.locator("#annotate-image").bounding_box()
+    # The display copy may be scaled in the page; drag over its top-left quarter.
+    page.mouse.move(box["x"] + box["width"] * 0.05, box["y"] + box["height"] * 0.1)
+    page.mouse.down()
+    page.mouse.move(
+        box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.3, steps=8
+    )
+    page.mouse.up()
+    form = page.locator("#annotate-form")
+    expect(form).to_be_visible()
+    form.get_by_label("Label").fill("containers")
+    form.get_by_label("Count (optional)").fill("84")
+    form.get_by_role("button", name="Save annotation").click()
+    page.wait_for_url("**highlight=*")
+    annotation = ImageAnnotation.objects.get(item=image)
+    assert (annotation.shape, annotation.label, annotation.count) == (
+        "rectangle",
+        "containers",
+        84,
+    )
+    # Stored in the ORIGINAL's pixels (1200 × 800), whatever size it was drawn at.
+    (x0, y0), (x1, y1) = annotation.points
+    assert (round(x0, -1), round(y0, -1)) == (60, 80), annotation.points
+    assert (round(x1, -1), round(y1, -1)) == (300, 240), annotation.points
+    expect(page.locator(f"#a{annotation.pk}")).to_have_class("highlighted")
+    shots(page, "drawn")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shots(page, "drawn-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    claim = desk["claim"]
+    page.goto(claim.get_absolute_url())
+    page.locator(f"[data-propose='{annotation.pk}']").click()
+    counted = page.locator("[data-counted]")
+    expect(counted).to_have_text(
+        f"84 containers — counted on {image.title} (annotation by rita)"
+    )
+    estimate = QuantityEstimate.objects.get(claim=claim)
+    assert (estimate.annotation_id, estimate.amount, estimate.unit) == (
+        annotation.pk,
+        84,
+        "containers",
+    )
+    shots(page, "claim")
+    counted.get_by_role("link").click()
+    expect(page.locator(f"#a{annotation.pk}")).to_have_class("highlighted")
+
+    response = page.request.get(f"/api/v1/claims/{claim.pk}/")
+    assert response.status == 200
+    exported = json.loads(response.body())
+    assert exported["quantity_estimates"][0]["annotation"]["count"] == 84
+    assert exported["annotations"][0]["target"]["selector"]["value"].startswith(
+        "xywh=pixel:"
+    )
+    assert console.errors == []
+
+
+def test_the_compare_view_shows_two_images_with_their_times(
+    desk, new_page, log_in, console, screenshots
+):
+    shots = screenshots("compare-")
+    page = new_page()
+    log_in(page, "rita")
+    first = desk["images"][0]
+    page.goto(f"/evidence/{first.pk}/")
+    page.get_by_role("link", name="Compare with…").click()
+    figures = page.locator(".compare-figure")
+    expect(figures).to_have_count(2)
+    expect(figures.nth(0).locator("[data-captured]")).to_have_text(
+        "Captured 24 Aug 2023 02:00 UTC"
+    )
+    expect(figures.nth(1).locator("[data-captured]")).to_have_text(
+        "Captured 14 Oct 2023 02:00 UTC"
+    )
+    expect(figures.nth(0).locator("[data-source]")).to_have_text("Synthetic imagery")
+    page.locator("#swipe-range").fill("20")
+    clip = page.locator("[data-swipe-over]").evaluate("e => e.style.clipPath")
+    assert clip == "inset(0px 80% 0px 0px)"
+    shots(page, "wide")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shots(page, "phone")
+    assert console.errors == []
