@@ -356,9 +356,10 @@ def test_claim_page_shows_external_verdicts_and_same_claims(
     assert response.status_code == 302
     plain = claim_create(team=team, actor=reporter, text="A plain claim")
     reporter_client.get(plain.get_absolute_url())  # shows the flash message
-    # A plain claim's page reads 18 (test_evidence_link_views); verdicts and the
-    # linked claims one query each.
-    with django_assert_max_num_queries(20):
+    # A plain claim's page reads 20 (test_evidence_link_views: with the cited
+    # relationships and the counted annotations); verdicts and the linked claims
+    # one query each.
+    with django_assert_max_num_queries(22):
         page = reporter_client.get(entry.claim.get_absolute_url())
     body = page.content.decode()
     assert "Other fact-checkers" in body
