@@ -80,12 +80,15 @@ def evidence_list(
 
 
 # A link's captures, newest first, with their files (the processing part shows
-# them). Their text is not read: a page's text can be megabytes.
+# them). Their text is not read whole (a page's text can be megabytes): only the
+# head the page shows, in the same query.
+CAPTURE_TEXT_SHOWN = 5000
 CAPTURES_PREFETCH = (
     Prefetch(
         "captures",
         queryset=WebCapture.objects.select_related("requested_by")
         .defer("text")
+        .annotate(text_head=Substr("text", 1, CAPTURE_TEXT_SHOWN + 1))
         .order_by("-requested_at", "-pk"),
     ),
     "captures__files",

@@ -36,11 +36,11 @@ def with_tsa(settings, tsa):
 
 
 def _capture(team, editor, site, callbacks):
-    from evidence.captures import services
+    from evidence.documents import services as document_services
 
     with callbacks(execute=True):
-        item = services.evidence_capture_url(
-            team=team, actor=editor, url=site.url("/page")
+        item = document_services.evidence_add_link(
+            capture=True, team=team, actor=editor, url=site.url("/page")
         )
     item.refresh_from_db()
     return item
