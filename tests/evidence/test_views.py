@@ -497,7 +497,7 @@ def test_claim_page_lists_denials_newest_first(editor_client, team, editor):
         )
 
     html = editor_client.get(claim.get_absolute_url()).content.decode()
-    denials = html.split("<h2>Denials</h2>")[1]
+    denials = html.split('<h2 id="denials-heading">Denials</h2>')[1]
     assert denials.index("Moscow") < denials.index("Pyongyang")
 
 

@@ -779,6 +779,7 @@ STAFF_CAN = {
     "provenance.team": (True, False, False, False),
     "provenance.membership": (True, False, False, False),
     "provenance.entity": (True, False, False, False),
+    "provenance.relationship": (True, False, False, False),
     "provenance.tag": (True, False, False, False),
     "provenance.claim": (True, False, False, False),
     "provenance.auditevent": (True, False, False, False),
@@ -845,7 +846,11 @@ def test_every_history_admin_is_scoped_and_read_only():
         for model, model_admin in admin.site._registry.items()
         if isinstance(model_admin, SimpleHistoryAdmin)
     ]
-    assert sorted(history_admins) == ["provenance.claim", "provenance.entity"]
+    assert sorted(history_admins) == [
+        "provenance.claim",
+        "provenance.entity",
+        "provenance.relationship",
+    ]
     assert all(
         isinstance(model_admin, ScopedHistoryMixin)
         for model_admin in admin.site._registry.values()
