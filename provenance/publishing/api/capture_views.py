@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -59,6 +59,17 @@ def capture_out(capture: WebCapture) -> dict[str, Any]:
     }
 
 
+# The route takes any path segment (not only digits) so that a malformed id is
+# this API's JSON 404, not the site's HTML one.
+ITEM_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="Item id.")
+
+
+def _item_id(pk: str) -> int:
+    if not pk.isdigit():
+        raise NotFound("No evidence item with this id.")
+    return int(pk)
+
+
 class EvidenceCapturesView(ApiView, GenericAPIView):
     permission_classes = [IsTeamMember]
     serializer_class = CaptureVersionOut
@@ -67,10 +78,11 @@ class EvidenceCapturesView(ApiView, GenericAPIView):
     @extend_schema(
         summary="The captures of a link or statement source, oldest first "
         "(team members)",
+        parameters=[ITEM_ID],
         responses={200: CaptureVersionOut(many=True)},
     )
-    def get(self, request: Request, pk: int) -> Response:
-        _, captures = selectors.capture_versions(team=self.team(), item_id=pk)
+    def get(self, request: Request, pk: str) -> Response:
+        _, captures = selectors.capture_versions(team=self.team(), item_id=_item_id(pk))
         return Response([capture_out(c) for c in captures])
 
     @extend_schema(
@@ -79,15 +91,16 @@ class EvidenceCapturesView(ApiView, GenericAPIView):
         "is kept. 409 while a capture of the item runs; 400 for an item without "
         "a page to capture.",
         request=None,
+        parameters=[ITEM_ID],
         responses={
             202: CaptureVersionOut,
             400: OpenApiResponse(description="Nothing to capture"),
             409: OpenApiResponse(description="A capture is running"),
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         team = self.team()
-        item, _ = selectors.capture_versions(team=team, item_id=pk)
+        item, _ = selectors.capture_versions(team=team, item_id=_item_id(pk))
         try:
             capture = capture_services.capture_again(
                 item_id=item.pk, actor=request.user

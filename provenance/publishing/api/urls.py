@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
@@ -33,8 +33,8 @@ urlpatterns = [
         name="claim-import-claimreview",
     ),
     path("", include(router.urls)),
-    path(
-        "evidence/<int:pk>/captures/",
+    re_path(
+        r"^evidence/(?P<pk>[^/]+)/captures/$",
         EvidenceCapturesView.as_view(),
         name="evidence-captures",
     ),
