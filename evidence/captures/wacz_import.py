@@ -11,10 +11,10 @@ present, names the hash of ``datapackage.json``; and ``pages/pages.jsonl``
 lists its pages. A signature in the digest (``signedData``, WACZ Signing and
 Verification 0.1.0) is checked for its structure and its hash.
 
-TODO(issue 18, h/tsa): the ECDSA check of ``signedData`` (anonymous key, or the
-domain certificate chain and its RFC 3161 time signature) belongs to h/tsa's
-evidence/captures/signing.py verifier; until it is on main, a signature is
-reported as "structure checked, not verified".
+An anonymous signature (a public key in ``signedData``) is verified with
+evidence.captures.signing, and a signature that does not verify refuses the
+file. A domain signature (a certificate chain and an RFC 3161 time signature
+instead of a key) is checked for its structure and hash only, and says so.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+from evidence.captures import signing
 
 PACKAGE_NAME = "datapackage.json"
 DIGEST_NAME = "datapackage-digest.json"
@@ -208,9 +210,24 @@ def _signature(digest_file: dict[str, Any], package_hash: str) -> dict[str, Any]
         "domain": str(signed.get("domain", ""))[:300],
         "created": str(signed.get("created", ""))[:40],
         "software": str(signed.get("software", ""))[:200],
-        "verified": False,
-        "checked": "structure and hash only; the signature itself is not verified "
-        "yet (TODO issue 18: h/tsa's verifier)",
+        **_verified(kind, signed),
+    }
+
+
+def _verified(kind: str, signed: dict[str, Any]) -> dict[str, Any]:
+    if kind != "anonymous":
+        return {
+            "verified": False,
+            "checked": "structure and hash only: a domain signature's certificate "
+            "chain and time signature are not verified here",
+        }
+    check = signing.verify_signed_data(signed)
+    if not check.is_valid:
+        raise WaczRefused(f"Its signature does not verify: {check.reason}.")
+    return {
+        "verified": True,
+        "key_id": check.key_id,
+        "checked": f"anonymous signature verified (ECDSA P-256, key {check.key_id})",
     }
 
 

@@ -121,8 +121,8 @@ def test_a_real_wacz_is_imported_with_its_pages_as_an_independent_reader_sees_th
         "created": "2022-01-18T19:00:12Z",
         "software": "authsigner 0.3.0",
         "verified": False,
-        "checked": "structure and hash only; the signature itself is not verified "
-        "yet (TODO issue 18: h/tsa's verifier)",
+        "checked": "structure and hash only: a domain signature's certificate "
+        "chain and time signature are not verified here",
     }
     wacz = CaptureFile.objects.get(capture=capture)
     assert (wacz.role, wacz.sha256, wacz.file.name) == (
@@ -323,8 +323,9 @@ def test_the_command_imports_a_wacz(team, editor, capsys):
     out = capsys.readouterr().out
     assert out == (
         f"Imported evidence #{item.pk} https://example.com/ (WACZ sha256 "
-        f"{REAL_SHA256}, 1 page, signed (domain): structure and hash only; the "
-        "signature itself is not verified yet (TODO issue 18: h/tsa's verifier))\n"
+        f"{REAL_SHA256}, 1 page, signed (domain): structure and hash only: a "
+        "domain signature's certificate chain and time signature are not verified "
+        "here)\n"
     )
 
 
@@ -366,3 +367,57 @@ def test_the_command_links_the_import_to_a_claim(team, editor):
     item = EvidenceItem.objects.get()
     link = claim.evidence_links.get()
     assert (link.item_id, link.relation) == (item.pk, "supports")
+
+
+def _anonymously_signed() -> tuple[bytes, dict]:
+    from datetime import UTC, datetime
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from evidence.captures import signing, wacz
+
+    at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    out = io.BytesIO()
+    wacz.write_warc(out, [], software="test", info={})
+    page = wacz.Page(url="https://example.org/", title="T", text="text", at=at)
+    package = wacz.build_wacz(warc=out.getvalue(), page=page, created=at, software="t")
+    key = ec.generate_private_key(ec.SECP256R1())
+    return signing.sign_wacz(package, private_key=key, software="s", version="1")
+
+
+def test_an_anonymous_signature_is_verified_on_import():
+    from evidence.captures import signing
+
+    signed, data = _anonymously_signed()
+    inspection = inspect_wacz(io.BytesIO(signed), max_unpacked=MAX)
+    kid = signing.key_id(signing.load_public_key_text(data["publicKey"]))
+    assert inspection.signature["kind"] == "anonymous"
+    assert inspection.signature["verified"] is True
+    assert inspection.signature["key_id"] == kid
+    assert inspection.signature["checked"] == (
+        f"anonymous signature verified (ECDSA P-256, key {kid})"
+    )
+
+
+def test_an_anonymous_signature_that_does_not_verify_refuses_the_file():
+    import base64
+
+    signed, _ = _anonymously_signed()
+    with zipfile.ZipFile(io.BytesIO(signed)) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+    digest = json.loads(members["datapackage-digest.json"])
+    raw = bytearray(base64.b64decode(digest["signedData"]["signature"]))
+    raw[10] ^= 0x01
+    digest["signedData"]["signature"] = base64.b64encode(raw).decode()
+    members["datapackage-digest.json"] = json.dumps(digest).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+    with pytest.raises(WaczRefused) as refused:
+        inspect_wacz(io.BytesIO(out.getvalue()), max_unpacked=MAX)
+    assert str(refused.value) == (
+        "Its signature does not verify: the signature does not match the signed "
+        "hash: the hash or the signature was changed after signing."
+    )
