@@ -95,7 +95,7 @@ class ApiView:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         pk = kwargs.get("pk")
-        if pk is not None and not str(pk).isdigit():
+        if pk is not None and not (str(pk).isascii() and str(pk).isdigit()):
             raise NotFound("No such object.")
 
     def team(self) -> Team:

@@ -65,7 +65,7 @@ ITEM_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="Item i
 
 
 def _item_id(pk: str) -> int:
-    if not pk.isdigit():
+    if not (pk.isascii() and pk.isdigit()):
         raise NotFound("No evidence item with this id.")
     return int(pk)
 
