@@ -485,12 +485,26 @@ TABLE: dict[str, Row] = {
     ),
     "api:evidence-detail": row(API_ITEMS, member_api()),
     "api:evidence-thumbnail": row(IMAGES, THUMBNAIL),
-    # Open geographic formats (issue 21), members only. The matrix's items have no
-    # geography (the extract is not analysed, the images are not georeferenced):
-    # team A reaches the view and is told so (404), as is team B (not found).
-    "api:evidence-geojson": row(API_ITEMS, NO_GEOGRAPHY),
-    "api:evidence-mf-json": row(AIS, NO_GEOGRAPHY),
-    "api:evidence-stac": row(IMAGES, NO_GEOGRAPHY),
+    # Open geographic formats (issue 21), members only. The matrix's open image is a
+    # scene (a footprint), the restricted one has a GPS fix, the extract a track;
+    # link items have no geography: team A is told so (404), team B finds nothing.
+    "api:evidence-geojson": row(
+        API_ITEMS,
+        {
+            "link": NO_GEOGRAPHY,
+            "restricted": NO_GEOGRAPHY,
+            "image": member_api(),
+            "restricted-image": member_api(),
+            "ais": member_api(),
+        },
+    ),
+    "api:evidence-mf-json": row(
+        {**AIS, **IMAGES},
+        {"ais": member_api(), "image": NO_GEOGRAPHY, "restricted-image": NO_GEOGRAPHY},
+    ),
+    "api:evidence-stac": row(
+        IMAGES, {"image": member_api(), "restricted-image": NO_GEOGRAPHY}
+    ),
     "api:map-features": row(NONE, api(read={**members(OK)}, publisher_reads=False)),
     "api:map-tracks-mfjson": row(
         NONE, api(read={**members(OK)}, publisher_reads=False)

@@ -12,10 +12,18 @@ API response given to team B that contains MARK shows something of team A's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from evidence.models import EvidenceItem, EvidenceKind, ImageDetail, Statement
+from evidence.models import (
+    AISPosition,
+    EvidenceItem,
+    EvidenceKind,
+    ImageDetail,
+    Statement,
+)
 from provenance.claims.models import Claim, Tag
 from provenance.entities.models import Entity, PastIdentity, SanctionsDesignation
 from provenance.publishing.keys import publisher_create
@@ -76,6 +84,15 @@ class World:
     statement: Statement
 
 
+# A made-up square of sea off a made-up harbour (lon, lat; closed ring).
+FOOTPRINT = {
+    "type": "Polygon",
+    "coordinates": [
+        [[129.6, 42.3], [129.7, 42.3], [129.7, 42.4], [129.6, 42.4], [129.6, 42.3]]
+    ],
+}
+
+
 def _image(team, *, restricted: bool, claim: Claim | None) -> EvidenceItem:
     item = EvidenceItemFactory(
         team=team,
@@ -87,7 +104,13 @@ def _image(team, *, restricted: bool, claim: Claim | None) -> EvidenceItem:
         processing_state="done",
     )
     item.file.save("harbour.jpg", ContentFile(JPEG), save=True)
+    # Each image has a geography, so the map and STAC reads have something to
+    # refuse: the open one is a scene (a footprint), the restricted one a GPS fix.
     detail = ImageDetail(item=item, width=1, height=1)
+    if restricted:
+        detail.gps_latitude, detail.gps_longitude = 42.35, 129.65
+    else:
+        detail.geo = {"footprint": FOOTPRINT, "crs": "EPSG:4326"}
     detail.thumbnail.save("thumb.jpg", ContentFile(JPEG), save=False)
     detail.display.save("display.jpg", ContentFile(JPEG), save=False)
     detail.save()
@@ -134,6 +157,26 @@ def _plant_entity(team: Team) -> Entity:
     return entity
 
 
+def _analysed_track(item: EvidenceItem) -> None:
+    """Three positions of the extract's vessel, analysed, so the extract has a
+    map (GeoJSON) and a trajectory (MF-JSON) to refuse to other teams."""
+    extract = item.ais
+    start = timezone.now() - timedelta(days=8)
+    AISPosition.objects.bulk_create(
+        AISPosition(
+            extract=extract,
+            mmsi="235000001",
+            timestamp=start + timedelta(hours=hour),
+            latitude=50 + hour / 10,
+            longitude=hour / 10,
+        )
+        for hour in range(3)
+    )
+    extract.summary["entities"] = {"235000001": {"name": "Qx7wv vessel"}}
+    extract.analysed_at = timezone.now()
+    extract.save(update_fields=["summary", "analysed_at"])
+
+
 def build_world() -> World:
     team_a = TeamFactory(name="Qx7wv Alpha Desk", slug="qx7wv-alpha")
     team_b = TeamFactory(name="Bravo Desk", slug="bravo")
@@ -154,6 +197,7 @@ def build_world() -> World:
     by_kind = {
         link.item.kind: link.item for link in links if not link.item.is_restricted
     }
+    _analysed_track(by_kind[EvidenceKind.AIS])
     return World(
         team_a=team_a,
         team_b=team_b,

@@ -15,6 +15,7 @@ import logging
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -29,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-from evidence.models import EvidenceItem
+from evidence.models import AISPosition, EvidenceItem, EvidenceKind, ImageDetail
 from provenance.claims.models import Claim
 from provenance.entities.models import Entity
 from tests.access_matrix.world import World, build_world
@@ -221,12 +222,44 @@ def _team_a_ids(world: World) -> dict[str, list[int]]:
     }
 
 
+def _has_representation(path: str, pk: int) -> bool:
+    """Whether team A's object has what the operation serves: a thumbnail is an
+    image's, a map an AIS track's or a located image's, a STAC Item a scene's."""
+    if not path.startswith("/api/v1/evidence/"):
+        return True
+    item = EvidenceItem.objects.get(pk=pk)
+    image = ImageDetail.objects.filter(item=item).first()
+    tracked = AISPosition.objects.filter(
+        extract__item=item, extract__analysed_at__isnull=False
+    ).exists()
+    located = image is not None and (
+        image.gps_latitude is not None or image.geo is not None
+    )
+    scene = image is not None and bool((image.geo or {}).get("footprint"))
+    if path.endswith("/thumbnail/"):
+        return item.kind == EvidenceKind.IMAGE
+    if path.endswith("/geojson/"):
+        return tracked or located
+    if path.endswith("/mf-json/"):
+        return tracked
+    if path.endswith("/stac/"):
+        return scene
+    return True
+
+
 # Collections a publisher may not read at all, whoever owns the object: 403.
 PUBLISHERS_NEVER = {
     "/api/v1/evidence/{id}/",
     "/api/v1/entities/{id}/",
     "/api/v1/claims/{id}/assessments/",
     "/api/v1/claims/{id}/links/",
+    # Team members' views of evidence and entities, as the item itself.
+    "/api/v1/entities/{id}/relationships/",
+    "/api/v1/evidence/{id}/annotations/",
+    "/api/v1/evidence/{id}/captures/",
+    "/api/v1/evidence/{id}/geojson/",
+    "/api/v1/evidence/{id}/mf-json/",
+    "/api/v1/evidence/{id}/stac/",
 }
 
 
@@ -242,6 +275,7 @@ def test_no_object_of_team_a_reaches_team_b(live_server, world):
         "publisher of team B": {"Authorization": f"Api-Key {world.key_b}"},
     }
     leaks, checked = [], 0
+    served: Counter[str] = Counter()
     for path, item in SCHEMA["paths"].items():
         if "get" not in item or "{id}" not in path:
             continue
@@ -253,11 +287,10 @@ def test_no_object_of_team_a_reaches_team_b(live_server, world):
             own = requests.get(
                 url, headers={"Authorization": f"Token {token_a}"}, timeout=10
             )
-            # Team A reads its own object; only a non-image has no thumbnail.
-            no_thumbnail = path.endswith("/thumbnail/") and (
-                EvidenceItem.objects.get(pk=pk).kind != "image"
-            )
-            assert own.status_code == (404 if no_thumbnail else 200), url
+            # Team A reads its own object, in every representation it has.
+            has = _has_representation(path, pk)
+            assert own.status_code == (200 if has else 404), url
+            served[path] += has
             expected = {
                 "member of team B": 404,
                 "publisher of team B": 403 if path in PUBLISHERS_NEVER else 404,
@@ -269,4 +302,8 @@ def test_no_object_of_team_a_reaches_team_b(live_server, world):
                     leaks.append(f"{who}: GET {url} -> {status}, not {expected[who]}")
     log.info("cross-team requests: %d", checked)
     assert checked > 0
-    assert leaks == []
+    assert leaks == [], "\n".join(leaks)
+    # Every operation served team A at least one object, so each 404 above was
+    # a refusal and not an empty representation.
+    unserved = [p for p, i in SCHEMA["paths"].items() if "get" in i and "{id}" in p]
+    assert [p for p in unserved if not served[p]] == []
