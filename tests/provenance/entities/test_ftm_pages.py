@@ -62,6 +62,9 @@ def test_screening_page_lists_candidates_and_an_editor_confirms(
     assert "Ocean Maria" in page
     assert "Same IMO number 0000012." in page
     assert "Synthetic Shiping Ltd" in page
+    # One card per candidate on a phone: the cells say what they are.
+    assert '<table class="card-rows">' in page
+    assert page.count('<td data-label="Decision">') == 2
     candidate = ScreeningCandidate.objects.get(entity=own)
     response = editor_client.post(
         f"/screening/{candidate.pk}/decide/", {"decision": "confirm", "note": "hull"}
