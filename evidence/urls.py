@@ -7,8 +7,9 @@ from evidence.maps import views as views_maps
 
 app_name = "evidence"
 
+# The list ("", views.item_list, name "item-list") is routed by provenance.urls,
+# which passes it the subject and tag rule of the search room above this one.
 urlpatterns = [
-    path("", views.item_list, name="item-list"),
     path("add/image/", views.image_add, name="add-image"),
     path("add/statement/", views.statement_add, name="add-statement"),
     path("add/document/", views.document_add, name="add-document"),

@@ -77,13 +77,13 @@ ADDABLE_KINDS = (
 
 @login_required
 @require_safe
-def item_list(request: HttpRequest) -> HttpResponse:
+def item_list(request: HttpRequest, *, narrow: shared_filters.Narrower) -> HttpResponse:
+    """`narrow`: the subject and tag rule for evidence, which needs the claims
+    room above this one (provenance.search.filters, passed by provenance.urls)."""
     team = selectors.current_team(request)
     filters = EvidenceFilterForm(request.GET or None)
-    # Subject and tag: the shared vocabulary (common.filters), whose rules for
-    # evidence need the claims room above this one.
     narrowing = shared_filters.narrow(
-        "evidence", team=team, filters=shared_filters.SharedFilters.read(request.GET)
+        narrow, team=team, filters=shared_filters.SharedFilters.read(request.GET)
     )
     items = selectors.evidence_list(
         team=team, keep=narrowing.keep, **filters.selector_kwargs()

@@ -10,10 +10,8 @@ class ProvenanceConfig(AppConfig):
         # webhook outbox is written in the transaction of each publish decision.
         # The second-factor gate notes each login's factors, and the account page's
         # session list each sign-in (signal receivers). Search keeps its documents
-        # current on every audited write (common.indexing) and gives the evidence
-        # and entity lists their subject and tag filters (common.filters).
+        # current on every audited write (common.indexing).
         import provenance.accounts.second_factor
         import provenance.accounts.signals
         import provenance.publishing.webhooks
-        import provenance.search.filters
         import provenance.search.indexing  # noqa: F401

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from evidence import urls as evidence_urls
+from evidence import views as evidence_views
 from provenance import health
 from provenance.accounts import notification_views
 from provenance.accounts import views as team_views
@@ -18,6 +20,7 @@ from provenance.entities import views as entity_views
 from provenance.entities import views_ftm
 from provenance.publishing import dossier_views, factcheck_views
 from provenance.publishing.api import views as api_views
+from provenance.search import filters as search_filters
 from provenance.search import views as search_views
 
 app_name = "provenance"
@@ -68,7 +71,12 @@ claim_patterns = [
     ),
     path("claims/<int:pk>/evidence/", include(views_evidence.urlpatterns)),
     path("map/", views_maps.team_map, name="team-map"),
-    path("entities/", entity_views.entity_list, name="entity-list"),
+    path(
+        "entities/",
+        entity_views.entity_list,
+        {"narrow": search_filters.entity_narrowing},
+        name="entity-list",
+    ),
     path("datasets/import/", views_ftm.dataset_import, name="dataset-import"),
     path(
         "datasets/imports/<int:pk>/",
@@ -139,9 +147,21 @@ claim_patterns = [
     path("my-work/", views_people.my_work, name="my-work"),
 ]
 
+# The evidence list's subject and tag rule needs the claims room above evidence:
+# handed to the view here, where every room may be imported.
+evidence_patterns = [
+    path(
+        "",
+        evidence_views.item_list,
+        {"narrow": search_filters.evidence_narrowing},
+        name="item-list",
+    ),
+    *evidence_urls.urlpatterns,
+]
+
 urlpatterns = [
     path("", include((claim_patterns, "provenance"))),
-    path("evidence/", include("evidence.urls")),
+    path("evidence/", include((evidence_patterns, "evidence"))),
     path("replay/", include("evidence.captures.urls")),
     path("api/v1/", include(("provenance.publishing.api.urls", "api"))),
     path(

@@ -9,9 +9,10 @@ is reported: "No entity named “Angra” in your team; did you mean “Angara�
 
 What a subject or a tag narrows each list to needs the claims, evidence and
 entities rooms together, so those rules live in the search room
-(provenance.search.filters), which sits above all three lists; it registers them
-here when the app is ready (as the index hook of common.indexing), and a list
-view below it asks `narrow()`. No ORM here.
+(provenance.search.filters), which sits above all three lists. The evidence and
+entity list views sit below it: the root URLconf (provenance.urls), which may
+import every room, hands each its rule as the view's `narrow` argument, and the
+view calls `narrow()` here with it. No ORM here.
 """
 
 from __future__ import annotations
@@ -100,20 +101,12 @@ def suggest_input(field_name: str) -> SuggestInput:
     return SuggestInput(field_name)
 
 
+# A list's rule: (team=, filters=) -> Narrowing (provenance.search.filters).
 Narrower = Callable[..., Narrowing]
-_narrowers: dict[str, Narrower] = {}
-LISTS = ("claims", "evidence", "entities")
 
 
-def register(list_name: str, narrower: Narrower) -> None:
-    """Called by provenance.search.filters at start-up, once per list."""
-    if list_name not in LISTS:
-        raise ValueError(f"unknown list {list_name!r}")
-    _narrowers[list_name] = narrower
-
-
-def narrow(list_name: str, *, team: Any, filters: SharedFilters) -> Narrowing:
-    """The subject and tag filters for one list of the team's."""
+def narrow(narrower: Narrower, *, team: Any, filters: SharedFilters) -> Narrowing:
+    """The subject and tag filters for one list of the team's, by its rule."""
     if not filters.names_something:
         return Narrowing()
-    return _narrowers[list_name](team=team, filters=filters)
+    return narrower(team=team, filters=filters)

@@ -24,15 +24,17 @@ from provenance.entities.models import EntityKind
 
 @login_required
 @require_safe
-def entity_list(request: HttpRequest) -> HttpResponse:
+def entity_list(
+    request: HttpRequest, *, narrow: shared_filters.Narrower
+) -> HttpResponse:
+    """`narrow`: the subject and tag rule for entities, which needs the claims
+    room above this one (provenance.search.filters, passed by provenance.urls)."""
     team = team_selectors.require_team(request)
     kind = request.GET.get("kind", "")
     if kind not in EntityKind.values:
         kind = ""
-    # q, subject and tag: the shared vocabulary (common.filters), whose rules for
-    # entities need the claims room above this one.
     filters = shared_filters.SharedFilters.read(request.GET)
-    narrowing = shared_filters.narrow("entities", team=team, filters=filters)
+    narrowing = shared_filters.narrow(narrow, team=team, filters=filters)
     entities = entity_selectors.entity_list(
         team=team, text=filters.q, kind=kind, keep=narrowing.keep
     )

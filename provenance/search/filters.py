@@ -9,8 +9,8 @@ with the closest name). Then:
   list it as a vessel; with `tag`, the items linked to a claim with the tag;
 - entities: with `subject`, the entity and those named beside it on a claim; with
   `tag`, the subjects of claims with the tag.
-Both filters together narrow by both. Registered with common.filters when the app
-is ready (provenance.apps).
+Both filters together narrow by both. The root URLconf (provenance.urls) passes
+each rule to its list view as the view's `narrow` argument.
 """
 
 from __future__ import annotations
@@ -74,10 +74,6 @@ def entity_narrowing(*, team: Team, filters: SharedFilters) -> Narrowing:
 
 def _notes(team: Team, filters: SharedFilters) -> list[str]:
     return claim_filter_notes(team=team, subject=filters.subject, tag=filters.tag)
-
-
-shared.register("evidence", evidence_narrowing)
-shared.register("entities", entity_narrowing)
 
 
 # --- suggestions ----------------------------------------------------------------------

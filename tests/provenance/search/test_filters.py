@@ -12,7 +12,7 @@ from provenance.claims.services import evidence_attach
 from provenance.common.filters import SharedFilters, narrow, unknown_note
 from provenance.entities.models import EntityKind
 from provenance.entities.services import entity_create
-from provenance.search.filters import suggest
+from provenance.search.filters import evidence_narrowing, suggest
 
 SUGGEST = reverse("provenance:search-suggest")
 EVIDENCE = reverse("evidence:item-list")
@@ -64,7 +64,7 @@ def test_an_unknown_name_is_reported_with_the_closest_one():
 
 
 def test_no_subject_or_tag_narrows_nothing(world, team):
-    narrowing = narrow("evidence", team=team, filters=SharedFilters(q="track"))
+    narrowing = narrow(evidence_narrowing, team=team, filters=SharedFilters(q="track"))
 
     assert (narrowing.keep, narrowing.notes) == (None, [])
 
