@@ -17,6 +17,12 @@ from django.utils import timezone
 
 from evidence.models import EvidenceItem, RelationshipEvidence
 from provenance.audit.chain import audit_record
+from provenance.common.writes import (
+    end_link,
+    link_version,
+    replace_link,
+    required_reason,
+)
 from provenance.entities import services as entity_services
 from provenance.entities.models import Relationship
 from provenance.teams.models import Team
@@ -124,22 +130,6 @@ def _locked_link(link_id: int, actor: Any) -> tuple[RelationshipEvidence, Relati
     return link, relationship
 
 
-def _required_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why: a reason is required."})
-    return reason
-
-
-def _end(link: RelationshipEvidence, *, actor: Any, at: datetime, reason: str) -> None:
-    if at < link.linked_at:
-        raise ValidationError("A link cannot end before it was made.")
-    link.unlinked_at = at
-    link.unlinked_by = actor
-    link.unlink_reason = reason
-    link.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])
-
-
 @transaction.atomic
 def relationship_evidence_change(
     *,
@@ -154,23 +144,16 @@ def relationship_evidence_change(
     ended and a new one that `replaces` it recorded. Locks the edge and the link;
     audited as `relationship.evidence_change` with both states."""
     link, relationship = _locked_link(link_id, actor)
-    reason = _required_reason(reason)
-    new = RelationshipEvidence(
-        relationship=relationship,
-        item_id=link.item_id,
-        relation=link.relation if relation is None else relation,
-        note=link.note if note is None else note.strip(),
-        linked_by=actor,
-        replaces=link,
+    reason = required_reason(reason)
+    new = link_version(
+        link,
+        ends={"relationship": relationship, "item_id": link.item_id},
+        says={"relation": relation, "note": None if note is None else note.strip()},
+        actor=actor,
         reason=reason,
     )
-    if _link_state(new) == _link_state(link):
-        raise ValidationError("Nothing to change: the link already says this.")
     at = at or timezone.now()
-    _end(link, actor=actor, at=at, reason=reason)
-    new.linked_at = at
-    new.full_clean()
-    new.save()
+    replace_link(link, new, actor=actor, at=at, reason=reason)
     _touch(relationship, at)
     audit_record(
         team=relationship.team,
@@ -197,9 +180,9 @@ def relationship_evidence_unlink(
     """End a wrong link, with a reason; the row stays for the as-of view. Locks the
     edge and the link; audited as `relationship.evidence_unlink`."""
     link, relationship = _locked_link(link_id, actor)
-    reason = _required_reason(reason)
+    reason = required_reason(reason)
     at = at or timezone.now()
-    _end(link, actor=actor, at=at, reason=reason)
+    end_link(link, actor=actor, at=at, reason=reason)
     _touch(relationship, at)
     audit_record(
         team=relationship.team,

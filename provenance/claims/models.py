@@ -18,6 +18,12 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from provenance.claims.confidence import SCALE, ConfidenceLevel
+from provenance.common.versioned_links import (
+    VersionedLink,
+    VersionedLinkQuerySet,
+    ended_after_linked,
+    one_current,
+)
 from provenance.entities.models import Entity
 from provenance.teams.models import Team
 
@@ -355,7 +361,7 @@ class Stance(models.TextChoices):
     DECLINES = "declines_to_comment", "Declines to comment"
 
 
-class ClaimEvidenceQuerySet(models.QuerySet):
+class ClaimEvidenceQuerySet(VersionedLinkQuerySet):
     def denials(self) -> ClaimEvidenceQuerySet:
         return self.current().filter(stance=Stance.DENIES)
 
@@ -363,17 +369,13 @@ class ClaimEvidenceQuerySet(models.QuerySet):
         """Links that support the claim now: approval needs one."""
         return self.current().filter(relation=Relation.SUPPORTS)
 
-    def current(self) -> ClaimEvidenceQuerySet:
-        """The links in force: not unlinked, not replaced by a change."""
-        return self.filter(unlinked_at__isnull=True)
 
-
-class ClaimEvidence(models.Model):
+class ClaimEvidence(VersionedLink):
     """A claim ↔ evidence link with its relation; a stance when it is a statement.
 
-    Rows are versions: a change ends the row (`unlinked_at`) and records a new one
-    that `replaces` it; an unlink only ends it. Nothing is deleted, so the as-of view
-    and publishers' view at an earlier moment read the link as it was then.
+    Rows are versions (common.versioned_links): a change ends the row and records a
+    new one that `replaces` it; an unlink only ends it. Nothing is deleted, so the
+    as-of view and publishers' view at an earlier moment read the link as it was then.
     """
 
     claim = models.ForeignKey(
@@ -385,55 +387,18 @@ class ClaimEvidence(models.Model):
     relation = models.CharField(max_length=12, choices=Relation.choices)
     stance = models.CharField(max_length=24, choices=Stance.choices, blank=True)
     note = models.TextField(blank=True)
-    linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    linked_at = models.DateTimeField(default=timezone.now)
-    # Why this version was recorded: a change's reason, or a confirmed contradiction.
-    reason = models.TextField(blank=True)
-    replaces = models.OneToOneField(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="replaced_by",
-    )
-    unlinked_at = models.DateTimeField(null=True, blank=True)
-    unlinked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    unlink_reason = models.TextField(blank=True)
 
     objects = ClaimEvidenceQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["linked_at", "pk"]
+    class Meta(VersionedLink.Meta):
         verbose_name_plural = "claim evidence links"
         constraints = [
-            models.UniqueConstraint(
-                fields=["claim", "item"],
-                condition=models.Q(unlinked_at__isnull=True),
-                name="claim_item_current_unique",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(unlinked_at__isnull=True)
-                | models.Q(unlinked_at__gte=models.F("linked_at")),
-                name="claim_evidence_unlinked_after_linked",
-            ),
+            one_current("claim", "item", name="claim_item_current_unique"),
+            ended_after_linked(name="claim_evidence_unlinked_after_linked"),
         ]
 
     def __str__(self) -> str:
         return f"{self.item} {self.relation} {self.claim}"
-
-    def was_in_force(self, when: datetime) -> bool:
-        """Linked by `when` and not yet ended then."""
-        return self.linked_at <= when and (
-            self.unlinked_at is None or self.unlinked_at > when
-        )
 
     @property
     def is_contradictory(self) -> bool:
@@ -451,17 +416,11 @@ CONTRADICTORY: frozenset[tuple[str, str]] = frozenset(
 )
 
 
-class ClaimRelationshipQuerySet(models.QuerySet):
-    def current(self) -> ClaimRelationshipQuerySet:
-        """The citations in force: not withdrawn, not replaced by a change."""
-        return self.filter(unlinked_at__isnull=True)
-
-
-class ClaimRelationship(models.Model):
+class ClaimRelationship(VersionedLink):
     """A claim citing an edge of the ownership graph as evidence ("the Angara is
     owned by M Leasing" backs a claim about the ship), with a relation and a note.
     Versioned like ClaimEvidence: a change ends the row and records one that
-    `replaces` it; nothing is deleted. Written only by claims.relationship_links."""
+    `replaces` it; nothing is deleted. Written only by claims.relationship_citations."""
 
     claim = models.ForeignKey(
         Claim, on_delete=models.CASCADE, related_name="relationship_links"
@@ -471,53 +430,18 @@ class ClaimRelationship(models.Model):
     )
     relation = models.CharField(max_length=12, choices=Relation.choices)
     note = models.TextField(blank=True)
-    linked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    linked_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-    replaces = models.OneToOneField(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="replaced_by",
-    )
-    unlinked_at = models.DateTimeField(null=True, blank=True)
-    unlinked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    unlink_reason = models.TextField(blank=True)
 
-    objects = ClaimRelationshipQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["linked_at", "pk"]
+    class Meta(VersionedLink.Meta):
         verbose_name_plural = "claim relationship citations"
         constraints = [
-            models.UniqueConstraint(
-                fields=["claim", "relationship"],
-                condition=models.Q(unlinked_at__isnull=True),
-                name="claim_relationship_current_unique",
+            one_current(
+                "claim", "relationship", name="claim_relationship_current_unique"
             ),
-            models.CheckConstraint(
-                condition=models.Q(unlinked_at__isnull=True)
-                | models.Q(unlinked_at__gte=models.F("linked_at")),
-                name="claim_relationship_unlinked_after_linked",
-            ),
+            ended_after_linked(name="claim_relationship_unlinked_after_linked"),
         ]
 
     def __str__(self) -> str:
         return f"{self.relationship} {self.relation} {self.claim}"
-
-    def was_in_force(self, when: datetime) -> bool:
-        return self.linked_at <= when and (
-            self.unlinked_at is None or self.unlinked_at > when
-        )
 
 
 def is_contradictory(relation: str, stance: str) -> bool:

@@ -15,6 +15,12 @@ from django.utils import timezone
 from provenance.audit.chain import audit_record
 from provenance.claims.models import Claim, ClaimRelationship, ClaimStatus
 from provenance.claims.services import _back_to_review, _bump_version, _link_edited
+from provenance.common.writes import (
+    end_link,
+    link_version,
+    replace_link,
+    required_reason,
+)
 from provenance.entities.models import Relationship
 from provenance.teams.rules import ensure_member
 
@@ -98,22 +104,6 @@ def _locked_citation(citation_id: int, actor: Any) -> tuple[ClaimRelationship, C
     return citation, claim
 
 
-def _end(citation: ClaimRelationship, *, actor: Any, at: datetime, reason: str) -> None:
-    if at < citation.linked_at:
-        raise ValidationError("A citation cannot end before it was made.")
-    citation.unlinked_at = at
-    citation.unlinked_by = actor
-    citation.unlink_reason = reason
-    citation.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])
-
-
-def _reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why: a reason is required."})
-    return reason
-
-
 @transaction.atomic
 def relationship_citation_change(
     *,
@@ -128,23 +118,17 @@ def relationship_citation_change(
     one `replaces` it. Locks claim and citation; an edit of the claim (an approved
     claim goes back to review); audited as `claim.relationship_change`."""
     citation, claim = _locked_citation(citation_id, actor)
-    reason = _reason(reason)
-    new = ClaimRelationship(
-        claim=claim,
-        relationship_id=citation.relationship_id,
-        relation=citation.relation if relation is None else relation,
-        note=citation.note if note is None else note.strip(),
-        linked_by=actor,
-        replaces=citation,
+    reason = required_reason(reason)
+    new = link_version(
+        citation,
+        ends={"claim": claim, "relationship_id": citation.relationship_id},
+        says={"relation": relation, "note": None if note is None else note.strip()},
+        actor=actor,
         reason=reason,
+        noun="citation",
     )
-    if _state(new) == _state(citation):
-        raise ValidationError("Nothing to change: the citation already says this.")
     at = at or timezone.now()
-    _end(citation, actor=actor, at=at, reason=reason)
-    new.linked_at = at
-    new.full_clean()
-    new.save()
+    replace_link(citation, new, actor=actor, at=at, reason=reason, noun="citation")
     back = _link_edited(claim, actor=actor, at=at, reason=reason)
     audit_record(
         team=claim.team,
@@ -172,9 +156,9 @@ def relationship_uncite(
     """Withdraw a citation with a reason; the row stays for the as-of view. Locks
     claim and citation; an edit of the claim; audited as `claim.relationship_uncite`."""
     citation, claim = _locked_citation(citation_id, actor)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     at = at or timezone.now()
-    _end(citation, actor=actor, at=at, reason=reason)
+    end_link(citation, actor=actor, at=at, reason=reason, noun="citation")
     back = _link_edited(claim, actor=actor, at=at, reason=reason)
     audit_record(
         team=claim.team,

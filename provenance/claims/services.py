@@ -58,7 +58,11 @@ from provenance.claims.rules import (
 from provenance.common.writes import (
     audit_value,
     check_dates,
+    end_link,
     insert_with_unique_slug,
+    link_version,
+    replace_link,
+    required_reason,
     unique_slug,
 )
 from provenance.entities.models import Entity
@@ -546,13 +550,6 @@ def _link_edited(claim: Claim, *, actor: Any, at: datetime, reason: str) -> bool
     return back_to_review
 
 
-def _required_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why: a reason is required."})
-    return reason
-
-
 def _link_state(link: ClaimEvidence) -> dict[str, str]:
     return {"relation": link.relation, "stance": link.stance, "note": link.note}
 
@@ -577,18 +574,18 @@ def evidence_link_change(
     (`_link_edited`); audited as `claim.evidence_change` with both states.
     """
     link, claim = _locked_link(link_id, actor)
-    reason = _required_reason(reason)
-    new = ClaimEvidence(
-        claim=claim,
-        item=link.item,
-        relation=link.relation if relation is None else relation,
-        stance=link.stance if stance is None else stance,
-        note=link.note if note is None else note.strip(),
-        linked_by=actor,
-        replaces=link,
+    reason = required_reason(reason)
+    new = link_version(
+        link,
+        ends={"claim": claim, "item": link.item},
+        says={
+            "relation": relation,
+            "stance": stance,
+            "note": None if note is None else note.strip(),
+        },
+        actor=actor,
+        reason=reason,
     )
-    if _link_state(new) == _link_state(link):
-        raise ValidationError("Nothing to change: the link already says this.")
     if new.stance and link.item.kind != EvidenceKind.STATEMENT:
         raise ValidationError({"stance": "Only statements take a stance."})
     _contradiction_confirmed(
@@ -598,11 +595,7 @@ def evidence_link_change(
         reason=reason,
     )
     at = at or timezone.now()
-    _end_link(link, actor=actor, at=at, reason=reason)
-    new.reason = reason
-    new.linked_at = at
-    new.full_clean()
-    new.save()
+    replace_link(link, new, actor=actor, at=at, reason=reason)
     back_to_review = _link_edited(claim, actor=actor, at=at, reason=reason)
     audit_record(
         team=claim.team,
@@ -634,9 +627,9 @@ def evidence_unlink(
     assessment or not, the item stays in the team. Locks the claim and the link; a
     new claim version (`_link_edited`); audited as `claim.evidence_unlink`."""
     link, claim = _locked_link(link_id, actor)
-    reason = _required_reason(reason)
+    reason = required_reason(reason)
     at = at or timezone.now()
-    _end_link(link, actor=actor, at=at, reason=reason)
+    end_link(link, actor=actor, at=at, reason=reason)
     back_to_review = _link_edited(claim, actor=actor, at=at, reason=reason)
     audit_record(
         team=claim.team,
@@ -659,12 +652,3 @@ def _back_to_review(claim: Claim, sent_back: bool) -> dict[str, list[str]]:
     """The audit payload's status move when a link edit sent an approved claim
     back to review (nothing otherwise)."""
     return {"status": [ClaimStatus.APPROVED, claim.status]} if sent_back else {}
-
-
-def _end_link(link: ClaimEvidence, *, actor: Any, at: datetime, reason: str) -> None:
-    if at < link.linked_at:
-        raise ValidationError("A link cannot end before it was made.")
-    link.unlinked_at = at
-    link.unlinked_by = actor
-    link.unlink_reason = reason
-    link.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])

@@ -1,11 +1,12 @@
 """Pieces every room's services use when they write: free slugs, JSON-safe audit
-values and the date bounds as field errors. No model of any room is named here."""
+values, the date bounds as field errors and the steps of changing or ending a
+versioned link (common.versioned_links). No model of any room is named here."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,6 +14,12 @@ from django.db.models import Model
 from django.utils.text import slugify
 
 from provenance.common.dates import validate_past_moment
+
+if TYPE_CHECKING:
+    # Typing only: this module stays importable before the app registry is ready.
+    from provenance.common.versioned_links import VersionedLink
+
+Link = TypeVar("Link", bound="VersionedLink")
 
 
 def unique_slug(model: type[Model], *, team: Model, text: str, max_length: int) -> str:
@@ -76,3 +83,74 @@ def check_dates(**moments: datetime | None) -> None:
             errors[name] = exc.messages
     if errors:
         raise ValidationError(errors)
+
+
+# --- Versioned links ------------------------------------------------------------------
+# The steps every link service shares once it has locked the link's owner and the
+# link and checked the actor may write (its own rules): each service keeps its
+# permission checks, side effects and audit row. `noun` is the word its messages use.
+
+
+def required_reason(reason: str) -> str:
+    """A change or unlink says why: the reason stripped, a field error when blank."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why: a reason is required."})
+    return reason
+
+
+def link_version(
+    link: Link,
+    *,
+    ends: dict[str, Any],
+    says: dict[str, Any],
+    actor: Any,
+    reason: str,
+    noun: str = "link",
+) -> Link:
+    """The unsaved version that replaces `link`: between `ends` (the locked owner
+    and the other end), saying `says` where a value is given (None keeps what `link`
+    says), recorded by `actor` for `reason`. Refused when it says what `link` says."""
+    new = type(link)(
+        **ends,
+        **{
+            name: getattr(link, name) if value is None else value
+            for name, value in says.items()
+        },
+        linked_by=actor,
+        replaces=link,
+        reason=reason,
+    )
+    if all(getattr(new, name) == getattr(link, name) for name in says):
+        raise ValidationError(f"Nothing to change: the {noun} already says this.")
+    return new
+
+
+def end_link(
+    link: VersionedLink, *, actor: Any, at: datetime, reason: str, noun: str = "link"
+) -> None:
+    """End the locked `link` at `at` (an unlink, or the first half of a change)."""
+    if at < link.linked_at:
+        raise ValidationError(f"A {noun} cannot end before it was made.")
+    link.unlinked_at = at
+    link.unlinked_by = actor
+    link.unlink_reason = reason
+    link.save(update_fields=["unlinked_at", "unlinked_by", "unlink_reason"])
+
+
+def replace_link(
+    link: VersionedLink,
+    new: Link,
+    *,
+    actor: Any,
+    at: datetime,
+    reason: str,
+    noun: str = "link",
+) -> Link:
+    """End the locked `link` and save `new` (link_version) in its place from `at`.
+    The old row is ended first: the one-current constraint holds at every step."""
+    end_link(link, actor=actor, at=at, reason=reason, noun=noun)
+    new.linked_at = at
+    new.full_clean()
+    new.save()
+    return new
