@@ -526,6 +526,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "provenance.tasks.deliver_outbox",
         "schedule": 30.0,
     },
+    "retry-unsent-emails": {
+        "task": "provenance.accounts.send_unsent_emails",
+        "schedule": 300.0,
+    },
     "daily-digests": {
         "task": "provenance.accounts.send_digests",
         "schedule": crontab(hour=7, minute=0),

@@ -1,6 +1,10 @@
 """The Celery entry module autodiscovery imports: each room keeps its own tasks."""
 
-from provenance.accounts.tasks import send_digests, send_notification_emails
+from provenance.accounts.tasks import (
+    send_digests,
+    send_notification_emails,
+    send_unsent_emails,
+)
 from provenance.claims.tasks import publish_due_claims
 from provenance.publishing.tasks import deliver_outbox, deliver_webhook
 
@@ -10,4 +14,5 @@ __all__ = [
     "publish_due_claims",
     "send_digests",
     "send_notification_emails",
+    "send_unsent_emails",
 ]

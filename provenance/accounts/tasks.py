@@ -2,15 +2,22 @@
 daily digest. Tasks take ids and are safe to run twice: a notice's `emailed_at` is
 claimed in the same statement that selects it, so two runs never send it twice.
 
+A notice whose email the mail server did not take is released (`emailed_at` back
+to empty), never marked sent: the next digest carries a digest notice, and
+`send_unsent_emails` (the worker's beat, every five minutes) retries the others
+for RETRY_DAYS.
+
 What an email may say: for an embargoed claim or restricted evidence
 (`is_sensitive`), only that there is news, the team and the link, never the title
 or body; the app shows the rest behind the team's permissions."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -24,6 +31,9 @@ from provenance.accounts.models import Channel, Notification
 logger = logging.getLogger(__name__)
 
 NEUTRAL_LINE = "There is an update for you in Provenance ({team})."
+RETRY_DAYS = 3  # an unsent notice older than this is left to the app's list
+RETRY_AFTER = timedelta(minutes=2)  # the immediate send has had its chance
+RETRY_BATCH = 500
 
 
 def absolute(url: str) -> str:
@@ -68,6 +78,38 @@ def _claim(ids: Iterable[int]) -> list[Notification]:
     return notices
 
 
+def _release(notices: Sequence[Notification]) -> None:
+    """Unmark notices whose email was not taken, so a later run sends them."""
+    Notification.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=None)
+
+
+def _deliver(batches: Sequence[tuple[EmailMessage, Sequence[Notification]]]) -> int:
+    """Send each message on one connection; a message the server refuses (or a
+    connection that fails) releases its notices and the rest still go. Returns
+    the number sent."""
+    if not batches:
+        return 0
+    sent = 0
+    connection = get_connection()
+    try:
+        connection.open()
+    except OSError:  # smtplib.SMTPException is an OSError
+        logger.warning("Mail server unreachable: %d emails wait", len(batches))
+        _release([n for _, notices in batches for n in notices])
+        return 0
+    try:
+        for message, notices in batches:
+            try:
+                sent += connection.send_messages([message]) or 0
+            except OSError:
+                logger.warning("Notification email not sent", exc_info=True)
+                _release(notices)
+    finally:
+        with contextlib.suppress(OSError):  # sent or released already
+            connection.close()
+    return sent
+
+
 @shared_task(name="provenance.accounts.send_notification_emails", ignore_result=True)
 def send_notification_emails(notification_ids: list[int]) -> int:
     """Send each notice whose channel is email to its recipient's verified address.
@@ -77,19 +119,37 @@ def send_notification_emails(notification_ids: list[int]) -> int:
         for n in _claim(notification_ids)
         if n.channel == Channel.EMAIL and n.recipient.email
     ]
-    messages = [
-        EmailMessage(
-            subject=notice_subject(n), body=notice_text(n), to=[n.recipient.email]
+    return _deliver(
+        [
+            (
+                EmailMessage(
+                    subject=notice_subject(n),
+                    body=notice_text(n),
+                    to=[n.recipient.email],
+                ),
+                [n],
+            )
+            for n in notices
+        ]
+    )
+
+
+@shared_task(name="provenance.accounts.send_unsent_emails", ignore_result=True)
+def send_unsent_emails() -> int:
+    """Retry the email notices not sent (mail server down or refusing), made
+    between RETRY_DAYS ago and RETRY_AFTER ago."""
+    now = timezone.now()
+    waiting = (
+        Notification.objects.filter(
+            channel=Channel.EMAIL,
+            emailed_at__isnull=True,
+            created_at__gte=now - timedelta(days=RETRY_DAYS),
+            created_at__lte=now - RETRY_AFTER,
         )
-        for n in notices
-    ]
-    if not messages:
-        return 0
-    try:
-        return get_connection().send_messages(messages) or 0
-    except OSError:
-        logger.warning("Notification email not sent", exc_info=True)
-        return 0
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:RETRY_BATCH]
+    )
+    return send_notification_emails(list(waiting))
 
 
 @shared_task(name="provenance.accounts.send_digests", ignore_result=True)
@@ -100,19 +160,16 @@ def send_digests() -> int:
     for notice in _claim(list(waiting)):
         by_user[notice.recipient_id].append(notice)
     users = get_user_model().objects.in_bulk(list(by_user))
-    messages = []
+    batches = []
     for user_id, notices in sorted(by_user.items()):
         address = users[user_id].email
         if not address:
             continue
         body = "\n".join(notice_text(n) for n in notices)
-        messages.append(
-            EmailMessage(
-                subject=f"[Provenance] Your daily digest: {len(notices)} updates",
-                body=body,
-                to=[address],
-            )
+        message = EmailMessage(
+            subject=f"[Provenance] Your daily digest: {len(notices)} updates",
+            body=body,
+            to=[address],
         )
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+        batches.append((message, notices))
+    return _deliver(batches)

@@ -9,7 +9,11 @@ from django.utils import timezone
 
 from provenance.accounts import notifications
 from provenance.accounts.models import Channel, Notification, NotificationKind
-from provenance.accounts.tasks import send_digests
+from provenance.accounts.tasks import (
+    send_digests,
+    send_notification_emails,
+    send_unsent_emails,
+)
 from provenance.claims import services
 from tests.factories import (
     AssessmentFactory,
@@ -223,3 +227,94 @@ def test_settings_page_saves_a_channel_per_kind(reporter, reporter_client):
     bad = reporter_client.post(url, {**data, "mention": "carrier-pigeon"})
     assert bad.status_code == 200
     assert "mention" in bad.context["form"].errors
+
+
+# --- a mail server that is down or refuses --------------------------------------------
+
+
+def _email_notice(recipient, team, title: str) -> Notification:
+    return Notification.objects.create(
+        recipient=recipient,
+        team=team,
+        kind=NotificationKind.REVIEW_DECISION,
+        created_at=timezone.now(),
+        channel=Channel.EMAIL,
+        title=title,
+        url="/claims/1/",
+    )
+
+
+def test_an_email_the_server_refuses_stays_unsent_and_is_retried(
+    team, reporter, editor, smtp_inbox
+):
+    refused = {"addresses": {reporter.email}}
+    original = smtp_inbox.handle_DATA
+
+    async def refuse_some(server, session, envelope):
+        if set(envelope.rcpt_tos) & refused["addresses"]:
+            return "550 Mailbox unavailable"
+        return await original(server, session, envelope)
+
+    smtp_inbox.handle_DATA = refuse_some
+    to_reporter = _email_notice(reporter, team, "For the reporter")
+    to_editor = _email_notice(editor, team, "For the editor")
+
+    assert send_notification_emails([to_reporter.pk, to_editor.pk]) == 1
+
+    to_reporter.refresh_from_db()
+    to_editor.refresh_from_db()
+    assert to_reporter.emailed_at is None  # released, not marked sent
+    assert to_editor.emailed_at is not None
+    assert [m["Subject"] for m in smtp_inbox.messages] == [
+        "[Provenance] For the editor"
+    ]
+
+    # The beat's retry takes it once the server takes it (and only after the
+    # immediate send had its chance).
+    refused["addresses"] = set()
+    assert send_unsent_emails() == 0
+    Notification.objects.filter(pk=to_reporter.pk).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    assert send_unsent_emails() == 1
+    to_reporter.refresh_from_db()
+    assert to_reporter.emailed_at is not None
+    assert [m["Subject"] for m in smtp_inbox.to(reporter.email)] == [
+        "[Provenance] For the reporter"
+    ]
+    assert send_unsent_emails() == 0  # sent once
+
+
+def test_with_the_mail_server_down_nothing_is_marked_sent(team, reporter, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
+    settings.EMAIL_TIMEOUT = 2
+    notice = _email_notice(reporter, team, "Waiting")
+    digest = Notification.objects.create(
+        recipient=reporter,
+        team=team,
+        kind=NotificationKind.REVIEW_DECISION,
+        created_at=timezone.now(),
+        channel=Channel.DAILY_DIGEST,
+        title="Digest line",
+        url="/claims/1/",
+    )
+
+    assert send_notification_emails([notice.pk]) == 0
+    assert send_digests() == 0
+
+    assert (
+        Notification.objects.filter(pk__in=[notice.pk, digest.pk])
+        .filter(emailed_at__isnull=True)
+        .count()
+        == 2
+    )
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
