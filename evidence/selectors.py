@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
-from django.db.models.functions import Length, Substr
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import Length, RowNumber, Substr
 from django.http import Http404, HttpRequest
 
 from evidence.models import (
@@ -79,16 +79,24 @@ def evidence_list(
     return items.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[""]))
 
 
-# A link's captures, newest first, with their files (the processing part shows
-# them). Their text is not read whole (a page's text can be megabytes): only the
-# head the page shows, in the same query.
+# A link's captures, newest first, with their files (the processing part,
+# _capture.html, shows the newest 3 in full and the others as a list). Their text is not
+# read whole (a page's text can be megabytes): only the head the page shows, in
+# the same query; `number` counts them from the oldest (capture 1, 2, 3…).
 CAPTURE_TEXT_SHOWN = 5000
 CAPTURES_PREFETCH = (
     Prefetch(
         "captures",
         queryset=WebCapture.objects.select_related("requested_by")
         .defer("text")
-        .annotate(text_head=Substr("text", 1, CAPTURE_TEXT_SHOWN + 1))
+        .annotate(
+            text_head=Substr("text", 1, CAPTURE_TEXT_SHOWN + 1),
+            number=Window(
+                RowNumber(),
+                partition_by=[F("item_id")],
+                order_by=[F("requested_at").asc(), F("pk").asc()],
+            ),
+        )
         .order_by("-requested_at", "-pk"),
     ),
     "captures__files",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -100,7 +101,7 @@ def test_captured_link_page_query_count_does_not_grow_with_captures(
     from django.test.utils import CaptureQueriesContext
 
     counts = []
-    for captures in (1, 4):
+    for captures in (1, 6):  # 6: three in full, three listed
         item = _captured_link(team, editor, captures=captures)
         with CaptureQueriesContext(connection) as queries:
             response = editor_client.get(item.get_absolute_url())
@@ -110,6 +111,30 @@ def test_captured_link_page_query_count_does_not_grow_with_captures(
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(counts[0]):
         editor_client.get(item.get_absolute_url())
+
+
+def test_the_newest_three_captures_are_shown_in_full_the_rest_listed(
+    editor_client, team, editor
+):
+    item = _captured_link(team, editor, captures=5)
+    by_number = {
+        n: c.pk
+        for n, c in enumerate(item.captures.order_by("requested_at", "pk"), start=1)
+    }
+
+    html = editor_client.get(item.get_absolute_url()).content.decode()
+
+    full = re.findall(r'<section class="capture" data-capture="(\d+)"', html)
+    assert full == [str(by_number[n]) for n in (5, 4, 3)]
+    for n in (5, 4, 3):
+        assert f"<h2>Capture {n} · " in html
+    assert "2 earlier captures</summary>" in html
+    listed = re.findall(r'<tr data-capture="(\d+)" data-capture-number="(\d+)">', html)
+    assert listed == [(str(by_number[2]), "2"), (str(by_number[1]), "1")]
+    # An earlier capture's files stay one click away.
+    wacz = reverse("evidence:capture-file", args=[item.pk, by_number[1], "wacz"])
+    assert wacz in html
+    assert html.count('class="replay-frame"') <= 3
 
 
 def test_a_capture_file_download_is_written_to_the_custody_log(
