@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from evidence.captures.services import FILES as CAPTURE_FILES
 from evidence.images.annotations import web_annotation
-from evidence.models import EvidenceItem, EvidenceKind
+from evidence.maps.selectors import scene_record
+from evidence.maps.stac import scene_stac_item
+from evidence.models import EvidenceItem, EvidenceKind, ImageDetail
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
     PUBLIC_STATUSES,
@@ -86,6 +88,13 @@ class ExportUrls:
 
     def thumbnail(self, item_id: int) -> str:
         return f"{self._evidence}{item_id}/thumbnail/"
+
+    def stac(self, item_id: int) -> str:
+        return f"{self._evidence}{item_id}/stac/"
+
+    def original(self, item_id: int) -> str:
+        """The original file (a member's web download, logged in custody)."""
+        return self.base_url + reverse("evidence:item-original", args=[item_id])
 
     @property
     def namespace(self) -> str:
@@ -360,6 +369,19 @@ def _captures(item: EvidenceItem) -> tuple[CaptureOut, ...]:
     return tuple(out)
 
 
+def scene_stac(detail: ImageDetail, *, urls: ExportUrls) -> dict[str, Any] | None:
+    """The STAC Item of a georeferenced image (None without a footprint): the one
+    builder behind both /api/v1/evidence/{id}/stac/ and the export's ``stac_item``,
+    so the two cannot differ. Reads ``detail.item`` and ``item.scene`` (loaded by
+    the caller), no query."""
+    record = scene_record(
+        detail,
+        asset_href=urls.original(detail.item_id),
+        self_href=urls.stac(detail.item_id),
+    )
+    return scene_stac_item(record) if record is not None else None
+
+
 def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
     image = getattr(item, "image", None)
     return EvidenceOut(
@@ -387,6 +409,7 @@ def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
         statement=_statement(item),
         ais=_ais(item),
         captures=_captures(item),
+        stac_item=scene_stac(image, urls=urls) if image is not None else None,
     )
 
 

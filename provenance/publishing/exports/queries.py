@@ -73,7 +73,22 @@ LINK_COLUMNS = (
     "linked_at",
     "unlinked_at",
     *(f"item__{f}" for f in ITEM_COLUMNS),
+    "item__created_at",
     "item__image__thumbnail",
+    # What a scene's STAC Item reads (builders.scene_stac).
+    "item__image__geo",
+    "item__image__captured_at",
+    *(
+        f"item__scene__{f}"
+        for f in (
+            "provider",
+            "platform",
+            "sensor",
+            "acquired_at",
+            "gsd_m",
+            "cloud_cover_percent",
+        )
+    ),
     *(
         f"item__ais__{f}"
         for f in (
@@ -113,7 +128,13 @@ ESTIMATE_COLUMNS = (
     *(f"source_entity__{f}" for f in ENTITY_COLUMNS),
 )
 # What an evidence item's export reads beyond its own row.
-ITEM_RELATIONS = ("image", "ais", "statement__speaker", "statement__on_behalf_of")
+ITEM_RELATIONS = (
+    "image",
+    "scene",
+    "ais",
+    "statement__speaker",
+    "statement__on_behalf_of",
+)
 
 # Prefetched relations land in plain lists (`to_attr`): Django otherwise builds a
 # QuerySet per instance per relation, which costs more than the rows themselves.
