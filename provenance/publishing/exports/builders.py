@@ -492,7 +492,12 @@ def _estimate(estimate: QuantityEstimate, *, public: bool) -> QuantityEstimateOu
         source_entity=entity_ref(estimate.source_entity),
         stated_at=estimate.stated_at,
         is_current=estimate.is_current,
-        annotation=web_annotation(annotation) if annotation is not None else None,
+        # As counted: the revision the figure was made from, not a later edit.
+        annotation=(
+            web_annotation(annotation, revision=estimate.annotation_revision)
+            if annotation is not None
+            else None
+        ),
     )
 
 
@@ -500,13 +505,23 @@ def _annotations(
     links: list[ClaimEvidence], *, cutoff: datetime | None, public: bool
 ) -> tuple[dict[str, Any], ...]:
     """The live annotations on the linked images (prefetched); for publishers only
-    those drawn by the last publication."""
-    return tuple(
-        web_annotation(a)
-        for link in links
-        for a in prefetched(link.item, "annotations")
-        if not public or (cutoff is not None and a.created_at <= cutoff)
-    )
+    those drawn by the last publication, each as it stood then (a later change to
+    its label or count is not published until the next correction)."""
+    if not public:
+        return tuple(
+            web_annotation(a)
+            for link in links
+            for a in prefetched(link.item, "annotations")
+        )
+    if cutoff is None:
+        return ()
+    published = []
+    for link in links:
+        for a in prefetched(link.item, "annotations"):
+            then = [r for r in prefetched(a, "revisions") if r.at <= cutoff]
+            if a.created_at <= cutoff and then:
+                published.append(web_annotation(a, revision=then[-1]))
+    return tuple(published)
 
 
 def _stated_at_key(link: ClaimEvidence) -> datetime:

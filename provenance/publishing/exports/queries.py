@@ -16,6 +16,7 @@ from evidence.models import (
     CaptureFile,
     EvidenceItem,
     ImageAnnotation,
+    ImageAnnotationRevision,
     PortCall,
     WebCapture,
 )
@@ -126,6 +127,10 @@ ESTIMATE_COLUMNS = (
     "recorded_at",
     "annotation_id",
     *(f"source_entity__{f}" for f in ENTITY_COLUMNS),
+    *(
+        f"annotation_revision__{f}"
+        for f in ("version", "shape", "points", "label", "note", "count", "at")
+    ),
 )
 # What an evidence item's export reads beyond its own row.
 ITEM_RELATIONS = (
@@ -202,14 +207,21 @@ def _links(*, public: bool) -> QuerySet[ClaimEvidence]:
         )
         # Only the columns the export reads: model instances are the cost here.
         .only(*LINK_COLUMNS)
-    ).prefetch_related(
+    )
+    annotations = ImageAnnotation.objects.live().select_related("created_by")
+    if public:
+        # Publishers get each annotation as it stood at the last publication.
+        annotations = annotations.prefetch_related(
+            _prefetch(
+                "revisions",
+                ImageAnnotationRevision.objects.order_by("version"),
+                to_attr=True,
+            )
+        )
+    links = links.prefetch_related(
         *_ais_prefetches("item__ais", to_attr=True),
         _capture_prefetch("item__"),
-        _prefetch(
-            "item__annotations",
-            ImageAnnotation.objects.live().select_related("created_by"),
-            to_attr=True,
-        ),
+        _prefetch("item__annotations", annotations, to_attr=True),
     )
     if public:
         return links.filter(item__is_restricted=False)
@@ -246,7 +258,7 @@ def with_export_relations(
         assessments = assessments.select_related("assessed_by")
         reviews = reviews.select_related("by")
     estimates = (
-        QuantityEstimate.objects.select_related("source_entity")
+        QuantityEstimate.objects.select_related("source_entity", "annotation_revision")
         .only(*ESTIMATE_COLUMNS)
         .prefetch_related(
             Prefetch(
