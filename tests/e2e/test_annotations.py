@@ -1,7 +1,10 @@
 """Issue 21 in the browser: a rectangle drawn with Annotorious on an image's display
 copy, with a count, becomes a quantity estimate of the claim (traced back to the
-annotation) and appears in the claim's export; the compare view shows two images
-with their capture times. Screenshots at 1280 and 390 px."""
+annotation) and appears in the claim's export; a drawn annotation is changed on the
+page (its shape dragged in Annotorious, its count retyped) while the estimate keeps
+the count it was made from; a point and a polygon drawn with Annotorious' tools are
+stored as SvgSelector shapes; the compare view shows two images with their capture
+times. Screenshots at 1280 and 390 px."""
 
 from __future__ import annotations
 
@@ -228,3 +231,79 @@ def test_a_drawn_annotation_is_changed_on_the_page_and_its_estimate_keeps_its_co
     assert [
         e for e in console.errors if 'attribute r: Expected length, "Infinity"' not in e
     ] == []
+
+
+def test_a_point_and_a_polygon_drawn_in_the_browser_are_stored_as_svg(
+    desk, new_page, log_in, console, screenshots
+):
+    shots = screenshots("annotate-shapes-")
+    image = desk["images"][0]
+    page = new_page()
+    log_in(page, "rita")
+    page.goto(f"/evidence/{image.pk}/annotate/")
+    page.locator(".a9s-annotationlayer").wait_for()
+    box = page.locator("#annotate-image").bounding_box()
+    form = page.locator("#annotate-form")
+
+    page.get_by_role("button", name="Point").click()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    expect(form).to_be_visible()
+    form.get_by_label("Label").fill("crane")
+    form.get_by_role("button", name="Save annotation").click()
+    page.wait_for_url("**highlight=*")
+
+    page.locator(".a9s-annotationlayer").wait_for()
+    page.get_by_role("button", name="Polygon").click()
+    # Measured after the click: the reload scrolled to the point, the click back.
+    box = page.locator("#annotate-image").bounding_box()
+
+    # Annotorious' rubber-band polygon: drag the first edge, click each further
+    # corner, double-click to close.
+    def at(x, y):
+        return box["x"] + box["width"] * x, box["y"] + box["height"] * y
+
+    page.mouse.move(*at(0.6, 0.6))
+    page.mouse.down()
+    page.mouse.move(*at(0.9, 0.6), steps=8)
+    page.mouse.up()
+    for corner in ((0.9, 0.9), (0.6, 0.9)):
+        page.mouse.move(*at(*corner), steps=8)
+        page.mouse.down()
+        page.mouse.up()
+    page.mouse.dblclick(*at(0.6, 0.9))
+    expect(form).to_be_visible()
+    form.get_by_label("Label").fill("pits")
+    form.get_by_label("Count (optional)").fill("3")
+    form.get_by_role("button", name="Save annotation").click()
+    # The URL had a highlight already (the point's): wait for the second item.
+    expect(page.locator(".annotation-list > li")).to_have_count(2)
+
+    point, polygon = ImageAnnotation.objects.filter(item=image).order_by("pk")
+    assert (point.shape, point.label) == ("point", "crane")
+    ((px, py),) = point.points
+    assert (round(px, -1), round(py, -1)) == (600, 400), point.points
+    assert (polygon.shape, polygon.label, polygon.count) == ("polygon", "pits", 3)
+    assert len(polygon.points) >= 3, polygon.points
+    # Its corners in the ORIGINAL's pixels (1200 × 800): 60-90 % across and down
+    # (the rubber band may drop the last corner the double-click lands on).
+    xs, ys = [p[0] for p in polygon.points], [p[1] for p in polygon.points]
+    assert (round(min(xs), -1), round(max(xs), -1), round(min(ys), -1)) == (
+        720,
+        1080,
+        480,
+    ), polygon.points
+    assert all(480 <= y <= 730 for y in ys), polygon.points
+    listed = json.loads(
+        page.request.get(f"/api/v1/evidence/{image.pk}/annotations/").body()
+    )
+    selectors = {
+        a["body"][0]["value"]: a["target"]["selector"] for a in listed["items"]
+    }
+    assert selectors["crane"]["type"] == "SvgSelector"
+    assert "<circle" in selectors["crane"]["value"]
+    assert selectors["pits"]["type"] == "SvgSelector"
+    assert "<polygon" in selectors["pits"]["value"]
+    shots(page, "drawn")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shots(page, "drawn-phone")
+    assert console.errors == []
