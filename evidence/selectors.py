@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +12,20 @@ from django.db.models import F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Length, RowNumber, Substr
 from django.http import Http404, HttpRequest
 
+from evidence.maps.geometry import (
+    SAME_PLACE_KM,
+    Spot,
+    search_box,
+    spot_distance_km,
+    spot_of,
+)
 from evidence.models import (
     CaptureFile,
     CustodyEvent,
     EvidenceItem,
     EvidenceKind,
     ImageAnnotation,
+    ImageDetail,
     NearDuplicate,
     RelationshipEvidence,
     WebCapture,
@@ -354,19 +363,94 @@ def annotation_for_team(*, team: Team, annotation_id: int) -> ImageAnnotation:
         raise Http404("No such annotation in your team.") from exc
 
 
-def images_to_compare(*, team: Team, item: EvidenceItem) -> list[EvidenceItem]:
-    """Other processed images of the team that share a claim with this one."""
-    return list(
+# How many images the compare view offers, and how many rows the place query may
+# read before the exact check (the bounding box is a superset of the place).
+MAX_COMPARE_CHOICES = 20
+MAX_PLACE_CANDIDATES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CompareChoice:
+    """An image to compare with: of the same place (``distance_km`` from this one,
+    0 when a footprint covers the other) or, when None, only of the same claim."""
+
+    item: EvidenceItem
+    distance_km: float | None
+
+    @property
+    def is_same_place(self) -> bool:
+        return self.distance_km is not None
+
+
+def _spot(detail: ImageDetail | None) -> Spot | None:
+    if detail is None:
+        return None
+    return spot_of(
+        footprint=(detail.geo or {}).get("footprint"),
+        gps_latitude=detail.gps_latitude,
+        gps_longitude=detail.gps_longitude,
+    )
+
+
+def _same_place(
+    images: QuerySet[EvidenceItem], spot: Spot, *, within_km: float
+) -> list[CompareChoice]:
+    """Images within ``within_km`` of ``spot``: one query bounded by a box (GPS
+    inside it, or a footprint's ``bounds_wgs84`` overlapping it), then the exact
+    distance in Python; nearest first."""
+    west, south, east, north = search_box(spot, within_km)
+    in_box = Q(
+        image__gps_latitude__gte=south,
+        image__gps_latitude__lte=north,
+        image__gps_longitude__gte=west,
+        image__gps_longitude__lte=east,
+    ) | Q(
+        image__geo__bounds_wgs84__0__lte=east,
+        image__geo__bounds_wgs84__1__lte=north,
+        image__geo__bounds_wgs84__2__gte=west,
+        image__geo__bounds_wgs84__3__gte=south,
+    )
+    found = []
+    for other in images.filter(in_box)[:MAX_PLACE_CANDIDATES]:
+        other_spot = _spot(other.image)
+        if other_spot is None:
+            continue
+        distance = spot_distance_km(spot, other_spot)
+        if distance <= within_km:
+            found.append(CompareChoice(item=other, distance_km=distance))
+    found.sort(key=lambda c: c.distance_km or 0.0)
+    return found
+
+
+def images_to_compare(
+    *, team: Team, item: EvidenceItem, within_km: float = SAME_PLACE_KM
+) -> list[CompareChoice]:
+    """Other processed images of the team to compare this one with: first those of
+    the same place (a GPS position or footprint within ``within_km`` of this
+    image's position or footprint, nearest first), then those sharing a claim with
+    it (oldest first). At most ``MAX_COMPARE_CHOICES``; two queries."""
+    images = (
         EvidenceItem.objects.for_team(team)
         .of_kind(EvidenceKind.IMAGE)
-        .filter(
-            image__display__gt="",
-            claim_links__claim__in=EvidenceItem.objects.filter(pk=item.pk).values(
-                "claim_links__claim"
-            ),
-        )
+        .filter(image__display__gt="")
         .exclude(pk=item.pk)
         .select_related("image")
-        .distinct()
         .order_by("observed_at", "pk")
     )
+    spot = _spot(getattr(item, "image", None))
+    choices = _same_place(images, spot, within_km=within_km) if spot else []
+    choices = choices[:MAX_COMPARE_CHOICES]
+    seen = {c.item.pk for c in choices}
+    same_claim = (
+        images.filter(
+            claim_links__claim__in=EvidenceItem.objects.filter(pk=item.pk).values(
+                "claim_links__claim"
+            )
+        )
+        .exclude(pk__in=seen)
+        .distinct()
+    )
+    room = MAX_COMPARE_CHOICES - len(choices)
+    if room > 0:
+        choices += [CompareChoice(item=c, distance_km=None) for c in same_claim[:room]]
+    return choices

@@ -161,17 +161,20 @@ def annotation_update(
     actor: User,
     shape: str | None = None,
     points: Sequence[Any] | None = None,
+    selector: dict[str, Any] | None = None,
     label: str | None = None,
     note: str | None = None,
     count: int | None = None,
     clear_count: bool = False,
 ) -> ImageAnnotation:
-    """Change an annotation's shape, label, note or count (its author or an editor).
-    Locks the annotation; a new revision and an audit row when anything changed."""
+    """Change an annotation's shape (`points`, or a W3C `selector`), label, note or
+    count (its author or an editor). Locks the annotation; a new revision and an
+    audit row when anything changed. Estimates made from it keep citing the
+    revision they were made from."""
     annotation = _locked_annotation(annotation_id, actor)
     fields: dict[str, Any] = {}
-    if points is not None:
-        checked = _checked(annotation.item, shape or annotation.shape, points)
+    if points is not None or selector is not None:
+        checked = _checked(annotation.item, shape or annotation.shape, points, selector)
         fields["shape"] = checked.kind
         fields["points"] = checked.as_json()
     if label is not None:
@@ -228,40 +231,47 @@ def source_iri(sha256: str) -> str:
     return f"ni:///sha-256;{digest}"
 
 
-def web_annotation(annotation: ImageAnnotation) -> dict[str, Any]:
-    """The W3C Web Annotation (JSON-LD) of one annotation; the item is loaded."""
+def web_annotation(
+    annotation: ImageAnnotation, *, revision: ImageAnnotationRevision | None = None
+) -> dict[str, Any]:
+    """The W3C Web Annotation (JSON-LD) of one annotation, as it is now or, given
+    one of its revisions, as it was then (what an estimate counted); the item is
+    loaded."""
     item = annotation.item
+    state: Any = revision if revision is not None else annotation
     body: list[dict[str, Any]] = [
-        {"type": "TextualBody", "purpose": "tagging", "value": annotation.label}
+        {"type": "TextualBody", "purpose": "tagging", "value": state.label}
     ]
-    if annotation.note:
+    if state.note:
         body.append(
-            {"type": "TextualBody", "purpose": "describing", "value": annotation.note}
+            {"type": "TextualBody", "purpose": "describing", "value": state.note}
         )
-    if annotation.count is not None:
+    if state.count is not None:
         body.append(
             {
                 "type": "TextualBody",
                 "purpose": "assessing",
-                "value": f"{annotation.label}: {annotation.count}",
+                "value": f"{state.label}: {state.count}",
             }
         )
     data: dict[str, Any] = {
         "@context": WEB_ANNOTATION_CONTEXT,
         "id": f"urn:provenance:annotation:{annotation.pk}",
         "type": "Annotation",
-        "motivation": "assessing" if annotation.count is not None else "tagging",
+        "motivation": "assessing" if state.count is not None else "tagging",
         "created": annotation.created_at.isoformat(),
-        "modified": annotation.updated_at.isoformat(),
+        "modified": (
+            revision.at if revision is not None else annotation.updated_at
+        ).isoformat(),
         "creator": {"type": "Person", "name": user_label(annotation.created_by)},
         "body": body,
         "target": {
             "source": source_iri(item.sha256),
-            "selector": selector_for(annotation.shape, annotation.points),
+            "selector": selector_for(state.shape, state.points),
         },
-        "count": annotation.count,
-        "version": annotation.version,
+        "count": state.count,
+        "version": state.version,
     }
-    if annotation.ended_at:
+    if revision is None and annotation.ended_at:
         data["ended"] = annotation.ended_at.isoformat()
     return data

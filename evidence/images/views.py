@@ -100,13 +100,19 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     item = _image(request, pk)
     choices = selectors.images_to_compare(team=item.team, item=item)
     other_id = request.GET.get("with", "")
-    other = next((c for c in choices if str(c.pk) == other_id), None)
-    if other is None and choices and not other_id:
-        other = choices[0]
-    if other_id and other is None:
+    chosen = next((c for c in choices if str(c.item.pk) == other_id), None)
+    if chosen is None and choices and not other_id:
+        chosen = choices[0]
+    if other_id and chosen is None:
         raise Http404("No such image to compare with.")
     return render(
         request,
         "evidence/compare.html",
-        {"item": item, "other": other, "choices": choices},
+        {
+            "item": item,
+            "other": chosen.item if chosen else None,
+            "chosen": chosen,
+            "same_place": [c for c in choices if c.is_same_place],
+            "same_claim": [c for c in choices if not c.is_same_place],
+        },
     )

@@ -208,3 +208,85 @@ def ground_sample_distance_m(geo: dict[str, Any] | None) -> float | None:
         return None
     resolution = geo.get("resolution") or []
     return float(max(resolution)) if resolution else None
+
+
+# --- Two images of the same place (the compare view) ----------------------------------
+
+# Images this close (km) count as "of the same place": a harbour, a depot, a site.
+SAME_PLACE_KM = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """Where an image is: a GPS position, or a scene's footprint (and its centre)."""
+
+    lat: float
+    lon: float
+    footprint: dict[str, Any] | None = None
+
+
+def _outer_points(polygon: dict[str, Any]) -> list[Sequence[float]]:
+    """The points of a Polygon's or MultiPolygon's outer ring(s)."""
+    if polygon.get("type") == "MultiPolygon":
+        return [p for rings in polygon["coordinates"] for p in rings[0]]
+    return list(polygon["coordinates"][0])
+
+
+def footprint_centre(polygon: dict[str, Any]) -> tuple[float, float]:
+    """(lat, lon) of the middle of a footprint's bounding box."""
+    west, south, east, north = bbox(_outer_points(polygon)) or [0.0] * 4
+    return (south + north) / 2, (west + east) / 2
+
+
+def spot_of(
+    *,
+    footprint: dict[str, Any] | None,
+    gps_latitude: float | None,
+    gps_longitude: float | None,
+) -> Spot | None:
+    """An image's spot: its footprint when it has one (a scene), else its GPS."""
+    if footprint:
+        lat, lon = footprint_centre(footprint)
+        return Spot(lat=lat, lon=lon, footprint=footprint)
+    if gps_latitude is not None and gps_longitude is not None:
+        return Spot(lat=gps_latitude, lon=gps_longitude)
+    return None
+
+
+def spot_distance_km(a: Spot, b: Spot) -> float:
+    """How far apart two images are: 0 when a footprint contains the other's
+    position (or footprint centre), else the shortest of point-to-point and
+    point-to-footprint distances."""
+    distances = [haversine_km(a.lat, a.lon, b.lat, b.lon)]
+    if a.footprint:
+        distances.append(distance_to_polygon_km(a.footprint, b.lat, b.lon))
+    if b.footprint:
+        distances.append(distance_to_polygon_km(b.footprint, a.lat, a.lon))
+    return min(distances)
+
+
+def search_box(spot: Spot, km: float) -> tuple[float, float, float, float]:
+    """[west, south, east, north] around a spot (its footprint's bounding box, or
+    its position) widened by ``km``: a superset of everything within ``km``, for a
+    query to narrow by before the exact check (`spot_distance_km`)."""
+    if spot.footprint:
+        west, south, east, north = (
+            bbox(_outer_points(spot.footprint))
+            or [
+                spot.lon,
+                spot.lat,
+            ]
+            * 2
+        )
+    else:
+        west, south, east, north = spot.lon, spot.lat, spot.lon, spot.lat
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    widest = max(abs(south), abs(north))
+    cos = math.cos(math.radians(min(89.0, widest + dlat)))
+    dlon = math.degrees(km / (EARTH_RADIUS_KM * cos))
+    return (
+        max(-180.0, west - dlon),
+        max(-90.0, south - dlat),
+        min(180.0, east + dlon),
+        min(90.0, north + dlat),
+    )

@@ -272,6 +272,15 @@ class QuantityEstimate(models.Model):
         on_delete=models.PROTECT,
         related_name="estimates",
     )
+    # The annotation as it was when counted: a later change to its count or shape
+    # is a new revision, and this figure keeps citing the one it was made from.
+    annotation_revision = models.ForeignKey(
+        "evidence.ImageAnnotationRevision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     stated_at = models.DateTimeField(null=True, blank=True)
     is_current = models.BooleanField(default=False)
     note = models.TextField(blank=True)

@@ -14,7 +14,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from evidence.models import EvidenceItem, EvidenceKind, ImageAnnotation
+from evidence.models import (
+    EvidenceItem,
+    EvidenceKind,
+    ImageAnnotation,
+    ImageAnnotationRevision,
+)
 from provenance.audit.chain import audit_record
 from provenance.claims import notices
 from provenance.claims.content import (
@@ -288,6 +293,7 @@ def quantity_estimate_add(
     make_current: bool = False,
     at: datetime | None = None,
     annotation: ImageAnnotation | None = None,
+    annotation_revision: ImageAnnotationRevision | None = None,
 ) -> QuantityEstimate:
     """Record one source's figure for the claim's quantity. With make_current, the
     claim's quantity is revised to it (the old value stays in the claim's history and
@@ -301,6 +307,10 @@ def quantity_estimate_add(
         check_same_team(claim.team, [source_entity])
     if annotation is not None and annotation.item.team_id != claim.team_id:
         raise ValidationError({"annotation": "The annotation is not in your team."})
+    if annotation_revision is not None and (
+        annotation is None or annotation_revision.annotation_id != annotation.pk
+    ):
+        raise ValidationError({"annotation": "That revision is of another annotation."})
     check_dates(stated_at=stated_at)
     at = at or timezone.now()
     estimate = QuantityEstimate(
@@ -312,6 +322,7 @@ def quantity_estimate_add(
         source_entity=source_entity,
         source_url=source_url,
         annotation=annotation,
+        annotation_revision=annotation_revision,
         stated_at=stated_at,
         note=note,
         is_current=make_current,
@@ -333,6 +344,9 @@ def quantity_estimate_add(
             "source": estimate.source_label,
             "is_current": make_current,
             "annotation": annotation.pk if annotation else None,
+            "annotation_version": (
+                annotation_revision.version if annotation_revision else None
+            ),
         },
         at=at,
     )
@@ -367,6 +381,8 @@ def quantity_estimate_from_annotation(
     ensure_member(user=actor, team=annotation.item.team)
     if annotation.count is None:
         raise ValidationError({"annotation": "This annotation has no count."})
+    # The revision holding the count as it is now (locked above, so current).
+    revision = annotation.revisions.get(version=annotation.version)
     return quantity_estimate_add(
         claim_id=claim_id,
         actor=actor,
@@ -382,6 +398,7 @@ def quantity_estimate_from_annotation(
         note=note,
         make_current=make_current,
         annotation=annotation,
+        annotation_revision=revision,
     )
 
 

@@ -517,6 +517,15 @@ TABLE: dict[str, Row] = {
             publisher_reads=False,
         ),
     ),
+    # Changing an annotation: team A reaches the serializer (an empty PATCH is 400).
+    "api:evidence-annotation-change": row(
+        ANNOTATIONS,
+        api(
+            read=dict.fromkeys((*TEAM_A, OTHER_TEAM), 405),
+            publisher_reads=False,
+            writes={"PATCH": {**dict.fromkeys(TEAM_A, 400), OTHER_TEAM: 404}},
+        ),
+    ),
     "api:entity-list": row(NONE, member_api(other_team=OK)),
     "api:entity-detail": row(ENTITY_PK, member_api()),
     # FtM export of the caller's team (issue 20): members only, each their own.

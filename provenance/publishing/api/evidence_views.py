@@ -9,7 +9,12 @@ from django.db.models import F, Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -42,9 +47,20 @@ from provenance.publishing.api.permissions import (
 )
 from provenance.publishing.api.relationship_views import EntityRelationshipActions
 from provenance.publishing.api.renderers import ORJSONRenderer
-from provenance.publishing.api.serializers import AnnotationIn, EvidenceLinkIn
+from provenance.publishing.api.serializers import (
+    AnnotationChangeIn,
+    AnnotationIn,
+    EvidenceLinkIn,
+)
 from provenance.publishing.exports.builders import evidence_item_export
 from provenance.publishing.exports.queries import with_evidence_relations
+
+ANNOTATION_ID = OpenApiParameter(
+    "annotation_id",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description="Id of one of the image's annotations.",
+)
 
 
 @extend_schema_view(
@@ -138,6 +154,46 @@ class EvidenceViewSet(ETagMixin, ApiView, viewsets.ReadOnlyModelViewSet):
                 "items": [annotations.web_annotation(a) for a in rows],
             }
         )
+
+    @extend_schema(
+        summary="Change an annotation (team members: its author or an editor)",
+        description="Only the fields sent change; the annotation gets a new "
+        "`version` and the old one stays in its history. A quantity estimate made "
+        "from it keeps citing the version it was counted on.",
+        request=AnnotationChangeIn,
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[ANNOTATION_ID],
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"annotations/(?P<annotation_id>[^/]+)",
+    )
+    def annotation_change(
+        self, request: Request, pk: str, annotation_id: str
+    ) -> Response:
+        """PATCH: change a live annotation of this image (CSRF applies to a browser
+        session)."""
+        team = self.team()
+        item = item_or_404(team, pk)
+        if not annotation_id.isascii() or not annotation_id.isdigit():
+            raise Http404("No such annotation.")
+        annotation = evidence_selectors.annotation_for_team(
+            team=team, annotation_id=int(annotation_id)
+        )
+        if annotation.item_id != item.pk:
+            raise Http404("No such annotation on this image.")
+        serializer = AnnotationChangeIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        annotations.annotation_update(
+            annotation_id=annotation.pk,
+            actor=request.user,
+            **serializer.service_fields(),
+        )
+        changed = evidence_selectors.annotation_for_team(
+            team=team, annotation_id=annotation.pk
+        )
+        return Response(annotations.web_annotation(changed))
 
     @extend_schema(
         summary="Thumbnail of an image (members; publishers for published evidence)",

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -18,11 +17,11 @@ from rest_framework.views import APIView
 
 from evidence.maps import selectors as map_selectors
 from evidence.maps.formats import feature_collection, mf_json_collection
-from evidence.maps.stac import scene_stac_item
 from evidence.models import EvidenceItem, EvidenceKind
-from provenance.publishing.api.base import ApiView
+from provenance.publishing.api.base import ApiView, export_urls
 from provenance.publishing.api.permissions import IsTeamMember
 from provenance.publishing.api.renderers import ORJSONRenderer
+from provenance.publishing.exports.builders import scene_stac
 
 
 class GeoJSONRenderer(ORJSONRenderer):
@@ -80,21 +79,13 @@ def evidence_mf_json(team: Any, item: EvidenceItem) -> dict[str, Any]:
 
 
 def evidence_stac(request: Request, team: Any, item: EvidenceItem) -> dict[str, Any]:
+    """The scene's STAC Item, built as the native export builds its ``stac_item``
+    (one builder); its self link is this endpoint's canonical URL."""
     detail = map_selectors.scene_for_item(team=team, item_id=item.pk)
-    record = (
-        map_selectors.scene_record(
-            detail,
-            asset_href=request.build_absolute_uri(
-                reverse("evidence:item-original", args=[item.pk])
-            ),
-            self_href=request.build_absolute_uri(),
-        )
-        if detail
-        else None
-    )
-    if record is None:
+    stac_item = scene_stac(detail, urls=export_urls(request)) if detail else None
+    if stac_item is None:
         raise Http404("Only a georeferenced image (a footprint) is a STAC Item.")
-    return scene_stac_item(record)
+    return stac_item
 
 
 class TeamMapView(ApiView, APIView):

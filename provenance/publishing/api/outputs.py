@@ -40,6 +40,7 @@ SCALARS: dict[Any, type[serializers.Field]] = {
     bool: serializers.BooleanField,
     datetime: serializers.DateTimeField,
     date: serializers.DateField,
+    Any: serializers.JSONField,  # a value passed through as built (a STAC Item)
 }
 
 

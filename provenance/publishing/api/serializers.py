@@ -341,3 +341,59 @@ class AnnotationIn(serializers.Serializer):
                 {"selector": "Give a selector, or a shape with points."}
             )
         return attrs
+
+
+class AnnotationChangeIn(serializers.Serializer):
+    """What to change of an annotation: only the fields sent. A new shape is a W3C
+    `selector` or `points` (with `shape` to change its kind), in the ORIGINAL's
+    pixel space."""
+
+    label = serializers.CharField(
+        max_length=120, required=False, help_text="New label."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="New note (empty clears it)."
+    )
+    count = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="New count; null removes it. Estimates made from the annotation "
+        "keep the count they were made from.",
+    )
+    selector = serializers.DictField(
+        required=False, help_text="New shape as a W3C selector."
+    )
+    shape = serializers.ChoiceField(
+        choices=["point", "rectangle", "polygon"],
+        required=False,
+        help_text="New kind of shape, with `points`.",
+    )
+    points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), max_length=2),
+        required=False,
+        min_length=1,
+        max_length=500,
+        help_text="New [[x, y], ...]: a point; a rectangle's two corners; a polygon.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                {"label": "Send at least one of label, note, count, selector, points."}
+            )
+        if "shape" in attrs and "points" not in attrs:
+            raise serializers.ValidationError({"points": "A new shape needs points."})
+        if "selector" in attrs and "points" in attrs:
+            raise serializers.ValidationError(
+                {"selector": "Give a selector or points, not both."}
+            )
+        return attrs
+
+    def service_fields(self) -> dict[str, Any]:
+        """The service's keywords: a null count clears it."""
+        fields = dict(self.validated_data)
+        if "count" in fields and fields["count"] is None:
+            del fields["count"]
+            fields["clear_count"] = True
+        return fields

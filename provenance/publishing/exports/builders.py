@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from evidence.captures.services import FILES as CAPTURE_FILES
 from evidence.images.annotations import web_annotation
-from evidence.models import EvidenceItem, EvidenceKind
+from evidence.maps.selectors import scene_record
+from evidence.maps.stac import scene_stac_item
+from evidence.models import EvidenceItem, EvidenceKind, ImageDetail
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
     PUBLIC_STATUSES,
@@ -86,6 +88,13 @@ class ExportUrls:
 
     def thumbnail(self, item_id: int) -> str:
         return f"{self._evidence}{item_id}/thumbnail/"
+
+    def stac(self, item_id: int) -> str:
+        return f"{self._evidence}{item_id}/stac/"
+
+    def original(self, item_id: int) -> str:
+        """The original file (a member's web download, logged in custody)."""
+        return self.base_url + reverse("evidence:item-original", args=[item_id])
 
     @property
     def namespace(self) -> str:
@@ -360,6 +369,19 @@ def _captures(item: EvidenceItem) -> tuple[CaptureOut, ...]:
     return tuple(out)
 
 
+def scene_stac(detail: ImageDetail, *, urls: ExportUrls) -> dict[str, Any] | None:
+    """The STAC Item of a georeferenced image (None without a footprint): the one
+    builder behind both /api/v1/evidence/{id}/stac/ and the export's ``stac_item``,
+    so the two cannot differ. Reads ``detail.item`` and ``item.scene`` (loaded by
+    the caller), no query."""
+    record = scene_record(
+        detail,
+        asset_href=urls.original(detail.item_id),
+        self_href=urls.stac(detail.item_id),
+    )
+    return scene_stac_item(record) if record is not None else None
+
+
 def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
     image = getattr(item, "image", None)
     return EvidenceOut(
@@ -387,6 +409,7 @@ def evidence_out(item: EvidenceItem, *, urls: ExportUrls) -> EvidenceOut:
         statement=_statement(item),
         ais=_ais(item),
         captures=_captures(item),
+        stac_item=scene_stac(image, urls=urls) if image is not None else None,
     )
 
 
@@ -469,7 +492,12 @@ def _estimate(estimate: QuantityEstimate, *, public: bool) -> QuantityEstimateOu
         source_entity=entity_ref(estimate.source_entity),
         stated_at=estimate.stated_at,
         is_current=estimate.is_current,
-        annotation=web_annotation(annotation) if annotation is not None else None,
+        # As counted: the revision the figure was made from, not a later edit.
+        annotation=(
+            web_annotation(annotation, revision=estimate.annotation_revision)
+            if annotation is not None
+            else None
+        ),
     )
 
 
@@ -477,13 +505,23 @@ def _annotations(
     links: list[ClaimEvidence], *, cutoff: datetime | None, public: bool
 ) -> tuple[dict[str, Any], ...]:
     """The live annotations on the linked images (prefetched); for publishers only
-    those drawn by the last publication."""
-    return tuple(
-        web_annotation(a)
-        for link in links
-        for a in prefetched(link.item, "annotations")
-        if not public or (cutoff is not None and a.created_at <= cutoff)
-    )
+    those drawn by the last publication, each as it stood then (a later change to
+    its label or count is not published until the next correction)."""
+    if not public:
+        return tuple(
+            web_annotation(a)
+            for link in links
+            for a in prefetched(link.item, "annotations")
+        )
+    if cutoff is None:
+        return ()
+    published = []
+    for link in links:
+        for a in prefetched(link.item, "annotations"):
+            then = [r for r in prefetched(a, "revisions") if r.at <= cutoff]
+            if a.created_at <= cutoff and then:
+                published.append(web_annotation(a, revision=then[-1]))
+    return tuple(published)
 
 
 def _stated_at_key(link: ClaimEvidence) -> datetime:

@@ -16,6 +16,7 @@ from evidence.models import (
     CaptureFile,
     EvidenceItem,
     ImageAnnotation,
+    ImageAnnotationRevision,
     PortCall,
     WebCapture,
 )
@@ -73,7 +74,22 @@ LINK_COLUMNS = (
     "linked_at",
     "unlinked_at",
     *(f"item__{f}" for f in ITEM_COLUMNS),
+    "item__created_at",
     "item__image__thumbnail",
+    # What a scene's STAC Item reads (builders.scene_stac).
+    "item__image__geo",
+    "item__image__captured_at",
+    *(
+        f"item__scene__{f}"
+        for f in (
+            "provider",
+            "platform",
+            "sensor",
+            "acquired_at",
+            "gsd_m",
+            "cloud_cover_percent",
+        )
+    ),
     *(
         f"item__ais__{f}"
         for f in (
@@ -111,9 +127,19 @@ ESTIMATE_COLUMNS = (
     "recorded_at",
     "annotation_id",
     *(f"source_entity__{f}" for f in ENTITY_COLUMNS),
+    *(
+        f"annotation_revision__{f}"
+        for f in ("version", "shape", "points", "label", "note", "count", "at")
+    ),
 )
 # What an evidence item's export reads beyond its own row.
-ITEM_RELATIONS = ("image", "ais", "statement__speaker", "statement__on_behalf_of")
+ITEM_RELATIONS = (
+    "image",
+    "scene",
+    "ais",
+    "statement__speaker",
+    "statement__on_behalf_of",
+)
 
 # Prefetched relations land in plain lists (`to_attr`): Django otherwise builds a
 # QuerySet per instance per relation, which costs more than the rows themselves.
@@ -181,14 +207,21 @@ def _links(*, public: bool) -> QuerySet[ClaimEvidence]:
         )
         # Only the columns the export reads: model instances are the cost here.
         .only(*LINK_COLUMNS)
-    ).prefetch_related(
+    )
+    annotations = ImageAnnotation.objects.live().select_related("created_by")
+    if public:
+        # Publishers get each annotation as it stood at the last publication.
+        annotations = annotations.prefetch_related(
+            _prefetch(
+                "revisions",
+                ImageAnnotationRevision.objects.order_by("version"),
+                to_attr=True,
+            )
+        )
+    links = links.prefetch_related(
         *_ais_prefetches("item__ais", to_attr=True),
         _capture_prefetch("item__"),
-        _prefetch(
-            "item__annotations",
-            ImageAnnotation.objects.live().select_related("created_by"),
-            to_attr=True,
-        ),
+        _prefetch("item__annotations", annotations, to_attr=True),
     )
     if public:
         return links.filter(item__is_restricted=False)
@@ -225,7 +258,7 @@ def with_export_relations(
         assessments = assessments.select_related("assessed_by")
         reviews = reviews.select_related("by")
     estimates = (
-        QuantityEstimate.objects.select_related("source_entity")
+        QuantityEstimate.objects.select_related("source_entity", "annotation_revision")
         .only(*ESTIMATE_COLUMNS)
         .prefetch_related(
             Prefetch(

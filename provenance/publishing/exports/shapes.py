@@ -25,7 +25,8 @@ from provenance.claims.confidence import ConfidenceLevel
 from provenance.claims.models import ClaimStatus, QuantityBound, Relation, Stance
 from provenance.entities.models import DatePrecision, EntityKind, RelationshipKind
 
-SCHEMA_VERSION = "1.1"  # 1.1: cited relationships; web captures on link evidence
+# 1.1: cited relationships; web captures on link evidence. 1.2: evidence `stac_item`.
+SCHEMA_VERSION = "1.2"
 DOC = "provenance.doc"
 
 
@@ -377,6 +378,12 @@ class EvidenceOut:
     ais: AISSummary | None = field(metadata=doc("AIS summary, for AIS extracts."))
     captures: tuple[CaptureOut, ...] = field(
         metadata=doc("Web captures of the page, for links; oldest first.")
+    )
+    stac_item: dict[str, Any] | None = field(
+        metadata=doc(
+            "A satellite scene (an image with a footprint) as a STAC 1.1.0 Item, the"
+            " same object /api/v1/evidence/{id}/stac/ serves; null for anything else."
+        )
     )
 
 

@@ -420,3 +420,137 @@ def test_the_annotate_page_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         page = client.get(f"/evidence/{image.pk}/annotate/")
     assert page.content.decode().count('data-annotation="') == 5
+
+
+# --- changing an annotation after it was made ------------------------------------
+
+
+def _patch(client, image, annotation, body):
+    return client.patch(
+        f"/api/v1/evidence/{image.pk}/annotations/{annotation.pk}/",
+        body,
+        content_type="application/json",
+    )
+
+
+def test_the_api_changes_label_note_count_and_shape_as_a_new_revision(
+    image, reporter, django_assert_max_num_queries
+):
+    annotation = _rect(image, reporter)
+    client = Client()
+    client.force_login(reporter)
+    with django_assert_max_num_queries(24):
+        changed = _patch(
+            client,
+            image,
+            annotation,
+            {
+                "label": "reefers",
+                "note": "recounted",
+                "count": 90,
+                "selector": {
+                    "type": "SvgSelector",
+                    "value": '<svg><polygon points="10,10 200,10 200,150"/></svg>',
+                },
+            },
+        )
+    assert changed.status_code == 200, changed.content
+    data = changed.json()
+    assert data["version"] == 2
+    assert data["count"] == 90
+    assert [b["value"] for b in data["body"]] == [
+        "reefers",
+        "recounted",
+        "reefers: 90",
+    ]
+    assert data["target"]["selector"]["type"] == "SvgSelector"
+    annotation.refresh_from_db()
+    assert (annotation.shape, annotation.points) == (
+        "polygon",
+        [[10, 10], [200, 10], [200, 150]],
+    )
+    revisions = list(annotation.revisions.values_list("version", "action", "count"))
+    assert revisions == [(1, "created", 84), (2, "changed", 90)]
+    event = AuditEvent.objects.filter(action="evidence.annotation_change").get()
+    assert event.payload["changed"] == ["shape", "points", "label", "note", "count"]
+    cleared = _patch(client, image, annotation, {"count": None})
+    assert cleared.json()["count"] is None
+    assert cleared.json()["motivation"] == "tagging"
+
+
+def test_changing_an_annotation_is_refused_with_the_create_rules(
+    image, reporter, team, other_team
+):
+    annotation = _rect(image, reporter)
+    other_reporter = MembershipFactory(team=team, role="reporter").user
+    editor = MembershipFactory(team=team, role="editor").user
+    outsider = MembershipFactory(team=other_team, role="editor").user
+    client = Client()
+    client.force_login(other_reporter)
+    assert _patch(client, image, annotation, {"count": 1}).status_code == 403
+    client.force_login(outsider)
+    assert _patch(client, image, annotation, {"count": 1}).status_code == 404
+    client.force_login(editor)
+    assert _patch(client, image, annotation, {"count": 1}).status_code == 200
+    client.force_login(reporter)
+    assert _patch(client, image, annotation, {}).status_code == 400
+    outside = _patch(client, image, annotation, {"points": [[5000, 1]]})
+    assert outside.status_code == 400
+    other_image = EvidenceItemFactory(team=team, kind=EvidenceKind.IMAGE)
+    assert _patch(client, other_image, annotation, {"count": 1}).status_code == 404
+    annotations.annotation_end(annotation_id=annotation.pk, actor=reporter)
+    ended = _patch(client, image, annotation, {"count": 2})
+    assert ended.status_code == 400
+    assert annotation.revisions.count() == 3  # created, changed by the editor, ended
+
+
+def test_a_publisher_cannot_change_an_annotation(image, reporter, team):
+    from tests.provenance.publishing.api.helpers import (
+        make_publisher,
+        publisher_client,
+    )
+
+    annotation = _rect(image, reporter)
+    client = publisher_client(make_publisher(team).key)
+    assert _patch(client, image, annotation, {"count": 1}).status_code == 403
+
+
+def test_an_estimate_keeps_citing_the_revision_it_was_counted_on(image, reporter, team):
+    link = ClaimEvidenceFactory(claim__team=team, item=image, relation="supports")
+    annotation = _rect(image, reporter)
+    counted = annotations.web_annotation(annotation)
+    estimate = claim_services.quantity_estimate_from_annotation(
+        claim_id=link.claim_id, annotation_id=annotation.pk, actor=reporter
+    )
+    assert estimate.annotation_revision.version == 1
+    changed = annotations.annotation_update(
+        annotation_id=annotation.pk, actor=reporter, count=90, label="reefers"
+    )
+    claim = with_export_relations(
+        Claim.objects.filter(pk=link.claim_id), public=False
+    ).get()
+    export = claim_export(claim, public=False, urls=ExportUrls("http://testserver"))
+    cited = export.quantity_estimates[0].annotation
+    assert cited["count"] == 84
+    assert cited["version"] == 1
+    assert cited["body"] == counted["body"]
+    assert cited["target"] == counted["target"]
+    assert cited["modified"] == counted["modified"]
+    assert export.annotations == (annotations.web_annotation(changed),)
+    assert export.annotations[0]["count"] == 90
+    event = AuditEvent.objects.filter(action="claim.quantity_estimate").get()
+    assert event.payload["annotation_version"] == 1
+
+
+def test_publishers_see_an_annotation_as_it_stood_at_publication(image, reporter, team):
+    from provenance.publishing.exports.builders import claim_export as build
+    from tests.provenance.publishing.api.helpers import made_public, published
+
+    claim = published(team)
+    ClaimEvidenceFactory(claim=claim, item=image, relation="supports")
+    annotation = _rect(image, reporter)
+    made_public(claim)
+    annotations.annotation_update(annotation_id=annotation.pk, actor=reporter, count=90)
+    loaded = with_export_relations(Claim.objects.filter(pk=claim.pk), public=True).get()
+    export = build(loaded, public=True, urls=ExportUrls("http://testserver"))
+    assert [(a["count"], a["version"]) for a in export.annotations] == [(84, 1)]

@@ -11,6 +11,9 @@ from evidence.maps.geometry import (
     haversine_km,
     places_covered,
     polygon_contains,
+    search_box,
+    spot_distance_km,
+    spot_of,
 )
 
 RAJIN = Place(name="Rajin", lat=42.2167, lon=130.2833, key="rajin")
@@ -126,3 +129,25 @@ def test_a_scene_covering_a_place_is_inside_it():
 
 def test_places_covered_are_the_places_inside_the_footprint():
     assert places_covered(SQUARE, [RAJIN, DUNAI, TIKHORETSK]) == [RAJIN]
+
+
+def test_a_scene_spot_is_its_footprint_centre_and_covers_a_photo_inside_it():
+    scene = spot_of(footprint=SQUARE, gps_latitude=None, gps_longitude=None)
+    west, south, east, north = (p for p in search_box(scene, 0))
+    assert (scene.lat, scene.lon) == pytest.approx(
+        ((south + north) / 2, (west + east) / 2)
+    )
+    photo = spot_of(footprint=None, gps_latitude=RAJIN.lat, gps_longitude=RAJIN.lon)
+    assert spot_distance_km(scene, photo) == 0.0
+    assert spot_distance_km(photo, scene) == 0.0
+    assert spot_of(footprint=None, gps_latitude=None, gps_longitude=1.0) is None
+
+
+def test_the_search_box_holds_every_point_within_its_distance():
+    photo = spot_of(footprint=None, gps_latitude=RAJIN.lat, gps_longitude=RAJIN.lon)
+    west, south, east, north = search_box(photo, 2.0)
+    assert haversine_km(RAJIN.lat, RAJIN.lon, north, RAJIN.lon) == pytest.approx(2.0)
+    assert haversine_km(RAJIN.lat, RAJIN.lon, south, RAJIN.lon) == pytest.approx(2.0)
+    # Widened for the box's poleward edge, where a degree of longitude is shortest.
+    assert haversine_km(RAJIN.lat, RAJIN.lon, RAJIN.lat, east) > 2.0
+    assert haversine_km(RAJIN.lat, RAJIN.lon, RAJIN.lat, west) > 2.0

@@ -12,6 +12,7 @@ from pystac.validation import JsonSchemaSTACValidator
 
 from evidence.maps.services import scene_update
 from tests.evidence.maps.conftest import ACQUIRED
+from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "stac"
 EO_URI = "https://stac-extensions.github.io/eo/v1.1.0/schema.json"
@@ -80,9 +81,56 @@ def test_an_undescribed_real_geotiff_is_a_valid_stac_item_too(
 
 
 def test_an_image_without_footprint_has_no_stac_item(client, editor, team):
-    from tests.factories import EvidenceItemFactory
-
     item = EvidenceItemFactory(team=team, kind="image")
     client.force_login(editor)
     response = client.get(reverse("api:evidence-stac", args=[item.pk]))
     assert response.status_code == 404
+
+
+def test_the_native_export_carries_each_scene_as_the_stac_item_the_api_serves(
+    client, editor, team, add_scene, validator, django_assert_max_num_queries
+):
+    scene = add_scene()
+    scene_update(
+        item_id=scene.pk,
+        actor=editor,
+        provider="Synthetic provider",
+        platform="synthetic-1",
+        sensor="RGB",
+        acquired_at=ACQUIRED,
+        gsd_m=5.0,
+        cloud_cover_percent=12.5,
+    )
+    undescribed = add_scene((REAL / "byte.tif").read_bytes(), title="byte.tif")
+    plain = EvidenceItemFactory(team=team, kind="image")
+    claim = ClaimFactory(team=team)
+    for item in (scene, undescribed, plain):
+        ClaimEvidenceFactory(claim=claim, item=item, relation="supports")
+    client.force_login(editor)
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("api:claim-detail", args=[claim.pk]))
+    exported = {e["evidence"]["id"]: e["evidence"] for e in response.json()["evidence"]}
+    assert response.json()["schema_version"] == "1.2"
+    assert exported[plain.pk]["stac_item"] is None
+    for item in (scene, undescribed):
+        stac_item = exported[item.pk]["stac_item"]
+        assert pystac.validation.validate_dict(stac_item, validator=validator)
+        assert stac_item == stac_of(client, item)
+    assert exported[scene.pk]["stac_item"]["properties"]["eo:cloud_cover"] == 12.5
+    self_link = next(
+        link
+        for link in exported[scene.pk]["stac_item"]["links"]
+        if link["rel"] == "self"
+    )
+    assert self_link["href"] == "http://testserver" + reverse(
+        "api:evidence-stac", args=[scene.pk]
+    )
+
+
+def test_the_evidence_endpoint_carries_the_stac_item_too(
+    client, editor, add_scene, validator
+):
+    scene = add_scene()
+    client.force_login(editor)
+    data = client.get(reverse("api:evidence-detail", args=[scene.pk])).json()
+    assert data["stac_item"] == stac_of(client, scene)

@@ -359,7 +359,7 @@ def test_native_export_lists_the_cited_relationships(
     assert cited["relationship"]["source"]["name"] == "Azia Shipping Holdings"
     assert cited["relationship"]["target"]["slug"] == "maria"
     assert cited["relationship"]["confidence"] == "likely"
-    assert body["schema_version"] == "1.1"
+    assert body["schema_version"] == "1.2"
 
 
 def test_api_list_queries_stay_constant(
