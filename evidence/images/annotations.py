@@ -55,7 +55,9 @@ def _checked(
             return shape_from_selector(selector, width=width, height=height)
         return check_shape(shape, points or [], width=width, height=height)
     except ShapeError as exc:
-        raise ValidationError({"points": str(exc)}) from exc
+        # The error names the field the caller sent.
+        field = "selector" if selector is not None else "points"
+        raise ValidationError({field: str(exc)}) from exc
 
 
 def _check_text(label: str, count: int | None) -> str:

@@ -298,6 +298,15 @@ def test_the_api_lists_and_draws_annotations(
     assert refused.json()["points"] == [
         "The point (5000, 1) is outside the image (1200 × 800 px)."
     ]
+    # A refused selector is reported under the field that was sent.
+    script = {"type": "SvgSelector", "value": "<svg><script>x()</script></svg>"}
+    refused = client.post(
+        url, {"label": "x", "selector": script}, content_type="application/json"
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "selector": ["An SvgSelector holds one <polygon> or <circle>."]
+    }
 
 
 def test_another_team_reads_no_annotation(image, reporter, outsider):
