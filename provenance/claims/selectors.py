@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
-from evidence.models import EvidenceItem, ImageAnnotation
+from evidence.models import EvidenceItem, ImageAnnotation, ImageAnnotationRevision
 from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
@@ -552,26 +552,37 @@ def _estimate_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent
 
 
 def _annotation_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEvent]:
-    """Annotations on the linked images standing at `state.when` (one query). On
+    """Annotations on the linked images standing at `state.when`, each with the
+    label, count and note it had then (its last revision by then; one query). On
     the "happened" axis a count speaks for the image's capture time."""
     items = {link.item_id: link.item for link in state.links}
     if not items:
         return
-    rows = (
-        ImageAnnotation.objects.filter(item_id__in=items, created_at__lte=state.when)
-        .exclude(ended_at__lte=state.when)
-        .order_by("created_at", "pk")
+    revisions = (
+        ImageAnnotationRevision.objects.filter(
+            annotation__item_id__in=items, at__lte=state.when
+        )
+        .select_related("annotation")
+        .order_by("annotation_id", "-version")
     )
-    for annotation in rows:
+    standing: dict[int, ImageAnnotationRevision] = {}
+    for revision in revisions:
+        standing.setdefault(revision.annotation_id, revision)
+    shown = sorted(
+        (r for r in standing.values() if r.action != r.Action.ENDED),
+        key=lambda r: (r.annotation.created_at, r.annotation_id),
+    )
+    for revision in shown:
+        annotation = revision.annotation
         item = items[annotation.item_id]
-        count = f": {annotation.count}" if annotation.count is not None else ""
+        count = f": {revision.count}" if revision.count is not None else ""
         yield TimelineEvent(
             lane="evidence",
             at=annotation.created_at
             if recorded
             else item.observed_at or annotation.created_at,
-            label=f"Annotation: {annotation.label}{count} on {item.title}",
-            detail=annotation.note,
+            label=f"Annotation: {revision.label}{count} on {item.title}",
+            detail=revision.note,
             marker="annotation",
         )
 

@@ -19,7 +19,11 @@ from evidence.images.annotation_shapes import (
     selector_for,
     shape_from_selector,
 )
-from evidence.models import EvidenceKind, ImageAnnotationRevision, ImageDetail
+from evidence.models import (
+    EvidenceKind,
+    ImageAnnotationRevision,
+    ImageDetail,
+)
 from provenance.audit.models import AuditEvent
 from provenance.claims import services as claim_services
 from provenance.claims.models import Claim
@@ -385,6 +389,32 @@ def test_the_claim_timeline_lists_the_annotation(image, reporter, team):
     client.force_login(reporter)
     page = client.get(f"/claims/{link.claim_id}/").content.decode()
     assert "Annotation: containers: 84 on Harbour, 14 Oct" in page
+
+
+def test_the_timeline_as_of_a_date_shows_the_count_the_annotation_had_then(
+    image, reporter, team
+):
+    from django.utils import timezone
+
+    from provenance.claims.selectors import claim_as_of, claim_timeline
+
+    link = ClaimEvidenceFactory(claim__team=team, item=image)
+    annotation = _rect(image, reporter)
+    between = timezone.now()
+    annotations.annotation_update(
+        annotation_id=annotation.pk, actor=reporter, label="crates", count=90
+    )
+
+    def labels(when):
+        state = claim_as_of(claim=link.claim, when=when)
+        events = claim_timeline(claim=link.claim, state=state, dates="recorded")
+        return [e.label for e in events if e.marker == "annotation"]
+
+    title = image.title
+    assert labels(between) == [f"Annotation: containers: 84 on {title}"]
+    assert labels(timezone.now()) == [f"Annotation: crates: 90 on {title}"]
+    annotations.annotation_end(annotation_id=annotation.pk, actor=reporter)
+    assert labels(timezone.now()) == []
 
 
 def test_the_dossier_draws_the_shapes_over_the_originals_frame(image, reporter, team):
