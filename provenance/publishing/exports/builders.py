@@ -504,9 +504,10 @@ def _estimate(estimate: QuantityEstimate, *, public: bool) -> QuantityEstimateOu
 def _annotations(
     links: list[ClaimEvidence], *, cutoff: datetime | None, public: bool
 ) -> tuple[dict[str, Any], ...]:
-    """The live annotations on the linked images (prefetched); for publishers only
-    those drawn by the last publication, each as it stood then (a later change to
-    its label or count is not published until the next correction)."""
+    """The live annotations on the linked images (prefetched); for publishers
+    those standing at the last publication, each as it stood then (a later change
+    to its label or count, or its end, is not published until the next
+    correction)."""
     if not public:
         return tuple(
             web_annotation(a)
@@ -519,7 +520,7 @@ def _annotations(
     for link in links:
         for a in prefetched(link.item, "annotations"):
             then = [r for r in prefetched(a, "revisions") if r.at <= cutoff]
-            if a.created_at <= cutoff and then:
+            if a.created_at <= cutoff and then and then[-1].action != "ended":
                 published.append(web_annotation(a, revision=then[-1]))
     return tuple(published)
 

@@ -210,7 +210,9 @@ def _links(*, public: bool) -> QuerySet[ClaimEvidence]:
     )
     annotations = ImageAnnotation.objects.live().select_related("created_by")
     if public:
-        # Publishers get each annotation as it stood at the last publication.
+        # Publishers get each annotation as it stood at the last publication:
+        # one ended since then was still on the image when it was published.
+        annotations = ImageAnnotation.objects.select_related("created_by")
         annotations = annotations.prefetch_related(
             _prefetch(
                 "revisions",

@@ -593,3 +593,34 @@ def test_publishers_see_an_annotation_as_it_stood_at_publication(image, reporter
     loaded = with_export_relations(Claim.objects.filter(pk=claim.pk), public=True).get()
     export = build(loaded, public=True, urls=ExportUrls("http://testserver"))
     assert [(a["count"], a["version"]) for a in export.annotations] == [(84, 1)]
+
+
+def test_an_annotation_ended_after_publication_stays_published_until_corrected(
+    image, reporter, team
+):
+    from provenance.publishing.exports.builders import claim_export as build
+    from tests.provenance.publishing.api.helpers import made_public, published
+
+    claim = published(team)
+    ClaimEvidenceFactory(claim=claim, item=image, relation="supports")
+    kept = _rect(image, reporter)
+    gone = annotations.annotation_create(
+        item_id=image.pk,
+        actor=reporter,
+        shape="point",
+        points=[[10, 10]],
+        label="wagons",
+    )
+    annotations.annotation_end(annotation_id=gone.pk, actor=reporter)
+    made_public(claim)
+    # Ended after the publication: the public record still shows it.
+    annotations.annotation_end(annotation_id=kept.pk, actor=reporter)
+
+    def published_labels() -> list[tuple[str, int]]:
+        rows = with_export_relations(Claim.objects.filter(pk=claim.pk), public=True)
+        export = build(rows.get(), public=True, urls=ExportUrls("http://testserver"))
+        return [(a["body"][0]["value"], a["version"]) for a in export.annotations]
+
+    assert published_labels() == [("containers", 1)]
+    made_public(claim)  # the next correction publishes the end
+    assert published_labels() == []
