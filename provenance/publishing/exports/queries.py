@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
+from evidence.maps.services import SCENE_FIELDS
 from evidence.models import (
     AISGap,
     CaptureFile,
@@ -79,17 +80,7 @@ LINK_COLUMNS = (
     # What a scene's STAC Item reads (builders.scene_stac).
     "item__image__geo",
     "item__image__captured_at",
-    *(
-        f"item__scene__{f}"
-        for f in (
-            "provider",
-            "platform",
-            "sensor",
-            "acquired_at",
-            "gsd_m",
-            "cloud_cover_percent",
-        )
-    ),
+    *(f"item__scene__{f}" for f in SCENE_FIELDS),
     *(
         f"item__ais__{f}"
         for f in (
