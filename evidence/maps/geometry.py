@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,16 +142,25 @@ def format_km(km: float) -> str:
     return f"{round(km, 2 - digits):,.0f} km"
 
 
+def _nearest(
+    places: Iterable[Place], distance: Callable[[Place], float]
+) -> tuple[float, Place] | None:
+    """The place at the least distance, with it (the first of equals); None for
+    no places."""
+    best: tuple[float, Place] | None = None
+    for place in places:
+        d = distance(place)
+        if best is None or d < best[0]:
+            best = (d, place)
+    return best
+
+
 def check_point(
     lat: float, lon: float, places: Iterable[Place], *, far_km: float = DEFAULT_FAR_KM
 ) -> LocationCheck:
     """A photo's position against the places: the nearest one and whether
     every place is farther than ``far_km``."""
-    best: tuple[float, Place] | None = None
-    for place in places:
-        d = haversine_km(lat, lon, place.lat, place.lon)
-        if best is None or d < best[0]:
-            best = (d, place)
+    best = _nearest(places, lambda place: haversine_km(lat, lon, place.lat, place.lon))
     if best is None:
         return LocationCheck(
             nearest=None, distance_km=None, is_far=False, far_km=far_km
@@ -168,11 +177,9 @@ def check_footprint(
     far_km: float = DEFAULT_FAR_KM,
 ) -> LocationCheck:
     """A scene's footprint against the places: 0 km for a place it covers."""
-    best: tuple[float, Place] | None = None
-    for place in places:
-        d = distance_to_polygon_km(footprint, place.lat, place.lon)
-        if best is None or d < best[0]:
-            best = (d, place)
+    best = _nearest(
+        places, lambda place: distance_to_polygon_km(footprint, place.lat, place.lon)
+    )
     if best is None:
         return LocationCheck(
             nearest=None, distance_km=None, is_far=False, far_km=far_km
