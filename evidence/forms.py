@@ -19,7 +19,7 @@ from evidence.models import (
     SourceReliability,
 )
 from provenance.common.dates import validate_past_moment
-from provenance.common.filters import MAX_LENGTHS, suggest_input
+from provenance.common.filters import subject_field, tag_field
 from provenance.entities.models import Entity
 from provenance.teams.models import Team
 
@@ -242,14 +242,8 @@ class EvidenceFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False)
     # The claim and entity lists' filters, by the same names (common.filters): an
     # entity or a tag by name; an unknown one is reported, not dropped.
-    subject = forms.CharField(
-        required=False,
-        max_length=MAX_LENGTHS["subject"],
-        widget=suggest_input("subject"),
-    )
-    tag = forms.CharField(
-        required=False, max_length=MAX_LENGTHS["tag"], widget=suggest_input("tag")
-    )
+    subject = subject_field()
+    tag = tag_field()
     kind = forms.ChoiceField(
         choices=[("", "Any kind"), *EvidenceKind.choices], required=False
     )

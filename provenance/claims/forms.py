@@ -10,7 +10,7 @@ from provenance.claims.confidence import SCALE, ConfidenceLevel
 from provenance.claims.models import Claim, ClaimStatus, QuantityBound, QuoteSource
 from provenance.common import widgets
 from provenance.common.dates import validate_as_of_day, validate_past_moment
-from provenance.common.filters import MAX_LENGTHS, suggest_input
+from provenance.common.filters import subject_field, tag_field
 from provenance.entities.models import Entity
 from provenance.teams.models import Team
 
@@ -170,14 +170,8 @@ class ClaimFilterForm(forms.Form):
         choices=[("", "Any status"), *ClaimStatus.choices], required=False
     )
     # Names, any case (a slug still works): an unknown one is reported, not dropped.
-    subject = forms.CharField(
-        required=False,
-        max_length=MAX_LENGTHS["subject"],
-        widget=suggest_input("subject"),
-    )
-    tag = forms.CharField(
-        required=False, max_length=MAX_LENGTHS["tag"], widget=suggest_input("tag")
-    )
+    subject = subject_field()
+    tag = tag_field()
     confidence = forms.ChoiceField(
         choices=[("", "Any confidence"), *ConfidenceLevel.choices], required=False
     )

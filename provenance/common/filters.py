@@ -97,6 +97,22 @@ class SuggestInput(forms.TextInput):
         )
 
 
+def subject_field() -> forms.CharField:
+    """The lists' `subject` box: an entity by name, with suggestions."""
+    return forms.CharField(
+        required=False,
+        max_length=MAX_LENGTHS["subject"],
+        widget=suggest_input("subject"),
+    )
+
+
+def tag_field() -> forms.CharField:
+    """The lists' `tag` box: a claim tag by name, with suggestions."""
+    return forms.CharField(
+        required=False, max_length=MAX_LENGTHS["tag"], widget=suggest_input("tag")
+    )
+
+
 def suggest_input(field_name: str) -> SuggestInput:
     return SuggestInput(field_name)
 
