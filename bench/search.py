@@ -17,10 +17,11 @@ names. Queries are drawn the same way: single words common and rare, two words,
 phrases, exclusions, OR, Cyrillic, typos, names and IMO numbers.
 
 Two baselines, same run, same team: "raw SQL baseline" is the straightforward
-hand-written query (every match ranked, exact counts per kind); "raw SQL,
-service's plan" is the service's own plan by hand (per kind the 50 most recent
-matches ranked, best 10 kept, an EXPLAIN estimate per full kind), so its ratio is
-the service's overhead (ORM, parsing, highlighting, "did you mean"). With
+hand-written query (every match ranked, exact counts per kind); "raw SQL, earlier
+plan" is the plan the service had before search.pg, by hand (per kind the 50 most
+recent matches ranked, best 10 kept, found by a walk when the planner expected
+3,000 matches, else by the GIN index), so the ratio shows what the bounded walk
+gains net of the service's own work (parsing, highlighting, "did you mean"). With
 --reuse the documents of an earlier run are kept (loading takes many minutes).
 Targets: service p95 < 50 ms, service throughput >= 0.5x the baseline's, index
 upkeep < 20 % of a claim write.
@@ -96,6 +97,10 @@ SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
 TEAM_SHARES = (0.35, 0.25, 0.15, 0.10, 0.10, 0.05)
 ENTITIES = 5000
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+# The synthetic documents' object ids start here, so that the claims the bench
+# writes get documents of their own (an INSERT, as a new claim's is) rather than
+# updating a synthetic one with the same id.
+SYNTHETIC_IDS = 10**12
 
 
 def vocabulary() -> list[str]:
@@ -175,7 +180,7 @@ def documents(claims: int, evidence: int, team_ids: list[int]):
         yield (
             team_id,
             row_kind,
-            n,
+            SYNTHETIC_IDS + n,
             title,
             body,
             _fold(title),
@@ -313,8 +318,8 @@ GROUP BY kind
 """
 
 
-# The service's own plan written by hand: per kind an estimate (EXPLAIN), then in
-# one statement the 50 most recent matches of each kind (walking the recent index
+# The service's earlier plan written by hand: per kind an estimate (EXPLAIN), then
+# in one statement the 50 most recent matches of each kind (walking the recent index
 # from 3,000 expected matches, else from the GIN index) ranked, the best 10 kept.
 RAW_PLAN_KIND = """
 (SELECT d.kind, d.object_id, d.title, substr(d.body, 1, 5000), d.url,
@@ -390,9 +395,13 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     expected = args.claims + args.evidence + ENTITIES
     teams = list(Team.objects.order_by("pk")[: len(TEAM_SHARES)])
-    if len(teams) < len(TEAM_SHARES) or SearchDocument.objects.count() < expected:
+    synthetic = SearchDocument.objects.filter(object_id__gte=SYNTHETIC_IDS).count()
+    if len(teams) < len(TEAM_SHARES) or synthetic < expected:
         if SearchDocument.objects.exists():
-            raise SystemExit("the bench database holds other data: run without --reuse")
+            raise SystemExit(
+                "the bench database holds other data (or an older bench's): run "
+                "without --reuse"
+            )
         teams = [TeamFactory() for _ in TEAM_SHARES]
         print(f"populating {args.claims} claims, {args.evidence} evidence documents")
         start = time.perf_counter()
@@ -448,7 +457,7 @@ def main() -> None:
     _, service_p95, service_qps = summary("search service", timed(service, mixed))
     summary("GET /api/v1/search/", timed(endpoint, mixed))
     _, _, raw_qps = summary("raw SQL baseline", timed(raw, mixed))
-    _, _, plan_qps = summary("raw SQL, service's plan", timed(raw_plan, mixed))
+    _, _, plan_qps = summary("raw SQL, earlier plan", timed(raw_plan, mixed))
 
     # Index upkeep: the same claim write with the hook connected and not,
     # interleaved so drift affects both alike.
@@ -475,7 +484,7 @@ def main() -> None:
     )
     print(
         f"\ntargets: service p95 {service_p95:.1f} ms (< 50); service/raw throughput "
-        f"{service_qps / raw_qps:.2f}x (>= 0.5; against the service's plan by hand "
+        f"{service_qps / raw_qps:.2f}x (>= 0.5; against the earlier plan by hand "
         f"{service_qps / plan_qps:.2f}x); index upkeep +{upkeep:.0%} (< 20 %)"
     )
 

@@ -48,7 +48,11 @@ def _second_factor_off(settings):
 def _empty_cache():
     from django.core.cache import cache
 
+    from provenance.search import indexing
+
     cache.clear()
+    # The process's known search words would outlive a rolled-back test's rows.
+    indexing._KNOWN_WORDS.clear()
 
 
 @pytest.fixture(autouse=True)

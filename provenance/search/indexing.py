@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Func, Model, Value
+from django.db.models import Func, Model
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -34,7 +34,12 @@ from evidence.models import EvidenceItem, EvidenceKind, Statement
 from provenance.claims.models import PUBLIC_STATUSES, Claim, Comment
 from provenance.common.indexing import object_written
 from provenance.entities.models import Entity
-from provenance.search.models import DocumentKind, SearchDocument, SearchWord
+from provenance.search.models import (
+    DocumentKind,
+    SavedSearch,
+    SearchDocument,
+    SearchWord,
+)
 from provenance.search.text import fold, title_words
 
 # A tsvector holds at most 1 MB; a document's extracted text is cut well before.
@@ -98,22 +103,37 @@ def _image_texts(metadata: dict[str, Any]) -> list[str]:
 
 
 def claim_draft(claim_id: int) -> Draft | None:
-    claim = Claim.objects.prefetch_related("tags").filter(pk=claim_id).first()
-    if claim is None:
+    # One query, the claim's row once per tag (the tags joined): a claim write
+    # pays for its document (bench/search.py measures the upkeep).
+    rows = list(
+        Claim.objects.filter(pk=claim_id)
+        .order_by("tags__name")
+        .values_list(
+            "team_id",
+            "text",
+            "summary",
+            "quantity_unit",
+            "first_appearance_source",
+            "status",
+            "tags__name",
+        )
+    )
+    if not rows:
         return None
+    team_id, text, summary, unit, source, status, _ = rows[0]
     return Draft(
-        team_id=claim.team_id,
+        team_id=team_id,
         kind=DocumentKind.CLAIM,
-        object_id=claim.pk,
-        title=claim.text,
+        object_id=claim_id,
+        title=text,
         parts=(
-            claim.summary,
-            claim.quantity_unit,
-            " ".join(tag.name for tag in claim.tags.all()),
-            claim.first_appearance_source,
+            summary,
+            unit,
+            " ".join(row[-1] for row in rows if row[-1] is not None),
+            source,
         ),
-        url=claim.get_absolute_url(),
-        is_public=claim.status in PUBLIC_STATUSES,
+        url=Claim(pk=claim_id).get_absolute_url(),
+        is_public=status in PUBLIC_STATUSES,
     )
 
 
@@ -228,11 +248,67 @@ def document_vector(title: Any, body: Any, title_folded: Any, body_folded: Any) 
     )
 
 
-def _vector(draft: Draft) -> Any:
-    body = draft.body
-    return document_vector(
-        Value(draft.title), Value(body), Value(fold(draft.title)), Value(fold(body))
-    )
+# document_vector over values, as SQL: PostgreSQL stores each document with one
+# statement (_upsert), and compiling the six SearchVector expressions for an UPDATE
+# and then an INSERT cost more than the database's work for them (bench/search.py:
+# index upkeep of a claim write). tests/provenance/search/test_search.py checks
+# that both give the same vector.
+VECTOR_SQL = (
+    "setweight(to_tsvector('english'::regconfig, unaccent(%s)), 'A')"
+    " || setweight(to_tsvector('russian'::regconfig, %s), 'A')"
+    " || setweight(to_tsvector('simple'::regconfig, %s), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, unaccent(%s)), 'C')"
+    " || setweight(to_tsvector('russian'::regconfig, %s), 'C')"
+    " || setweight(to_tsvector('simple'::regconfig, %s), 'D')"
+)
+COLUMNS = (
+    "team_id",
+    "title",
+    "body",
+    "title_folded",
+    "body_folded",
+    "url",
+    "is_restricted",
+    "is_public",
+    "updated_at",
+)
+UPSERT_SQL = (
+    "INSERT INTO provenance_searchdocument (kind, object_id, "  # noqa: S608
+    + ", ".join(COLUMNS)
+    + ", vector) VALUES (%s, %s, "
+    + ", ".join(["%s"] * len(COLUMNS))
+    + f", {VECTOR_SQL}) ON CONFLICT (kind, object_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*COLUMNS, "vector"))
+    # xmax is 0 on a row this statement inserted, not on one it updated.
+    + " RETURNING id, (xmax = 0)"
+)
+
+
+def _upsert(
+    draft: Draft, values: dict[str, Any], *, announce: bool
+) -> tuple[int, bool, bool]:
+    """PostgreSQL: insert or update the document in one statement; its id, whether
+    it is new, and (when `announce`) whether its team has watched searches, in the
+    same statement (a new claim's document then costs one round trip, not two)."""
+    vector = [
+        values["title"],
+        values["title"],
+        values["title_folded"],
+        values["body"],
+        values["body"],
+        values["body_folded"],
+    ]
+    sql = UPSERT_SQL
+    params = [draft.kind, draft.object_id, *(values[c] for c in COLUMNS), *vector]
+    if announce:
+        watched = SavedSearch.objects.watched().filter(team_id=draft.team_id)
+        watched_sql, watched_params = watched.values("pk").query.sql_with_params()
+        sql += f", EXISTS ({watched_sql})"
+        params += watched_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk, inserted, *watched_exists = cursor.fetchone()
+    return pk, inserted, bool(watched_exists and watched_exists[0])
 
 
 def store(draft: Draft, *, announce: bool = False, actor: Any = None) -> None:
@@ -251,31 +327,53 @@ def store(draft: Draft, *, announce: bool = False, actor: Any = None) -> None:
         "is_public": draft.is_public,
         "updated_at": timezone.now(),
     }
-    if connection.vendor == "postgresql":
-        values["vector"] = _vector(draft)
-    updated = SearchDocument.objects.filter(
-        kind=draft.kind, object_id=draft.object_id
-    ).update(**values)
     _add_words(draft.team_id, title_words(title_folded))
-    if not updated:
-        # The vector expression holds only values, so it goes into the INSERT.
-        document = SearchDocument.objects.create(
-            kind=draft.kind, object_id=draft.object_id, **values
+    if connection.vendor == "postgresql":
+        pk, inserted, watched = _upsert(draft, values, announce=announce)
+        document = SearchDocument(
+            pk=pk, kind=draft.kind, object_id=draft.object_id, **values
         )
-        if announce:
-            from provenance.search.watches import tell_watchers
+        announce = announce and watched
+    else:
+        # SQLite (the FTS5 table follows through triggers).
+        inserted = not SearchDocument.objects.filter(
+            kind=draft.kind, object_id=draft.object_id
+        ).update(**values)
+        if inserted:
+            document = SearchDocument.objects.create(
+                kind=draft.kind, object_id=draft.object_id, **values
+            )
+    if inserted and announce:
+        from provenance.search.watches import tell_watchers
 
-            tell_watchers(document, actor=actor)
+        tell_watchers(document, actor=actor)
+
+
+# (team, word) pairs this process knows are in the words table: most titles hold
+# only known words, so their INSERT (one statement in six of a claim's document)
+# is skipped. Filled only when the transaction that added them commits, and
+# correct forever after, as words are never removed. Bounded: cleared when full.
+_KNOWN_WORDS: set[tuple[int, str]] = set()
+KNOWN_WORDS_MAX = 200_000
 
 
 def _add_words(team_id: int, words: set[str]) -> None:
     """The title's words join the team's "did you mean" vocabulary: one INSERT
-    that skips the words already there."""
-    if words:
-        SearchWord.objects.bulk_create(
-            [SearchWord(team_id=team_id, word=w) for w in sorted(words)],
-            ignore_conflicts=True,
-        )
+    that skips the words already there, none when this process knows them all."""
+    new = {(team_id, w) for w in words} - _KNOWN_WORDS
+    if not new:
+        return
+    SearchWord.objects.bulk_create(
+        [SearchWord(team_id=t, word=w) for t, w in sorted(new)],
+        ignore_conflicts=True,
+    )
+
+    def known() -> None:
+        if len(_KNOWN_WORDS) + len(new) > KNOWN_WORDS_MAX:
+            _KNOWN_WORDS.clear()
+        _KNOWN_WORDS.update(new)
+
+    transaction.on_commit(known)
 
 
 def _remove(kinds: Iterable[str], object_id: int) -> None:

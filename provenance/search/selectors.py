@@ -2,11 +2,11 @@
 
 PostgreSQL: `vector @@ (websearch_to_tsquery('english', fold(q)) ||
 websearch_to_tsquery('russian', q) || websearch_to_tsquery('simple', fold(q)))`
-over the stored, GIN-indexed vector; per kind, the CANDIDATES most recent matches
-are ranked by ts_rank and the best kept (never every match ranked); a full
-group's count is the planner's estimate; typos through pg_trgm similarity over
-the team's title words (SearchWord, GIN trigram index), only when the query finds
-nothing.
+over the stored, GIN-indexed vector; per kind, the pg.CANDIDATES most recent
+matches are ranked by ts_rank and the best kept (never every match ranked; how
+they are found, search.pg); a full group's count is the planner's estimate;
+typos through pg_trgm similarity over the team's title words (SearchWord, GIN
+trigram index), only when the query finds nothing.
 SQLite: the FTS5 table over the folded columns (trigram tokenizer, so every term is
 a substring match), the same query structure as an FTS5 expression
 (text.fts5_expression), ranked by bm25 with the title weighted 10:1; typos through
@@ -18,17 +18,17 @@ results shown are the corrected query's, said so on the page.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils.safestring import SafeString
 
+from provenance.search import pg
 from provenance.search.models import (
     KIND_ORDER,
     Audience,
@@ -51,12 +51,6 @@ from provenance.search.text import (
 FTS_TABLE = "provenance_search_fts"
 PER_GROUP = 10
 PER_KIND = 50
-# PostgreSQL: how many of a kind's most recent matches are ranked (at least twice
-# the page). The walk that finds them reads about CANDIDATES / (share of the
-# kind's documents that match) rows: 5,000 for a word in 1 % of them at 50
-# (bench/search.py: 200 cost 100-200 ms a kind at a million documents).
-CANDIDATES = 50
-WALK_FROM = 3000  # expected matches of a kind from which _best walks the index
 COUNT_CAP = 1000  # SQLite: a full group counts its matches up to here
 SUGGESTION_WORDS = 20
 MAX_QUERY = 500
@@ -155,48 +149,10 @@ def _matching(
     )
 
 
-def _rank(raw: str) -> Any:
-    """Higher is better. PostgreSQL: ts_rank over the weighted vector; SQLite:
-    bm25 with the title weighted 10:1 (valid only where the FTS table is joined)."""
-    if _is_postgresql():
-        from django.contrib.postgres.search import SearchRank
-
-        # F(), not "vector": a string is taken for a text column and re-parsed
-        # (to_tsvector(vector::text)) on every row.
-        return SearchRank(F("vector"), _tsquery(raw))
+def _rank() -> Any:
+    """SQLite: higher is better, bm25 with the title weighted 10:1 (valid only where
+    the FTS table is joined). PostgreSQL ranks with ts_rank in search.pg."""
     return RawSQL(f"-bm25({FTS_TABLE}, 10.0, 1.0)", [])  # noqa: S611 (constant)
-
-
-def _best(
-    matching: QuerySet[SearchDocument],
-    raw: str,
-    kind: str,
-    n: int,
-    estimate: int | None = None,
-) -> QuerySet[SearchDocument]:
-    """The ids of the best `n` matches of one kind (a subquery).
-
-    PostgreSQL ranks the CANDIDATES (or 2n) most recent matches of the kind: a walk
-    down (team, kind, updated_at) when the planner expects WALK_FROM matches or
-    more (it stops after a few hundred rows), else every match from the GIN index,
-    never every match: ts_rank reads each row's vector, and a common word matches
-    most of a team's million documents (bench/search.py). SQLite ranks its (small)
-    match set by bm25."""
-    of_kind = matching.filter(kind=kind)
-    if _is_postgresql():
-        recent: Any = F("updated_at")
-        if estimate is not None and estimate < WALK_FROM:
-            # Few matches (a rare word, a typo): all of them from the GIN index,
-            # then the most recent. An ORDER BY the index cannot give keeps the
-            # planner from walking the whole kind for matches that are not there.
-            recent = ExpressionWrapper(
-                F("updated_at") + timedelta(0), output_field=DateTimeField()
-            )
-        candidates = of_kind.order_by(recent.desc(), "-pk").values("pk")
-        wanted = max(CANDIDATES, 2 * n)
-        of_kind = SearchDocument.objects.filter(pk__in=candidates[:wanted])
-    ranked = of_kind.annotate(rank=_rank(raw)).order_by("-rank", "-updated_at", "pk")
-    return ranked.values("pk")[:n]
 
 
 ROW_COLUMNS = (
@@ -213,56 +169,23 @@ ROW_COLUMNS = (
 )
 
 
-def _rows(
-    matching: QuerySet[SearchDocument],
-    raw: str,
-    kinds: list[str],
-    n: int,
-    estimates: dict[str, int],
+def _sqlite_rows(
+    matching: QuerySet[SearchDocument], kinds: list[str], n: int
 ) -> list[tuple]:
-    """One statement: the best `n` rows of each kind, each with its rank."""
-    parts = [_best(matching, raw, kind, n, estimates.get(kind)) for kind in kinds]
-    if _is_postgresql() and len(parts) > 1:
-        # One IN over a UNION ALL: an OR of INs is a sequential scan of the table
-        # with each subquery hashed.
-        best = Q(pk__in=parts[0].union(*parts[1:], all=True))
-    else:
+    """SQLite: one statement, the best `n` rows of each kind (bm25) with its rank.
+    (PostgreSQL: search.pg.)"""
+    best = Q()
+    for kind in kinds:
         # SQLite allows no LIMIT inside a compound statement; its tables are small.
-        best = Q()
-        for part in parts:
-            best |= Q(pk__in=part)
-    # The rank again over the few rows chosen (the FTS table is joined on SQLite).
-    rows = (SearchDocument.objects if _is_postgresql() else matching).filter(best)
-    # Snippets come from the start of the body: a document's extracted text can
-    # be 200,000 characters, which the rows would carry whole and highlight word
-    # by word.
-    rows = rows.annotate(rank=_rank(raw), excerpt=Substr("body", 1, SNIPPET_SOURCE))
+        ranked = matching.filter(kind=kind).annotate(rank=_rank())
+        best |= Q(pk__in=ranked.order_by("-rank", "-updated_at", "pk").values("pk")[:n])
+    # The rank again over the few rows chosen (the FTS table is joined). Snippets
+    # come from the start of the body: a document's extracted text can be 200,000
+    # characters, which the rows would carry whole and highlight word by word.
+    rows = matching.filter(best).annotate(
+        rank=_rank(), excerpt=Substr("body", 1, SNIPPET_SOURCE)
+    )
     return list(rows.order_by().values_list(*ROW_COLUMNS))
-
-
-def _estimates(matching: QuerySet[SearchDocument], kinds: list[str]) -> dict[str, int]:
-    """PostgreSQL: how many documents of each kind the planner expects to match
-    (EXPLAIN, no rows read), in one statement. It picks each kind's way to
-    its candidates (_best) and is the count of a full group: an exact count reads
-    every match, most of a team's documents for a common word."""
-    if not _is_postgresql():
-        return {}
-    parts = [matching.filter(kind=k).order_by().values("pk") for k in kinds]
-    if len(parts) > 1:
-        # One EXPLAIN: a UNION ALL plans as an Append of one scan per kind, in
-        # order.
-        plan = json.loads(parts[0].union(*parts[1:], all=True).explain(format="json"))
-        top = plan[0]["Plan"]
-        children = top.get("Plans", []) if top["Node Type"] == "Append" else []
-        if len(children) == len(kinds):
-            return {
-                k: int(c["Plan Rows"]) for k, c in zip(kinds, children, strict=True)
-            }
-    estimates = {}
-    for k, part in zip(kinds, parts, strict=True):
-        plan = json.loads(part.explain(format="json"))
-        estimates[k] = int(plan[0]["Plan"]["Plan Rows"])
-    return estimates
 
 
 def _counts(matching: QuerySet[SearchDocument], kinds: list[str]) -> dict[str, int]:
@@ -325,20 +248,36 @@ def _suggestion(audience: Audience, raw: str, words: tuple[str, ...]) -> str:
 
 
 def _groups(
-    matching: QuerySet[SearchDocument],
+    documents: QuerySet[SearchDocument],
     raw: str,
-    words: tuple[str, ...],
+    parsed: ParsedQuery,
     kind: str,
 ) -> tuple[Group, ...]:
     """The best matches of each kind (PER_GROUP, or PER_KIND for one kind) and
-    how many match. Queries: on PostgreSQL one EXPLAIN per kind (the planner's
-    estimates), then one for the rows of every kind (one LIMITed, ranked subquery
-    per kind); on SQLite the rows, then one counting the kinds whose page is full
-    (a kind with fewer hits than its page has no more)."""
+    how many match. Queries: on PostgreSQL one EXPLAIN (the planner's estimates,
+    search.pg.plans), then one for the rows of every kind (search.pg.rows); on
+    SQLite the rows, then one counting the kinds whose page is full (a kind with
+    fewer hits than its page has no more)."""
     kinds = [kind] if kind else KIND_ORDER
     per_group = PER_KIND if kind else PER_GROUP
-    estimates = _estimates(matching, kinds)
-    rows = _rows(matching, raw, kinds, per_group, estimates)
+    words = parsed.positive_words
+    count_full: Callable[[list[str]], dict[str, int]]
+    if _is_postgresql():
+        kind_plans = pg.plans(documents, raw, parsed, kinds)
+        rows = pg.rows(documents, raw, kind_plans, per_group, SNIPPET_SOURCE)
+
+        def count_full(full: list[str]) -> dict[str, int]:
+            return {k: kind_plans[k].estimate for k in full}
+
+    else:
+        matching = _matching(documents, raw, parsed)
+        if matching is None:
+            return ()
+        rows = _sqlite_rows(matching, kinds, per_group)
+
+        def count_full(full: list[str]) -> dict[str, int]:
+            return _counts(matching, full)
+
     by_kind: dict[str, list[tuple]] = {}
     for row in rows:
         by_kind.setdefault(row[0], []).append(row)
@@ -347,15 +286,13 @@ def _groups(
     full = [k for k in kinds if len(by_kind.get(k, ())) >= per_group]
     counts = {k: len(v) for k, v in by_kind.items()}
     if full:
-        counts.update(
-            {k: estimates[k] for k in full} if estimates else _counts(matching, full)
-        )
+        counts.update(count_full(full))
     labels = dict(DocumentKind.choices)
     groups = []
     for k in kinds:
         if k not in by_kind:
             continue
-        # Best first; ties: the most recent, then the oldest id (as _best).
+        # Best first; ties: the most recent, then the oldest id (as the query).
         ranked = sorted(
             by_kind[k], key=lambda row: (-row[7], -row[8].timestamp(), row[9])
         )
@@ -401,12 +338,7 @@ def search(*, audience: Audience, q: str, kind: str = "") -> SearchResults:
     documents = SearchDocument.objects.visible_to(audience)
     if kind:
         documents = documents.filter(kind=kind)
-    matching = _matching(documents, raw, parsed)
-    groups = (
-        _groups(matching, raw, parsed.positive_words, kind)
-        if matching is not None
-        else ()
-    )
+    groups = _groups(documents, raw, parsed, kind)
     if groups:
         return SearchResults(
             query=raw, groups=groups, kind=kind, words=parsed.positive_words
@@ -415,12 +347,7 @@ def search(*, audience: Audience, q: str, kind: str = "") -> SearchResults:
     if not suggestion:
         return SearchResults(query=raw, kind=kind)
     corrected = parse_query(suggestion)
-    matching = _matching(documents, suggestion, corrected)
-    groups = (
-        _groups(matching, suggestion, corrected.positive_words, kind)
-        if matching is not None
-        else ()
-    )
+    groups = _groups(documents, suggestion, corrected, kind)
     if not groups:
         return SearchResults(query=raw, kind=kind)
     return SearchResults(

@@ -240,6 +240,41 @@ def test_the_words_table_holds_each_teams_title_words(world, team, other_team):
     assert not {w for w in ours if w.isdigit() or len(w) < 3}
 
 
+def test_known_words_are_inserted_once_and_only_after_commit(
+    team, reporter, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from provenance.claims.services import claim_create
+    from provenance.search.models import SearchWord
+
+    def word_inserts(text: str, *, commit: bool) -> int:
+        with (
+            django_capture_on_commit_callbacks(execute=commit),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            claim_create(team=team, actor=reporter, text=text)
+        return sum(
+            # INSERT ... ON CONFLICT on PostgreSQL, INSERT OR IGNORE on SQLite.
+            q["sql"].startswith("INSERT") and '"provenance_searchword"' in q["sql"]
+            for q in queries.captured_queries
+        )
+
+    # Not committed (as a rolled-back write): its words are not taken as known.
+    assert word_inserts("Convoy near Rajin", commit=False) == 1
+    assert word_inserts("Convoy near Rajin again", commit=True) == 1
+    assert word_inserts("Rajin convoy", commit=True) == 0
+    assert word_inserts("Convoy near Kerch", commit=True) == 1
+    assert set(SearchWord.objects.filter(team=team).values_list("word", flat=True)) == {
+        "convoy",
+        "near",
+        "rajin",
+        "again",
+        "kerch",
+    }
+
+
 def test_a_correction_is_offered_only_when_it_finds_something_visible(world, team):
     # "angara" is a word of team A's titles, but no published claim holds it: a
     # publisher is neither shown results nor told the word.
@@ -265,3 +300,33 @@ def test_a_full_group_says_its_count_is_an_estimate(world, team, reporter, membe
     assert all(h.plain_title.startswith("Convoy sighted") for h in claims.hits)
     single = search(audience=member, q="Maria", kind="claim").groups[0]
     assert (single.total, single.total_is_estimate) == (1, False)
+
+
+def test_a_stored_vector_is_the_one_the_bulk_builder_makes(team, reporter):
+    from django.db import connection
+    from django.db.models import F
+
+    from provenance.claims.services import claim_create
+    from provenance.search.indexing import document_vector
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the vector is PostgreSQL's")
+    claim = claim_create(
+        team=team,
+        actor=reporter,
+        text="Судно «Ангара» shipped containers from Rajin",
+        summary="Déjà vu: the Angara's crates, again",
+        tag_names=["munitions"],
+    )
+    document = SearchDocument.objects.filter(kind="claim", object_id=claim.pk)
+    rebuilt = document.annotate(
+        rebuilt=document_vector(
+            F("title"), F("body"), F("title_folded"), F("body_folded")
+        )
+    ).values_list("vector", "rebuilt")
+
+    stored, expected = rebuilt.get()
+    assert stored == expected
+    assert {"angara", "rajin", "munit"} <= {
+        lexeme.split(":")[0].strip("'") for lexeme in stored.split()
+    }
