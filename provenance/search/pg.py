@@ -9,9 +9,9 @@ estimated at a twentieth of its matches (bench/search.py: 321 for 5,432).
 - The walk reads the kind's documents newest first down the (team, kind,
   updated_at) index and stops at CANDIDATES matches: cheap when many match, a read
   of the whole kind when few do.
-- The GIN path takes every match from the vector's index, then the newest: cheap
-  when few match, but it reads every match's row (18,000 heap blocks for a common
-  phrase), and the index's posting lists are the whole table's.
+- The GIN path takes every match from the kind's GIN index (one per kind,
+  migration 0023), then the newest: cheap when few match, but it reads every
+  match's row, every team's (18,000 heap blocks for a common phrase).
 So each kind walks at most `walk_rows` rows and, only when that walk found too few,
 takes the GIN path in the same statement (a one-time filter on the walk's count):
 `walk_rows` is what the GIN path is expected to cost (KindPlan), and at least
@@ -47,12 +47,11 @@ TABLE = "provenance_searchdocument"  # SearchDocument's (migration 0014 names it
 CANDIDATES = 50
 # What a GIN scan costs, in rows a walk reads in the same time (bench/search.py,
 # EXPLAIN ANALYZE at 1.1 million documents: a walk 1.6-2.3 us a row; the index
-# 0.04 us an entry of its posting lists, 0.2-0.3 us a match it puts in the bitmap).
-# Both are over the whole table, whatever the kind and team: "cargo manifest"
-# costs 59 ms by GIN over 1,600 entities, which a walk reads whole in 2.5 ms.
+# 0.04 us an entry of its posting lists, 0.2-0.3 us a match it puts in the bitmap,
+# and about a walk's row for each match's row). Both are over every team's
+# documents of the kind.
 ENTRIES_PER_ROW = 50
 BITMAP_MATCHES_PER_ROW = 8
-KIND_BITMAP_PER_ROW = 15
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class KindPlan:
     estimate: int  # the planner's estimate of the kind's matches
     size: int  # the planner's estimate of the kind's visible documents
     upper: int  # an upper bound of the kind's matches (estimated)
-    gin_rows: int  # what the GIN path costs, in rows of a walk
+    gin_rows: int  # what the GIN path is expected to cost, in rows of a walk
 
     @property
     def threshold(self) -> int:
@@ -132,6 +131,9 @@ def plans(
     for kind in kinds:
         parts.append(f"SELECT id FROM {TABLE} WHERE {where} AND kind = %s")  # noqa: S608
         params += [*where_params, kind]
+    for kind in kinds:
+        parts.append(f"SELECT id FROM {TABLE} WHERE kind = %s")  # noqa: S608
+        params.append(kind)
     for word in words:
         word_query, word_params = _tsquery(word)
         parts.append(f"SELECT id FROM {TABLE} WHERE vector @@ {word_query}")  # noqa: S608
@@ -150,9 +152,9 @@ def plans(
         # every kind walks, then takes the GIN path if it must.
         return {k: KindPlan(k, 0, 1 << 30, 1 << 30, 0) for k in kinds}
     n = len(kinds)
-    estimates, sizes = rows[:n], rows[n : 2 * n]
+    estimates, sizes, kind_rows = rows[:n], rows[n : 2 * n], rows[2 * n : 3 * n]
     table = max(rows[-1], 1)
-    postings = dict(zip(words, rows[2 * n : -2], strict=True))
+    postings = dict(zip(words, rows[3 * n : -2], strict=True))
     share = {w: r / table for w, r in postings.items()}
     # GIN's scan of an AND skips through the longer posting lists by the shortest
     # one's entries (PostgreSQL's "fast scan"), so an alternative reads about as
@@ -164,9 +166,10 @@ def plans(
         )
         for clause in parsed.clauses
     )
-    gin_rows = entries // ENTRIES_PER_ROW + rows[-2] // BITMAP_MATCHES_PER_ROW
     out = {}
-    for kind, estimate, size in zip(kinds, estimates, sizes, strict=True):
+    for kind, estimate, size, of_kind in zip(
+        kinds, estimates, sizes, kind_rows, strict=True
+    ):
         # An alternative matches no more than its rarest required word does.
         upper = sum(
             min(
@@ -175,15 +178,19 @@ def plans(
             )
             for clause in parsed.clauses
         )
+        # The kind's own GIN index (migration 0023) holds its share of the
+        # entries and matches, every team's; each match's row is then read.
+        kind_share = of_kind / table
+        gin_rows = round(
+            kind_share * entries / ENTRIES_PER_ROW
+            + kind_share * rows[-2] * (1 + 1 / BITMAP_MATCHES_PER_ROW)
+        )
         out[kind] = KindPlan(
             kind,
             estimate,
             size,
             upper=max(estimate, round(upper * size)),
-            # PostgreSQL also ANDs the GIN bitmap with one of the kind's
-            # documents when it expects many matches (40 ms for the team's
-            # 387,000 rows at 0.1 us a row).
-            gin_rows=gin_rows + size // KIND_BITMAP_PER_ROW,
+            gin_rows=gin_rows,
         )
     return out
 
@@ -245,12 +252,15 @@ def rows(
             gate, gate_params = f" AND {count} < %s", [wanted]
         branches.append(
             (
-                # An ORDER BY the recent index cannot give: the planner takes
-                # the matches from the GIN index instead of walking for them.
-                f"SELECT id FROM {TABLE} WHERE {scope} "  # noqa: S608
-                f"AND vector @@ {tsquery}{gate} "
-                "ORDER BY updated_at + interval '0' DESC, id DESC LIMIT %s",
-                [*scope_params, *tsquery_params, *gate_params, wanted],
+                # The kind's matches from its GIN index, the audience's kept
+                # outside (OFFSET 0 keeps the planner from pushing the team's
+                # condition in: it would AND the bitmap with the team's hundreds
+                # of thousands of rows, 40 ms, for a few hundred matches).
+                "SELECT id FROM (SELECT id, updated_at, team_id, kind, "  # noqa: S608
+                f"is_restricted, is_public FROM {TABLE} WHERE kind = %s "
+                f"AND vector @@ {tsquery}{gate} OFFSET 0) AS {TABLE} "
+                f"WHERE {where} ORDER BY updated_at DESC, id DESC LIMIT %s",
+                [plan.kind, *tsquery_params, *gate_params, *where_params, wanted],
             )
         )
     sql = ROW_SQL.format(

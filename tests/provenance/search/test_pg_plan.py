@@ -84,3 +84,21 @@ def test_the_plan_counts_each_kind_and_the_words(documents, team):
     assert 60 <= plans["claim"].size <= 240
     assert plans["entity"].size <= 1
     assert plans["claim"].upper >= plans["claim"].estimate > 0
+
+
+def test_every_kind_has_its_own_gin_index(db):
+    from provenance.search.models import DocumentKind
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+            "AND indexdef LIKE %s",
+            [pg.TABLE, "%USING gin%"],
+        )
+        gin = dict(cursor.fetchall())
+
+    assert set(gin) == {f"search_vector_{kind}" for kind in DocumentKind.values}
+    for kind in DocumentKind.values:
+        assert gin[f"search_vector_{kind}"].endswith(
+            f"USING gin (vector) WHERE ((kind)::text = '{kind}'::text)"
+        )
