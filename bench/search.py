@@ -17,7 +17,8 @@ names. Queries are drawn the same way: single words common and rare, two words,
 phrases, exclusions, OR, Cyrillic, typos, names and IMO numbers.
 
 Two baselines, same run, same team: "raw SQL baseline" is the straightforward
-hand-written query (every match ranked, exact counts per kind); "raw SQL, earlier
+hand-written query (every match ranked, exact counts per kind; a UNION ALL of
+one query per kind, so each can use its kind's GIN index); "raw SQL, earlier
 plan" is the plan the service had before search.pg, by hand (per kind the 50 most
 recent matches ranked, best 10 kept, found by a walk when the planner expected
 3,000 matches, else by the GIN index), so the ratio shows what the bounded walk
@@ -296,26 +297,28 @@ def queries(n: int) -> list[str]:
     return [rng.choice(shapes)() for _ in range(n)]
 
 
-RAW_ROWS = """
+# Per kind (a UNION ALL), so that each arm can use its kind's GIN index (migration
+# 0023: the indexes are partial, one per kind); written over the whole table, the
+# baseline could use none and would read every row.
+RAW_KIND = """
+SELECT id, kind, title, body, url, is_restricted, is_public, updated_at, vector
+FROM provenance_searchdocument
+WHERE team_id = %(team)s AND kind = '{kind}'
+  AND vector @@ (websearch_to_tsquery('english', %(folded)s)
+                 || websearch_to_tsquery('russian', %(q)s)
+                 || websearch_to_tsquery('simple', %(folded)s))
+"""
+RAW_MATCHES = " UNION ALL ".join(f"({RAW_KIND.format(kind=k)})" for k in KINDS)
+RAW_ROWS = f"""
 SELECT id, kind, title, body, url, is_restricted, is_public,
-       ts_rank(vector, query.q) AS rank
-FROM provenance_searchdocument,
-     (SELECT websearch_to_tsquery('english', %(folded)s)
-             || websearch_to_tsquery('russian', %(q)s)
-             || websearch_to_tsquery('simple', %(folded)s) AS q) AS query
-WHERE team_id = %(team)s AND vector @@ query.q
+       ts_rank(vector, websearch_to_tsquery('english', %(folded)s)
+                       || websearch_to_tsquery('russian', %(q)s)
+                       || websearch_to_tsquery('simple', %(folded)s)) AS rank
+FROM ({RAW_MATCHES}) AS matches
 ORDER BY rank DESC, updated_at DESC, id
 LIMIT 50
 """
-RAW_COUNTS = """
-SELECT kind, count(*)
-FROM provenance_searchdocument,
-     (SELECT websearch_to_tsquery('english', %(folded)s)
-             || websearch_to_tsquery('russian', %(q)s)
-             || websearch_to_tsquery('simple', %(folded)s) AS q) AS query
-WHERE team_id = %(team)s AND vector @@ query.q
-GROUP BY kind
-"""
+RAW_COUNTS = f"SELECT kind, count(*) FROM ({RAW_MATCHES}) AS matches GROUP BY kind"
 
 
 # The service's earlier plan written by hand: per kind an estimate (EXPLAIN), then
@@ -480,13 +483,23 @@ def main() -> None:
     upkeep = statistics.median(with_hook) / statistics.median(without_hook) - 1
     print(
         f"\nclaim write: median {statistics.median(without_hook):.2f} ms without the "
-        f"index, {statistics.median(with_hook):.2f} ms with it (+{upkeep:.0%})"
+        f"index, {statistics.median(with_hook):.2f} ms with it (+{upkeep:.1%})"
     )
     print(
-        f"\ntargets: service p95 {service_p95:.1f} ms (< 50); service/raw throughput "
-        f"{service_qps / raw_qps:.2f}x (>= 0.5; against the earlier plan by hand "
-        f"{service_qps / plan_qps:.2f}x); index upkeep +{upkeep:.0%} (< 20 %)"
+        f"against the earlier plan by hand: {service_qps / plan_qps:.2f}x its "
+        "throughput"
     )
+    targets = [
+        ("service p95 < 50 ms", f"{service_p95:.1f} ms", service_p95 < 50),
+        (
+            "service >= 0.5x the raw baseline's throughput",
+            f"{service_qps / raw_qps:.2f}x",
+            service_qps / raw_qps >= 0.5,
+        ),
+        ("index upkeep < 20 % of a claim write", f"+{upkeep:.1%}", upkeep < 0.2),
+    ]
+    for name, figure, met in targets:
+        print(f"target {name:<46} {figure:>10}  {'meets' if met else 'MISSES'}")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,12 @@ million documents, 100,000 of them claims, "munitions carrier" over the claims
 read 9,600 matches of every kind from the one index and ANDed them with the team's
 35,000 claims (20 ms) where the claims' own index holds under a tenth
 (bench/search.py). The indexes together are the size of the one they replace, and a
-document still enters one of them. PostgreSQL only.
+document still enters one of them. PostgreSQL only. Also: the document's team
+index goes (the recency index covers it).
 """
 
-from django.db import migrations
+import django.db.models.deletion
+from django.db import migrations, models
 
 KINDS = ("claim", "statement", "evidence", "entity", "comment")
 TABLE = "provenance_searchdocument"
@@ -41,4 +43,18 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("provenance", "0022_maps21_estimate_annotation_revision")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        migrations.RunPython(forwards, backwards),
+        # The document's team needs no index of its own: (team, kind, updated_at)
+        # leads with it, and each index costs every document write.
+        migrations.AlterField(
+            model_name="searchdocument",
+            name="team",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="provenance.team",
+            ),
+        ),
+    ]
