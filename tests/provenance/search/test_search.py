@@ -330,3 +330,24 @@ def test_a_stored_vector_is_the_one_the_bulk_builder_makes(team, reporter):
     assert {"angara", "rajin", "munit"} <= {
         lexeme.split(":")[0].strip("'") for lexeme in stored.split()
     }
+
+
+def test_the_fts_table_follows_the_documents_after_every_migration(db):
+    # A migration that rebuilds the documents' table on SQLite (an AlterField
+    # there does) drops these triggers with it, and every search finds nothing.
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the FTS5 table is SQLite's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'provenance_searchdocument'"
+        )
+        triggers = {row[0] for row in cursor.fetchall()}
+
+    assert triggers == {
+        "provenance_search_fts_ai",
+        "provenance_search_fts_ad",
+        "provenance_search_fts_au",
+    }
