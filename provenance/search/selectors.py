@@ -20,13 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Substr
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
+from django.utils.timezone import is_aware
 
 from provenance.search import pg
 from provenance.search.models import (
@@ -172,20 +174,42 @@ ROW_COLUMNS = (
 def _sqlite_rows(
     matching: QuerySet[SearchDocument], kinds: list[str], n: int
 ) -> list[tuple]:
-    """SQLite: one statement, the best `n` rows of each kind (bm25) with its rank.
-    (PostgreSQL: search.pg.)"""
-    best = Q()
-    for kind in kinds:
-        # SQLite allows no LIMIT inside a compound statement; its tables are small.
-        ranked = matching.filter(kind=kind).annotate(rank=_rank())
-        best |= Q(pk__in=ranked.order_by("-rank", "-updated_at", "pk").values("pk")[:n])
-    # The rank again over the few rows chosen (the FTS table is joined). Snippets
-    # come from the start of the body: a document's extracted text can be 200,000
-    # characters, which the rows would carry whole and highlight word by word.
-    rows = matching.filter(best).annotate(
-        rank=_rank(), excerpt=Substr("body", 1, SNIPPET_SOURCE)
+    """SQLite: one statement, the best `n` rows of each kind (bm25) with its rank
+    (PostgreSQL: search.pg). The matches are ranked in one FTS query and numbered
+    per kind by a window function: a per-kind subquery cannot join the FTS table
+    (extra() names the documents' table, which a subquery aliases, so its join
+    would follow the outer row)."""
+    ranked = (
+        matching.filter(kind__in=kinds)
+        .annotate(rank=_rank())
+        .order_by()
+        .values("pk", "kind", "updated_at", "rank")
     )
-    return list(rows.order_by().values_list(*ROW_COLUMNS))
+    sql, params = ranked.query.sql_with_params()
+    statement = (
+        "SELECT d.kind, d.object_id, d.title, substr(d.body, 1, %s), d.url, "  # noqa: S608
+        "d.is_restricted, d.is_public, r.rank, d.updated_at, d.id "
+        "FROM (SELECT pk, rank, row_number() OVER (PARTITION BY kind "
+        "ORDER BY rank DESC, updated_at DESC, pk) AS place "
+        f"FROM ({sql}) AS m) AS r "
+        "JOIN provenance_searchdocument d ON d.id = r.pk WHERE r.place <= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [SNIPPET_SOURCE, *params, n])
+        rows = cursor.fetchall()
+    # A raw cursor skips the ORM's converters: SQLite gives the time as text (UTC)
+    # and booleans as integers.
+    return [
+        (*row[:5], bool(row[5]), bool(row[6]), row[7], _utc(row[8]), row[9])
+        for row in rows
+    ]
+
+
+def _utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    return parsed if is_aware(parsed) else parsed.replace(tzinfo=UTC)
 
 
 def _counts(matching: QuerySet[SearchDocument], kinds: list[str]) -> dict[str, int]:

@@ -351,3 +351,32 @@ def test_the_fts_table_follows_the_documents_after_every_migration(db):
         "provenance_search_fts_ad",
         "provenance_search_fts_au",
     }
+
+
+def test_an_older_match_is_found_behind_newer_documents_of_its_kind(team, member):
+    # The oldest of 12 evidence documents matches; the 11 newer ones do not. (On
+    # SQLite a per-kind subquery once kept the kind's 10 newest documents,
+    # matching or not, and lost this one.)
+    from provenance.search.indexing import Draft, store
+
+    for n in range(12):
+        store(
+            Draft(
+                team_id=team.pk,
+                kind="evidence",
+                object_id=900 + n,
+                title="Convoy report" if n == 0 else f"Port call {n}",
+                parts=("The Angara at Rajin",) if n == 0 else ("Nothing here",),
+                url=f"/evidence/{900 + n}/",
+            )
+        )
+
+    results = search(audience=member, q="Angara")
+
+    assert found(results) == {("evidence", 900)}
+    (hit,) = results.groups[0].hits
+    assert (hit.plain_title, str(hit.snippet)) == (
+        "Convoy report",
+        "The <mark>Angara</mark> at Rajin",
+    )
+    assert (hit.is_restricted, hit.is_public) == (False, False)
