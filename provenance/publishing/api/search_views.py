@@ -21,6 +21,17 @@ from provenance.search.models import Audience, DocumentKind
 from provenance.search.selectors import MAX_QUERY, Hit, SearchResults, search
 
 
+class SearchParams(serializers.Serializer):
+    """The query string, checked: an overlong query or an unknown kind is a 400
+    with the field's message (as the search page refuses them), not cut or
+    ignored."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=MAX_QUERY)
+    kind = serializers.ChoiceField(
+        choices=DocumentKind.choices, required=False, allow_blank=True
+    )
+
+
 class SearchHitOut(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=DocumentKind.choices, help_text="What the result is."
@@ -86,7 +97,11 @@ class SearchView(ApiView, APIView):
             "key searches the published claims of its teams."
         ),
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, description="The query."),
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                description=f"The query, at most {MAX_QUERY} characters.",
+            ),
             OpenApiParameter(
                 "kind",
                 OpenApiTypes.STR,
@@ -94,7 +109,7 @@ class SearchView(ApiView, APIView):
                 description="Only results of this kind.",
             ),
         ],
-        responses=SearchOut,
+        responses={200: SearchOut, 400: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
         public = is_publisher(request)
@@ -103,11 +118,13 @@ class SearchView(ApiView, APIView):
             audience = Audience.publisher(team_ids)
         else:
             audience = Audience.member(self.team())
-        kind = request.query_params.get("kind", "")
-        if kind not in DocumentKind.values:
-            kind = ""
-        q = request.query_params.get("q", "")[:MAX_QUERY]
-        results: SearchResults = search(audience=audience, q=q, kind=kind)
+        params = SearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        results: SearchResults = search(
+            audience=audience,
+            q=params.validated_data.get("q", ""),
+            kind=params.validated_data.get("kind", ""),
+        )
         data = {
             "query": results.query,
             "suggestion": results.suggestion,

@@ -58,6 +58,16 @@ def test_an_overlong_query_is_a_bad_request(reporter_client, world):
     assert reporter_client.get(URL, {"q": "a" * 501}).status_code == 400
 
 
+def test_the_api_refuses_an_overlong_query_and_an_unknown_kind(reporter_client, world):
+    long = reporter_client.get(API, {"q": "a" * 501})
+    unknown = reporter_client.get(API, {"q": "Angara", "kind": "vessel"})
+
+    assert (long.status_code, list(long.json())) == (400, ["q"])
+    assert "500 characters" in long.json()["q"][0]
+    assert (unknown.status_code, list(unknown.json())) == (400, ["kind"])
+    assert reporter_client.get(API, {"q": "a" * 500}).status_code == 200
+
+
 def test_page_queries_do_not_grow_with_the_results(
     reporter_client, reporter, team, world, django_assert_max_num_queries
 ):
