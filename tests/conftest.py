@@ -53,6 +53,7 @@ def _empty_cache():
     cache.clear()
     # The process's known search words would outlive a rolled-back test's rows.
     indexing._KNOWN_WORDS.clear()
+    indexing._ADDED_HERE.clear()
 
 
 @pytest.fixture(autouse=True)
