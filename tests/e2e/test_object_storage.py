@@ -48,7 +48,10 @@ def test_an_image_uploaded_in_the_page_shows_its_copies_from_the_bucket(
     expect(thumb).to_have_attribute(
         "src", reverse("evidence:item-thumbnail", args=[item.pk])
     )
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") > 0
+    # The thumbnail streams from the bucket through the view: wait until it has
+    # loaded (the attribute is there before the bytes are), then check it decoded.
+    page.wait_for_function("img => img.complete", arg=thumb.element_handle())
+    assert thumb.evaluate("img => img.naturalWidth") > 0
     shot(page, "item-page")
 
     with page.expect_response(
