@@ -57,6 +57,7 @@ from django.utils.functional import SimpleLazyObject
 from provenance.accounts.models import WebSession
 from provenance.audit.models import AuditChainHead
 from provenance.teams.models import Membership, Team
+from provenance.teams.rules import remember_memberships
 
 # Where the request user's memberships are kept (a fresh user object per request).
 MEMBERSHIPS_ATTRIBUTE = "team_memberships"
@@ -77,6 +78,7 @@ def memberships_of(user: Any) -> list[Membership]:
         else:
             memberships = _memberships_by_orm(user)
         setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
+        remember_memberships(user, memberships)
     return memberships
 
 
@@ -227,6 +229,7 @@ def _user_from(rows: list[tuple]) -> Any:
         membership.audit_seq = seq
         memberships.append(membership)
     setattr(user, MEMBERSHIPS_ATTRIBUTE, memberships)
+    remember_memberships(user, memberships)
     return user
 
 

@@ -18,6 +18,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -139,7 +140,7 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
         "unlinked_by",
     ).order_by("linked_at", "pk")
     try:
-        return (
+        claim = (
             Claim.objects.for_team(team)
             .select_related(
                 "author",
@@ -157,6 +158,7 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
                     ),
                 ),
                 Prefetch("evidence_links", queryset=links),
+                REVIEWS,
             )
             # In the claim's own query: most claims have neither, and their page
             # then reads no more for them (external_verdicts, same_claims).
@@ -174,6 +176,9 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
         )
     except Claim.DoesNotExist as exc:
         raise Http404("No such claim in your team.") from exc
+    # The team the caller read it through (a query less for claim.team).
+    claim.team = team
+    return claim
 
 
 AXES = ("recorded", "happened")
@@ -588,7 +593,7 @@ def _annotation_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEve
 
 
 def _review_events(claim: Claim, state: ClaimAsOf) -> Iterator[TimelineEvent]:
-    for review in claim.reviews.filter(at__lte=state.when).select_related("by"):
+    for review in claim_reviews(claim, until=state.when):
         yield TimelineEvent(
             lane="review",
             at=review.at,
@@ -624,7 +629,8 @@ def changes_requested(claim: Claim) -> Review | None:
     decision, when it is one (None once the author resubmits)."""
     if claim.status != ClaimStatus.DRAFT:
         return None
-    latest = claim.reviews.select_related("by").order_by("-at", "-pk").first()
+    reviews = claim_reviews(claim)
+    latest = reviews[-1] if reviews else None
     if latest is None or latest.decision != Decision.REQUEST_CHANGES:
         return None
     return latest
@@ -697,15 +703,25 @@ def claim_for_review(*, team: Team, claim_id: int) -> Claim:
         raise Http404("No such claim in your team.") from exc
 
 
-def review_history_for(claim: Claim) -> QuerySet[Review]:
-    return claim.reviews.select_related("by").order_by("at", "pk")
+# Prefetched by claim_for_page: the timeline's review lane, the review history, the
+# corrections log and the changes-requested banner read this one list.
+REVIEWS = Prefetch(
+    "reviews", queryset=Review.objects.select_related("by").order_by("at", "pk")
+)
 
 
-def corrections_for(claim: Claim, until: datetime | None = None) -> QuerySet[Review]:
+def claim_reviews(claim: Claim, *, until: datetime | None = None) -> list[Review]:
+    """The claim's reviews, oldest first, with who made each; up to `until` for an
+    as-of view. One query per claim object, none when claim_for_page read it."""
+    prefetch_related_objects([claim], REVIEWS)
+    return [r for r in claim.reviews.all() if until is None or r.at <= until]
+
+
+def corrections_for(claim: Claim, until: datetime | None = None) -> list[Review]:
     """The claim's published corrections, oldest first (each review's comment is
     the public note), up to `until` for an as-of page."""
-    rows = review_history_for(claim).filter(decision=Decision.CORRECT)
-    return rows if until is None else rows.filter(at__lte=until)
+    reviews = claim_reviews(claim, until=until)
+    return [r for r in reviews if r.decision == Decision.CORRECT]
 
 
 def audit_trail_for(claim: Claim) -> QuerySet[AuditEvent]:

@@ -83,7 +83,7 @@ def claim_dossier(
         subjects, tags = selectors.claim_labels_as_of(state)
     else:
         subjects, tags = list(claim.subjects.all()), list(claim.tags.all())
-    reviews = list(selectors.review_history_for(claim).filter(at__lte=state.when))
+    reviews = selectors.claim_reviews(claim, until=state.when)
     seq, digest = _audit_head(team, as_of)
     dossier = Dossier(
         claim=claim,

@@ -21,6 +21,16 @@ def membership_for(user: Any, team: Team) -> Membership | None:
     return cache[team.pk]
 
 
+def remember_memberships(user: Any, memberships: list[Membership]) -> None:
+    """Memberships read along with the user (accounts.identity reads them with the
+    session): membership_for answers from them without a query of its own."""
+    cache = getattr(user, "_membership_cache", None)
+    if cache is None:
+        cache = user._membership_cache = {}
+    for membership in memberships:
+        cache.setdefault(membership.team_id, membership)
+
+
 def ensure_member(*, user: Any, team: Team) -> Membership:
     """The one membership rule, for every room: signed in, and a member of the
     team (read once per user object, i.e. per request; see membership_for)."""

@@ -73,11 +73,7 @@ def changes_requested_banner(context: template.Context, claim: Claim) -> dict[st
 def corrections_log(context: template.Context, claim: Claim) -> dict[str, Any]:
     """Every correction published on the claim (on an as-of page, those made by
     then), each with its date, who made it and its public note."""
-    return {
-        "corrections": list(
-            selectors.corrections_for(claim, until=context.get("as_of"))
-        )
-    }
+    return {"corrections": selectors.corrections_for(claim, until=context.get("as_of"))}
 
 
 @register.inclusion_tag("provenance/_review_history.html", takes_context=True)
@@ -90,11 +86,10 @@ def review_history(context: template.Context, claim: Claim) -> dict[str, Any]:
     is_editor = bool(membership and membership.is_editor)
     as_of = context.get("as_of")
     shown = context.get("shown")
-    reviews = selectors.review_history_for(claim)
+    reviews = selectors.claim_reviews(claim, until=as_of)
     audit = selectors.audit_trail_for(claim) if is_editor else None
-    if as_of is not None:
-        reviews = reviews.filter(at__lte=as_of)
-        audit = audit.filter(at__lte=as_of) if audit is not None else None
+    if as_of is not None and audit is not None:
+        audit = audit.filter(at__lte=as_of)
     return {
         "claim": claim,
         "as_of": as_of,
@@ -105,7 +100,7 @@ def review_history(context: template.Context, claim: Claim) -> dict[str, Any]:
         "retraction_reason": shown.retraction_reason
         if as_of is not None and shown
         else claim.retraction_reason,
-        "reviews": list(reviews),
+        "reviews": reviews,
         "is_editor": is_editor,
         "audit_events": list(audit) if audit is not None else [],
     }

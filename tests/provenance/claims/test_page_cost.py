@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from evidence.models import EvidenceItem, Statement
 from provenance.claims.models import ClaimEvidence, ConfidenceAssessment
 from provenance.claims.views import CLAIM_PAGE_ROWS
 from tests.factories import ClaimFactory, EntityFactory
+from tests.provenance.claims.test_back_dated import make_back_dated_claim
 
 START = datetime(2023, 1, 1, 12, tzinfo=UTC)
 
@@ -89,11 +92,33 @@ def test_claim_page_queries_are_the_same_for_1_and_500_events(
         ("big, all", big, {"all": "1"}),
     ):
         url = _page(reporter_client, claim, **query)
-        with django_assert_max_num_queries(25) as captured:
+        with django_assert_max_num_queries(18) as captured:
             response = reporter_client.get(url, query)
         assert response.status_code == 200
         counts[name] = len(captured.captured_queries)
     assert counts["small"] == counts["big"] == counts["big, all"]
+
+
+def test_a_reviewed_claim_page_reads_reviews_once_and_no_membership_row(
+    team, reporter, editor, second_editor, django_assert_max_num_queries
+):
+    """The review lane, the review history and the corrections log share one read
+    of the reviews; the viewer's role comes with the session's user, and the team
+    with the claim's lookup."""
+    claim = make_back_dated_claim(team, reporter, editor, second_editor)
+    client = Client()
+    client.force_login(editor, backend=settings.AUTHENTICATION_BACKENDS[-1])
+    url = _page(client, claim)
+    with django_assert_max_num_queries(22) as captured:
+        page = client.get(url).content.decode()
+    sqls = [q["sql"] for q in captured.captured_queries]
+    assert sum('FROM "provenance_review"' in sql for sql in sqls) == 1
+    assert not [sql for sql in sqls if 'FROM "provenance_membership"' in sql]
+    assert not [sql for sql in sqls if 'FROM "provenance_team"' in sql]
+    # What those reads feed is on the page: the history, the correction, the lane.
+    assert 'id="review-history"' in page
+    assert "Correction: the port is Rajin, not Najin." in page
+    assert 'class="lane-review' in page
 
 
 def test_a_long_claim_page_shows_the_latest_rows_and_links_to_all(
