@@ -25,7 +25,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
-from evidence.models import EvidenceItem, ImageAnnotation, ImageAnnotationRevision
+from evidence.models import (
+    EvidenceItem,
+    EvidenceKind,
+    ImageAnnotation,
+    ImageAnnotationRevision,
+)
 from provenance.audit.models import AuditEvent
 from provenance.claims.confidence import BANDS
 from provenance.claims.models import (
@@ -149,20 +154,15 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
                 "assignment__assignee",
             )
             .prefetch_related(
-                "subjects",
-                "tags",
-                Prefetch(
-                    "quantity_estimates",
-                    queryset=QuantityEstimate.objects.select_related(
-                        "annotation__item", "annotation__created_by"
-                    ),
-                ),
-                Prefetch("evidence_links", queryset=links),
-                REVIEWS,
+                "subjects", "tags", Prefetch("evidence_links", queryset=links), REVIEWS
             )
-            # In the claim's own query: most claims have neither, and their page
-            # then reads no more for them (external_verdicts, same_claims).
+            # In the claim's own query: most claims have none of these, and their
+            # page then reads no more for them (external_verdicts, same_claims,
+            # the estimates below).
             .annotate(
+                has_estimates=Exists(
+                    QuantityEstimate.objects.filter(claim=OuterRef("pk"))
+                ),
                 has_external_verdicts=Exists(
                     ExternalVerdict.objects.filter(claim=OuterRef("pk"))
                 ),
@@ -176,6 +176,16 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
         )
     except Claim.DoesNotExist as exc:
         raise Http404("No such claim in your team.") from exc
+    estimates = (
+        QuantityEstimate.objects.select_related(
+            "annotation__item", "annotation__created_by"
+        )
+        if claim.has_estimates
+        else QuantityEstimate.objects.none()  # prefetched empty: no query
+    )
+    prefetch_related_objects(
+        [claim], Prefetch("quantity_estimates", queryset=estimates)
+    )
     # The team the caller read it through (a query less for claim.team).
     claim.team = team
     return claim
@@ -560,7 +570,12 @@ def _annotation_events(state: ClaimAsOf, recorded: bool) -> Iterator[TimelineEve
     """Annotations on the linked images standing at `state.when`, each with the
     label, count and note it had then (its last revision by then; one query). On
     the "happened" axis a count speaks for the image's capture time."""
-    items = {link.item_id: link.item for link in state.links}
+    # Only images are annotated: a claim without linked images reads nothing.
+    items = {
+        link.item_id: link.item
+        for link in state.links
+        if link.item.kind == EvidenceKind.IMAGE
+    }
     if not items:
         return
     revisions = (
@@ -846,9 +861,16 @@ def same_claims(claim: Claim) -> list[Claim]:
     )
 
 
-def counted_annotations(*, claim: Claim) -> list[ImageAnnotation]:
+def counted_annotations(
+    *, claim: Claim, links: Iterable[ClaimEvidence] | None = None
+) -> list[ImageAnnotation]:
     """Live annotations with a count on images linked to the claim (not unlinked):
-    the counts that can be proposed as its quantity estimate."""
+    the counts that can be proposed as its quantity estimate. Given the claim's
+    live links (read already), no query when none of them is an image."""
+    if links is not None and not any(
+        link.item.kind == EvidenceKind.IMAGE for link in links
+    ):
+        return []
     return list(
         ImageAnnotation.objects.live()
         .filter(

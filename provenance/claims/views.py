@@ -185,7 +185,7 @@ def claim_page_context(
         "estimate_form": forms_in_use.get("estimate_form") or QuantityEstimateForm(),
         "counted_annotations": []
         if as_of
-        else selectors.counted_annotations(claim=claim),
+        else selectors.counted_annotations(claim=claim, links=state.links),
     }
 
 
