@@ -17,27 +17,27 @@ KINDS = ("claim", "statement", "evidence", "entity", "comment")
 TABLE = "provenance_searchdocument"
 
 
-def _create(schema_editor, sql: str) -> None:
+def _on_postgresql(schema_editor, sql: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(sql, params=None)
 
 
 def forwards(apps, schema_editor):
     for kind in KINDS:
-        _create(
+        _on_postgresql(
             schema_editor,
             f"CREATE INDEX search_vector_{kind} ON {TABLE} USING gin (vector) "
             f"WHERE kind = '{kind}'",
         )
-    _create(schema_editor, "DROP INDEX IF EXISTS search_vector_gin")
+    _on_postgresql(schema_editor, "DROP INDEX IF EXISTS search_vector_gin")
 
 
 def backwards(apps, schema_editor):
-    _create(
+    _on_postgresql(
         schema_editor, f"CREATE INDEX search_vector_gin ON {TABLE} USING gin (vector)"
     )
     for kind in KINDS:
-        _create(schema_editor, f"DROP INDEX IF EXISTS search_vector_{kind}")
+        _on_postgresql(schema_editor, f"DROP INDEX IF EXISTS search_vector_{kind}")
 
 
 class AlterFieldNotOnSQLite(migrations.AlterField):

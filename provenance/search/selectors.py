@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
@@ -43,7 +43,6 @@ from provenance.search.text import (
     ParsedQuery,
     closest_word,
     corrected_query,
-    fold,
     fts5_expression,
     fts5_trigram_expression,
     highlight,
@@ -114,28 +113,17 @@ def _is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _tsquery(raw: str) -> Any:
-    """The PostgreSQL query: English (folded) or Russian or simple (folded)."""
-    from django.contrib.postgres.search import SearchQuery
-
-    # Constants only (the query is folded here, not by unaccent(), which is
-    # STABLE): PostgreSQL then folds the tsquery once per statement instead
-    # of once per ranked row (bench/search.py: 5x on a 1,200-row match).
-    folded = fold(raw)
-    return (
-        SearchQuery(folded, config="english", search_type="websearch")
-        | SearchQuery(raw, config="russian", search_type="websearch")
-        | SearchQuery(folded, config="simple", search_type="websearch")
-    )
-
-
 def _matching(
     documents: QuerySet[SearchDocument], raw: str, parsed: ParsedQuery
 ) -> QuerySet[SearchDocument] | None:
     """The documents matching the query (unordered); None when the query cannot
     match anything on this database."""
     if _is_postgresql():
-        return documents.filter(vector=_tsquery(raw))
+        # The tsquery search.pg ranks with, so a watch matches what a search finds.
+        sql, params = pg.tsquery_sql(raw)
+        return documents.filter(
+            RawSQL(f'"{pg.TABLE}"."vector" @@ {sql}', params, BooleanField())  # noqa: S611 (constant SQL, the query is a param)
+        )
     expression = fts5_expression(parsed)
     if not expression:
         return None

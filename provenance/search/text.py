@@ -11,6 +11,7 @@ the same structure as an FTS5 expression from ``fts5_expression``.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -192,6 +193,7 @@ def _hit(word: str, words: tuple[str, ...]) -> bool:
     return any(w in folded for w in words if w)
 
 
+@functools.lru_cache(maxsize=64)  # the same query's words for each of its snippets
 def _ascii_hits(words: tuple[str, ...]) -> re.Pattern[str] | None:
     """A pattern for the words of ASCII text that contain a query word (as _hit
     decides: case folded, substring): one regex pass instead of a Python test per
