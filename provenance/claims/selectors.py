@@ -191,6 +191,30 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
     return claim
 
 
+def claim_for_chart(*, team: Team, claim_id: int) -> Claim:
+    """One claim of the team with what its timeline chart reads (claim_as_of and
+    claim_timeline: links with their items, reviews, estimates), none of the
+    page's labels and people; 404 outside the team."""
+    links = ClaimEvidence.objects.select_related("item", "item__statement")
+    try:
+        claim = (
+            Claim.objects.for_team(team)
+            .prefetch_related(
+                Prefetch("evidence_links", queryset=links.order_by("linked_at", "pk")),
+                REVIEWS,
+                Prefetch(
+                    "quantity_estimates",
+                    queryset=QuantityEstimate.objects.select_related("annotation"),
+                ),
+            )
+            .get(pk=claim_id)
+        )
+    except Claim.DoesNotExist as exc:
+        raise Http404("No such claim in your team.") from exc
+    claim.team = team
+    return claim
+
+
 AXES = ("recorded", "happened")
 
 

@@ -234,3 +234,30 @@ def test_claim_list_queries_do_not_grow_with_the_page(
     # denial and evidence counts, its subjects and its tags: the same for 5 claims
     # and for a full page of 25.
     assert len(captured.captured_queries) == 5
+
+
+def test_the_timeline_svg_is_the_page_chart_for_fewer_queries(
+    team, reporter, editor, second_editor, django_assert_max_num_queries
+):
+    """The embeddable chart reads only what the chart draws (no subjects, tags,
+    people or map), and draws the same chart as the claim page."""
+    claim = make_back_dated_claim(team, reporter, editor, second_editor)
+    _assessments(claim, reporter, 3)
+    _statements(claim, 4)
+    client = Client()
+    client.force_login(reporter, backend=settings.AUTHENTICATION_BACKENDS[-1])
+    page_url = _page(client, claim)
+    page = client.get(page_url)
+    svg_url = reverse("provenance:claim-timeline-svg", args=[claim.pk])
+    client.get(svg_url)
+    cache.clear()
+    with django_assert_max_num_queries(10) as captured:
+        svg = client.get(svg_url)
+    assert svg.status_code == 200
+    assert svg.content.decode() == str(page.context["timeline_svg"])
+    sqls = [q["sql"] for q in captured.captured_queries]
+    for table in ("provenance_claim_subjects", "provenance_claim_tags"):
+        assert not [sql for sql in sqls if f'"{table}"' in sql]
+    # The session's user; the claim, its links, reviews and estimates; its
+    # version then, assessments (with their evidence) and quantity history.
+    assert len(sqls) == 9
