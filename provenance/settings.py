@@ -214,6 +214,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+# PAGE_CACHE=false draws every page (a member's pages, a publisher's API lists) and
+# keeps the cache for the rest (sessions, throttles, map tracks): how bench/load.py
+# measures the pages themselves.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 # API throttle counters must be shared by every web process: in Redis when the cache
 # is Redis, else in the database (provenance.publishing.api.throttling).
 API_THROTTLE_STORE = (

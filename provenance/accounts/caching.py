@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -87,7 +88,8 @@ def team_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = getattr(request, "membership", None)
         if (
-            request.method != "GET"
+            not settings.PAGE_CACHE
+            or request.method != "GET"
             or not request.user.is_authenticated
             or not membership
             or request.session.session_key is None

@@ -1,8 +1,17 @@
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from provenance.accounts.services import membership_add
 from provenance.claims import services
 from tests.factories import ClaimFactory, UserFactory
+from tests.provenance.publishing.api.helpers import (
+    make_publisher,
+    published,
+    publisher_client,
+)
 
 
 def test_claim_page_is_served_from_cache_until_the_team_records_a_change(
@@ -100,3 +109,31 @@ def test_a_cached_publisher_page_keeps_its_etag_and_answers_304(team):
     assert cached.content == built.content
     assert cached["ETag"] == built["ETag"]
     assert client.get(url, headers={"if-none-match": built["ETag"]}).status_code == 304
+
+
+@override_settings(PAGE_CACHE=False)
+def test_with_the_page_cache_off_every_page_is_drawn(reporter_client, team, reporter):
+    claim = services.claim_create(team=team, actor=reporter, text="First text")
+    url = reverse("provenance:claim-detail", args=[claim.pk])
+    for _ in range(2):
+        response = reporter_client.get(url)
+        assert response.status_code == 200
+        assert "X-Page-Cache" not in response
+        assert b"First text" in response.content
+
+
+@pytest.mark.parametrize("page_cache", [True, False])
+def test_the_publisher_list_is_kept_only_with_the_page_cache_on(
+    team, reporter, page_cache
+):
+    published(team, author=reporter)
+    client = publisher_client(make_publisher(team).key)
+    url = reverse("api:claim-list")
+    with override_settings(PAGE_CACHE=page_cache):
+        first = client.get(url)
+        with CaptureQueriesContext(connection) as again:
+            second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    reads_claims = [q for q in again.captured_queries if "provenance_claim" in q["sql"]]
+    assert bool(reads_claims) is not page_cache
