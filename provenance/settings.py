@@ -181,10 +181,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding (Django's psycopg 3 option): a statement the connection
     # has run 5 times is prepared, so PostgreSQL stops planning it again; planning
     # the claim page's joins cost more than running them (0.7 ms vs 0.3 ms for the
-    # evidence links). Measured by bench/claim_page.py. Behind a pooler that cannot
-    # keep prepared statements (PgBouncer before 1.21 in transaction mode), set
-    # DB_SERVER_SIDE_BINDING=false.
-    if env_bool("DB_SERVER_SIDE_BINDING", True):
+    # evidence links). Measured by bench/claim_page.py. With our backend only: its
+    # client_cursor keeps the search planner's statements unprepared. Behind a
+    # pooler that cannot keep prepared statements (PgBouncer before 1.21 in
+    # transaction mode), set DB_SERVER_SIDE_BINDING=false.
+    if FAST_IDENTITY and env_bool("DB_SERVER_SIDE_BINDING", True):
         DATABASES["default"]["OPTIONS"].update(
             server_side_binding=True, prepare_threshold=5
         )

@@ -4,9 +4,13 @@ FAST_IDENTITY=0 turns it off; settings then name Django's own backend):
 
 - `prepared_cursor()`: a cursor whose statements the server parses and plans once
   per connection (server-side binding, prepared on first use). Planning the
-  session-user-teams join cost more than running it. Django's own cursors bind on
-  the client and never prepare, so nothing else changes. Behind a pooler that
+  session-user-teams join cost more than running it. Behind a pooler that
   cannot keep prepared statements, run with FAST_IDENTITY=0.
+- `client_cursor()`: one that never prepares. With DB_SERVER_SIDE_BINDING (the
+  default; settings.py) Django's own cursors bind on the server and psycopg
+  prepares a statement on its 5th run, after which PostgreSQL may keep a generic
+  plan; the search planner's EXPLAIN and the rows it plans for must be planned
+  with their values every time, so search.pg runs them through this cursor.
 - `is_usable()`, the per-request health check, looks at the socket instead of
   sending SELECT 1: a server that restarted or ended the session has closed the
   connection, so the socket reads as ready (an error message, then end of file)
@@ -20,8 +24,9 @@ from typing import Any
 
 import psycopg
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.backends.utils import CursorWrapper
-from psycopg.pq import ConnStatus
+from psycopg.pq import ConnStatus, Format
 
 
 class PreparingCursor(base.ServerBindingCursor):
@@ -49,11 +54,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return params
 
     def prepared_cursor(self) -> CursorWrapper:
-        # What BaseDatabaseWrapper._cursor does, with our cursor class.
+        return self._cursor_of(PreparingCursor)
+
+    def client_cursor(self) -> CursorWrapper:
+        """A cursor that binds on the client and so never prepares, whatever
+        DB_SERVER_SIDE_BINDING says: for statements whose plan must see their
+        values each time (the search planner's EXPLAIN estimates and the rows it
+        plans for; a generic plan would estimate without them)."""
+        return self._cursor_of(base.Cursor)
+
+    def _cursor_of(self, cursor_class: type) -> CursorWrapper:
+        # What BaseDatabaseWrapper._cursor and create_cursor do, with our class.
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            return self._prepare_cursor(PreparingCursor(self.connection))
+            cursor = cursor_class(self.connection)
+            adapters = self.connection.adapters
+            loader = adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+            if self.timezone != loader.timezone:
+                register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)
 
     def is_usable(self) -> bool:
         connection = self.connection

@@ -83,6 +83,12 @@ class KindPlan:
         return "walk-then-gin"
 
 
+def _cursor() -> Any:
+    """Never prepared (provenance.postgresql's client cursor): the planner's
+    estimates and the plans of the ranked rows must see this query's values."""
+    return getattr(connection, "client_cursor", connection.cursor)()
+
+
 def tsquery_sql(raw: str) -> tuple[str, list[str]]:
     """The query's tsquery, SQL and parameters: English (folded) or Russian or
     simple (folded). Constants only (folded here, not by unaccent(), which is
@@ -143,7 +149,7 @@ def plans(
     parts.append(f"SELECT id FROM {TABLE} WHERE vector @@ {tsquery}")  # noqa: S608
     params += tsquery_params
     parts.append(f"SELECT id FROM {TABLE}")  # noqa: S608
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + " UNION ALL ".join(parts), params)
         explained = cursor.fetchone()[0]
     if isinstance(explained, str):
@@ -277,6 +283,6 @@ def rows(
     for _, branch_params in branches:
         params += branch_params
     params.append(n)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
