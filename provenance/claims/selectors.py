@@ -39,6 +39,7 @@ from provenance.claims.models import (
     ClaimEvidence,
     ClaimRelationship,
     ClaimStatus,
+    Comment,
     ConfidenceAssessment,
     Decision,
     ExternalVerdict,
@@ -158,8 +159,9 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
             )
             # In the claim's own query: most claims have none of these, and their
             # page then reads no more for them (external_verdicts, same_claims,
-            # the estimates below).
+            # the estimates below, the comment thread).
             .annotate(
+                has_comments=Exists(Comment.objects.filter(claim=OuterRef("pk"))),
                 has_estimates=Exists(
                     QuantityEstimate.objects.filter(claim=OuterRef("pk"))
                 ),

@@ -126,19 +126,67 @@ class Select(forms.Select):
         return mark_safe("".join(html))  # noqa: S308 - every value escaped above
 
 
+# Widget templates that are only {% include "django/forms/widgets/input.html" %}.
+_INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{kind}.html"
+    for kind in (
+        "input", "text", "number", "email", "url", "password", "hidden", "date",
+        "datetime", "time", "search", "tel", "color", "file",
+    )
+)  # fmt: skip
+
+
+def _s(value: Any) -> str:
+    """stringformat:'s': a plain str (a safe string loses its mark, so it is
+    escaped as the template escapes it)."""
+    return "%s" % (value,)  # noqa: UP031 - what the filter does
+
+
+def _widget_attrs(attrs: dict[str, Any]) -> str:
+    """attrs.html, which formats each value with stringformat:'s'."""
+    return _attrs(
+        {n: v if v is True or v is False else _s(v) for n, v in attrs.items()}
+    )
+
+
+def _input_widget(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/input.html."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{conditional_escape(_s(value))}"'
+    return (
+        f'<input type="{conditional_escape(widget["type"])}" '
+        f'name="{conditional_escape(widget["name"])}"{shown}'
+        f"{_widget_attrs(widget['attrs'])}>"
+    )
+
+
+def _textarea_widget(widget: dict[str, Any]) -> str:
+    """django/forms/widgets/textarea.html."""
+    value = widget["value"]
+    return (
+        f'<textarea name="{conditional_escape(widget["name"])}"'
+        f"{_widget_attrs(widget['attrs'])}>\n"
+        f"{conditional_escape(value) if value else ''}</textarea>"
+    )
+
+
 _EMPTY_WHEN_NO_ERRORS = frozenset(
     {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
 )
 
 
 class FormRenderer(DjangoTemplates):
-    """Django's default form renderer, with two templates drawn in Python.
+    """Django's default form renderer, with its most used templates drawn in Python.
 
     Every field's `{{ field.errors }}` renders two templates even when there is no
     error, and every label two more: the claim page's seven forms drew 80 of them
     per view, the largest fixed cost of the page after its queries. An empty error
-    list is "" (what ul.html gives), a label is label.html's markup. Off switch:
-    FORM_RENDERER = "django.forms.renderers.DjangoTemplates".
+    list is "" (what ul.html gives), a label is label.html's markup. Each text,
+    number, date, hidden… input and each textarea drew two templates more (input
+    or textarea, then attrs): 30 per claim page, 3.5 ms of its 42 (2026-12-08).
+    The markup is the stock templates', byte for byte (tests/provenance/common/
+    test_widgets.py). Off switch: FORM_RENDERER =
+    "django.forms.renderers.DjangoTemplates".
     """
 
     def render(
@@ -146,6 +194,10 @@ class FormRenderer(DjangoTemplates):
     ) -> str:
         if template_name in _EMPTY_WHEN_NO_ERRORS and not context.get("errors"):
             return ""
+        if template_name in _INPUT_TEMPLATES:
+            return _input_widget(context["widget"])
+        if template_name == "django/forms/widgets/textarea.html":
+            return _textarea_widget(context["widget"])
         if template_name == "django/forms/label.html":
             label = conditional_escape(context["label"])
             if not context["use_tag"]:

@@ -45,7 +45,12 @@ def claim_comments(context: template.Context, claim: Claim) -> dict[str, Any]:
     form = context.get("comment_form") or CommentForm(
         quotable=quotable_of_claim(claim), initial=_reply_to(context)
     )
-    thread = people.comment_thread(team=claim.team, claim_id=claim.pk)
+    # claim_for_page says whether there is a thread to read.
+    thread = (
+        people.comment_thread(team=claim.team, claim_id=claim.pk)
+        if getattr(claim, "has_comments", True)
+        else []
+    )
     return _thread_context(
         context,
         thread=thread,

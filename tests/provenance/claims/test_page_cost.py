@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.models import EvidenceItem, Statement
+from provenance.claims.comments import comment_create
 from provenance.claims.models import ClaimEvidence, ConfidenceAssessment
 from provenance.claims.views import CLAIM_PAGE_ROWS
 from tests.factories import ClaimFactory, EntityFactory
@@ -261,3 +262,26 @@ def test_the_timeline_svg_is_the_page_chart_for_fewer_queries(
     # The session's user; the claim, its links, reviews and estimates; its
     # version then, assessments (with their evidence) and quantity history.
     assert len(sqls) == 9
+
+
+def test_the_comment_thread_is_read_only_when_the_claim_has_comments(
+    reporter_client, team, reporter, django_assert_max_num_queries
+):
+    claim = ClaimFactory(team=team, author=reporter)
+    url = _page(reporter_client, claim)
+
+    def comment_reads() -> tuple[int, str]:
+        cache.clear()
+        with django_assert_max_num_queries(20) as captured:
+            html = reporter_client.get(url).content.decode()
+        sqls = [q["sql"] for q in captured.captured_queries]
+        # The thread's own read (the claim's query only asks whether one exists).
+        return sum(sql.startswith('SELECT "provenance_comment"') for sql in sqls), html
+
+    reads, html = comment_reads()
+    assert reads == 0
+    assert 'name="body"' in html  # the form to start the thread is there
+    comment_create(actor=reporter, claim_id=claim.pk, body="First note")
+    reads, html = comment_reads()
+    assert reads == 1
+    assert "First note" in html

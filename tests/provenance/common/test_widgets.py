@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
 import pytest
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
 
 from provenance.common import widgets
 
@@ -97,3 +102,63 @@ def test_the_project_uses_the_form_renderer(settings):
     from django.forms.renderers import get_default_renderer
 
     assert isinstance(get_default_renderer(), widgets.FormRenderer)
+
+
+STOCK = DjangoTemplates()
+FAST = widgets.FormRenderer()
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        forms.TextInput(),
+        forms.TextInput(attrs={"placeholder": 'Say "why" <here>', "required": True}),
+        forms.NumberInput(attrs={"min": 0, "step": Decimal("0.5")}),
+        forms.EmailInput(attrs={"disabled": False, "autocomplete": "email"}),
+        forms.URLInput(),
+        forms.PasswordInput(render_value=True),
+        forms.HiddenInput(),
+        forms.DateInput(attrs={"type": "date"}),
+        forms.DateTimeInput(),
+        forms.TimeInput(),
+        forms.ClearableFileInput(),
+        forms.FileInput(),
+        forms.Textarea(attrs={"rows": 3, "aria-describedby": "help-1"}),
+        forms.Textarea(),
+    ],
+    ids=lambda w: type(w).__name__,
+)
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "plain",
+        'a "quote" & <tag>',
+        mark_safe("<b>safe</b>"),
+        42,
+        Decimal("12.50"),
+        date(2023, 10, 14),
+        datetime(2023, 10, 14, 9, 30, tzinfo=UTC),
+    ],
+)
+def test_inputs_and_textareas_draw_the_stock_markup(widget, value):
+    attrs = {"id": "id_field", "class": "wide"}
+    stock = widget.render("field", value, attrs=attrs, renderer=STOCK)
+    fast = widget.render("field", value, attrs=attrs, renderer=FAST)
+    assert fast == stock
+
+
+def test_a_whole_form_draws_the_stock_markup():
+    class Form(forms.Form):
+        name = forms.CharField(max_length=20, help_text="Your <name>")
+        count = forms.IntegerField(min_value=0)
+        when = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+        note = forms.CharField(widget=forms.Textarea, required=False)
+        secret = forms.CharField(widget=forms.HiddenInput, initial="x&y")
+
+    for data in (None, {"name": "a" * 30, "count": "-1", "when": "bad"}):
+        stock = Form(data, renderer=STOCK)
+        fast = Form(data, renderer=FAST)
+        assert str(fast) != ""
+        assert [str(f) for f in fast] == [str(f) for f in stock]
