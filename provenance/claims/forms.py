@@ -167,17 +167,22 @@ class ClaimCorrectionForm(ClaimForm):
 class ClaimFilterForm(forms.Form):
     q = forms.CharField(label="Search", required=False)
     status = forms.ChoiceField(
-        choices=[("", "Any status"), *ClaimStatus.choices], required=False
+        choices=[("", "Any status"), *ClaimStatus.choices],
+        required=False,
+        widget=widgets.Select,
     )
     # Names, any case (a slug still works): an unknown one is reported, not dropped.
     subject = subject_field()
     tag = tag_field()
     confidence = forms.ChoiceField(
-        choices=[("", "Any confidence"), *ConfidenceLevel.choices], required=False
+        choices=[("", "Any confidence"), *ConfidenceLevel.choices],
+        required=False,
+        widget=widgets.Select,
     )
     denials = forms.ChoiceField(
         choices=[("", "Denied or not"), ("yes", "Denied"), ("no", "No denial")],
         required=False,
+        widget=widgets.Select,
     )
     sort = forms.ChoiceField(
         choices=[
@@ -187,6 +192,7 @@ class ClaimFilterForm(forms.Form):
             ("denials", "Most denials"),
         ],
         required=False,
+        widget=widgets.Select,
     )
 
     def selector_kwargs(self) -> dict[str, Any]:

@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from provenance.claims.confidence import BANDS
 
@@ -15,6 +17,20 @@ def band_label(level: str) -> str:
 def band_range(level: str) -> str:
     band = BANDS.get(level)
     return f"{band.low}–{band.high} %" if band else ""
+
+
+@register.simple_tag
+def confidence_badge(level: str | None) -> str:
+    """A claim's confidence as the lists show it: the band's words, its range on
+    hover (a tag, not an include: the claim list draws 25 per page)."""
+    if not level:
+        return mark_safe('<span class="muted">Not assessed</span>')
+    return format_html(
+        '<span class="conf" data-confidence="{}" title="{}">{}</span>',
+        level,
+        band_range(level),
+        band_label(level),
+    )
 
 
 @register.filter

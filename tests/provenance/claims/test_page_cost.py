@@ -17,6 +17,7 @@ from evidence.models import EvidenceItem, Statement
 from provenance.claims.comments import comment_create
 from provenance.claims.models import ClaimEvidence, ConfidenceAssessment
 from provenance.claims.views import CLAIM_PAGE_ROWS
+from provenance.templatetags.provenance_tags import confidence_badge
 from tests.factories import ClaimFactory, EntityFactory
 from tests.provenance.claims.test_back_dated import make_back_dated_claim
 
@@ -285,3 +286,18 @@ def test_the_comment_thread_is_read_only_when_the_claim_has_comments(
     reads, html = comment_reads()
     assert reads == 1
     assert "First note" in html
+
+
+@pytest.mark.parametrize(
+    ("level", "html"),
+    [
+        (
+            "likely",
+            '<span class="conf" data-confidence="likely" title="55–80 %">Likely</span>',
+        ),
+        ("", '<span class="muted">Not assessed</span>'),
+        (None, '<span class="muted">Not assessed</span>'),
+    ],
+)
+def test_the_confidence_badge(level, html):
+    assert confidence_badge(level) == html
