@@ -165,6 +165,9 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
                 has_estimates=Exists(
                     QuantityEstimate.objects.filter(claim=OuterRef("pk"))
                 ),
+                has_relationship_citations=Exists(
+                    ClaimRelationship.objects.filter(claim=OuterRef("pk"))
+                ),
                 has_external_verdicts=Exists(
                     ExternalVerdict.objects.filter(claim=OuterRef("pk"))
                 ),
@@ -844,7 +847,10 @@ def relationship_citations_for(
     claim: Claim, *, when: datetime | None = None
 ) -> list[ClaimRelationship]:
     """The claim's citations of the graph in force now (or at `when`), each with
-    its edge and both ends."""
+    its edge and both ends: one query, none for a claim read by claim_for_page
+    that has never cited an edge."""
+    if not getattr(claim, "has_relationship_citations", True):
+        return []
     citations = ClaimRelationship.objects.filter(claim=claim)
     if when is None:
         citations = citations.current()
