@@ -138,11 +138,12 @@ CLAIM_SORTS: dict[str, tuple[str, ...]] = {
 
 def claim_for_page(*, team: Team, claim_id: int) -> Claim:
     """One claim of the team, with everything its page shows; 404 outside the team."""
+    # Not linked_by: the page never names who linked (300 users made for nothing
+    # on a long claim); the link's own page reads it.
     links = ClaimEvidence.objects.select_related(
         "item",
         "item__statement__speaker",
         "item__statement__on_behalf_of",
-        "linked_by",
         "unlinked_by",
     ).order_by("linked_at", "pk")
     try:
