@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
@@ -37,7 +38,11 @@ from provenance.claims.models import (
 )
 from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of, happened_at
 from provenance.entities.models import Entity, Relationship
-from provenance.publishing.exports.queries import prefetched, with_export_relations
+from provenance.publishing.exports.queries import (
+    load_bulk_relations,
+    prefetched,
+    with_export_relations,
+)
 from provenance.publishing.exports.shapes import (
     SCHEMA_VERSION,
     AISSummary,
@@ -639,12 +644,28 @@ def claim_export(
 
 
 def iter_claim_exports(
-    claims: QuerySet[Claim], *, public: bool, urls: ExportUrls, chunk_size: int = 500
+    claims: QuerySet[Claim],
+    *,
+    public: bool,
+    urls: ExportUrls,
+    chunk_size: int = 500,
+    bulk: bool = True,
 ) -> Iterator[ClaimExport]:
-    """Constant memory: a server-side cursor, prefetches batched per chunk."""
-    loaded = with_export_relations(claims, public=public).order_by("pk")
-    for claim in loaded.iterator(chunk_size=chunk_size):
-        yield claim_export(claim, public=public, urls=urls)
+    """Constant memory: a server-side cursor, relations loaded per chunk (the
+    assessments and evidence links by `queries.load_bulk_relations` unless
+    `bulk` is off)."""
+    loaded = with_export_relations(claims, public=public, bulk=bulk).order_by("pk")
+    rows = loaded.iterator(chunk_size=chunk_size)
+    # The same chunks as the iterator's own prefetches.
+    while chunk := list(islice(rows, chunk_size)):
+        attach = load_bulk_relations(chunk, public=public) if bulk else None
+        # Let each claim go once built (see queries._Rows).
+        chunk.reverse()
+        while chunk:
+            claim = chunk.pop()
+            if attach is not None:
+                attach(claim)
+            yield claim_export(claim, public=public, urls=urls)
 
 
 # --- Claims as they stood -------------------------------------------------------------
