@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
@@ -39,7 +38,7 @@ from provenance.claims.models import (
 from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of, happened_at
 from provenance.entities.models import Entity, Relationship
 from provenance.publishing.exports.queries import (
-    load_bulk_relations,
+    bulk_claims,
     prefetched,
     with_export_relations,
 )
@@ -651,21 +650,19 @@ def iter_claim_exports(
     chunk_size: int = 500,
     bulk: bool = True,
 ) -> Iterator[ClaimExport]:
-    """Constant memory: a server-side cursor, relations loaded per chunk (the
-    assessments and evidence links by `queries.load_bulk_relations` unless
-    `bulk` is off)."""
-    loaded = with_export_relations(claims, public=public, bulk=bulk).order_by("pk")
-    rows = loaded.iterator(chunk_size=chunk_size)
-    # The same chunks as the iterator's own prefetches.
-    while chunk := list(islice(rows, chunk_size)):
-        attach = load_bulk_relations(chunk, public=public) if bulk else None
-        # Let each claim go once built (see queries._Rows).
-        chunk.reverse()
-        while chunk:
-            claim = chunk.pop()
-            if attach is not None:
-                attach(claim)
-            yield claim_export(claim, public=public, urls=urls)
+    """Constant memory: a server-side cursor, relations loaded per chunk (from
+    value rows by `queries.bulk_claims`, or by the prefetches of
+    `with_export_relations` when `bulk` is off)."""
+    if bulk:
+        loaded = bulk_claims(claims, public=public, chunk_size=chunk_size)
+    else:
+        loaded = (
+            with_export_relations(claims, public=public)
+            .order_by("pk")
+            .iterator(chunk_size=chunk_size)
+        )
+    for claim in loaded:
+        yield claim_export(claim, public=public, urls=urls)
 
 
 # --- Claims as they stood -------------------------------------------------------------
