@@ -516,7 +516,9 @@ def bulk_claims(
         .iterator(chunk_size=chunk_size)
     )
     while chunk := list(islice(rows, chunk_size)):
-        attach = load_bulk_relations([row[plan.key_at] for row in chunk], public=public)
+        attach = _load_bulk_relations(
+            [row[plan.key_at] for row in chunk], public=public
+        )
         # Let each claim go once built (see _Rows).
         chunk.reverse()
         while chunk:
@@ -525,12 +527,10 @@ def bulk_claims(
             yield claim
 
 
-def load_bulk_relations(ids: list[int], *, public: bool) -> Callable[[Claim], None]:
+def _load_bulk_relations(ids: list[int], *, public: bool) -> Callable[[Claim], None]:
     """For a chunk of claims, load what `with_export_relations` prefetches, in the
     same queries; the function returned puts it on one claim as those prefetches
-    would.
-
-    """
+    would."""
     Subject = Claim.subjects.through
     subjects = _Rows(
         Subject.objects.filter(claim_id__in=ids).order_by(
