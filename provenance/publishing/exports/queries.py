@@ -8,11 +8,12 @@ filtered in the prefetch) and again in the builders, so no renderer can leak it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from django.db.models import Model, Prefetch, QuerySet
+from django.db import connections
+from django.db.models import F, Lookup, Model, Prefetch, Q, QuerySet
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init
 
@@ -447,6 +448,27 @@ class _Rows:
         return {row[at] for rows in self.rows.values() for row in rows} - {None}
 
 
+class _Any(Lookup):
+    """`lhs = ANY(%s)`, the ids as one array parameter (PostgreSQL)."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def _among(column: str, ids: Collection[Any], db: str) -> Q | Lookup:
+    """`column IN ids`; on PostgreSQL as one array parameter: Django and psycopg
+    handle an IN list value by value, which cost the bulk export about a tenth of
+    its time (measured on bench/export.py's data, 29,000 ids per 2,000 claims)."""
+    if not ids or connections[db].vendor != "postgresql":
+        # No ids: Django skips the query, as a prefetch over no rows does.
+        return Q(**{f"{column}__in": ids})
+    return _Any(F(column), ids)
+
+
 def _nested(
     prefetch: Prefetch, links: _Rows
 ) -> tuple[str, str, str, dict[Any, list[Model]]]:
@@ -461,7 +483,7 @@ def _nested(
     ids = links.values(f"item__{path}__id" if path else "item_id")
     of: dict[Any, list[Model]] = defaultdict(list)
     if ids:
-        for row in prefetch.queryset.filter(**{f"{fk.attname}__in": ids}):
+        for row in prefetch.queryset.filter(_among(fk.attname, ids, links.db)):
             of[getattr(row, fk.attname)].append(row)
     return path, prefetch.to_attr, fk.cache_name, of
 
@@ -516,9 +538,8 @@ def bulk_claims(
         .iterator(chunk_size=chunk_size)
     )
     while chunk := list(islice(rows, chunk_size)):
-        attach = _load_bulk_relations(
-            [row[plan.key_at] for row in chunk], public=public
-        )
+        ids = [row[plan.key_at] for row in chunk]
+        attach = _load_bulk_relations(ids, public=public, db=db)
         # Let each claim go once built (see _Rows).
         chunk.reverse()
         while chunk:
@@ -527,13 +548,15 @@ def bulk_claims(
             yield claim
 
 
-def _load_bulk_relations(ids: list[int], *, public: bool) -> Callable[[Claim], None]:
+def _load_bulk_relations(
+    ids: list[int], *, public: bool, db: str
+) -> Callable[[Claim], None]:
     """For a chunk of claims, load what `with_export_relations` prefetches, in the
     same queries; the function returned puts it on one claim as those prefetches
     would."""
     Subject = Claim.subjects.through
     subjects = _Rows(
-        Subject.objects.filter(claim_id__in=ids).order_by(
+        Subject.objects.filter(_among("claim_id", ids, db)).order_by(
             *(f"entity__{f}" for f in Entity._meta.ordering)
         ),
         ("entity__id", *(f"entity__{f}" for f in ENTITY_COLUMNS)),
@@ -541,14 +564,14 @@ def _load_bulk_relations(ids: list[int], *, public: bool) -> Callable[[Claim], N
     )
     Tagged = Claim.tags.through
     tags = _Rows(
-        Tagged.objects.filter(claim_id__in=ids).order_by(
+        Tagged.objects.filter(_among("claim_id", ids, db)).order_by(
             *(f"tag__{f}" for f in Tag._meta.ordering)
         ),
         ("tag__id", "tag__slug"),
         path="tag",
     )
     estimates = _Rows(
-        QuantityEstimate.objects.filter(claim_id__in=ids), ESTIMATE_COLUMNS
+        QuantityEstimate.objects.filter(_among("claim_id", ids, db)), ESTIMATE_COLUMNS
     )
     annotation_ids = estimates.values("annotation_id")
     annotations = (
@@ -557,11 +580,11 @@ def _load_bulk_relations(ids: list[int], *, public: bool) -> Callable[[Claim], N
         else {}
     )
     assessments = _Rows(
-        _assessments(public=public).filter(claim_id__in=ids),
+        _assessments(public=public).filter(_among("claim_id", ids, db)),
         _assessment_columns(public=public),
     )
     cited = ConfidenceAssessment.evidence.through.objects.filter(
-        confidenceassessment_id__in=assessments.values("id")
+        _among("confidenceassessment_id", assessments.values("id"), db)
     )
     if public:
         cited = cited.filter(evidenceitem__is_restricted=False)
@@ -574,20 +597,20 @@ def _load_bulk_relations(ids: list[int], *, public: bool) -> Callable[[Claim], N
         cited_by[assessment_id].append((item_id, is_restricted))
     links = _Rows(
         _link_filter(
-            ClaimEvidence.objects.filter(claim_id__in=ids), public=public
+            ClaimEvidence.objects.filter(_among("claim_id", ids, db)), public=public
         ).order_by("linked_at", "pk"),
         _link_columns(public=public),
     )
     # Per item (or its AIS extract): its captures, annotations, port calls, gaps.
     nested = [_nested(p, links) for p in _item_prefetches("", public=public)]
     reviews = _Rows(
-        _reviews(public=public).filter(claim_id__in=ids),
+        _reviews(public=public).filter(_among("claim_id", ids, db)),
         _review_columns(public=public),
     )
     relationship_links = _Rows(
-        _relationship_links().filter(claim_id__in=ids), _relationship_link_columns()
+        _relationship_links().filter(_among("claim_id", ids, db)),
+        _relationship_link_columns(),
     )
-    db = cited.db
 
     def attach(claim: Claim) -> None:
         setattr(claim, PREFIX + "subjects", subjects.instances(claim.pk))
