@@ -473,6 +473,8 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
             # The same item columns the export reads, so both sides fetch alike.
             *[f"item__{f}" for f in ITEM_COLUMNS],
             "item__image__thumbnail",
+            # Whether an image has a footprint (a STAC Item, schema 1.2).
+            "item__image__geo",
             "item__ais__id",
             "item__ais__source_format",
             "item__ais__rows_read",
@@ -562,6 +564,8 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
     links = defaultdict(list)
     denials = defaultdict(list)
     for r in link_rows:
+        if (r["item__image__geo"] or {}).get("footprint"):
+            _none_in_bench_data("a scene footprint", r["item_id"])
         ais = None
         if r["item__ais__id"]:
             summary = r["item__ais__summary"] or {}
@@ -618,6 +622,7 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
             "statement": statement,
             "ais": ais,
             "captures": [],
+            "stac_item": None,
         }
         links[r["claim_id"]].append(
             {
@@ -654,7 +659,7 @@ def baseline_rows(claim_ids: list[int], claims_url: str) -> list[dict]:
         hist = history[cid]
         out.append(
             {
-                "schema_version": "1.1",
+                "schema_version": "1.2",
                 "id": cid,
                 "url": f"{claims_url}{cid}/",
                 "team": c["team__slug"],

@@ -37,7 +37,11 @@ from provenance.claims.models import (
 )
 from provenance.claims.selectors import ClaimAsOf, claim_labels_as_of, happened_at
 from provenance.entities.models import Entity, Relationship
-from provenance.publishing.exports.queries import prefetched, with_export_relations
+from provenance.publishing.exports.queries import (
+    bulk_claims,
+    prefetched,
+    with_export_relations,
+)
 from provenance.publishing.exports.shapes import (
     SCHEMA_VERSION,
     AISSummary,
@@ -639,11 +643,25 @@ def claim_export(
 
 
 def iter_claim_exports(
-    claims: QuerySet[Claim], *, public: bool, urls: ExportUrls, chunk_size: int = 500
+    claims: QuerySet[Claim],
+    *,
+    public: bool,
+    urls: ExportUrls,
+    chunk_size: int = 500,
+    bulk: bool = True,
 ) -> Iterator[ClaimExport]:
-    """Constant memory: a server-side cursor, prefetches batched per chunk."""
-    loaded = with_export_relations(claims, public=public).order_by("pk")
-    for claim in loaded.iterator(chunk_size=chunk_size):
+    """Constant memory: a server-side cursor, relations loaded per chunk (from
+    value rows by `queries.bulk_claims`, or by the prefetches of
+    `with_export_relations` when `bulk` is off)."""
+    if bulk:
+        loaded = bulk_claims(claims, public=public, chunk_size=chunk_size)
+    else:
+        loaded = (
+            with_export_relations(claims, public=public)
+            .order_by("pk")
+            .iterator(chunk_size=chunk_size)
+        )
+    for claim in loaded:
         yield claim_export(claim, public=public, urls=urls)
 
 

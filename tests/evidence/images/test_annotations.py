@@ -27,7 +27,11 @@ from evidence.models import (
 from provenance.audit.models import AuditEvent
 from provenance.claims import services as claim_services
 from provenance.claims.models import Claim
-from provenance.publishing.exports.builders import ExportUrls, claim_export
+from provenance.publishing.exports.builders import (
+    ExportUrls,
+    claim_export,
+    iter_claim_exports,
+)
 from provenance.publishing.exports.prov import prov_json
 from provenance.publishing.exports.queries import with_export_relations
 from tests.factories import (
@@ -362,6 +366,12 @@ def test_a_count_becomes_a_quantity_estimate_citing_the_annotation(
         annotation
     )
     assert export.annotations == (annotations.web_annotation(annotation),)
+    # The bulk export loads the estimate and its annotation from value rows.
+    assert list(
+        iter_claim_exports(
+            Claim.objects.filter(pk=link.claim_id), public=False, urls=urls
+        )
+    ) == [export]
     prov = prov_json(export, urls=urls)
     assert f"annotation/{annotation.pk}" in prov
     assert "quantity_estimate" in prov

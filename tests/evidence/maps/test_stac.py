@@ -5,12 +5,15 @@ network refused (nothing is fetched)."""
 import json
 from pathlib import Path
 
+import orjson
 import pystac
 import pytest
 from django.urls import reverse
 from pystac.validation import JsonSchemaSTACValidator
 
 from evidence.maps.services import scene_update
+from provenance.claims.models import Claim
+from provenance.publishing.exports import builders, native
 from tests.evidence.maps.conftest import ACQUIRED
 from tests.factories import ClaimEvidenceFactory, ClaimFactory, EvidenceItemFactory
 
@@ -124,6 +127,18 @@ def test_the_native_export_carries_each_scene_as_the_stac_item_the_api_serves(
     )
     assert self_link["href"] == "http://testserver" + reverse(
         "api:evidence-stac", args=[scene.pk]
+    )
+    # The bulk export loads the scenes from value rows: the same items.
+    claims = Claim.objects.filter(pk=claim.pk)
+    urls = builders.ExportUrls("http://testserver")
+    bulk, plain = (
+        list(builders.iter_claim_exports(claims, public=False, urls=urls, bulk=b))
+        for b in (True, False)
+    )
+    assert bulk == plain
+    assert (
+        orjson.loads(native.native_bytes(bulk[0].evidence))
+        == (response.json()["evidence"])
     )
 
 

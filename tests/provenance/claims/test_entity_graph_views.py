@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from evidence import relationship_links
 from evidence.models import RelationshipEvidence
@@ -406,3 +407,31 @@ def test_add_form_needs_the_page_entity_at_one_end(team, reporter_client, maria)
         "source": ["Maria must be the source or the target."]
     }
     assert Relationship.objects.count() == 2
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_the_bulk_export_lists_the_cited_relationships_as_the_api_does(
+    team, reporter, maria, public
+):
+    from provenance.claims.models import Claim
+    from provenance.publishing.exports import builders
+
+    relationship_citations.relationship_cite(
+        claim_id=maria["claim"].pk,
+        relationship_id=maria["owns"].pk,
+        actor=reporter,
+        relation="supports",
+    )
+    Claim.objects.filter(pk=maria["claim"].pk).update(
+        status="published", public_content_at=timezone.now()
+    )
+    claims = Claim.objects.filter(pk=maria["claim"].pk)
+    urls = builders.ExportUrls("https://provenance.example.org")
+    bulk, plain = (
+        list(builders.iter_claim_exports(claims, public=public, urls=urls, bulk=b))
+        for b in (True, False)
+    )
+    assert bulk == plain
+    assert bulk[0].relationships[0].relationship.source.name == (
+        "Azia Shipping Holdings"
+    )

@@ -239,3 +239,15 @@ def test_the_well_known_document_publishes_the_capture_key_beside_the_bundle_key
         attestation.capture_public_key_text()
     )
     assert capture["kid"] == document["capture_key"]["kid"]
+
+
+def test_the_bulk_loader_builds_the_captures_as_the_prefetches_do(captured):
+    claim, _ = captured
+    claims = Claim.objects.filter(pk=claim.pk)
+    urls = builders.ExportUrls(URLS_BASE)
+    bulk, plain = (
+        list(builders.iter_claim_exports(claims, public=True, urls=urls, bulk=b))
+        for b in (True, False)
+    )
+    assert bulk == plain
+    assert bulk[0].evidence[0].evidence.captures

@@ -192,3 +192,20 @@ def test_every_export_carries_each_correction_with_its_note(team):
         in ("pv:Correction", {"$": "pv:Correction", "type": "prov:QUALIFIED_NAME"})
     )
     assert labels == ["Correction: the date was 12 Oct.", "The port is Rajin."]
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_the_bulk_loader_builds_what_the_prefetches_build(team, public):
+    made_public(rich_claim(team))
+    published(team)
+    rich_claim(team, status="draft")
+    claims = Claim.objects.filter(team=team)
+    urls = builders.ExportUrls(URLS_BASE)
+
+    def lines(*, bulk):
+        exports = builders.iter_claim_exports(
+            claims, public=public, urls=urls, chunk_size=2, bulk=bulk
+        )
+        return list(native.jsonl_lines(exports))
+
+    assert lines(bulk=True) == lines(bulk=False)
