@@ -40,7 +40,7 @@ class EvidenceCitation:
 
 def _locked_relationship(relationship_id: int, actor: Any) -> Relationship:
     relationship = (
-        Relationship.objects.select_for_update()
+        Relationship.objects.select_for_update(of=("self",))
         .select_related("team")
         .filter(pk=relationship_id)
         .first()
@@ -114,7 +114,7 @@ def _locked_link(link_id: int, actor: Any) -> tuple[RelationshipEvidence, Relati
         "relationship_id"
     )
     relationship = (
-        Relationship.objects.select_for_update()
+        Relationship.objects.select_for_update(of=("self",))
         .select_related("team")
         .filter(pk__in=relationship_ids)
         .first()

@@ -447,7 +447,9 @@ def presigned_url(
 
 def locked_item(item_id: int) -> EvidenceItem:
     return (
-        EvidenceItem.objects.select_for_update().select_related("team").get(pk=item_id)
+        EvidenceItem.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=item_id)
     )
 
 

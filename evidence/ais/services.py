@@ -484,7 +484,7 @@ def _store_all(
     spilled: SpilledPositions,
     progress: ProgressWriter,
 ) -> EvidenceItem:
-    extract = AISExtract.objects.select_for_update().get(item_id=item_id)
+    extract = AISExtract.objects.select_for_update(of=("self",)).get(item_id=item_id)
     item = EvidenceItem.objects.select_related("team").get(pk=item_id)
     _delete_derived(extract)
     AISPosition.objects.filter(extract=extract).delete()
@@ -665,7 +665,9 @@ def ais_reanalyse(*, item_id: int, actor: User, params: AnalysisParams) -> Evide
     for positions in iter_stored_vessels(item.ais.pk):
         tally.add(positions)
     with transaction.atomic():
-        extract = AISExtract.objects.select_for_update().get(item_id=item_id)
+        extract = AISExtract.objects.select_for_update(of=("self",)).get(
+            item_id=item_id
+        )
         item = EvidenceItem.objects.select_related("team").get(pk=item_id)
         old = extract.analysis_params
         _delete_derived(extract)

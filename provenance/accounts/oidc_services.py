@@ -51,7 +51,7 @@ def oidc_identity_unbind(*, identity_id: int, actor: Any) -> None:
     if actor is not None and not is_active_superuser(actor):
         raise PermissionDenied("Only a superuser may unlink a sign-on identity.")
     identity = (
-        OIDCIdentity.objects.select_for_update()
+        OIDCIdentity.objects.select_for_update(of=("self",))
         .select_related("user")
         .get(pk=identity_id)
     )

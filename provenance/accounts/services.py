@@ -151,7 +151,7 @@ def membership_update(
     """Change a member's role (the only field that changes: a membership of
     another user or team is another membership)."""
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("team", "user")
         .get(pk=membership_id)
     )
@@ -181,7 +181,7 @@ def membership_remove(
     """End a membership. The audit row is written first: it names the row's id,
     which the delete clears."""
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("team", "user")
         .get(pk=membership_id)
     )

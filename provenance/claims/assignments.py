@@ -18,7 +18,11 @@ from provenance.teams.rules import ensure_member, membership_for
 
 
 def _locked_claim(claim_id: int, actor: Any) -> Claim:
-    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=claim_id)
+    )
     ensure_member(user=actor, team=claim.team)
     return claim
 

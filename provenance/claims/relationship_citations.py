@@ -41,7 +41,11 @@ def relationship_cite(
 ) -> ClaimRelationship:
     """Cite one of the team's edges as evidence for (or against) the claim. Locks
     the claim; a new claim version; audited as `claim.relationship_cite`."""
-    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=claim_id)
+    )
     ensure_member(user=actor, team=claim.team)
     relationship = Relationship.objects.filter(
         pk=relationship_id, team_id=claim.team_id
@@ -86,7 +90,7 @@ def relationship_cite(
 def _locked_citation(citation_id: int, actor: Any) -> tuple[ClaimRelationship, Claim]:
     claim_ids = ClaimRelationship.objects.filter(pk=citation_id).values("claim_id")
     claim = (
-        Claim.objects.select_for_update()
+        Claim.objects.select_for_update(of=("self",))
         .select_related("team")
         .filter(pk__in=claim_ids)
         .first()

@@ -210,7 +210,11 @@ def confidence_assess(
     """Append a confidence assessment. Assessments are never edited or deleted: a
     mistaken one is superseded by a new one that names it. Locks the claim; cited
     evidence must already be linked to the claim; audited."""
-    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=claim_id)
+    )
     ensure_member(user=actor, team=claim.team)
     if claim.status == ClaimStatus.RETRACTED:
         raise ValueError("A retracted claim is no longer assessed.")
@@ -298,7 +302,11 @@ def quantity_estimate_add(
     """Record one source's figure for the claim's quantity. With make_current, the
     claim's quantity is revised to it (the old value stays in the claim's history and
     in earlier estimates). Locks the claim; audited."""
-    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=claim_id)
+    )
     ensure_member(user=actor, team=claim.team)
     if make_current and claim.status == ClaimStatus.PUBLISHED:
         # The estimate may be recorded; revising the public figure is a correction.
@@ -451,7 +459,11 @@ def evidence_attach(
     for statements, a stance. A contradictory pair (a denial that supports, an
     assertion that contradicts) needs `confirm_contradiction` and a reason. Locks
     the claim; bumps its updated_at; audited."""
-    claim = Claim.objects.select_for_update().select_related("team").get(pk=claim_id)
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk=claim_id)
+    )
     ensure_member(user=actor, team=claim.team)
     # Another team's item is answered as a missing one: its existence is not said.
     item = EvidenceItem.objects.filter(pk=item_id, team_id=claim.team_id).first()
@@ -530,11 +542,13 @@ def _locked_link(link_id: int, actor: Any) -> tuple[ClaimEvidence, Claim]:
     already ended (unlinked or changed) is refused."""
     claim_id = ClaimEvidence.objects.filter(pk=link_id).values("claim_id")
     claim = (
-        Claim.objects.select_for_update().select_related("team").get(pk__in=claim_id)
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .get(pk__in=claim_id)
     )
     ensure_member(user=actor, team=claim.team)
     link = (
-        ClaimEvidence.objects.select_for_update()
+        ClaimEvidence.objects.select_for_update(of=("self",))
         .select_related("item")
         .get(pk=link_id, claim=claim)
     )

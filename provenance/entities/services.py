@@ -179,7 +179,7 @@ def sanctions_designation_update(
     if unknown:
         raise TypeError(f"Unknown designation fields: {sorted(unknown)}")
     designation = (
-        SanctionsDesignation.objects.select_for_update()
+        SanctionsDesignation.objects.select_for_update(of=("self",))
         .select_related("entity__team")
         .get(pk=designation_id)
     )
@@ -378,7 +378,7 @@ def relationship_create(
 
 def _locked_relationship(relationship_id: int, actor: Any) -> Relationship:
     relationship = (
-        Relationship.objects.select_for_update()
+        Relationship.objects.select_for_update(of=("self",))
         .select_related("team", "source", "target")
         .filter(pk=relationship_id)
         .first()

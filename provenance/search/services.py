@@ -51,7 +51,7 @@ def saved_search_create(
 def _own(saved_search_id: int, actor: Any) -> SavedSearch:
     """The actor's own saved search, locked; anyone else's is not found."""
     saved = (
-        SavedSearch.objects.select_for_update()
+        SavedSearch.objects.select_for_update(of=("self",))
         .select_related("team")
         .filter(pk=saved_search_id, owner_id=getattr(actor, "pk", None))
         .first()
