@@ -34,13 +34,8 @@ def _attrs(attrs: dict[str, Any] | None) -> str:
 
 
 def _input(option: dict[str, Any]) -> str:
-    """django/forms/widgets/input.html."""
-    value = option["value"]
-    shown = "" if value is None else f' value="{conditional_escape(value)}"'
-    return (
-        f'<input type="{conditional_escape(option["type"])}" '
-        f'name="{conditional_escape(option["name"])}"{shown}{_attrs(option["attrs"])}>\n'
-    )
+    """django/forms/widgets/input.html, as an option includes it."""
+    return _input_widget(option) + "\n"
 
 
 def _input_option(option: dict[str, Any]) -> str:
