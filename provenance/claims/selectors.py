@@ -136,50 +136,28 @@ CLAIM_SORTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def claim_for_page(*, team: Team, claim_id: int) -> Claim:
-    """One claim of the team, with everything its page shows; 404 outside the team."""
-    # Not linked_by: the page never names who linked (300 users made for nothing
-    # on a long claim); the link's own page reads it.
-    links = ClaimEvidence.objects.select_related(
+def _page_links() -> QuerySet[ClaimEvidence]:
+    """The links as the claim page and its chart read them: each with its item,
+    the statement's speaker and principal (the timeline names them), who unlinked.
+    Not linked_by: neither names who linked (300 users made for nothing on a long
+    claim); the link's own page reads it."""
+    return ClaimEvidence.objects.select_related(
         "item",
         "item__statement__speaker",
         "item__statement__on_behalf_of",
         "unlinked_by",
     ).order_by("linked_at", "pk")
+
+
+def _has_estimates() -> Exists:
+    return Exists(QuantityEstimate.objects.filter(claim=OuterRef("pk")))
+
+
+def _one_claim(claims: QuerySet[Claim], *, team: Team, claim_id: int) -> Claim:
+    """The claim of `claims` (annotated with has_estimates) with its estimates,
+    read only when it has some; 404 when the team has no such claim."""
     try:
-        claim = (
-            Claim.objects.for_team(team)
-            .select_related(
-                "author",
-                "last_edited_by",
-                "first_appearance_entity",
-                "assignment__assignee",
-            )
-            .prefetch_related(
-                "subjects", "tags", Prefetch("evidence_links", queryset=links), REVIEWS
-            )
-            # In the claim's own query: most claims have none of these, and their
-            # page then reads no more for them (external_verdicts, same_claims,
-            # the estimates below, the comment thread).
-            .annotate(
-                has_comments=Exists(Comment.objects.filter(claim=OuterRef("pk"))),
-                has_estimates=Exists(
-                    QuantityEstimate.objects.filter(claim=OuterRef("pk"))
-                ),
-                has_relationship_citations=Exists(
-                    ClaimRelationship.objects.filter(claim=OuterRef("pk"))
-                ),
-                has_external_verdicts=Exists(
-                    ExternalVerdict.objects.filter(claim=OuterRef("pk"))
-                ),
-                has_same_claims=Exists(
-                    SameClaimLink.objects.filter(
-                        Q(claim=OuterRef("pk")) | Q(same_as=OuterRef("pk"))
-                    )
-                ),
-            )
-            .get(pk=claim_id)
-        )
+        claim = claims.get(pk=claim_id)
     except Claim.DoesNotExist as exc:
         raise Http404("No such claim in your team.") from exc
     estimates = (
@@ -197,28 +175,54 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
     return claim
 
 
+def claim_for_page(*, team: Team, claim_id: int) -> Claim:
+    """One claim of the team, with everything its page shows; 404 outside the team."""
+    claims = (
+        Claim.objects.for_team(team)
+        .select_related(
+            "author",
+            "last_edited_by",
+            "first_appearance_entity",
+            "assignment__assignee",
+        )
+        .prefetch_related(
+            "subjects",
+            "tags",
+            Prefetch("evidence_links", queryset=_page_links()),
+            REVIEWS,
+        )
+        # In the claim's own query: most claims have none of these, and their
+        # page then reads no more for them (external_verdicts, same_claims,
+        # the estimates, the comment thread, relationship_citations_for).
+        .annotate(
+            has_comments=Exists(Comment.objects.filter(claim=OuterRef("pk"))),
+            has_estimates=_has_estimates(),
+            has_relationship_citations=Exists(
+                ClaimRelationship.objects.filter(claim=OuterRef("pk"))
+            ),
+            has_external_verdicts=Exists(
+                ExternalVerdict.objects.filter(claim=OuterRef("pk"))
+            ),
+            has_same_claims=Exists(
+                SameClaimLink.objects.filter(
+                    Q(claim=OuterRef("pk")) | Q(same_as=OuterRef("pk"))
+                )
+            ),
+        )
+    )
+    return _one_claim(claims, team=team, claim_id=claim_id)
+
+
 def claim_for_chart(*, team: Team, claim_id: int) -> Claim:
     """One claim of the team with what its timeline chart reads (claim_as_of and
-    claim_timeline: links with their items, reviews, estimates), none of the
+    claim_timeline: links as the page reads them, reviews, estimates), none of the
     page's labels and people; 404 outside the team."""
-    links = ClaimEvidence.objects.select_related("item", "item__statement")
-    try:
-        claim = (
-            Claim.objects.for_team(team)
-            .prefetch_related(
-                Prefetch("evidence_links", queryset=links.order_by("linked_at", "pk")),
-                REVIEWS,
-                Prefetch(
-                    "quantity_estimates",
-                    queryset=QuantityEstimate.objects.select_related("annotation"),
-                ),
-            )
-            .get(pk=claim_id)
-        )
-    except Claim.DoesNotExist as exc:
-        raise Http404("No such claim in your team.") from exc
-    claim.team = team
-    return claim
+    claims = (
+        Claim.objects.for_team(team)
+        .prefetch_related(Prefetch("evidence_links", queryset=_page_links()), REVIEWS)
+        .annotate(has_estimates=_has_estimates())
+    )
+    return _one_claim(claims, team=team, claim_id=claim_id)
 
 
 AXES = ("recorded", "happened")
