@@ -179,16 +179,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 1 ms query when statistics were stale).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     # Server-side binding (Django's psycopg 3 option): a statement the connection
-    # has run 5 times is prepared, so PostgreSQL stops planning it again; planning
-    # the claim page's joins cost more than running them (0.7 ms vs 0.3 ms for the
-    # evidence links). Measured by bench/claim_page.py. With our backend only: its
-    # client_cursor keeps the search planner's statements unprepared. Behind a
-    # pooler that cannot keep prepared statements (PgBouncer before 1.21 in
-    # transaction mode), set DB_SERVER_SIDE_BINDING=false.
+    # has run 5 times is prepared on its next run, so PostgreSQL stops planning it
+    # again; planning the claim page's joins cost more than running them (0.7 ms
+    # vs 0.3 ms for the evidence links; bench/claim_page.py). With our backend
+    # only: its client_cursor keeps the search planner's statements unprepared.
+    # Behind a pooler that cannot keep prepared statements (PgBouncer before 1.21
+    # in transaction mode), set DB_SERVER_SIDE_BINDING=false.
     if FAST_IDENTITY and env_bool("DB_SERVER_SIDE_BINDING", True):
-        DATABASES["default"]["OPTIONS"].update(
-            server_side_binding=True, prepare_threshold=5
-        )
+        # (provenance.postgresql sets psycopg's prepare_threshold.)
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Page cache (see provenance/caching.py). Default: per-process memory. Several web

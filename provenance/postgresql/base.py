@@ -8,7 +8,7 @@ FAST_IDENTITY=0 turns it off; settings then name Django's own backend):
   cannot keep prepared statements, run with FAST_IDENTITY=0.
 - `client_cursor()`: one that never prepares. With DB_SERVER_SIDE_BINDING (the
   default; settings.py) Django's own cursors bind on the server and psycopg
-  prepares a statement on its 5th run, after which PostgreSQL may keep a generic
+  prepares a statement on its 6th run, after which PostgreSQL may keep a generic
   plan; the search planner's EXPLAIN and the rows it plans for must be planned
   with their values every time, so search.pg runs them through this cursor.
 - `is_usable()`, the per-request health check, looks at the socket instead of

@@ -26,11 +26,13 @@ def _prepared() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
+@pytest.mark.django_db
 def test_the_setting_is_on_with_our_backend():
     options = settings.DATABASES["default"]["OPTIONS"]
     assert settings.DATABASES["default"]["ENGINE"] == "provenance.postgresql"
     assert options["server_side_binding"] is True
-    assert options["prepare_threshold"] == 5
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5
 
 
 def test_a_page_query_is_prepared_after_its_fifth_run(team):
