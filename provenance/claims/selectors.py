@@ -136,17 +136,56 @@ CLAIM_SORTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _page_links() -> QuerySet[ClaimEvidence]:
+# What the claim page, its chart and its forms never read of a linked item: a
+# long claim's page reads 300 items, and these columns (four of them timestamps
+# parsed per row) were a fifth of the time spent reading its links. The dossier
+# prints them (whole_items=True); the page's query-count tests catch a read of one.
+_ITEM_COLUMNS_OFF_PAGE = tuple(
+    f"item__{name}"
+    for name in (
+        "description",
+        "credit",
+        "licence",
+        "url",
+        "archived_url",
+        "archived_at",
+        "obtained_at",
+        "obtained_from",
+        "added_by",
+        "file",
+        "original_filename",
+        "sha256",
+        "size_bytes",
+        "mime_type",
+        "has_extension_mismatch",
+        "source_reliability",
+        "information_credibility",
+        "processing_state",
+        "processing_error",
+        "processing_warning",
+        "progress_done",
+        "progress_total",
+        "created_at",
+        "updated_at",
+    )
+)
+# Who unlinked is named by username only.
+_USER_COLUMNS_UNREAD = ("password", "last_login", "date_joined")
+
+
+def _page_links(*, whole_items: bool = False) -> QuerySet[ClaimEvidence]:
     """The links as the claim page and its chart read them: each with its item,
     the statement's speaker and principal (the timeline names them), who unlinked.
     Not linked_by: neither names who linked (300 users made for nothing on a long
     claim); the link's own page reads it."""
-    return ClaimEvidence.objects.select_related(
+    links = ClaimEvidence.objects.select_related(
         "item",
         "item__statement__speaker",
         "item__statement__on_behalf_of",
         "unlinked_by",
     ).order_by("linked_at", "pk")
+    unread = [f"unlinked_by__{name}" for name in _USER_COLUMNS_UNREAD]
+    return links.defer(*unread, *(() if whole_items else _ITEM_COLUMNS_OFF_PAGE))
 
 
 def _has_estimates() -> Exists:
@@ -175,8 +214,9 @@ def _one_claim(claims: QuerySet[Claim], *, team: Team, claim_id: int) -> Claim:
     return claim
 
 
-def claim_for_page(*, team: Team, claim_id: int) -> Claim:
-    """One claim of the team, with everything its page shows; 404 outside the team."""
+def claim_for_page(*, team: Team, claim_id: int, whole_items: bool = False) -> Claim:
+    """One claim of the team, with everything its page shows; 404 outside the team.
+    whole_items: every column of the linked items (the dossier prints them)."""
     claims = (
         Claim.objects.for_team(team)
         .select_related(
@@ -188,7 +228,7 @@ def claim_for_page(*, team: Team, claim_id: int) -> Claim:
         .prefetch_related(
             "subjects",
             "tags",
-            Prefetch("evidence_links", queryset=_page_links()),
+            Prefetch("evidence_links", queryset=_page_links(whole_items=whole_items)),
             REVIEWS,
         )
         # In the claim's own query: most claims have none of these, and their
@@ -326,6 +366,10 @@ def claim_as_of(*, claim: Claim, when: datetime, axis: str = "recorded") -> Clai
     )
 
 
+# An assessment's cited items, as _known_at reads them (the templates' a.x_evidence).
+CITED = "x_evidence"
+
+
 def _known_at(
     claim: Claim, *, when: datetime, axis: str
 ) -> tuple[list[ClaimEvidence], list[ConfidenceAssessment], list[QuantityEstimate]]:
@@ -353,10 +397,21 @@ def _known_at(
         ]
     # The cited items' ids and restriction are all that the pages and exports read
     # of them (a count, evidence_ids): whole rows cost a model each per citation.
+    # In a plain list (to_attr): a related manager made per assessment cost more
+    # than its rows on a long claim. The name is the exports' to_attr naming
+    # (exports.queries.PREFIX), so their prefetched(assessment, "evidence") reads it.
     cited = Prefetch(
-        "evidence", queryset=EvidenceItem.objects.only("pk", "is_restricted")
+        "evidence",
+        queryset=EvidenceItem.objects.only("pk", "is_restricted"),
+        to_attr=CITED,
     )
-    assessed = list(assessments.select_related("assessed_by").prefetch_related(cited))
+    # The assessors in a query of their own: a long claim's 200 assessments are
+    # mostly by a few people, and a join made a user model per assessment.
+    assessors = Prefetch(
+        "assessed_by",
+        queryset=get_user_model().objects.defer(*_USER_COLUMNS_UNREAD),
+    )
+    assessed = list(assessments.prefetch_related(assessors, cited))
     assessed.sort(key=lambda a: (a.effective_at, a.recorded_at, a.pk))
     return links, assessed, estimates
 

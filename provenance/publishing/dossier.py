@@ -76,7 +76,7 @@ def claim_dossier(
     *, team: Team, claim_id: int, as_of: datetime | None, urls: ExportUrls
 ) -> Dossier:
     """Everything the dossier prints, read in a fixed number of queries."""
-    claim = selectors.claim_for_page(team=team, claim_id=claim_id)
+    claim = selectors.claim_for_page(team=team, claim_id=claim_id, whole_items=True)
     when = as_of or timezone.now()
     state = selectors.claim_as_of(claim=claim, when=when)
     if as_of is not None:

@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -357,3 +358,47 @@ def test_api_records_an_assessment_and_refuses_edits_and_deletes(claim, reporter
     assert api.delete(f"/api/v1/claims/{claim.pk}/").status_code == 405
     assert [a["level"] for a in api.get(url).json()] == ["likely"]
     assert ConfidenceAssessment.objects.get().rationale == "Two sources"
+
+
+def test_assessment_history_counts_each_assessments_cited_items_and_names_its_assessor(
+    reporter_client, claim, reporter, editor, django_assert_max_num_queries
+):
+    """The table reads the cited items and the assessors once for all rows (a
+    list per assessment, one user per person), and shows each row's own."""
+    links = [ClaimEvidenceFactory(claim=claim, item__team=claim.team) for _ in range(3)]
+    for actor, cited in ((reporter, 2), (editor, 0), (reporter, 3)):
+        services.confidence_assess(
+            claim_id=claim.pk,
+            actor=actor,
+            level="likely",
+            rationale=f"{cited} cited by {actor.username}.",
+            evidence_ids=[link.item_id for link in links[:cited]],
+        )
+    url = reverse("provenance:claim-detail", args=[claim.pk])
+    reporter_client.get(url)
+    cache.clear()  # the page itself, not the page cache
+    with django_assert_max_num_queries(25) as captured:
+        response = reporter_client.get(url)
+    # The assessors by id, in a query of their own (no join from the assessments).
+    assessor_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "auth_user"')
+        and 'FROM "auth_user" WHERE' in q["sql"]
+    ]
+    shown = response.context["shown"]
+    assert [len(a.x_evidence) for a in shown.assessments] == [2, 0, 3]
+    assert [a.assessed_by.username for a in shown.assessments] == [
+        reporter.username,
+        editor.username,
+        reporter.username,
+    ]
+    # One user object per person, not per row.
+    assert shown.assessments[0].assessed_by is shown.assessments[2].assessed_by
+    assert len(assessor_reads) == 1, "the assessors in one query of their own"
+    html = response.content.decode()
+    for cited, actor in ((2, reporter), (0, editor), (3, reporter)):
+        assert (
+            f"<td>{cited} cited by {actor.username}.</td>\n"
+            f'        <td class="small">{cited}</td>'
+        ) in html
