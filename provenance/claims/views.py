@@ -603,7 +603,7 @@ def claim_timeline_svg(request: HttpRequest, pk: int) -> HttpResponse:
     """The timeline chart alone, for embedding in a newsroom's own pages."""
     team = team_selectors.require_team(request)
     claim = selectors.claim_for_chart(team=team, claim_id=pk)
-    state = selectors.claim_as_of(claim=claim, when=timezone.now())
+    state = selectors.claim_as_of(claim=claim, when=timezone.now(), chart_only=True)
     svg = claim_timeline_parts(request, claim, state, None)["timeline_svg"]
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

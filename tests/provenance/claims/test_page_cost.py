@@ -266,9 +266,9 @@ def test_the_timeline_svg_is_the_page_chart_for_fewer_queries(
         assert not [sql for sql in sqls if f'"{table}"' in sql]
     # The session's user; the claim, its links (with their statements'
     # speakers) and reviews (no estimates to read: it has none); its version
-    # then, assessments (with their assessors and their evidence) and quantity
-    # history.
-    assert len(sqls) == 9
+    # then, assessments (not their assessors nor cited items: the chart draws
+    # neither) and quantity history.
+    assert len(sqls) == 7
 
 
 def test_the_comment_thread_is_read_only_when_the_claim_has_comments(
